@@ -1,0 +1,381 @@
+package io.tokenmeter.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * A real single-node KRaft Kafka broker (combined broker and controller) running in a child JVM
+ * from the Maven Central jars: {@code kafka.tools.StorageTool format --standalone}, then {@code
+ * kafka.Kafka}. It binds 127.0.0.1 on free ports, keeps its data in one directory, and can be
+ * stopped, killed with SIGKILL and started again on the same data and ports.
+ *
+ * <pre>{@code
+ * try (KafkaBroker broker = KafkaBroker.start()) {
+ *   String bootstrap = broker.bootstrapServers();
+ *   ...
+ * }
+ * }</pre>
+ */
+public final class KafkaBroker implements AutoCloseable {
+
+  private static final String CLASSPATH_RESOURCE = "/io/tokenmeter/testkit/broker.classpath";
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Path dataDir;
+  private final boolean ownsDataDir;
+  private final int port;
+  private final int controllerPort;
+  private final String heap;
+  private final Map<String, String> overrides;
+  private final Thread shutdownHook = new Thread(this::killQuietly, "kafka-broker-cleanup");
+  private Process process;
+
+  private KafkaBroker(Builder b) throws IOException {
+    this.ownsDataDir = b.dataDir == null;
+    this.dataDir = ownsDataDir ? Files.createTempDirectory("tokenmeter-kafka-") : b.dataDir;
+    Files.createDirectories(dataDir);
+    this.port = b.port > 0 ? b.port : FreePorts.next();
+    int cp;
+    do {
+      cp = FreePorts.next();
+    } while (cp == port);
+    this.controllerPort = cp;
+    this.heap = b.heap;
+    this.overrides = Map.copyOf(b.overrides);
+  }
+
+  /** Starts a broker with default settings on a fresh temporary directory, deleted on close. */
+  public static KafkaBroker start() {
+    return builder().start();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** {@code 127.0.0.1:port}, the address clients use. Stable across restarts. */
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The child JVM's output, kept across restarts; read it when a test fails. */
+  public Path logFile() {
+    return dataDir.resolve("broker.log");
+  }
+
+  public synchronized boolean isRunning() {
+    return process != null && process.isAlive();
+  }
+
+  /** The operating-system process id of the running broker JVM. */
+  public synchronized long pid() {
+    requireRunning();
+    return process.pid();
+  }
+
+  /**
+   * Starts the broker JVM (formatting the storage the first time) and returns once it answers
+   * a metadata request. After {@link #stop()} or {@link #kill()} it starts again on the same data.
+   */
+  public synchronized KafkaBroker startProcess() {
+    if (isRunning()) {
+      return this;
+    }
+    try {
+      Path config = writeConfig();
+      if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
+        format(config);
+      }
+      process = java("kafka.Kafka", List.of("io.tokenmeter.testkit.internal.ChildBrokerMain", config.toString()));
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start Kafka broker in " + dataDir, e);
+    } catch (IllegalArgumentException ignored) {
+      // The hook is already registered from an earlier start.
+    }
+    awaitReady();
+    return this;
+  }
+
+  /** Graceful stop (SIGTERM, controlled shutdown); data stays for a later {@link #startProcess()}. */
+  public synchronized void stop() {
+    if (process == null) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+    process = null;
+  }
+
+  /** SIGKILL, as a crash: no controlled shutdown, no flush. Data stays. */
+  public synchronized void kill() {
+    if (process == null) {
+      return;
+    }
+    process.destroyForcibly();
+    try {
+      process.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    process = null;
+  }
+
+  /** Stops the broker and, when it made the data directory itself, deletes it. */
+  @Override
+  public synchronized void close() {
+    stop();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException | IllegalArgumentException ignored) {
+      // Already shutting down, or never registered.
+    }
+    if (ownsDataDir) {
+      deleteRecursively(dataDir);
+    }
+  }
+
+  private void killQuietly() {
+    Process p = process;
+    if (p != null) {
+      p.destroyForcibly();
+    }
+  }
+
+  private void requireRunning() {
+    if (!isRunning()) {
+      throw new IllegalStateException("broker is not running");
+    }
+  }
+
+  private Path writeConfig() throws IOException {
+    Map<String, String> props = new LinkedHashMap<>();
+    props.put("process.roles", "broker,controller");
+    props.put("node.id", "1");
+    props.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
+    props.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+    props.put("controller.listener.names", "CONTROLLER");
+    props.put("inter.broker.listener.name", "PLAINTEXT");
+    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.put("log.dirs", dataDir.resolve("logs").toString());
+    props.put("num.partitions", "1");
+    props.put("offsets.topic.replication.factor", "1");
+    props.put("offsets.topic.num.partitions", "4");
+    props.put("transaction.state.log.replication.factor", "1");
+    props.put("transaction.state.log.min.isr", "1");
+    props.put("transaction.state.log.num.partitions", "4");
+    props.put("share.coordinator.state.topic.replication.factor", "1");
+    props.put("share.coordinator.state.topic.min.isr", "1");
+    props.put("group.initial.rebalance.delay.ms", "0");
+    props.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
+    props.putAll(overrides);
+    Properties p = new Properties();
+    p.putAll(props);
+    Path file = dataDir.resolve("server.properties");
+    try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      p.store(w, "written by tokenmeter testkit");
+    }
+    return file;
+  }
+
+  private void format(Path config) throws IOException {
+    String clusterId = Uuid.randomUuid().toString();
+    Process p =
+        java(
+            "kafka.tools.StorageTool",
+            List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString(), "--standalone"));
+    try {
+      p.getOutputStream().close();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("kafka storage format timed out; see " + logFile());
+      }
+      if (p.exitValue() != 0) {
+        throw new IllegalStateException(
+            "kafka storage format failed with exit " + p.exitValue() + ":\n" + tail(logFile()));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+      throw new IllegalStateException("interrupted while formatting kafka storage", e);
+    }
+  }
+
+  private Process java(String what, List<String> mainAndArgs) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx" + heap);
+    cmd.add("-Xms64m");
+    cmd.add("-XX:+UseSerialGC");
+    cmd.add("-Djava.awt.headless=true");
+    cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
+    cmd.add("-Dlog4j2.level=WARN");
+    cmd.add("-cp");
+    cmd.add(brokerClasspath());
+    cmd.addAll(mainAndArgs);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
+    Files.writeString(
+        logFile(),
+        "---- " + Instant.now() + " starting " + what + "\n",
+        StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
+    return pb.start();
+  }
+
+  private void awaitReady() {
+    Instant deadline = Instant.now().plus(READY_TIMEOUT);
+    Map<String, Object> conf =
+        Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 4000,
+            AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200);
+    try (Admin admin = Admin.create(conf)) {
+      while (true) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException(
+              "Kafka broker exited with " + process.exitValue() + " while starting:\n" + tail(logFile()));
+        }
+        try {
+          admin
+              .describeCluster(new DescribeClusterOptions().timeoutMs(3000))
+              .nodes()
+              .get(4, TimeUnit.SECONDS);
+          return;
+        } catch (ExecutionException | TimeoutException e) {
+          if (Instant.now().isAfter(deadline)) {
+            kill();
+            throw new IllegalStateException(
+                "Kafka broker not ready after " + READY_TIMEOUT.toSeconds() + "s:\n" + tail(logFile()), e);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for the broker", e);
+        }
+      }
+    }
+  }
+
+  private static String brokerClasspath() {
+    try (InputStream in = KafkaBroker.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(
+            CLASSPATH_RESOURCE + " missing: build the testkit module with Maven first");
+      }
+      String cp = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+      String self =
+          Paths.get(KafkaBroker.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+      return self + java.io.File.pathSeparator + cp;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String tail(Path file) {
+    try {
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      return "(no log at " + file + ")";
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // Best effort: a temporary directory left behind is not worth failing a test for.
+    }
+  }
+
+  /** Settings for a broker; all optional. */
+  public static final class Builder {
+    private Path dataDir;
+    private int port;
+    private String heap = "512m";
+    private final Map<String, String> overrides = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /** Keep data here (created if absent, never deleted). Default: a temporary directory. */
+    public Builder dataDir(Path dataDir) {
+      this.dataDir = dataDir;
+      return this;
+    }
+
+    /** Client port on 127.0.0.1. Default: a free one. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0..65535, was " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** Maximum heap of the broker JVM, as for -Xmx. Default 512m. */
+    public Builder heap(String heap) {
+      this.heap = heap;
+      return this;
+    }
+
+    /** Any broker property, applied over the defaults. */
+    public Builder brokerProperty(String key, String value) {
+      overrides.put(key, value);
+      return this;
+    }
+
+    /** Creates the broker and starts it. */
+    public KafkaBroker start() {
+      try {
+        return new KafkaBroker(this).startProcess();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}
