@@ -50,8 +50,8 @@ public final class KafkaBroker implements AutoCloseable {
   private final int controllerPort;
   private final String heap;
   private final Map<String, String> overrides;
-  private final Thread shutdownHook = new Thread(this::killQuietly, "kafka-broker-cleanup");
-  private Process process;
+  private final Thread shutdownHook = new Thread(this::stopOnExit, "kafka-broker-cleanup");
+  private volatile Process process;
 
   private KafkaBroker(Builder b) throws IOException {
     this.ownsDataDir = b.dataDir == null;
@@ -173,10 +173,24 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
-  private void killQuietly() {
+  /**
+   * Runs when the owning JVM exits without {@link #close()} (Ctrl-C, a test runner ending): a short
+   * graceful stop, then SIGKILL. Not synchronized: the main thread may hold the lock.
+   */
+  private void stopOnExit() {
     Process p = process;
     if (p != null) {
-      p.destroyForcibly();
+      p.destroy();
+      try {
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+      }
+    }
+    if (ownsDataDir) {
+      deleteRecursively(dataDir);
     }
   }
 

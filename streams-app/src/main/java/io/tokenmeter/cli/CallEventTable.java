@@ -1,0 +1,47 @@
+package io.tokenmeter.cli;
+
+import io.tokenmeter.schemas.LlmCallEvent;
+import java.io.PrintStream;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/** Prints call events as a fixed-width table, one line each, for people watching a topic. */
+final class CallEventTable {
+
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+  private static final String FORMAT = "%-12s  %-9s  %-14s  %-8s  %-12s  %8s  %8s  %6s  %-13s  %6s%n";
+
+  private final PrintStream out;
+
+  CallEventTable(PrintStream out) {
+    this.out = out;
+  }
+
+  void header() {
+    out.printf(FORMAT, "time (UTC)", "service", "model", "org", "key", "in_tok", "out_tok", "status", "error", "ms");
+  }
+
+  void row(LlmCallEvent e) {
+    out.printf(
+        FORMAT,
+        TIME.format(e.getTimestamp()),
+        cut(e.getService(), 9),
+        cut(e.getResponseModel() != null ? e.getResponseModel() : e.getRequestModel(), 14),
+        cut(orDash(e.getOrgId()), 8),
+        cut(orDash(e.getApiKeyHint()), 12),
+        orDash(e.getInputTokens()),
+        orDash(e.getOutputTokens()),
+        orDash(e.getStatusCode()),
+        cut(orDash(e.getErrorType()), 13),
+        orDash(e.getDurationMs()));
+  }
+
+  private static String orDash(Object o) {
+    return o == null ? "-" : o.toString();
+  }
+
+  private static String cut(String s, int width) {
+    return s.length() <= width ? s : s.substring(0, width - 1) + "~";
+  }
+}
