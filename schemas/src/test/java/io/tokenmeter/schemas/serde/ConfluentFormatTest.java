@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tokenmeter.schemas.LlmCallEvent;
 import java.net.URI;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.AfterEach;
@@ -39,7 +40,7 @@ class ConfluentFormatTest {
   @Test
   void keySchemaIsRegisteredUnderTheTopicKeySubject() {
     AvroSerializer<LlmCallEvent> keys = new AvroSerializer<>(LlmCallEvent.class, config(true));
-    keys.configure(java.util.Map.of(), true);
+    keys.configure(Map.of(), true);
 
     keys.serialize(TOPIC, CallEvents.golden());
 
