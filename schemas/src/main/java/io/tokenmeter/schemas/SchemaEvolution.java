@@ -18,6 +18,9 @@ import org.apache.avro.SchemaCompatibility.SchemaIncompatibilityType;
  */
 public final class SchemaEvolution {
 
+  /** Bounds the descent into nested records, for recursive schemas; the contract nests one level. */
+  private static final int MAX_NESTING = 8;
+
   private SchemaEvolution() {}
 
   /**
@@ -80,11 +83,11 @@ public final class SchemaEvolution {
   public static List<Violation> violations(
       String name, String readerLabel, Schema reader, String writerLabel, Schema writer) {
     List<Violation> out = new ArrayList<>();
-    collect(new Pair(name, readerLabel, writerLabel), reader, writer, "", "", 0, out);
+    collect(new Labels(name, readerLabel, writerLabel), reader, writer, "", "", 0, out);
     return out;
   }
 
-  private record Pair(String name, String reader, String writer) {}
+  private record Labels(String name, String reader, String writer) {}
 
   /**
    * Avro reports a change inside an optional record ({@code ["null", Record]}) only as the union
@@ -92,7 +95,7 @@ public final class SchemaEvolution {
    * check is repeated on the two records, so the report reaches the field that changed.
    */
   private static void collect(
-      Pair pair,
+      Labels labels,
       Schema reader,
       Schema writer,
       String fieldPrefix,
@@ -109,14 +112,16 @@ public final class SchemaEvolution {
           i.getType() == SchemaIncompatibilityType.MISSING_UNION_BRANCH && depth < MAX_NESTING
               ? sameNamedBranches(i)
               : null;
+      int before = out.size();
       if (sameNamed != null) {
-        collect(pair, sameNamed[0], sameNamed[1], field, location, depth + 1, out);
-      } else {
+        collect(labels, sameNamed[0], sameNamed[1], field, location, depth + 1, out);
+      }
+      if (out.size() == before) {
         out.add(
             new Violation(
-                pair.name(),
-                pair.reader(),
-                pair.writer(),
+                labels.name(),
+                labels.reader(),
+                labels.writer(),
                 field,
                 i.getType(),
                 i.getMessage(),
@@ -124,9 +129,6 @@ public final class SchemaEvolution {
       }
     }
   }
-
-  /** Bounds the descent for recursive schemas; the contract nests one level. */
-  private static final int MAX_NESTING = 8;
 
   /**
    * For a lost union branch: the reader's and the writer's named type (record, enum, fixed) of the

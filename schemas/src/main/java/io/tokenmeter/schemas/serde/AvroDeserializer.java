@@ -111,7 +111,7 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     SpecificDatumReader<T> reader = readersById.get(id);
     if (reader == null) {
       try {
-        reader = resolvedReader(id);
+        reader = resolvedReader(id, topic);
       } catch (SerializationException e) {
         throw e;
       } catch (RuntimeException e) {
@@ -128,16 +128,17 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
    * this build can read it: a refused pair then names its field, instead of failing part-way
    * through a record as "corrupt".
    */
-  private SpecificDatumReader<T> resolvedReader(int id) {
+  private SpecificDatumReader<T> resolvedReader(int id, String topic) {
     Schema writer = registry.schemaById(id);
     List<SchemaEvolution.Violation> violations =
         SchemaEvolution.violations(
             readerSchema.getName(), "as built", readerSchema, "registry schema id " + id, writer);
     if (!violations.isEmpty()) {
       throw new SerializationException(
-          violations.stream()
-              .map(SchemaEvolution.Violation::message)
-              .collect(Collectors.joining("; ")));
+          "record on topic " + topic + " is unreadable: "
+              + violations.stream()
+                  .map(SchemaEvolution.Violation::message)
+                  .collect(Collectors.joining("; ")));
     }
     return reader(writer);
   }

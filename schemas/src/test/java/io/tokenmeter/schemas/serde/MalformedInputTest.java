@@ -215,8 +215,8 @@ class MalformedInputTest {
     assertThatThrownBy(() -> withRegistry.deserialize(TOPIC, bytes))
         .isExactlyInstanceOf(SerializationException.class)
         .hasMessageStartingWith(
-            "LlmCallEvent as built cannot read data written with registry schema id " + id
-                + ": field 'event_id' changed type");
+            "record on topic llm.calls is unreadable: LlmCallEvent as built cannot read data"
+                + " written with registry schema id " + id + ": field 'event_id' changed type");
   }
 
   @Test
