@@ -1,16 +1,17 @@
 package io.tokenmeter.schemas.serde;
 
+import io.tokenmeter.schemas.SchemaEvolution;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.avro.AvroRuntimeException;
+import java.util.stream.Collectors;
 import org.apache.avro.Schema;
-import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
@@ -21,14 +22,15 @@ import org.apache.kafka.common.serialization.Deserializer;
  * Reads one generated Avro record type from either wire format, chosen by the first byte: 0x00 is
  * the Confluent format (the writer schema is fetched from the registry by id), 0xC3 0x01 is Avro
  * single-object encoding (the writer schema is found among the bundled versions by fingerprint).
- * Anything else is refused with a {@link SerializationException}, never guessed.
+ * Anything else, and any record that does not decode to exactly its length, is refused with a
+ * {@link SerializationException}, never guessed.
  */
 public final class AvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
   private Class<T> type;
   private Schema readerSchema;
   private SpecificData model;
-  private BinaryMessageDecoder<T> singleObject;
+  private Map<Long, SpecificDatumReader<T>> readersByFingerprint;
   private SchemaRegistryClient registry;
   private final Map<Integer, SpecificDatumReader<T>> readersById = new ConcurrentHashMap<>();
 
@@ -50,11 +52,17 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     this.type = type;
     this.model = SpecificData.getForClass(type);
     this.readerSchema = model.getSchema(type);
-    this.singleObject = new BinaryMessageDecoder<>(model, readerSchema);
+    Map<Long, SpecificDatumReader<T>> readers = new HashMap<>();
+    readers.put(SchemaNormalization.parsingFingerprint64(readerSchema), reader(readerSchema));
     for (Schema version : BundledSchemas.versions(readerSchema.getName())) {
-      singleObject.addSchema(version);
+      readers.put(SchemaNormalization.parsingFingerprint64(version), reader(version));
     }
+    this.readersByFingerprint = Map.copyOf(readers);
     this.registry = config.registryUrl().map(SchemaRegistryClient::new).orElse(null);
+  }
+
+  private SpecificDatumReader<T> reader(Schema writer) {
+    return new SpecificDatumReader<>(writer, readerSchema, model);
   }
 
   @Override
@@ -72,21 +80,25 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
               + HexFormat.of().formatHex(data, 0, Math.min(4, data.length))
               + "; expected 00 (Confluent) or c301 (single-object)");
     }
+    if (data.length < format.headerLength) {
+      throw new SerializationException(
+          "truncated " + describe(format) + " record on topic " + topic + ": " + data.length
+              + " bytes, shorter than the " + format.headerLength + "-byte header");
+    }
     return format == WireFormat.CONFLUENT ? readConfluent(topic, data) : readSingleObject(topic, data);
   }
 
   private T readSingleObject(String topic, byte[] data) {
-    try {
-      return singleObject.decode(data);
-    } catch (MissingSchemaException e) {
+    long fingerprint = ByteBuffer.wrap(data, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    SpecificDatumReader<T> reader = readersByFingerprint.get(fingerprint);
+    if (reader == null) {
       throw new SerializationException(
           "single-object record on topic " + topic + " has schema fingerprint "
-              + HexFormat.of().formatHex(data, 2, 10) + ", which matches no bundled "
-              + readerSchema.getName() + " version", e);
-    } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
-      throw new SerializationException(
-          "corrupt single-object " + readerSchema.getName() + " on topic " + topic + ": " + e, e);
+              + String.format("%016x", fingerprint) + ", which matches none of the "
+              + readersByFingerprint.size() + " bundled " + readerSchema.getName()
+              + " versions; was it written by a newer tokenmeter-schemas?");
     }
+    return readBody(reader, data, WireFormat.SINGLE_OBJECT, topic, "");
   }
 
   private T readConfluent(String topic, byte[] data) {
@@ -96,20 +108,67 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
           "record on topic " + topic + " is in Confluent wire format (schema id " + id
               + ") but no registry is configured; set " + AvroSerdeConfig.REGISTRY_URL);
     }
-    SpecificDatumReader<T> reader =
-        readersById.computeIfAbsent(
-            id, i -> new SpecificDatumReader<>(registry.schemaById(i), readerSchema, model));
+    SpecificDatumReader<T> reader = readersById.get(id);
+    if (reader == null) {
+      try {
+        reader = resolvedReader(id, topic);
+      } catch (SerializationException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw new SerializationException(
+            "cannot resolve schema id " + id + " for topic " + topic + ": " + e, e);
+      }
+      readersById.put(id, reader);
+    }
+    return readBody(reader, data, WireFormat.CONFLUENT, topic, " (schema id " + id + ")");
+  }
+
+  /**
+   * A reader for the registry's schema {@code id}, once Avro's compatibility check has shown that
+   * this build can read it: a refused pair then names its field, instead of failing part-way
+   * through a record as "corrupt".
+   */
+  private SpecificDatumReader<T> resolvedReader(int id, String topic) {
+    Schema writer = registry.schemaById(id);
+    List<SchemaEvolution.Violation> violations =
+        SchemaEvolution.violations(
+            readerSchema.getName(), "as built", readerSchema, "registry schema id " + id, writer);
+    if (!violations.isEmpty()) {
+      throw new SerializationException(
+          "record on topic " + topic + " is unreadable: "
+              + violations.stream()
+                  .map(SchemaEvolution.Violation::message)
+                  .collect(Collectors.joining("; ")));
+    }
+    return reader(writer);
+  }
+
+  private T readBody(
+      SpecificDatumReader<T> reader, byte[] data, WireFormat format, String topic, String which) {
     try {
-      BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
+      BoundedDecoder decoder = new BoundedDecoder(data, format.headerLength);
       T value = reader.read(null, decoder);
       if (!decoder.isEnd()) {
         throw new SerializationException(
-            "record on topic " + topic + " has trailing bytes after schema id " + id);
+            describe(format) + " " + readerSchema.getName() + " on topic " + topic + which
+                + " has trailing bytes after the record; refusing a record its schema does not"
+                + " account for");
       }
       return value;
-    } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
+    } catch (SerializationException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // Corrupt input surfaces from Avro as EOFException, AvroRuntimeException or plain runtime
+      // exceptions (a union or enum index out of range); the caller sees one type for all.
+      // BoundedDecoder keeps it from surfacing as an OutOfMemoryError.
       throw new SerializationException(
-          "corrupt " + readerSchema.getName() + " on topic " + topic + " (schema id " + id + "): " + e, e);
+          "corrupt " + describe(format) + " " + readerSchema.getName() + " on topic " + topic
+              + which + ": " + e,
+          e);
     }
+  }
+
+  private static String describe(WireFormat format) {
+    return format == WireFormat.CONFLUENT ? "Confluent-format" : "single-object";
   }
 }

@@ -62,6 +62,9 @@ public record AvroSerdeConfig(Optional<URI> registryUrl, boolean autoRegister) {
       if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
         throw new ConfigException(key, value, "must be an http:// or https:// URL");
       }
+      if (uri.getHost() == null) {
+        throw new ConfigException(key, value, "has no host");
+      }
       return uri;
     } catch (URISyntaxException e) {
       throw new ConfigException(key, value, "is not a URL: " + e.getMessage());

@@ -27,23 +27,16 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
   private Class<T> type;
   private AvroSerdeConfig config;
   private boolean isKey;
-  private Schema schema;
-  private SpecificData model;
   private SpecificDatumWriter<T> writer;
   private BinaryMessageEncoder<T> singleObject;
   private SchemaRegistryClient registry;
-  private String schemaText;
+  private String registeredText;
 
   /** For Kafka's reflective creation; {@link #configure} must follow. */
   public AvroSerializer() {}
 
   public AvroSerializer(Class<T> type, AvroSerdeConfig config) {
     init(type, config, false);
-  }
-
-  AvroSerializer(Class<T> type, AvroSerdeConfig config, SchemaRegistryClient registry) {
-    init(type, config, false);
-    this.registry = registry;
   }
 
   @Override
@@ -56,15 +49,15 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
   }
 
   private void init(Class<T> type, AvroSerdeConfig config, boolean isKey) {
+    SpecificData model = SpecificData.getForClass(type);
+    Schema schema = model.getSchema(type);
     this.type = type;
     this.config = config;
     this.isKey = isKey;
-    this.model = SpecificData.getForClass(type);
-    this.schema = model.getSchema(type);
     this.writer = new SpecificDatumWriter<>(schema, model);
     if (config.registryUrl().isPresent()) {
       this.registry = new SchemaRegistryClient(config.registryUrl().get());
-      this.schemaText = BundledSchemas.newestText(schema.getName());
+      this.registeredText = BundledSchemas.textMatching(schema);
     } else {
       this.singleObject = new BinaryMessageEncoder<>(model, schema);
     }
@@ -86,7 +79,7 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
         return out;
       }
       String subject = topic + (isKey ? "-key" : "-value");
-      int id = registry.idFor(subject, schemaText, config.autoRegister());
+      int id = registry.idFor(subject, registeredText, config.autoRegister());
       ByteArrayOutputStream out = new ByteArrayOutputStream(256);
       out.write(WireFormat.CONFLUENT_MAGIC);
       out.write(ByteBuffer.allocate(4).putInt(id).array());

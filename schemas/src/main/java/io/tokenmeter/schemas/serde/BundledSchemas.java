@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 
 /**
  * The schema versions that ship inside this jar, under {@code io/tokenmeter/schemas/history/NAME/vN.avsc}.
@@ -39,12 +40,23 @@ public final class BundledSchemas {
     }
   }
 
-  /** The text of the newest version: what the serializer registers, byte for byte. */
-  public static String newestText(String simpleName) {
-    int n = versions(simpleName).size();
-    if (n == 0) {
-      throw new IllegalArgumentException("no bundled schema named " + simpleName);
+  /**
+   * The text of the newest bundled version that encodes like {@code schema}: what the serializer
+   * registers, byte for byte. Matching, rather than taking the newest file, means a jar whose
+   * generated classes lag its .avsc files fails here instead of registering one schema and writing
+   * bytes of another.
+   */
+  public static String textMatching(Schema schema) {
+    String wanted = SchemaNormalization.toParsingForm(schema);
+    List<Schema> versions = versions(schema.getName());
+    for (int v = versions.size(); v >= 1; v--) {
+      if (SchemaNormalization.toParsingForm(versions.get(v - 1)).equals(wanted)) {
+        return text(schema.getName(), v);
+      }
     }
-    return text(simpleName, n);
+    throw new IllegalStateException(
+        "the generated class " + schema.getFullName() + " matches none of the " + versions.size()
+            + " bundled versions under " + ROOT + schema.getName()
+            + "/; the avro-maven-plugin include in schemas/pom.xml must name the newest version");
   }
 }

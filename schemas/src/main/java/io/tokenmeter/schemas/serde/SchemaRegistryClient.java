@@ -46,8 +46,30 @@ final class SchemaRegistryClient {
     if (cached != null) {
       return cached;
     }
-    JsonNode body = call("GET", "/schemas/ids/" + id, null, "fetch schema id " + id);
-    Schema schema = new Schema.Parser().parse(body.path("schema").asText());
+    String what = "fetch schema id " + id;
+    JsonNode body = call("GET", "/schemas/ids/" + id, null, what);
+    // Confluent's API omits schemaType for Avro and names it for JSON Schema and Protobuf.
+    String schemaType = body.path("schemaType").asText("AVRO");
+    if (!"AVRO".equals(schemaType)) {
+      throw new SerializationException(
+          "schema registry " + base + " holds a " + schemaType + " schema under id " + id
+              + ", not an Avro one");
+    }
+    JsonNode text = body.get("schema");
+    if (text == null || !text.isTextual()) {
+      throw new SerializationException(
+          "schema registry " + base + " answered without a schema when asked to " + what);
+    }
+    Schema schema;
+    try {
+      schema = new Schema.Parser().parse(text.asText());
+    } catch (RuntimeException e) {
+      // Avro's parser throws SchemaParseException, AvroTypeException or, for an unknown type
+      // name, a NullPointerException.
+      throw new SerializationException(
+          "schema registry " + base + " holds an unparseable Avro schema under id " + id + ": "
+              + e.getMessage(), e);
+    }
     byId.put(id, schema);
     return schema;
   }
@@ -73,11 +95,12 @@ final class SchemaRegistryClient {
         register
             ? call("POST", path + "/versions", payload, "register schema under subject " + subject)
             : call("POST", path, payload, "look up schema under subject " + subject);
-    if (!body.has("id")) {
+    JsonNode idNode = body.path("id");
+    if (!idNode.isIntegralNumber() || !idNode.canConvertToInt()) {
       throw new SerializationException(
           "schema registry " + base + " answered without an id for subject " + subject + ": " + body);
     }
-    int id = body.get("id").asInt();
+    int id = idNode.intValue();
     idBySubjectAndText.put(cacheKey, id);
     byId.putIfAbsent(id, new Schema.Parser().parse(schemaText));
     return id;
