@@ -1,7 +1,7 @@
 package io.tokenmeter.cli;
 
 import io.tokenmeter.schemas.LlmCallEvent;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
@@ -12,9 +12,9 @@ final class CallEventTable {
       DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
   private static final String FORMAT = "%-12s  %-9s  %-14s  %-8s  %-12s  %8s  %8s  %6s  %-13s  %6s%n";
 
-  private final PrintStream out;
+  private final PrintWriter out;
 
-  CallEventTable(PrintStream out) {
+  CallEventTable(PrintWriter out) {
     this.out = out;
   }
 
