@@ -74,7 +74,8 @@ public final class Tokenmeter implements AutoCloseable {
         new EventMapper(
             b.topic, b.service, b.environment, b.fingerprintSecret.getBytes(StandardCharsets.UTF_8));
     this.dispatcher =
-        Dispatcher.start(b.queueCapacity, mapper, producer, counters, "tokenmeter-sdk-worker");
+        Dispatcher.start(
+            b.queueCapacity, mapper, producer, b.deliveryTimeout, counters, "tokenmeter-sdk-worker");
     this.description =
         "Tokenmeter[topic="
             + b.topic
@@ -427,8 +428,10 @@ public final class Tokenmeter implements AutoCloseable {
     }
 
     /**
-     * How long Kafka may try to deliver an event before it is dropped as {@code
-     * broker_unavailable} (Kafka's {@code delivery.timeout.ms}). At least 1 s; default 2 min.
+     * How long an event may wait for Kafka before it is dropped as {@code broker_unavailable}:
+     * Kafka's {@code delivery.timeout.ms} once the producer has it, and the time the worker keeps
+     * retrying while the producer cannot take it at all (broker down, topic missing); meanwhile
+     * the queue absorbs new calls. At least 1 s; default 2 min.
      */
     public Builder deliveryTimeout(Duration deliveryTimeout) {
       this.deliveryTimeout = deliveryTimeout;

@@ -242,6 +242,57 @@ class TokenmeterTest {
         .containsEntry("dropped.invalid", 1L);
   }
 
+  @Test
+  void eventsWaitWhileKafkaHasNoMetadataAndGoOutWhenItIsBack() {
+    MetadataOutageProducer producer = new MetadataOutageProducer(5);
+    tm = TokenmeterConfigTest.valid().build(producer);
+    for (int i = 0; i < 3; i++) {
+      tm.record(chat().eventId("held-" + i).build());
+    }
+    await().atMost(WAIT).until(() -> tm.stats().sent() == 3);
+    assertThat(producer.attempts).isGreaterThan(5);
+    assertThat(tm.stats().dropped()).isZero();
+    assertThat(producer.history())
+        .extracting(r -> r.value().getEventId())
+        .containsExactly("held-0", "held-1", "held-2");
+  }
+
+  @Test
+  void eventsHeldLongerThanTheDeliveryTimeoutAreDroppedAsBrokerUnavailable() {
+    MetadataOutageProducer producer = new MetadataOutageProducer(Integer.MAX_VALUE);
+    tm = TokenmeterConfigTest.valid().deliveryTimeout(Duration.ofSeconds(1)).build(producer);
+    long start = System.nanoTime();
+    tm.record(chat().build());
+    tm.record(chat().build());
+    assertThat(tm.stats().droppedBrokerUnavailable()).isZero();
+    await().atMost(WAIT).until(() -> tm.stats().droppedBrokerUnavailable() == 2);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    assertThat(tm.stats().pending()).isZero();
+  }
+
+  /**
+   * Fails the first sends at once through the callback, as KafkaProducer does when the topic's
+   * metadata does not arrive within max.block.ms.
+   */
+  static final class MetadataOutageProducer extends MockProducer<String, LlmCallEvent> {
+    private final int failures;
+    volatile int attempts;
+
+    MetadataOutageProducer(int failures) {
+      super(true, null, new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
+      this.failures = failures;
+    }
+
+    @Override
+    public synchronized Future<RecordMetadata> send(ProducerRecord<String, LlmCallEvent> record, Callback callback) {
+      if (attempts++ < failures) {
+        callback.onCompletion(null, new TimeoutException("Topic llm.calls not present in metadata after 500 ms."));
+        return java.util.concurrent.CompletableFuture.failedFuture(new TimeoutException("no metadata"));
+      }
+      return super.send(record, callback);
+    }
+  }
+
   /** A producer whose send() blocks until released, as a worker facing a stalled broker. */
   static final class BlockingProducer extends MockProducer<String, LlmCallEvent> {
     final CountDownLatch entered = new CountDownLatch(1);

@@ -71,11 +71,14 @@ public final class Dispatcher<T, V> {
   // After the producer is closed nothing can block the worker; this is only a safety margin.
   private static final long WORKER_EXIT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
   private static final Duration MAX_TIMEOUT = Duration.ofDays(365);
+  // Pause between attempts while Kafka has no metadata; send() itself already waited max.block.ms.
+  private static final long RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final ArrayBlockingQueue<T> queue;
   private final int wakeThreshold;
   private final Encoder<T, V> encoder;
   private final Producer<String, V> producer;
+  private final long holdLimitNanos;
   private final Counters counters;
   private final DropLog dropLog;
   private final Callback onCompletion = this::onCompletion;
@@ -91,35 +94,50 @@ public final class Dispatcher<T, V> {
   private volatile boolean producerClosing;
   private volatile boolean workerParked;
   private volatile boolean workerExited;
-  // Items the worker has taken off the queue; written by the worker only.
+  // Items the worker has handed to Kafka or dropped; written by the worker only.
   private volatile long handedOver;
   private ExecutorService flusher; // guarded by flusherLock
   private Boolean closeResult; // guarded by closeLock
+  // Worker-only: a failure that send() reported through the callback on the worker's own thread.
+  private Exception syncFailure;
+  // Worker-only: the encoded head of the batch while Kafka cannot take it, and since when.
+  private ProducerRecord<String, V> held;
+  private long holdingSinceNanos;
 
   private Dispatcher(
       int capacity,
       Encoder<T, V> encoder,
       Producer<String, V> producer,
+      Duration holdLimit,
       Counters counters,
       String threadName) {
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.wakeThreshold = Math.max(1, Math.min(capacity / 2, MAX_BATCH));
     this.encoder = encoder;
     this.producer = producer;
+    this.holdLimitNanos = nanos(holdLimit);
     this.counters = counters;
     this.dropLog = new DropLog(LOG, counters);
     this.worker = new Thread(this::run, threadName);
     this.worker.setDaemon(true); // metering must never keep an application from exiting
   }
 
-  /** Creates the dispatcher and starts its worker thread. */
+  /**
+   * Creates the dispatcher and starts its worker thread.
+   *
+   * @param holdLimit how long the worker keeps retrying an event Kafka has no metadata for (the
+   *     broker is down or the topic missing) before dropping it as broker_unavailable; the
+   *     delivery timeout, so that an event gets the same grace before and after send()
+   */
   public static <T, V> Dispatcher<T, V> start(
       int capacity,
       Encoder<T, V> encoder,
       Producer<String, V> producer,
+      Duration holdLimit,
       Counters counters,
       String threadName) {
-    Dispatcher<T, V> d = new Dispatcher<>(capacity, encoder, producer, counters, threadName);
+    Dispatcher<T, V> d =
+        new Dispatcher<>(capacity, encoder, producer, holdLimit, counters, threadName);
     d.worker.start();
     return d;
   }
@@ -245,38 +263,61 @@ public final class Dispatcher<T, V> {
 
   private void run() {
     List<T> batch = new ArrayList<>(MAX_BATCH);
+    int next = 0; // batch[next..] is still to be published
     try {
       while (true) {
-        int n = queue.drainTo(batch, MAX_BATCH);
-        if (n > 0) {
-          for (int i = 0; i < n; i++) {
-            T item = batch.get(i);
-            if (abandoned) {
+        if (next == batch.size()) {
+          batch.clear();
+          next = 0;
+          if (queue.drainTo(batch, MAX_BATCH) == 0) {
+            completeHandovers();
+            dropLog.maybeLog();
+            if (closed) {
+              return;
+            }
+            idle();
+            continue;
+          }
+        }
+        int start = next;
+        boolean waiting = false;
+        while (next < batch.size()) {
+          if (abandoned) {
+            held = null;
+            for (; next < batch.size(); next++) {
               lostToClose.incrementAndGet();
               counters.drop(Reason.CLOSED);
-            } else {
-              publish(item);
             }
+            break;
           }
-          batch.clear();
-          handedOver = handedOver + n;
+          if (!publish(batch.get(next))) {
+            waiting = true;
+            break;
+          }
+          next++;
+        }
+        if (waiting && System.nanoTime() - holdingSinceNanos >= holdLimitNanos) {
+          // Kafka has been unreachable for the whole grace period: give up on what we hold, so
+          // that newer events get their turn once it is back.
+          String detail =
+              "Kafka took no event for " + TimeUnit.NANOSECONDS.toMillis(holdLimitNanos) + " ms";
+          LOG.warn("Tokenmeter: {}; dropping {} held events", detail, batch.size() - next);
+          for (; next < batch.size(); next++) {
+            counters.drop(Reason.BROKER_UNAVAILABLE, detail);
+          }
+          held = null;
+          holdingSinceNanos = 0;
+          waiting = false;
+        }
+        if (next > start) {
+          handedOver = handedOver + (next - start);
           completeHandovers();
-          dropLog.maybeLog();
-          continue;
         }
-        completeHandovers();
         dropLog.maybeLog();
-        if (closed) {
-          return;
+        if (waiting) {
+          LockSupport.parkNanos(this, RETRY_PAUSE_NANOS);
+          Thread.interrupted();
         }
-        workerParked = true;
-        if (queue.isEmpty() && handovers.isEmpty() && !closed) {
-          LockSupport.parkNanos(this, IDLE_PARK_NANOS);
-        }
-        workerParked = false;
-        // Nobody should interrupt this thread; if someone did, a set flag would make parkNanos
-        // return at once forever, so clear it.
-        Thread.interrupted();
       }
     } catch (Throwable fatal) {
       // Only an Error gets here (publish() catches everything per event). Events recorded from
@@ -287,21 +328,42 @@ public final class Dispatcher<T, V> {
     }
   }
 
-  private void publish(T item) {
-    ProducerRecord<String, V> record;
-    try {
-      record = encoder.encode(item);
-    } catch (InvalidEventException e) {
-      counters.drop(Reason.INVALID, e.getMessage());
-      return;
-    } catch (RuntimeException e) {
-      counters.drop(Reason.SERIALIZATION, describe(e));
-      return;
+  private void idle() {
+    workerParked = true;
+    if (queue.isEmpty() && handovers.isEmpty() && !closed) {
+      LockSupport.parkNanos(this, IDLE_PARK_NANOS);
     }
+    workerParked = false;
+    // Nobody should interrupt this thread; if someone did, a set flag would make parkNanos
+    // return at once forever, so clear it.
+    Thread.interrupted();
+  }
+
+  /**
+   * Hands one item to Kafka, or counts why not.
+   *
+   * @return false when Kafka has no metadata for the topic (broker down, topic missing): the
+   *     caller keeps the item and retries, so that a short outage costs no events
+   */
+  private boolean publish(T item) {
+    ProducerRecord<String, V> record = held;
+    if (record == null) {
+      try {
+        record = encoder.encode(item);
+      } catch (InvalidEventException e) {
+        counters.drop(Reason.INVALID, e.getMessage());
+        return true;
+      } catch (RuntimeException e) {
+        counters.drop(Reason.SERIALIZATION, describe(e));
+        return true;
+      }
+    }
+    syncFailure = null;
     try {
       producer.send(record, onCompletion);
     } catch (SerializationException e) {
       counters.drop(Reason.SERIALIZATION, describe(e));
+      return released();
     } catch (IllegalStateException e) {
       if (producerClosing) {
         lostToClose.incrementAndGet();
@@ -309,16 +371,61 @@ public final class Dispatcher<T, V> {
       } else {
         counters.drop(Reason.BROKER_UNAVAILABLE, describe(e));
       }
+      return released();
     } catch (RuntimeException e) {
       counters.drop(Reason.BROKER_UNAVAILABLE, describe(e));
+      return released();
     }
+    Exception failure = syncFailure;
+    if (failure instanceof org.apache.kafka.common.errors.TimeoutException && producerClosing) {
+      // close() passed its deadline while we waited for the broker.
+      lostToClose.incrementAndGet();
+      counters.drop(Reason.CLOSED, describe(failure));
+      return released();
+    }
+    if (failure instanceof org.apache.kafka.common.errors.TimeoutException) {
+      if (held == null) {
+        held = record;
+        holdingSinceNanos = System.nanoTime();
+        LOG.warn(
+            "Tokenmeter: Kafka cannot take events ({}); holding them for up to {} ms while the"
+                + " queue absorbs new ones",
+            describe(failure),
+            TimeUnit.NANOSECONDS.toMillis(holdLimitNanos));
+      }
+      return false;
+    }
+    if (failure != null) {
+      countFailure(failure);
+    }
+    if (held != null && failure == null) {
+      LOG.info(
+          "Tokenmeter: Kafka takes events again after {} ms",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - holdingSinceNanos));
+    }
+    return released();
   }
 
-  // Runs on the producer's I/O thread (or the worker's, for failures inside send()).
+  private boolean released() {
+    held = null;
+    holdingSinceNanos = 0;
+    return true;
+  }
+
+  // Runs on the producer's I/O thread; on the worker's own thread when send() fails at once
+  // (no metadata, record too large), and on the closing thread for batches close() aborts.
   private void onCompletion(RecordMetadata metadata, Exception exception) {
     if (exception == null) {
       counters.sent.increment();
-    } else if (exception instanceof SerializationException) {
+    } else if (Thread.currentThread() == worker) {
+      syncFailure = exception; // publish() decides: retry, or count
+    } else {
+      countFailure(exception);
+    }
+  }
+
+  private void countFailure(Exception exception) {
+    if (exception instanceof SerializationException) {
       counters.drop(Reason.SERIALIZATION, describe(exception));
     } else if (exception instanceof RecordTooLargeException
         || exception instanceof InvalidTimestampException) {
