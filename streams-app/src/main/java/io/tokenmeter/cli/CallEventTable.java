@@ -10,7 +10,7 @@ final class CallEventTable {
 
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
-  private static final String FORMAT = "%-12s  %-9s  %-14s  %-8s  %-12s  %8s  %8s  %6s  %-13s  %6s%n";
+  private static final String FORMAT = "%-12s  %-8s  %-26s  %-10s  %-10s  %7s  %7s  %6s  %-12s  %5s%n";
 
   private final PrintWriter out;
 
@@ -26,14 +26,14 @@ final class CallEventTable {
     out.printf(
         FORMAT,
         TIME.format(e.getTimestamp()),
-        cut(e.getService(), 9),
-        cut(e.getResponseModel() != null ? e.getResponseModel() : e.getRequestModel(), 14),
-        cut(orDash(e.getOrgId()), 8),
-        cut(orDash(e.getApiKeyHint()), 12),
+        cut(e.getService(), 8),
+        cut(e.getResponseModel() != null ? e.getResponseModel() : e.getRequestModel(), 26),
+        cut(orDash(e.getOrgId()), 10),
+        cut(orDash(e.getApiKeyHint()), 10),
         orDash(e.getInputTokens()),
         orDash(e.getOutputTokens()),
         orDash(e.getStatusCode()),
-        cut(orDash(e.getErrorType()), 13),
+        cut(orDash(e.getErrorType()), 12),
         orDash(e.getDurationMs()));
   }
 

@@ -101,25 +101,42 @@ final class DemoCommand implements Callable<Integer> {
     TrafficSimulator simulator = new TrafficSimulator(random);
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
-    Tokenmeter.Stats stats;
-    try (Tokenmeter sdk =
-        Tokenmeter.builder()
-            .bootstrapServers(bootstrapServers)
-            .topic(topic)
-            .service("demo")
-            .environment("local")
-            .fingerprintSecret(HexFormat.of().formatHex(secret))
-            .build()) {
-      Instant start = Instant.now();
-      for (int i = 0; i < calls; i++) {
-        sdk.record(simulator.call(i, start.plusMillis(i * 50L)));
+    // One SDK instance per service, as each service would have its own.
+    Map<String, Tokenmeter> sdks = new TreeMap<>();
+    long recorded = 0;
+    long sent = 0;
+    long dropped = 0;
+    try {
+      for (String service : simulator.services()) {
+        sdks.put(
+            service,
+            Tokenmeter.builder()
+                .bootstrapServers(bootstrapServers)
+                .topic(topic)
+                .service(service)
+                .environment("local")
+                .fingerprintSecret(HexFormat.of().formatHex(secret))
+                .build());
       }
-      sdk.flush(Duration.ofSeconds(30));
-      stats = sdk.stats();
+      // Calls 50 ms apart, ending now: event time is when a call started, never in the future.
+      Instant start = Instant.now().minusMillis(calls * 50L);
+      for (int i = 0; i < calls; i++) {
+        TrafficSimulator.SimulatedCall c = simulator.call(i, start.plusMillis(i * 50L));
+        sdks.get(c.service()).record(c.call());
+      }
+    } finally {
+      for (Tokenmeter sdk : sdks.values()) {
+        sdk.close(Duration.ofSeconds(30));
+        Tokenmeter.Stats stats = sdk.stats();
+        recorded += stats.recorded();
+        sent += stats.sent();
+        dropped += stats.dropped();
+      }
     }
-    out.printf("SDK: %d recorded, %d sent, %d dropped%n", stats.recorded(), stats.sent(), stats.dropped());
+    out.printf("SDK: %d recorded, %d sent, %d dropped%n", recorded, sent, dropped);
 
     List<LlmCallEvent> events = readBack(simulator.runId(), Duration.ofSeconds(60));
+    events.sort(java.util.Comparator.comparing(LlmCallEvent::getTimestamp));
     CallEventTable table = new CallEventTable(out);
     out.println();
     table.header();

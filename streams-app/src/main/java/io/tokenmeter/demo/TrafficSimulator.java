@@ -47,9 +47,21 @@ public final class TrafficSimulator {
     return runId;
   }
 
+  /** One simulated call and the service that made it (each service has its own SDK instance). */
+  public record SimulatedCall(String service, LlmCall call) {}
+
+  /** The services that make calls, for creating one SDK instance each. */
+  public List<String> services() {
+    return callers.stream().map(Caller::service).distinct().toList();
+  }
+
   /** The {@code i}-th call of the run, started at {@code startedAt}. */
-  public LlmCall call(int i, Instant startedAt) {
+  public SimulatedCall call(int i, Instant startedAt) {
     Caller caller = callers.get(random.nextInt(callers.size()));
+    return new SimulatedCall(caller.service(), callOf(caller, i, startedAt));
+  }
+
+  private LlmCall callOf(Caller caller, int i, Instant startedAt) {
     Model model = MODELS.get(random.nextInt(MODELS.size()));
     LlmCall.Builder call =
         LlmCall.builder()

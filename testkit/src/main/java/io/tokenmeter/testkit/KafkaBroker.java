@@ -281,6 +281,24 @@ public final class KafkaBroker implements AutoCloseable {
 
   private void awaitReady() {
     Instant deadline = Instant.now().plus(READY_TIMEOUT);
+    // Wait for the listener first: an Admin client started earlier logs a warning per retry.
+    while (!accepting(port)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "Kafka broker exited with " + process.exitValue() + " while starting:\n" + tail(logFile()));
+      }
+      if (Instant.now().isAfter(deadline)) {
+        kill();
+        throw new IllegalStateException(
+            "Kafka broker not listening after " + READY_TIMEOUT.toSeconds() + "s:\n" + tail(logFile()));
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the broker", e);
+      }
+    }
     Map<String, Object> conf =
         Map.of(
             AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
@@ -310,6 +328,15 @@ public final class KafkaBroker implements AutoCloseable {
           throw new IllegalStateException("interrupted while waiting for the broker", e);
         }
       }
+    }
+  }
+
+  private static boolean accepting(int port) {
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 
