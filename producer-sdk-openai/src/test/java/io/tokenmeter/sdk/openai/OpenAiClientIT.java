@@ -119,6 +119,8 @@ class OpenAiClientIT {
               + "\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}",
           Map.of());
 
+  // "user" is deprecated by OpenAI but still sent by many clients, and it is what end_user reads.
+  @SuppressWarnings("deprecation")
   private static final ChatCompletionCreateParams SAY_HELLO =
       ChatCompletionCreateParams.builder()
           .model("gpt-4o-mini")
