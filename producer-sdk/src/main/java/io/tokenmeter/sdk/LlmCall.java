@@ -379,9 +379,10 @@ public final class LlmCall {
     }
 
     /**
-     * The {@code error_type}, overriding what the status or {@link #error} would give: {@code
-     * rate_limited}, {@code auth}, {@code invalid_request}, {@code not_found}, {@code server},
-     * {@code timeout}, {@code network}, {@code client}, {@code other}. Null: derived.
+     * The {@code error_type}, overriding what the status would give: {@code rate_limited}, {@code
+     * auth}, {@code invalid_request}, {@code not_found}, {@code server}, {@code timeout}, {@code
+     * network}, {@code client}, {@code other}. Sets the same value as {@link #error}; the later
+     * call wins. Null: derived from the status.
      */
     public Builder errorType(String errorType) {
       this.errorType = errorType;
