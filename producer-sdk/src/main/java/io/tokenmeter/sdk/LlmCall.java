@@ -57,32 +57,52 @@ public final class LlmCall {
   final boolean streaming;
   final RateLimits rateLimits;
 
-  private LlmCall(Builder b) {
-    eventId = b.eventId;
-    provider = b.provider;
-    operation = b.operation;
-    requestModel = b.requestModel;
-    responseModel = b.responseModel;
-    apiKey = b.apiKey;
-    orgId = b.orgId;
-    projectId = b.projectId;
-    endUser = b.endUser;
-    inputTokens = b.inputTokens;
-    outputTokens = b.outputTokens;
-    cacheReadInputTokens = b.cacheReadInputTokens;
-    cacheCreationInputTokens = b.cacheCreationInputTokens;
-    reasoningOutputTokens = b.reasoningOutputTokens;
-    durationMs = b.durationMs;
-    timeToFirstTokenMs = b.timeToFirstTokenMs;
-    statusCode = b.statusCode;
-    errorType = b.errorType;
-    streaming = b.streaming;
-    rateLimits = b.rateLimits;
-    // Event time is when the call started; without an explicit one, that is now minus its length.
-    timestampMillis =
-        b.timestampMillis != NO_TIMESTAMP
-            ? b.timestampMillis
-            : System.currentTimeMillis() - Math.max(0, b.durationMs);
+  // Takes values, not the builder: a builder passed to this (too large to inline) constructor
+  // would escape and be allocated; this way C2 can scalar-replace it, which halves what a
+  // build-and-record costs the caller in allocation.
+  private LlmCall(
+      String eventId,
+      long timestampMillis,
+      String provider,
+      String operation,
+      String requestModel,
+      String responseModel,
+      String apiKey,
+      String orgId,
+      String projectId,
+      String endUser,
+      long inputTokens,
+      long outputTokens,
+      long cacheReadInputTokens,
+      long cacheCreationInputTokens,
+      long reasoningOutputTokens,
+      long durationMs,
+      long timeToFirstTokenMs,
+      int statusCode,
+      String errorType,
+      boolean streaming,
+      RateLimits rateLimits) {
+    this.eventId = eventId;
+    this.timestampMillis = timestampMillis;
+    this.provider = provider;
+    this.operation = operation;
+    this.requestModel = requestModel;
+    this.responseModel = responseModel;
+    this.apiKey = apiKey;
+    this.orgId = orgId;
+    this.projectId = projectId;
+    this.endUser = endUser;
+    this.inputTokens = inputTokens;
+    this.outputTokens = outputTokens;
+    this.cacheReadInputTokens = cacheReadInputTokens;
+    this.cacheCreationInputTokens = cacheCreationInputTokens;
+    this.reasoningOutputTokens = reasoningOutputTokens;
+    this.durationMs = durationMs;
+    this.timeToFirstTokenMs = timeToFirstTokenMs;
+    this.statusCode = statusCode;
+    this.errorType = errorType;
+    this.streaming = streaming;
+    this.rateLimits = rateLimits;
   }
 
   /** A builder with nothing set. */
@@ -359,9 +379,10 @@ public final class LlmCall {
     }
 
     /**
-     * The {@code error_type}, overriding what the status or {@link #error} would give: {@code
-     * rate_limited}, {@code auth}, {@code invalid_request}, {@code not_found}, {@code server},
-     * {@code timeout}, {@code network}, {@code client}, {@code other}. Null: derived.
+     * The {@code error_type}, overriding what the status would give: {@code rate_limited}, {@code
+     * auth}, {@code invalid_request}, {@code not_found}, {@code server}, {@code timeout}, {@code
+     * network}, {@code client}, {@code other}. Sets the same value as {@link #error}; the later
+     * call wins. Null: derived from the status.
      */
     public Builder errorType(String errorType) {
       this.errorType = errorType;
@@ -408,7 +429,33 @@ public final class LlmCall {
 
     /** The immutable call. Never throws; missing required fields are reported when recorded. */
     public LlmCall build() {
-      return new LlmCall(this);
+      // Event time is when the call started; without an explicit one, now minus its length.
+      long startedAt =
+          timestampMillis != NO_TIMESTAMP
+              ? timestampMillis
+              : System.currentTimeMillis() - Math.max(0, durationMs);
+      return new LlmCall(
+          eventId,
+          startedAt,
+          provider,
+          operation,
+          requestModel,
+          responseModel,
+          apiKey,
+          orgId,
+          projectId,
+          endUser,
+          inputTokens,
+          outputTokens,
+          cacheReadInputTokens,
+          cacheCreationInputTokens,
+          reasoningOutputTokens,
+          durationMs,
+          timeToFirstTokenMs,
+          statusCode,
+          errorType,
+          streaming,
+          rateLimits);
     }
 
     private static long known(long value) {

@@ -77,14 +77,15 @@ class BrokerOutageIT {
       }
       assertThat(slowest).as("slowest record() in ns").isLessThan(MAX_RECORD_NANOS);
       assertThat(tm.stats().recorded()).isEqualTo(500);
-      assertThat(tm.stats().droppedQueueFull()).isGreaterThanOrEqualTo(500 - 16 - 1);
+      // At most the queue plus what the worker had already taken from it into its batch got in.
+      assertThat(tm.stats().droppedQueueFull()).isGreaterThanOrEqualTo(500 - 2 * 16);
 
       // What got in (one held by the worker, a queue's worth waiting) is dropped as
       // broker_unavailable once the delivery timeout has passed without a broker.
       await().atMost(Duration.ofSeconds(60)).until(() -> tm.stats().pending() == 0);
       Tokenmeter.Stats s = tm.stats();
       assertThat(s.droppedBrokerUnavailable()).isEqualTo(500 - s.droppedQueueFull());
-      assertThat(s.droppedBrokerUnavailable()).isBetween(1L, 17L);
+      assertThat(s.droppedBrokerUnavailable()).isBetween(1L, 2L * 16);
       assertThat(s.sent()).isZero();
     }
   }

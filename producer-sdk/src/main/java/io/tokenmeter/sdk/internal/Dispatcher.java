@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -84,6 +85,7 @@ public final class Dispatcher<T, V> {
   private final Callback onCompletion = this::onCompletion;
   private final LongAdder accepted = new LongAdder();
   private final AtomicLong lostToClose = new AtomicLong();
+  private final AtomicBoolean wakeRequested = new AtomicBoolean();
   private final ConcurrentLinkedQueue<Handover> handovers = new ConcurrentLinkedQueue<>();
   private final Object closeLock = new Object();
   private final Object flusherLock = new Object();
@@ -167,7 +169,8 @@ public final class Dispatcher<T, V> {
         }
         return;
       }
-      if (workerParked && queue.size() >= wakeThreshold) {
+      if (workerParked && queue.size() >= wakeThreshold && wakeRequested.compareAndSet(false, true)) {
+        // One caller per sleep pays for the wake-up, not every caller until the worker runs.
         LockSupport.unpark(worker);
       }
     } catch (RuntimeException unexpected) {
@@ -329,6 +332,7 @@ public final class Dispatcher<T, V> {
   }
 
   private void idle() {
+    wakeRequested.set(false);
     workerParked = true;
     if (queue.isEmpty() && handovers.isEmpty() && !closed) {
       LockSupport.parkNanos(this, IDLE_PARK_NANOS);
