@@ -1,0 +1,25 @@
+package io.tokenmeter.config;
+
+import java.time.Duration;
+
+/**
+ * Topic names and how the app creates the ones that are missing.
+ *
+ * @param calls {@code topics.calls}, default {@code llm.calls}
+ * @param rollups {@code topics.rollups}, default {@code llm.rollups.1m}
+ * @param alerts {@code topics.alerts}, default {@code llm.alerts}
+ * @param deadLetter {@code topics.dead.letter}, default {@code llm.calls.dlq}
+ * @param partitions {@code topics.partitions}: for topics the app creates
+ * @param replicationFactor {@code topics.replication.factor}: for topics the app creates
+ * @param callsRetention {@code topics.calls.retention}
+ * @param outputRetention {@code topics.output.retention}: rollups, alerts and dead letters
+ */
+public record TopicSettings(
+    String calls,
+    String rollups,
+    String alerts,
+    String deadLetter,
+    int partitions,
+    short replicationFactor,
+    Duration callsRetention,
+    Duration outputRetention) {}
