@@ -29,7 +29,7 @@ public final class PriceTableParser {
           "source",
           "taken_on");
 
-  private static final Pattern VERSION = Pattern.compile("#\\s*version:\\s*(\\S*)\\s*");
+  private static final Pattern VERSION = Pattern.compile("#\\s*version:(.*)");
   // Plain decimals only: an exponent or a sign in a price is more likely a typo than intent.
   private static final Pattern PRICE = Pattern.compile("\\d+(\\.\\d+)?");
 
@@ -56,10 +56,15 @@ public final class PriceTableParser {
           if (version != null) {
             throw error(origin, lineNo, 1, "a second '# version:' line; the table has one version");
           }
-          if (m.group(1).isEmpty()) {
-            throw error(origin, lineNo, 1, "'# version:' has no value");
+          String value = m.group(1).strip();
+          if (value.isEmpty() || value.chars().anyMatch(Character::isWhitespace)) {
+            throw error(
+                origin,
+                lineNo,
+                1,
+                "'# version:' needs one word, like 2026-11-27; found '" + value + "'");
           }
-          version = m.group(1);
+          version = value;
         }
         continue;
       }

@@ -140,6 +140,14 @@ class PriceTableParserTest {
   }
 
   @Test
+  void versionOfMoreThanOneWordIsRejected() {
+    List<String> lines = List.of("# version: next week", Tables.HEADER);
+
+    assertThatThrownBy(() -> PriceTableParser.parse("t", lines))
+        .hasMessage("t line 1, column 1: '# version:' needs one word, like 2026-11-27; found 'next week'");
+  }
+
+  @Test
   void tableWithoutRowsIsRejected() {
     assertThatThrownBy(Tables::of).hasMessage("test table: no price rows after the header");
   }

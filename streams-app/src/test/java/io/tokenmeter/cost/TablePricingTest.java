@@ -140,6 +140,13 @@ class TablePricingTest {
   }
 
   @Test
+  void costTooLargeForALongIsUnpricedRatherThanWrapped() {
+    var event = call("openai", "gpt-4o").setOutputTokens(Long.MAX_VALUE).build();
+
+    assertThat(pricing.costMicros(event)).isEmpty();
+  }
+
+  @Test
   void responseModelIsPricedWhenPresentElseRequestModel() {
     var answeredByMini =
         call("openai", "gpt-4o")
