@@ -70,8 +70,8 @@ public final class PriceTable {
   }
 
   /**
-   * The row in force for {@code model} at {@code at}: the latest whose {@code effective_from} (a UTC
-   * day) is not after it. Empty for an unknown model or a time before the model's first row.
+   * The row in force for {@code model} at {@code at}: the latest whose {@code effective_from} (a
+   * UTC day) is not after it. Empty for an unknown model or a time before the model's first row.
    */
   public Optional<ModelPrice> find(String provider, String model, Instant at) {
     List<ModelPrice> timeline = byModel.get(key(provider, model));

@@ -17,8 +17,8 @@ public record TokenUsage(
   /**
    * Splits the event's counts. {@code input_tokens} holds every prompt token, cache reads and cache
    * writes included (the SDK adds Anthropic's separately reported cache tokens back in), so both
-   * cache classes come out of it. Reasoning tokens are already part of {@code output_tokens} and are
-   * not added again. Null counts are 0.
+   * cache classes come out of it. Reasoning tokens are already part of {@code output_tokens} and
+   * are not added again. Null counts are 0.
    *
    * @return empty when a count is negative, which no provider reports
    */

@@ -55,7 +55,7 @@ class CostPropertiesTest {
               .orElseThrow();
 
       assertThat(BigDecimal.valueOf(cost).subtract(exact).abs())
-          .as("uncached %d, read %d, write %d, output %d", uncached, cacheRead, cacheCreation, output)
+          .as("uncached %d, read %d, write %d, out %d", uncached, cacheRead, cacheCreation, output)
           .isLessThanOrEqualTo(new BigDecimal("0.5"));
     }
   }

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 class PriceTableParserTest {
 
-  private static final String GPT_4O = "openai|gpt-4o|2026-01-01|2.50|1.25||10.00|litellm|2026-01-02";
+  private static final String GPT_4O =
+      "openai|gpt-4o|2026-01-01|2.50|1.25||10.00|litellm|2026-01-02";
 
   @Test
   void readsEveryColumnOfARow() {
@@ -95,14 +96,16 @@ class PriceTableParserTest {
   void extraColumnIsRejected() {
     assertThatThrownBy(() -> Tables.of(GPT_4O + "|50%"))
         .hasMessage(
-            "test table line 3, column 10: extra column: expected 9 tab-separated columns, found 10");
+            "test table line 3, column 10: extra column: expected 9 tab-separated columns,"
+                + " found 10");
   }
 
   @Test
   void badEffectiveDateNamesTheColumn() {
     assertThatThrownBy(() -> Tables.of("openai|o3|2026-13-01|2.00|0.50||8.00|x|2026-01-01"))
         .hasMessage(
-            "test table line 3, column 3: effective_from '2026-13-01' is not a date like 2026-11-27");
+            "test table line 3, column 3: effective_from '2026-13-01' is not a date like"
+                + " 2026-11-27");
   }
 
   @Test
@@ -144,7 +147,8 @@ class PriceTableParserTest {
     List<String> lines = List.of("# version: next week", Tables.HEADER);
 
     assertThatThrownBy(() -> PriceTableParser.parse("t", lines))
-        .hasMessage("t line 1, column 1: '# version:' needs one word, like 2026-11-27; found 'next week'");
+        .hasMessage(
+            "t line 1, column 1: '# version:' needs one word, like 2026-11-27; found 'next week'");
   }
 
   @Test

@@ -27,7 +27,8 @@ class PricingOverrideTest {
   @Test
   void overrideFileReplacesTheBundledTable() throws IOException {
     Path file = dir.resolve("prices.tsv");
-    Files.write(file, Tables.lines("openai|in-house-model|2026-01-01|1.00|||2.00|contract|2026-01-01"));
+    Files.write(
+        file, Tables.lines("openai|in-house-model|2026-01-01|1.00|||2.00|contract|2026-01-01"));
 
     TablePricing pricing = TablePricing.from(new PricingSettings(Optional.of(file)));
 
@@ -49,7 +50,8 @@ class PricingOverrideTest {
 
     assertThatThrownBy(() -> TablePricing.from(new PricingSettings(Optional.of(file))))
         .isInstanceOf(PriceTableException.class)
-        .hasMessageStartingWith("pricing.file " + file + " line 3, column 4: input_usd_per_1m '2,50'");
+        .hasMessageStartingWith(
+            "pricing.file " + file + " line 3, column 4: input_usd_per_1m '2,50'");
   }
 
   @Test

@@ -16,7 +16,8 @@ class TablePricingTest {
               "openai|gpt-4o-mini|2026-01-01|0.15|0.075||0.60|test|2026-01-01",
               "openai|gpt-4-turbo|2026-01-01|10.00|||30.00|test|2026-01-01",
               "openai|o3|2026-01-01|2.00|0.50||8.00|test|2026-01-01",
-              "anthropic|claude-sonnet-4-5-20250929|2026-01-01|3.00|0.30|3.75|15.00|test|2026-01-01"));
+              "anthropic|claude-sonnet-4-5-20250929|2026-01-01|3.00|0.30|3.75|15.00|test|"
+                  + "2026-01-01"));
 
   @Test
   void uncachedInputAndOutputArePricedAtTheirRates() {

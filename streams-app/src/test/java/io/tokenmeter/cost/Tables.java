@@ -11,7 +11,7 @@ final class Tables {
 
   private Tables() {}
 
-  /** A table of version {@code test} with the given rows, each {@code provider|model|...|taken_on}. */
+  /** A table of version {@code test} with rows written {@code provider|model|...|taken_on}. */
   static PriceTable of(String... rows) {
     return PriceTableParser.parse("test table", lines(rows));
   }
