@@ -37,7 +37,7 @@ public record ModelPrice(
    * The cost of {@code usage} in USD micro-dollars, rounded half-up once per call; empty when the
    * call has tokens of a class this row has no price for.
    */
-  public OptionalLong costMicros(TokenUsage usage) {
+  OptionalLong costMicros(TokenUsage usage) {
     // USD per 1M tokens times tokens is exactly micro-dollars: the 10^6 factors cancel.
     BigDecimal micros = BigDecimal.ZERO;
     BigDecimal[] prices = {input, cacheReadInput, cacheCreationInput, output};

@@ -11,7 +11,7 @@ import java.util.Optional;
  * @param cacheCreationInput input tokens written to the prompt cache
  * @param output output tokens, reasoning tokens included
  */
-public record TokenUsage(
+record TokenUsage(
     long uncachedInput, long cacheReadInput, long cacheCreationInput, long output) {
 
   /**
@@ -22,7 +22,7 @@ public record TokenUsage(
    *
    * @return empty when a count is negative, which no provider reports
    */
-  public static Optional<TokenUsage> of(LlmCallEvent event) {
+  static Optional<TokenUsage> of(LlmCallEvent event) {
     long input = orZero(event.getInputTokens());
     long cacheRead = orZero(event.getCacheReadInputTokens());
     long cacheCreation = orZero(event.getCacheCreationInputTokens());
