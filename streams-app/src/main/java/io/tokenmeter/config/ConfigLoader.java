@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -254,9 +255,13 @@ public final class ConfigLoader {
         }
         String clientKey = key.substring(CLIENT_PREFIX.length());
         Key ours = FIRST_CLASS_STREAMS_KEYS.get(clientKey);
+        String kafkaName = Suggestions.closestKafkaSetting(clientKey);
         if (ours != null) {
           problems.add(key + " (" + setting.origin() + ") would contradict " + ours.name() + "; set " + ours.name()
               + " (" + ours.envName() + ") instead");
+        } else if (kafkaName != null) {
+          problems.add("unknown Kafka setting '" + clientKey + "' in " + key + " (" + setting.origin()
+              + "); did you mean '" + CLIENT_PREFIX + kafkaName + "'?");
         } else {
           clientOverrides.put(clientKey, setting.value());
         }
@@ -366,7 +371,7 @@ public final class ConfigLoader {
         if (org == null || (requests == null && tokens == null)) {
           return;
         }
-        Integer earlier = scopes.putIfAbsent(java.util.Arrays.asList(org, project, model), index);
+        Integer earlier = scopes.putIfAbsent(Arrays.asList(org, project, model), index);
         if (earlier != null) {
           problems.add("rate limits " + earlier + " and " + index + " both apply to org '" + org + "', project '"
               + (project == null ? "*" : project) + "', model '" + (model == null ? "*" : model) + "'; keep one");

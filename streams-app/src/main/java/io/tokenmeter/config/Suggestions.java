@@ -6,8 +6,14 @@ import static io.tokenmeter.config.ConfigKeys.RATE_LIMIT_PREFIX;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
 
 /** "Did you mean ...?" for unknown keys: the closest known key within two edits. */
 final class Suggestions {
@@ -19,7 +25,39 @@ final class Suggestions {
   /** First segments that only make sense as a Kafka client setting. */
   private static final List<String> KAFKA_CLIENT_NAMESPACES = List.of("security", "sasl", "ssl");
 
+  /** Prefixes by which Streams passes a setting to one of its clients only. */
+  private static final List<String> STREAMS_CLIENT_PREFIXES = List.of(
+      StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX,
+      StreamsConfig.CONSUMER_PREFIX, StreamsConfig.PRODUCER_PREFIX, StreamsConfig.ADMIN_CLIENT_PREFIX);
+
+  private static final Set<String> KAFKA_SETTINGS = kafkaSettings();
+
   private Suggestions() {}
+
+  private static Set<String> kafkaSettings() {
+    Set<String> names = new TreeSet<>(StreamsConfig.configDef().names());
+    names.addAll(ProducerConfig.configNames());
+    names.addAll(ConsumerConfig.configNames());
+    names.addAll(AdminClientConfig.configNames());
+    return names;
+  }
+
+  /**
+   * For a {@code kafka.client.*} name that Kafka does not know: the Kafka setting it is probably a
+   * typo of, or null when nothing is close (a third-party setting, which passes through).
+   */
+  static String closestKafkaSetting(String clientKey) {
+    if (clientKey.startsWith(StreamsConfig.TOPIC_PREFIX)) {
+      return null;
+    }
+    String prefix = STREAMS_CLIENT_PREFIXES.stream().filter(clientKey::startsWith).findFirst().orElse("");
+    String name = clientKey.substring(prefix.length());
+    if (KAFKA_SETTINGS.contains(name)) {
+      return null;
+    }
+    String closest = closest(name, KAFKA_SETTINGS);
+    return closest == null ? null : prefix + closest;
+  }
 
   /** The key the operator probably meant, or null. */
   static String closestKey(String unknown) {
@@ -35,7 +73,7 @@ final class Suggestions {
       return fixed;
     }
     String[] segments = unknown.split("\\.", 3);
-    if (segments.length == 3 && distance(segments[0] + "." + segments[1], "kafka.client") <= MAX_DISTANCE) {
+    if (segments.length == 3 && !segments[2].isEmpty() && distance(segments[0] + "." + segments[1], "kafka.client") <= MAX_DISTANCE) {
       return CLIENT_PREFIX + segments[2];
     }
     if (ConfigKeys.byName("kafka." + unknown) != null) {

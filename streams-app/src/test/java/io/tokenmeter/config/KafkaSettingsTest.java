@@ -83,4 +83,19 @@ class KafkaSettingsTest {
         .startsWith("Invalid value for kafka.client.security.protocol (flag --security-protocol): Kafka rejected it: ")
         .contains("SASL_SSLL");
   }
+
+  @Test
+  void misspeltKafkaSettingIsCaughtButThirdPartySettingsPassThrough() {
+    ConfigException e = failure(ConfigLoader.create()
+        .override("kafka.client.sasl.mechanisms", "PLAIN")
+        .override("kafka.client.producer.linger.msec", "5")
+        .override("kafka.client.basic.auth.credentials.source", "USER_INFO")
+        .override("kafka.client.topic.min.insync.replicas", "2"));
+
+    assertThat(e.problems()).containsExactly(
+        "unknown Kafka setting 'producer.linger.msec' in kafka.client.producer.linger.msec"
+            + " (override of kafka.client.producer.linger.msec); did you mean 'kafka.client.producer.linger.ms'?",
+        "unknown Kafka setting 'sasl.mechanisms' in kafka.client.sasl.mechanisms"
+            + " (override of kafka.client.sasl.mechanisms); did you mean 'kafka.client.sasl.mechanism'?");
+  }
 }
