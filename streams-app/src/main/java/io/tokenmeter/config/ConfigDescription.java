@@ -2,8 +2,6 @@ package io.tokenmeter.config;
 
 import static io.tokenmeter.config.ConfigKeys.*;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -11,9 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Writes a {@link TokenmeterConfig} back as keys and values, in the syntax the loader reads. */
 final class ConfigDescription {
+
+  private static final Pattern USER_INFO = Pattern.compile("(://)[^/@\\s]+@");
 
   private ConfigDescription() {}
 
@@ -93,16 +95,8 @@ final class ConfigDescription {
   }
 
   /** {@code https://user:pass@registry:8081} becomes {@code https://[redacted]@registry:8081}. */
-  static String redactUserInfo(String url) {
-    try {
-      URI uri = new URI(url);
-      if (uri.getRawUserInfo() == null) {
-        return url;
-      }
-      return url.replace(uri.getRawUserInfo(), REDACTED);
-    } catch (URISyntaxException e) {
-      return REDACTED;
-    }
+  static String redactUserInfo(String text) {
+    return USER_INFO.matcher(text).replaceAll("$1" + Matcher.quoteReplacement(REDACTED) + "@");
   }
 
   /** The shortest exact form: 2m, not PT2M or 120000ms. */

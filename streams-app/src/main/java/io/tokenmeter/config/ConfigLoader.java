@@ -459,7 +459,9 @@ public final class ConfigLoader {
         return parser.parse(setting.value());
       } catch (InvalidValue e) {
         invalid.add(key);
-        String value = isSecret(key) ? "(hidden, it is a secret)" : "'" + setting.value() + "'";
+        String value = isSecret(key)
+            ? "(hidden, it is a secret)"
+            : "'" + ConfigDescription.redactUserInfo(setting.value()) + "'";
         problems.add("invalid value " + value + " for " + key + " (" + setting.origin() + "): " + e.getMessage());
         return fallback;
       }

@@ -14,15 +14,17 @@ import org.apache.kafka.streams.StreamsConfig;
 /**
  * How the app talks to Kafka and runs Kafka Streams.
  *
- * @param bootstrapServers {@code kafka.bootstrap.servers}
- * @param applicationId {@code kafka.application.id}: the Streams application id (consumer group,
- *     internal topic prefix)
+ * @param bootstrapServers {@code kafka.bootstrap.servers}, default {@code 127.0.0.1:9092}
+ * @param applicationId {@code kafka.application.id}, default {@code tokenmeter}: the Streams
+ *     application id (consumer group, internal topic prefix)
  * @param processingGuarantee {@code kafka.processing.guarantee}: exactly_once_v2 (default) or
  *     at_least_once
- * @param stateDir {@code kafka.state.dir}
- * @param commitInterval {@code kafka.commit.interval}
- * @param cacheMaxBytes {@code kafka.cache.max.bytes}: Streams' record cache, all threads
- * @param numStreamThreads {@code kafka.num.stream.threads}
+ * @param stateDir {@code kafka.state.dir}, default {@code ${java.io.tmpdir}/tokenmeter-streams}
+ * @param commitInterval {@code kafka.commit.interval}, default 1 s: bounds how soon results are
+ *     visible under exactly-once
+ * @param cacheMaxBytes {@code kafka.cache.max.bytes}, default 16 MiB: Streams' record cache, all
+ *     threads
+ * @param numStreamThreads {@code kafka.num.stream.threads}, default 1
  * @param schemaRegistryUrl {@code kafka.schema.registry.url}: empty for single-object encoding
  * @param clientOverrides {@code kafka.client.*}: any Kafka client or Streams property, for
  *     example SASL and TLS settings, passed through as is. Values may be secrets: {@link

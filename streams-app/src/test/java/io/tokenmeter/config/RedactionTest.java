@@ -65,4 +65,13 @@ class RedactionTest {
     assertThat(ConfigLoader.create().overrides(described).load()).isEqualTo(custom);
     assertThat(described).containsEntry("kafka.commit.interval", "1500ms").containsEntry("kafka.cache.max.bytes", "1000");
   }
+
+  @Test
+  void passwordInABadRegistryUrlIsNotEchoedInTheError() {
+    ConfigException e = ConfigFixtures.failureFromEnv("TOKENMETER_KAFKA_SCHEMA_REGISTRY_URL", "htps://svc:hunter2@registry:8081");
+
+    assertThat(e.getMessage())
+        .contains("invalid value 'htps://[redacted]@registry:8081' for kafka.schema.registry.url")
+        .doesNotContain("hunter2");
+  }
 }
