@@ -1,6 +1,7 @@
 package io.tokenmeter.config;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -24,11 +25,22 @@ public record AlertSettings(
     ErrorRate errorRate,
     Set<String> keyAllowList) {
 
+  public AlertSettings {
+    rateLimits = List.copyOf(rateLimits);
+    Objects.requireNonNull(errorRate, "errorRate");
+    keyAllowList = Set.copyOf(keyAllowList);
+  }
+
   /**
    * A configured requests-per-minute and tokens-per-minute limit for one org/project and model.
    * Null project or model means any.
    */
-  public record RateLimit(String orgId, String projectId, String model, Long requestsPerMinute, Long tokensPerMinute) {}
+  public record RateLimit(String orgId, String projectId, String model, Long requestsPerMinute, Long tokensPerMinute) {
+
+    public RateLimit {
+      Objects.requireNonNull(orgId, "orgId");
+    }
+  }
 
   /**
    * @param minRequests {@code alerts.error.rate.min.requests}, default 20: a window with fewer

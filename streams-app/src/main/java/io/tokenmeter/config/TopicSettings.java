@@ -9,10 +9,10 @@ import java.time.Duration;
  * @param rollups {@code topics.rollups}, default {@code llm.rollups.1m}
  * @param alerts {@code topics.alerts}, default {@code llm.alerts}
  * @param deadLetter {@code topics.dead.letter}, default {@code llm.calls.dlq}
- * @param partitions {@code topics.partitions}: for topics the app creates
- * @param replicationFactor {@code topics.replication.factor}: for topics the app creates
- * @param callsRetention {@code topics.calls.retention}
- * @param outputRetention {@code topics.output.retention}: rollups, alerts and dead letters
+ * @param partitions {@code topics.partitions}, default 6: for topics the app creates
+ * @param replicationFactor {@code topics.replication.factor}, default 1: for topics the app creates
+ * @param callsRetention {@code topics.calls.retention}, default 7 days
+ * @param outputRetention {@code topics.output.retention}, default 30 days: rollups, alerts and dead letters
  */
 public record TopicSettings(
     String calls,
