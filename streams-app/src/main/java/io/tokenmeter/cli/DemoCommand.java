@@ -48,7 +48,7 @@ import picocli.CommandLine.Spec;
       "Examples:",
       "  tokenmeter demo                                  # embedded broker, 300 calls",
       "  tokenmeter demo --calls 2000 --show 10",
-      "  tokenmeter demo --bootstrap-servers 127.0.0.1:9092   # against a running broker"
+      "  tokenmeter demo --bootstrap-server 127.0.0.1:9092    # against a running broker"
     })
 final class DemoCommand implements Callable<Integer> {
 
@@ -61,7 +61,7 @@ final class DemoCommand implements Callable<Integer> {
   int show;
 
   @Option(
-      names = "--bootstrap-servers",
+      names = "--bootstrap-server",
       description = "Use this Kafka cluster instead of starting an embedded broker.")
   String bootstrapServers;
 
