@@ -86,6 +86,9 @@ public final class RateLimitDetector {
    * stream-time punctuator once a minute, so that scopes that went quiet resolve.
    */
   public Transition<RateLimitState> onTime(RateLimitState state, Instant closedUpTo, Instant now) {
+    if (state == null) {
+      return new Transition<>(null, List.of());
+    }
     List<Alert> out = new ArrayList<>();
     RateLimitState s = closeBefore(state, Minutes.of(closedUpTo), now, out);
     return new Transition<>(s, out);
