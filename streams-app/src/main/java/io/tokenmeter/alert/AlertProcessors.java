@@ -48,7 +48,10 @@ public final class AlertProcessors {
                 clock));
   }
 
-  /** Auth errors and keys off the allow-list, from call events; store {@value #UNAUTHORIZED_KEY_STORE}. */
+  /**
+   * Auth errors and keys off the allow-list, from call events; store {@value
+   * #UNAUTHORIZED_KEY_STORE}.
+   */
   public static <K> ProcessorSupplier<K, LlmCallEvent, String, Alert> unauthorizedKey(
       AlertSettings settings, Duration grace, Clock clock) {
     UnauthorizedKeyDetector detector = new UnauthorizedKeyDetector(settings);
@@ -81,11 +84,13 @@ public final class AlertProcessors {
   }
 
   private static <S> StoreBuilder<KeyValueStore<String, S>> store(String name, Serde<S> serde) {
-    return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), serde);
+    return Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(name), Serdes.String(), serde);
   }
 
   private static <K, V> ProcessorSupplier<K, V, String, Alert> supplier(
-      StoreBuilder<?> store, java.util.function.Supplier<Processor<K, V, String, Alert>> processor) {
+      StoreBuilder<?> store,
+      java.util.function.Supplier<Processor<K, V, String, Alert>> processor) {
     return new ProcessorSupplier<>() {
       @Override
       public Processor<K, V, String, Alert> get() {

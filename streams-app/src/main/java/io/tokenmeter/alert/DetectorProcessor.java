@@ -17,8 +17,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Runs one detector inside Kafka Streams: state in a key-value store, one step per input record,
- * and a stream-time punctuator that closes minutes for every stored scope so quiet scopes
- * resolve. Alerts go downstream keyed by dedup key, stamped with the input's timestamp.
+ * and a stream-time punctuator that closes minutes for every stored scope so quiet scopes resolve.
+ * Alerts go downstream keyed by dedup key, stamped with the input's timestamp.
  */
 final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert> {
 
@@ -42,7 +42,12 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
   private KeyValueStore<String, S> store;
 
   DetectorProcessor(
-      String storeName, Function<V, String> storeKey, Step<V, S> step, Tick<S> tick, Duration grace, Clock clock) {
+      String storeName,
+      Function<V, String> storeKey,
+      Step<V, S> step,
+      Tick<S> tick,
+      Duration grace,
+      Clock clock) {
     this.storeName = storeName;
     this.storeKey = storeKey;
     this.step = step;

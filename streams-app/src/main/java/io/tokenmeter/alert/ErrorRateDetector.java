@@ -17,10 +17,10 @@ import java.util.Objects;
  * <p>Per closed one-minute window, a class fires when its rate exceeds {@code max(baseline ×
  * spikeFactor, minRate)} and the window has at least {@code minRequests} requests. The baseline is
  * an EWMA ({@code baselineAlpha}) of past windows; without one yet, the threshold is {@code
- * minRate}. Only windows that had enough requests, were not over the threshold and came while
- * the class was not firing feed the baseline: a spike never raises its own bar, a long outage
- * stays visible instead of becoming the new normal, and "resolved" means back under the bar that
- * held before the incident.
+ * minRate}. Only windows that had enough requests, were not over the threshold and came while the
+ * class was not firing feed the baseline: a spike never raises its own bar, a long outage stays
+ * visible instead of becoming the new normal, and "resolved" means back under the bar that held
+ * before the incident.
  *
  * <p>It resolves after {@code calmWindowsToResolve} consecutive windows under the threshold.
  * Windows with no requests are calm. A small window (under {@code minRequests}) never fires, but
@@ -62,13 +62,14 @@ public final class ErrorRateDetector {
       }
     }
     // A scope that never had enough traffic for a baseline needs no store entry.
-    return new Transition<>(classes.isEmpty() ? null : new ErrorRateState(scope, end, classes), out);
+    return new Transition<>(
+        classes.isEmpty() ? null : new ErrorRateState(scope, end, classes), out);
   }
 
   /**
-   * Counts the windows that end at or before {@code closedUpTo} and were never reported as
-   * windows without requests, so scopes that went quiet resolve. Call it for every stored scope,
-   * for example from a stream-time punctuator, with the time up to which windows are final.
+   * Counts the windows that end at or before {@code closedUpTo} and were never reported as windows
+   * without requests, so scopes that went quiet resolve. Call it for every stored scope, for
+   * example from a stream-time punctuator, with the time up to which windows are final.
    */
   public Transition<ErrorRateState> onTime(ErrorRateState state, Instant closedUpTo, Instant now) {
     if (state == null) {
@@ -80,7 +81,8 @@ public final class ErrorRateDetector {
     return new Transition<>(s, out);
   }
 
-  private ErrorRateState skipEmptyWindows(ErrorRateState s, long upTo, Instant now, List<Alert> out) {
+  private ErrorRateState skipEmptyWindows(
+      ErrorRateState s, long upTo, Instant now, List<Alert> out) {
     if (s.lastWindowEnd() == Minutes.NONE || upTo <= s.lastWindowEnd()) {
       return s;
     }
@@ -94,7 +96,10 @@ public final class ErrorRateDetector {
       if (c.firing() != null) {
         long calm = Math.min(calmToResolve, c.calmWindows() + empty);
         if (calm >= calmToResolve) {
-          long lastCalm = Minutes.of(Instant.ofEpochMilli(s.lastWindowEnd())) + (calmToResolve - c.calmWindows()) - 1;
+          long lastCalm =
+              Minutes.of(Instant.ofEpochMilli(s.lastWindowEnd()))
+                  + (calmToResolve - c.calmWindows())
+                  - 1;
           out.add(resolved(s.scope(), e.getKey(), c.firing(), 0, threshold(c), lastCalm, now));
           c = new ClassState(c.baseline(), null, 0);
         } else {
@@ -108,7 +113,12 @@ public final class ErrorRateDetector {
   }
 
   private ClassState evaluate(
-      ErrorRateScope scope, ErrorClass c, ClassState s, ErrorWindow window, Instant now, List<Alert> out) {
+      ErrorRateScope scope,
+      ErrorClass c,
+      ClassState s,
+      ErrorWindow window,
+      Instant now,
+      List<Alert> out) {
     double rate = window.rate(c);
     double threshold = threshold(s);
     boolean over = rate > threshold;
@@ -150,7 +160,8 @@ public final class ErrorRateDetector {
       double threshold,
       ErrorWindow window,
       Instant now) {
-    String baseline = Double.isNaN(s.baseline()) ? "no baseline yet" : "baseline " + Texts.percent1(s.baseline());
+    String baseline =
+        Double.isNaN(s.baseline()) ? "no baseline yet" : "baseline " + Texts.percent1(s.baseline());
     String summary =
         scope.humanLabel()
             + ": "
@@ -224,6 +235,7 @@ public final class ErrorRateDetector {
 
   /** {@code error_rate:server:gpt-4o:service=checkout}. */
   public static String dedupKey(ErrorRateScope scope, ErrorClass c) {
-    return DedupKeys.of("error_rate", c.wireName(), scope.model(), scope.dimension() + "=" + scope.value());
+    return DedupKeys.of(
+        "error_rate", c.wireName(), scope.model(), scope.dimension() + "=" + scope.value());
   }
 }

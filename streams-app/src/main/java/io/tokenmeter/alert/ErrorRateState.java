@@ -10,7 +10,8 @@ import java.util.Map;
  * @param lastWindowEnd epoch millis of the end of the last window counted
  * @param classes per error class with a baseline or an open alert; others are absent
  */
-public record ErrorRateState(ErrorRateScope scope, long lastWindowEnd, Map<ErrorClass, ClassState> classes) {
+public record ErrorRateState(
+    ErrorRateScope scope, long lastWindowEnd, Map<ErrorClass, ClassState> classes) {
 
   private static final byte FORMAT = 1;
 

@@ -34,7 +34,8 @@ public record ErrorWindow(Instant start, Instant end, long requests, Map<ErrorCl
   public static ErrorWindow of(UsageRollup rollup) {
     Map<ErrorClass, Long> errors = new EnumMap<>(ErrorClass.class);
     rollup.getErrorsByClass().forEach((type, n) -> errors.merge(ErrorClass.of(type), n, Long::sum));
-    return new ErrorWindow(rollup.getWindowStart(), rollup.getWindowEnd(), rollup.getRequests(), errors);
+    return new ErrorWindow(
+        rollup.getWindowStart(), rollup.getWindowEnd(), rollup.getRequests(), errors);
   }
 
   /** This window with one more call counted. */

@@ -53,7 +53,8 @@ public final class RateLimitDetector {
     RateLimitScope scope = RateLimitScope.of(event);
     List<Alert> out = new ArrayList<>();
     long minute = Minutes.of(event.getTimestamp());
-    RateLimitState s = closeBefore(state == null ? RateLimitState.initial(scope) : state, minute, now, out);
+    RateLimitState s =
+        closeBefore(state == null ? RateLimitState.initial(scope) : state, minute, now, out);
     if (minute < s.openMinute()) {
       return new Transition<>(s, out); // late: that minute has closed
     }
@@ -274,7 +275,12 @@ public final class RateLimitDetector {
   }
 
   private Alert resolved(
-      RateLimitScope scope, RateLimitMetric metric, Gauge g, long lastCalm, double peak, Instant now) {
+      RateLimitScope scope,
+      RateLimitMetric metric,
+      Gauge g,
+      long lastCalm,
+      double peak,
+      Instant now) {
     String summary =
         scope.humanLabel()
             + " back under "

@@ -9,8 +9,8 @@ import java.util.TreeMap;
  *
  * @param orgId the provider org id; empty when the event had none
  * @param projectId the provider project id; empty when the event had none
- * @param model the requested model: provider limits are per model asked for, and failed calls
- *     (429s above all) have no response model
+ * @param model the requested model: provider limits are per model asked for, and failed calls (429s
+ *     above all) have no response model
  */
 public record RateLimitScope(String orgId, String projectId, String model) {
 

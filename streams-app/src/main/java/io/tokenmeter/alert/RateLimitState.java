@@ -5,16 +5,15 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 
 /**
- * What the rate-limit detector remembers for one {@link RateLimitScope}: the open event-time
- * minute and, per metric, its usage so far and the alert's state.
+ * What the rate-limit detector remembers for one {@link RateLimitScope}: the open event-time minute
+ * and, per metric, its usage so far and the alert's state.
  *
  * @param scope the org/project and model
  * @param openMinute epoch minute being counted; {@code Long.MIN_VALUE} before the first event
  * @param requests the requests metric
  * @param tokens the tokens metric
  */
-public record RateLimitState(
-    RateLimitScope scope, long openMinute, Gauge requests, Gauge tokens) {
+public record RateLimitState(RateLimitScope scope, long openMinute, Gauge requests, Gauge tokens) {
 
   private static final byte FORMAT = 1;
 

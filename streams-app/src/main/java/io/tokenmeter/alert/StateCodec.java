@@ -8,9 +8,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * The binary layout of detector states: a format byte, then fields in a fixed order with
- * DataOutput encodings. Small, schema-free and fast; a format byte lets a later layout read old
- * stores.
+ * The binary layout of detector states: a format byte, then fields in a fixed order with DataOutput
+ * encodings. Small, schema-free and fast; a format byte lets a later layout read old stores.
  */
 final class StateCodec {
 

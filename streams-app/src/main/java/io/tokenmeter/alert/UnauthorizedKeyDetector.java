@@ -11,13 +11,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Keys that should not be calling, per {@code api_key_fingerprint}. Two alerts with their own
- * dedup keys:
+ * Keys that should not be calling, per {@code api_key_fingerprint}. Two alerts with their own dedup
+ * keys:
  *
  * <ul>
  *   <li>{@code unauthorized_key} (critical): the provider answered 401/403 ({@code error_type
- *       auth}). Fires on the first auth error; resolves after {@code calmWindowsToResolve}
- *       closed minutes without one.
+ *       auth}). Fires on the first auth error; resolves after {@code calmWindowsToResolve} closed
+ *       minutes without one.
  *   <li>{@code key_not_allowed} (error): {@code alerts.key.allow.list} is not empty and the key is
  *       not on it. Fires on the first call; resolves after {@code calmWindowsToResolve} closed
  *       minutes without a call.
@@ -38,7 +38,8 @@ public final class UnauthorizedKeyDetector {
   private final int calmToResolve;
 
   public UnauthorizedKeyDetector(AlertSettings settings) {
-    this.allowList = settings.keyAllowList() == null ? Set.of() : Set.copyOf(settings.keyAllowList());
+    this.allowList =
+        settings.keyAllowList() == null ? Set.of() : Set.copyOf(settings.keyAllowList());
     this.calmToResolve = Math.max(1, settings.calmWindowsToResolve());
   }
 
@@ -47,7 +48,8 @@ public final class UnauthorizedKeyDetector {
    *
    * @param state the stored state for the event's {@code api_key_fingerprint}, or null
    */
-  public Transition<UnauthorizedKeyState> onEvent(UnauthorizedKeyState state, LlmCallEvent event, Instant now) {
+  public Transition<UnauthorizedKeyState> onEvent(
+      UnauthorizedKeyState state, LlmCallEvent event, Instant now) {
     String fingerprint = event.getApiKeyFingerprint();
     if (fingerprint == null || fingerprint.isEmpty()) {
       return new Transition<>(state, List.of());
@@ -75,7 +77,9 @@ public final class UnauthorizedKeyDetector {
       }
       lastUse = Math.max(lastUse, minute);
     }
-    return new Transition<>(keep(new UnauthorizedKeyState(fingerprint, hint, s.closedThrough(), lastAuth, lastUse)), out);
+    return new Transition<>(
+        keep(new UnauthorizedKeyState(fingerprint, hint, s.closedThrough(), lastAuth, lastUse)),
+        out);
   }
 
   /**
@@ -83,7 +87,8 @@ public final class UnauthorizedKeyDetector {
    * been quiet long enough. Call it for every stored fingerprint, for example from a stream-time
    * punctuator.
    */
-  public Transition<UnauthorizedKeyState> onTime(UnauthorizedKeyState state, Instant closedUpTo, Instant now) {
+  public Transition<UnauthorizedKeyState> onTime(
+      UnauthorizedKeyState state, Instant closedUpTo, Instant now) {
     if (state == null) {
       return new Transition<>(null, List.of());
     }
@@ -94,10 +99,12 @@ public final class UnauthorizedKeyDetector {
 
   static boolean isAuthError(LlmCallEvent event) {
     Integer status = event.getStatusCode();
-    return "auth".equals(event.getErrorType()) || (status != null && (status == 401 || status == 403));
+    return "auth".equals(event.getErrorType())
+        || (status != null && (status == 401 || status == 403));
   }
 
-  private UnauthorizedKeyState close(UnauthorizedKeyState s, long closedThrough, Instant now, List<Alert> out) {
+  private UnauthorizedKeyState close(
+      UnauthorizedKeyState s, long closedThrough, Instant now, List<Alert> out) {
     long through = Math.max(s.closedThrough(), closedThrough);
     long lastAuth = s.lastAuthErrorMinute();
     long lastUse = s.lastUnlistedUseMinute();
@@ -130,8 +137,10 @@ public final class UnauthorizedKeyDetector {
     return s.authFiring() || s.unlistedFiring() ? s : null;
   }
 
-  private Alert unauthorizedFiring(String fingerprint, String hint, LlmCallEvent event, long minute, Instant now) {
-    String status = event.getStatusCode() == null ? "an auth error" : Integer.toString(event.getStatusCode());
+  private Alert unauthorizedFiring(
+      String fingerprint, String hint, LlmCallEvent event, long minute, Instant now) {
+    String status =
+        event.getStatusCode() == null ? "an auth error" : Integer.toString(event.getStatusCode());
     String summary =
         keyLabel(fingerprint, hint)
             + " rejected with "
@@ -145,7 +154,8 @@ public final class UnauthorizedKeyDetector {
     return firing(UNAUTHORIZED, Severity.CRITICAL, fingerprint, hint, event, minute, summary, now);
   }
 
-  private Alert notAllowedFiring(String fingerprint, String hint, LlmCallEvent event, long minute, Instant now) {
+  private Alert notAllowedFiring(
+      String fingerprint, String hint, LlmCallEvent event, long minute, Instant now) {
     String summary =
         keyLabel(fingerprint, hint)
             + " is not on the allow-list but called "
@@ -197,7 +207,13 @@ public final class UnauthorizedKeyDetector {
     return alert;
   }
 
-  private Alert resolved(String type, Severity severity, UnauthorizedKeyState s, long lastMinute, String what, Instant now) {
+  private Alert resolved(
+      String type,
+      Severity severity,
+      UnauthorizedKeyState s,
+      long lastMinute,
+      String what,
+      Instant now) {
     Alert alert =
         Alerts.builder(
                 dedupKey(type, s.fingerprint()),
@@ -230,7 +246,9 @@ public final class UnauthorizedKeyDetector {
     if (event.getOrgId() == null) {
       return "";
     }
-    return ", org " + event.getOrgId() + (event.getProjectId() == null ? "" : "/" + event.getProjectId());
+    return ", org "
+        + event.getOrgId()
+        + (event.getProjectId() == null ? "" : "/" + event.getProjectId());
   }
 
   /** {@code unauthorized_key:<fingerprint>} or {@code key_not_allowed:<fingerprint>}. */

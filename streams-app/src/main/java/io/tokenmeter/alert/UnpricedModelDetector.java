@@ -34,28 +34,39 @@ public final class UnpricedModelDetector {
    * @param state the stored state for {@code model}, or null
    */
   public Transition<UnpricedModelState> onWindowClosed(
-      UnpricedModelState state, String model, Instant windowStart, long unpricedRequests, Instant now) {
+      UnpricedModelState state,
+      String model,
+      Instant windowStart,
+      long unpricedRequests,
+      Instant now) {
     return step(state, model, Minutes.of(windowStart), unpricedRequests, true, now);
   }
 
   /**
-   * One rollup, when the model's rollups of a window arrive one dimension set at a time. Any
-   * number of calls per model and window is fine; the window counts as closed only once a later
-   * window or {@link #onTime} shows it is.
+   * One rollup, when the model's rollups of a window arrive one dimension set at a time. Any number
+   * of calls per model and window is fine; the window counts as closed only once a later window or
+   * {@link #onTime} shows it is.
    *
    * @param state the stored state for {@code rollup.getModel()}, or null
    */
-  public Transition<UnpricedModelState> onRollup(UnpricedModelState state, UsageRollup rollup, Instant now) {
+  public Transition<UnpricedModelState> onRollup(
+      UnpricedModelState state, UsageRollup rollup, Instant now) {
     return step(
-        state, rollup.getModel(), Minutes.of(rollup.getWindowStart()), rollup.getUnpricedRequests(), false, now);
+        state,
+        rollup.getModel(),
+        Minutes.of(rollup.getWindowStart()),
+        rollup.getUnpricedRequests(),
+        false,
+        now);
   }
 
   /**
    * Closes the windows that end at or before {@code closedUpTo}, resolving models that have been
-   * priced (or unused) long enough. Call it for every stored model, for example from a
-   * stream-time punctuator.
+   * priced (or unused) long enough. Call it for every stored model, for example from a stream-time
+   * punctuator.
    */
-  public Transition<UnpricedModelState> onTime(UnpricedModelState state, Instant closedUpTo, Instant now) {
+  public Transition<UnpricedModelState> onTime(
+      UnpricedModelState state, Instant closedUpTo, Instant now) {
     if (state == null) {
       return new Transition<>(null, List.of());
     }
@@ -64,7 +75,12 @@ public final class UnpricedModelDetector {
   }
 
   private Transition<UnpricedModelState> step(
-      UnpricedModelState state, String model, long window, long unpriced, boolean windowIsClosed, Instant now) {
+      UnpricedModelState state,
+      String model,
+      long window,
+      long unpriced,
+      boolean windowIsClosed,
+      Instant now) {
     List<Alert> out = new ArrayList<>();
     UnpricedModelState s = state == null ? null : close(state, window - 1, now, out);
     if (unpriced > 0) {
@@ -86,10 +102,12 @@ public final class UnpricedModelDetector {
     return new Transition<>(s, out);
   }
 
-  private UnpricedModelState close(UnpricedModelState s, long closedThrough, Instant now, List<Alert> out) {
+  private UnpricedModelState close(
+      UnpricedModelState s, long closedThrough, Instant now, List<Alert> out) {
     long through = Math.max(s.closedThrough(), closedThrough);
     if (through < s.lastUnpricedMinute() + calmToResolve) {
-      return new UnpricedModelState(s.model(), s.lastUnpricedMinute(), through, s.unpricedRequests());
+      return new UnpricedModelState(
+          s.model(), s.lastUnpricedMinute(), through, s.unpricedRequests());
     }
     String summary =
         "Model "

@@ -8,7 +8,8 @@ package io.tokenmeter.alert;
  * @param closedThrough the last window (epoch minute) known closed
  * @param unpricedRequests unpriced requests since the alert fired
  */
-public record UnpricedModelState(String model, long lastUnpricedMinute, long closedThrough, long unpricedRequests) {
+public record UnpricedModelState(
+    String model, long lastUnpricedMinute, long closedThrough, long unpricedRequests) {
 
   private static final byte FORMAT = 1;
 

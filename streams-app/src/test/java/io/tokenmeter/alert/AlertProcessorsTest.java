@@ -84,10 +84,10 @@ class AlertProcessorsTest {
     return props;
   }
 
-
   @Test
   void rateLimitFiresOnceAndAQuietScopeResolvesByStreamTime() {
-    Topology topology = topology(AlertProcessors.<String>rateLimit(SETTINGS, GRACE, CLOCK), callDeserializer());
+    Topology topology =
+        topology(AlertProcessors.<String>rateLimit(SETTINGS, GRACE, CLOCK), callDeserializer());
     try (TopologyTestDriver driver = new TopologyTestDriver(topology, props())) {
       TestInputTopic<String, LlmCallEvent> in =
           driver.createInputTopic("in", Serdes.String().serializer(), avro());
@@ -104,7 +104,8 @@ class AlertProcessorsTest {
       assertThat(firing.get(0).value.getState()).isEqualTo(AlertState.FIRING);
       assertThat(firing.get(0).value.getEmittedAt()).isEqualTo(NOW);
 
-      // Another scope's traffic moves stream time on; the punctuator closes the quiet scope's minutes.
+      // Another scope's traffic moves stream time on; the punctuator closes the quiet scope's
+      // minutes.
       LlmCallEvent other = call(at(3, 31)).setOrgId("org-2").build();
       in.pipeInput("k", other, other.getTimestamp());
 
@@ -112,14 +113,18 @@ class AlertProcessorsTest {
       assertThat(resolved).hasSize(1);
       assertThat(resolved.get(0).key).isEqualTo("rate_limit_requests:org-1/proj-a:gpt-4o");
       assertThat(resolved.get(0).value.getState()).isEqualTo(AlertState.RESOLVED);
-      KeyValueStore<String, RateLimitState> store = driver.getKeyValueStore(AlertProcessors.RATE_LIMIT_STORE);
-      assertThat(store.get(new RateLimitScope("org-1", "proj-a", "gpt-4o").storeKey()).firing()).isFalse();
+      KeyValueStore<String, RateLimitState> store =
+          driver.getKeyValueStore(AlertProcessors.RATE_LIMIT_STORE);
+      assertThat(store.get(new RateLimitScope("org-1", "proj-a", "gpt-4o").storeKey()).firing())
+          .isFalse();
     }
   }
 
   @Test
   void unauthorizedKeyStateIsDeletedOnceResolved() {
-    Topology topology = topology(AlertProcessors.<String>unauthorizedKey(SETTINGS, GRACE, CLOCK), callDeserializer());
+    Topology topology =
+        topology(
+            AlertProcessors.<String>unauthorizedKey(SETTINGS, GRACE, CLOCK), callDeserializer());
     try (TopologyTestDriver driver = new TopologyTestDriver(topology, props())) {
       TestInputTopic<String, LlmCallEvent> in =
           driver.createInputTopic("in", Serdes.String().serializer(), avro());
@@ -148,7 +153,9 @@ class AlertProcessorsTest {
 
   @Test
   void unpricedModelFromRollups() {
-    Topology topology = topology(AlertProcessors.<String>unpricedModel(SETTINGS, GRACE, CLOCK), rollupDeserializer());
+    Topology topology =
+        topology(
+            AlertProcessors.<String>unpricedModel(SETTINGS, GRACE, CLOCK), rollupDeserializer());
     try (TopologyTestDriver driver = new TopologyTestDriver(topology, props())) {
       TestInputTopic<String, UsageRollup> in =
           driver.createInputTopic("in", Serdes.String().serializer(), avro());
@@ -162,18 +169,29 @@ class AlertProcessorsTest {
 
       var alerts = out.readKeyValuesToList();
       assertThat(alerts).extracting(kv -> kv.key).containsOnly("unpriced_model:gpt-5-preview");
-      assertThat(alerts).extracting(kv -> kv.value.getState())
+      assertThat(alerts)
+          .extracting(kv -> kv.value.getState())
           .containsExactly(AlertState.FIRING, AlertState.RESOLVED);
     }
   }
 
   private static UsageRollup rollup(int minute, long unpriced) {
     return UsageRollup.newBuilder()
-        .setWindowStart(at(minute, 0)).setWindowEnd(at(minute + 1, 0))
-        .setModel("gpt-5-preview").setOrgId("org-1").setProjectId("").setApiKeyFingerprint("fp")
-        .setService("checkout").setRequests(10).setErrors(0)
-        .setInputTokens(0).setOutputTokens(0).setCacheReadInputTokens(0)
-        .setCacheCreationInputTokens(0).setReasoningOutputTokens(0).setRequestsWithoutUsage(0)
+        .setWindowStart(at(minute, 0))
+        .setWindowEnd(at(minute + 1, 0))
+        .setModel("gpt-5-preview")
+        .setOrgId("org-1")
+        .setProjectId("")
+        .setApiKeyFingerprint("fp")
+        .setService("checkout")
+        .setRequests(10)
+        .setErrors(0)
+        .setInputTokens(0)
+        .setOutputTokens(0)
+        .setCacheReadInputTokens(0)
+        .setCacheCreationInputTokens(0)
+        .setReasoningOutputTokens(0)
+        .setRequestsWithoutUsage(0)
         .setUnpricedRequests(unpriced)
         .build();
   }

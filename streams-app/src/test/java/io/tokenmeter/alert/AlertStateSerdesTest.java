@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
 class AlertStateSerdesTest {
 
   private static <T> T roundTrip(Serde<T> serde, T value) {
-    return serde.deserializer().deserialize("store-changelog", serde.serializer().serialize("store-changelog", value));
+    return serde
+        .deserializer()
+        .deserialize("store-changelog", serde.serializer().serialize("store-changelog", value));
   }
 
   @Test
@@ -45,10 +47,17 @@ class AlertStateSerdesTest {
         new ErrorRateState(
             ErrorRateScope.forService("gpt-4o", "checkout"),
             0,
-            Map.of(ErrorClass.SERVER, new ClassState(0.01, null, 0), ErrorClass.TIMEOUT, new ClassState(0.02, null, 0)));
+            Map.of(
+                ErrorClass.SERVER,
+                new ClassState(0.01, null, 0),
+                ErrorClass.TIMEOUT,
+                new ClassState(0.02, null, 0)));
 
     assertThat(errorRate.encode().length).isLessThan(80);
-    assertThat(new UnauthorizedKeyState("0123456789abcdef0123456789abcdef", "sk-...abcd", 1, 1, 1).encode().length)
+    assertThat(
+            new UnauthorizedKeyState("0123456789abcdef0123456789abcdef", "sk-...abcd", 1, 1, 1)
+                .encode()
+                .length)
         .isLessThan(80);
   }
 }

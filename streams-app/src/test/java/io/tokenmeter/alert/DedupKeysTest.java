@@ -15,8 +15,12 @@ class DedupKeysTest {
 
   @Test
   void sameScopeAlwaysGivesTheSameKey() {
-    assertThat(RateLimitDetector.dedupKey(new RateLimitScope("org-1", "proj-a", "gpt-4o"), RateLimitMetric.REQUESTS))
-        .isEqualTo(RateLimitDetector.dedupKey(new RateLimitScope("org-1", "proj-a", "gpt-4o"), RateLimitMetric.REQUESTS))
+    assertThat(
+            RateLimitDetector.dedupKey(
+                new RateLimitScope("org-1", "proj-a", "gpt-4o"), RateLimitMetric.REQUESTS))
+        .isEqualTo(
+            RateLimitDetector.dedupKey(
+                new RateLimitScope("org-1", "proj-a", "gpt-4o"), RateLimitMetric.REQUESTS))
         .isEqualTo("rate_limit_requests:org-1/proj-a:gpt-4o");
     assertThat(UnpricedModelDetector.dedupKey("o3")).isEqualTo("unpriced_model:o3");
   }
@@ -37,7 +41,10 @@ class DedupKeysTest {
     String key = DedupKeys.of("unpriced_model", model);
     String other = DedupKeys.of("unpriced_model", model + "x");
 
-    assertThat(key).hasSize(DedupKeys.MAX_LENGTH).startsWith("unpriced_model:mmm").matches(".*#[0-9a-f]{16}");
+    assertThat(key)
+        .hasSize(DedupKeys.MAX_LENGTH)
+        .startsWith("unpriced_model:mmm")
+        .matches(".*#[0-9a-f]{16}");
     assertThat(other).hasSize(DedupKeys.MAX_LENGTH).isNotEqualTo(key);
     assertThat(DedupKeys.of("unpriced_model", model)).isEqualTo(key);
   }

@@ -88,7 +88,8 @@ class ErrorRateDetectorTest {
 
     run.state = steady;
     run.window(100, ErrorClass.TIMEOUT, 13);
-    assertThat(run.alerts).extracting(Alert::getDedupKey)
+    assertThat(run.alerts)
+        .extracting(Alert::getDedupKey)
         .containsExactly("error_rate:timeout:gpt-4o:service=checkout");
     assertThat(run.alerts.get(0).getThreshold()).isCloseTo(0.12, offset(1e-9));
   }
@@ -114,9 +115,11 @@ class ErrorRateDetectorTest {
 
   @Test
   void serverAndRateLimitedSpikesAreSeparateAlerts() {
-    Run run = new Run().baseline(10).window(100, ErrorClass.RATE_LIMITED, 30, ErrorClass.SERVER, 30);
+    Run run =
+        new Run().baseline(10).window(100, ErrorClass.RATE_LIMITED, 30, ErrorClass.SERVER, 30);
 
-    assertThat(run.alerts).extracting(a -> a.getScope().get("error_class"))
+    assertThat(run.alerts)
+        .extracting(a -> a.getScope().get("error_class"))
         .containsExactlyInAnyOrder("rate_limited", "server");
   }
 
@@ -140,7 +143,8 @@ class ErrorRateDetectorTest {
     assertThat(resolved.getWindowStart()).isEqualTo(at(15, 0));
     assertThat(resolved.getWindowEnd()).isEqualTo(at(17, 0));
     assertThat(resolved.getSummary())
-        .isEqualTo("gpt-4o from service checkout: server errors (5xx) back under 5.0% for 2 minutes");
+        .isEqualTo(
+            "gpt-4o from service checkout: server errors (5xx) back under 5.0% for 2 minutes");
   }
 
   @Test
@@ -171,7 +175,8 @@ class ErrorRateDetectorTest {
   void quietScopeResolvesWhenTheTopologyClosesWindows() {
     Run run = new Run().baseline(10).window(100, ErrorClass.SERVER, 40); // window 10, fires
 
-    Transition<ErrorRateState> t = run.detector.onTime(run.state, at(12, 0), NOW); // window 11 empty
+    Transition<ErrorRateState> t =
+        run.detector.onTime(run.state, at(12, 0), NOW); // window 11 empty
     assertThat(t.alerts()).isEmpty();
     t = run.detector.onTime(t.state(), at(13, 0), NOW); // window 12 empty: second calm window
 
@@ -188,7 +193,8 @@ class ErrorRateDetectorTest {
 
     run.window(100, ErrorClass.SERVER, 40);
 
-    assertThat(run.alerts).extracting(Alert::getState)
+    assertThat(run.alerts)
+        .extracting(Alert::getState)
         .containsExactly(AlertState.FIRING, AlertState.RESOLVED, AlertState.FIRING);
   }
 
@@ -207,7 +213,8 @@ class ErrorRateDetectorTest {
   void orgScopeHasItsOwnDedupKey() {
     ErrorRateScope org = ErrorRateScope.forOrg("gpt-4o", "org-1");
 
-    assertThat(ErrorRateDetector.dedupKey(org, ErrorClass.SERVER)).isEqualTo("error_rate:server:gpt-4o:org_id=org-1");
+    assertThat(ErrorRateDetector.dedupKey(org, ErrorClass.SERVER))
+        .isEqualTo("error_rate:server:gpt-4o:org_id=org-1");
     assertThat(ErrorRateScope.of(call(at(0, 0)).build())).containsExactly(CHECKOUT, org);
   }
 
@@ -220,12 +227,22 @@ class ErrorRateDetectorTest {
             .plus(call(at(0, 3)).setStatusCode(404).setErrorType("not_found").build());
     UsageRollup rollup =
         UsageRollup.newBuilder()
-            .setWindowStart(at(0, 0)).setWindowEnd(at(1, 0))
-            .setModel("gpt-4o").setOrgId("org-1").setProjectId("proj-a").setApiKeyFingerprint("fp")
-            .setService("checkout").setRequests(10).setErrors(4)
+            .setWindowStart(at(0, 0))
+            .setWindowEnd(at(1, 0))
+            .setModel("gpt-4o")
+            .setOrgId("org-1")
+            .setProjectId("proj-a")
+            .setApiKeyFingerprint("fp")
+            .setService("checkout")
+            .setRequests(10)
+            .setErrors(4)
             .setErrorsByClass(Map.of("server", 2L, "timeout", 1L, "brand_new", 1L))
-            .setInputTokens(0).setOutputTokens(0).setCacheReadInputTokens(0)
-            .setCacheCreationInputTokens(0).setReasoningOutputTokens(0).setRequestsWithoutUsage(0)
+            .setInputTokens(0)
+            .setOutputTokens(0)
+            .setCacheReadInputTokens(0)
+            .setCacheCreationInputTokens(0)
+            .setReasoningOutputTokens(0)
+            .setRequestsWithoutUsage(0)
             .build();
 
     ErrorWindow sum = fromEvents.plus(ErrorWindow.of(rollup));
@@ -248,7 +265,8 @@ class ErrorRateDetectorTest {
 
   @Test
   void stateSurvivesEncodeDecodeMidAlert() {
-    Run run = new Run().baseline(10).window(100, ErrorClass.SERVER, 40).window(100, ErrorClass.SERVER, 1);
+    Run run =
+        new Run().baseline(10).window(100, ErrorClass.SERVER, 40).window(100, ErrorClass.SERVER, 1);
 
     ErrorRateState decoded = ErrorRateState.decode(run.state.encode());
 

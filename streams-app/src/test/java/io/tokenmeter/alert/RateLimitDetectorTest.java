@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 class RateLimitDetectorTest {
 
-  private static final RateLimit ORG1_GPT4O_100 = new RateLimit("org-1", null, "gpt-4o", 100L, null);
+  private static final RateLimit ORG1_GPT4O_100 =
+      new RateLimit("org-1", null, "gpt-4o", 100L, null);
 
   /** Feeds events in order, like the topology would, and collects every alert. */
   private static final class Run {
@@ -88,7 +89,8 @@ class RateLimitDetectorTest {
 
   @Test
   void staysOverThresholdWithoutFiringAgain() {
-    Run run = new Run(settings(List.of(ORG1_GPT4O_100), Set.of())).calls(0, 90).calls(1, 90).calls(2, 90);
+    Run run =
+        new Run(settings(List.of(ORG1_GPT4O_100), Set.of())).calls(0, 90).calls(1, 90).calls(2, 90);
 
     assertThat(run.requestAlerts()).hasSize(1);
   }
@@ -109,9 +111,12 @@ class RateLimitDetectorTest {
 
   @Test
   void neverDeescalatesOrRefiresWarningAfterCritical() {
-    Run run = new Run(settings(List.of(ORG1_GPT4O_100), Set.of())).calls(0, 96).calls(1, 85).calls(2, 96);
+    Run run =
+        new Run(settings(List.of(ORG1_GPT4O_100), Set.of())).calls(0, 96).calls(1, 85).calls(2, 96);
 
-    assertThat(run.requestAlerts()).extracting(Alert::getSeverity).containsExactly("warning", "critical");
+    assertThat(run.requestAlerts())
+        .extracting(Alert::getSeverity)
+        .containsExactly("warning", "critical");
   }
 
   @Test
@@ -132,10 +137,33 @@ class RateLimitDetectorTest {
     assertThat(resolved.getWindowEnd()).isEqualTo(at(3, 0));
     assertThat(resolved.getObservedValue()).isEqualTo(0.10);
     assertThat(resolved.getSummary())
-        .isEqualTo("org-1/proj-a gpt-4o back under 80% of its requests/min limit for 2 minutes (was warning)");
+        .isEqualTo(
+            "org-1/proj-a gpt-4o back under 80% of its requests/min limit for 2 minutes (was"
+                + " warning)");
 
     run.calls(4, 10).calls(5, 10);
     assertThat(run.requestAlerts()).hasSize(2);
+  }
+
+  @Test
+  void calmWindowsToResolveIsConfigurable() {
+    AlertSettings threeCalm =
+        new AlertSettings(
+            0.80,
+            0.95,
+            3,
+            List.of(ORG1_GPT4O_100),
+            new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2),
+            Set.of());
+    Run run = new Run(threeCalm).calls(0, 85).calls(1, 10).calls(2, 10).calls(3, 10);
+    assertThat(run.requestAlerts()).hasSize(1); // minutes 1 and 2 closed calm
+
+    run.calls(4, 10); // minute 3 closed: third calm minute
+
+    assertThat(run.requestAlerts()).extracting(Alert::getState)
+        .containsExactly(AlertState.FIRING, AlertState.RESOLVED);
+    assertThat(run.requestAlerts().get(1).getWindowStart()).isEqualTo(at(1, 0));
+    assertThat(run.requestAlerts().get(1).getWindowEnd()).isEqualTo(at(4, 0));
   }
 
   @Test
@@ -158,7 +186,8 @@ class RateLimitDetectorTest {
 
     run.time(at(100_000, 0));
 
-    assertThat(run.requestAlerts()).extracting(Alert::getState)
+    assertThat(run.requestAlerts())
+        .extracting(Alert::getState)
         .containsExactly(AlertState.FIRING, AlertState.RESOLVED);
   }
 
@@ -210,12 +239,18 @@ class RateLimitDetectorTest {
     RateLimitScope scope = new RateLimitScope("org-1", "proj-a", "gpt-4o");
 
     assertThat(detector.configuredLimit(scope, RateLimitMetric.REQUESTS)).isEqualTo(100L);
-    assertThat(detector.configuredLimit(new RateLimitScope("org-1", "proj-a", "o3"), RateLimitMetric.REQUESTS))
+    assertThat(
+            detector.configuredLimit(
+                new RateLimitScope("org-1", "proj-a", "o3"), RateLimitMetric.REQUESTS))
         .isEqualTo(500L);
-    assertThat(detector.configuredLimit(new RateLimitScope("org-1", "", "o3"), RateLimitMetric.REQUESTS))
+    assertThat(
+            detector.configuredLimit(
+                new RateLimitScope("org-1", "", "o3"), RateLimitMetric.REQUESTS))
         .isEqualTo(1000L);
     assertThat(detector.configuredLimit(scope, RateLimitMetric.TOKENS)).isEqualTo(1L);
-    assertThat(detector.configuredLimit(new RateLimitScope("org-3", "", "o3"), RateLimitMetric.REQUESTS))
+    assertThat(
+            detector.configuredLimit(
+                new RateLimitScope("org-3", "", "o3"), RateLimitMetric.REQUESTS))
         .isNull();
   }
 

@@ -45,7 +45,12 @@ class UnauthorizedKeyDetectorTest {
   }
 
   private static LlmCallEvent authError(Instant t) {
-    return call(t).setStatusCode(401).setErrorType("auth").setInputTokens(null).setOutputTokens(null).build();
+    return call(t)
+        .setStatusCode(401)
+        .setErrorType("auth")
+        .setInputTokens(null)
+        .setOutputTokens(null)
+        .build();
   }
 
   @Test
@@ -58,7 +63,8 @@ class UnauthorizedKeyDetectorTest {
     assertThat(alert.getAlertType()).isEqualTo("unauthorized_key");
     assertThat(alert.getSeverity()).isEqualTo("critical");
     assertThat(alert.getDedupKey()).isEqualTo("unauthorized_key:" + FP);
-    assertThat(alert.getScope()).containsExactlyEntriesOf(java.util.Map.of("api_key_fingerprint", FP));
+    assertThat(alert.getScope())
+        .containsExactlyEntriesOf(java.util.Map.of("api_key_fingerprint", FP));
     assertThat(alert.getDetails())
         .containsEntry("api_key_hint", "sk-...abcd")
         .containsEntry("service", "checkout")
@@ -72,8 +78,11 @@ class UnauthorizedKeyDetectorTest {
 
   @Test
   void status403WithoutErrorTypeCountsAsAuthError() {
-    assertThat(UnauthorizedKeyDetector.isAuthError(call(at(0, 0)).setStatusCode(403).build())).isTrue();
-    assertThat(UnauthorizedKeyDetector.isAuthError(call(at(0, 0)).setStatusCode(429).setErrorType("rate_limited").build()))
+    assertThat(UnauthorizedKeyDetector.isAuthError(call(at(0, 0)).setStatusCode(403).build()))
+        .isTrue();
+    assertThat(
+            UnauthorizedKeyDetector.isAuthError(
+                call(at(0, 0)).setStatusCode(429).setErrorType("rate_limited").build()))
         .isFalse();
   }
 
@@ -103,7 +112,8 @@ class UnauthorizedKeyDetectorTest {
     assertThat(resolved.getWindowStart()).isEqualTo(at(1, 0));
     assertThat(resolved.getWindowEnd()).isEqualTo(at(3, 0));
     assertThat(resolved.getSummary())
-        .isEqualTo("Key sk-...abcd (fingerprint fp-0123456789abcdef): no auth errors for 2 minutes");
+        .isEqualTo(
+            "Key sk-...abcd (fingerprint fp-0123456789abcdef): no auth errors for 2 minutes");
     assertThat(run.state).isNull();
   }
 
@@ -123,8 +133,9 @@ class UnauthorizedKeyDetectorTest {
     for (int i = 0; i < 30; i++) {
       run.event(call(at(0, i)).build());
     }
-    Run other = new Run(settings(List.of(), Set.of("fp-allowed")))
-        .event(call(at(0, 0)).setApiKeyFingerprint("fp-other").setApiKeyHint(null).build());
+    Run other =
+        new Run(settings(List.of(), Set.of("fp-allowed")))
+            .event(call(at(0, 0)).setApiKeyFingerprint("fp-other").setApiKeyHint(null).build());
 
     assertThat(run.alerts).hasSize(1);
     Alert alert = run.alerts.get(0);
@@ -135,7 +146,9 @@ class UnauthorizedKeyDetectorTest {
         .isEqualTo(
             "Key sk-...abcd (fingerprint fp-0123456789abcdef) is not on the allow-list but called"
                 + " gpt-4o from service checkout, org org-1/proj-a");
-    assertThat(other.alerts).extracting(Alert::getDedupKey).containsExactly("key_not_allowed:fp-other");
+    assertThat(other.alerts)
+        .extracting(Alert::getDedupKey)
+        .containsExactly("key_not_allowed:fp-other");
   }
 
   @Test
@@ -157,15 +170,25 @@ class UnauthorizedKeyDetectorTest {
     assertThat(run.alerts).hasSize(1);
     run.time(at(4, 0));
 
-    assertThat(run.alerts).extracting(Alert::getState).containsExactly(AlertState.FIRING, AlertState.RESOLVED);
+    assertThat(run.alerts)
+        .extracting(Alert::getState)
+        .containsExactly(AlertState.FIRING, AlertState.RESOLVED);
     assertThat(run.alerts.get(1).getSummary())
-        .isEqualTo("Key sk-...abcd (fingerprint fp-0123456789abcdef): not on the allow-list, unused for 2 minutes");
+        .isEqualTo(
+            "Key sk-...abcd (fingerprint fp-0123456789abcdef): not on the allow-list, unused for 2"
+                + " minutes");
   }
 
   @Test
   void eventWithoutFingerprintIsSkipped() {
-    Run run = new Run(settings(List.of(), Set.of("fp-allowed")))
-        .event(call(at(0, 0)).setApiKeyFingerprint(null).setStatusCode(401).setErrorType("auth").build());
+    Run run =
+        new Run(settings(List.of(), Set.of("fp-allowed")))
+            .event(
+                call(at(0, 0))
+                    .setApiKeyFingerprint(null)
+                    .setStatusCode(401)
+                    .setErrorType("auth")
+                    .build());
 
     assertThat(run.alerts).isEmpty();
   }

@@ -19,7 +19,8 @@ class UnpricedModelDetectorTest {
     final List<Alert> alerts = new ArrayList<>();
 
     Run window(int minute, long unpriced) {
-      Transition<UnpricedModelState> t = detector.onWindowClosed(state, "gpt-5-preview", at(minute, 0), unpriced, NOW);
+      Transition<UnpricedModelState> t =
+          detector.onWindowClosed(state, "gpt-5-preview", at(minute, 0), unpriced, NOW);
       state = t.state();
       alerts.addAll(t.alerts());
       return this;
@@ -35,11 +36,21 @@ class UnpricedModelDetectorTest {
 
   private static UsageRollup rollupOf(int minute, long unpriced) {
     return UsageRollup.newBuilder()
-        .setWindowStart(at(minute, 0)).setWindowEnd(at(minute + 1, 0))
-        .setModel("gpt-5-preview").setOrgId("org-1").setProjectId("").setApiKeyFingerprint("fp")
-        .setService("checkout").setRequests(unpriced).setErrors(0)
-        .setInputTokens(0).setOutputTokens(0).setCacheReadInputTokens(0)
-        .setCacheCreationInputTokens(0).setReasoningOutputTokens(0).setRequestsWithoutUsage(0)
+        .setWindowStart(at(minute, 0))
+        .setWindowEnd(at(minute + 1, 0))
+        .setModel("gpt-5-preview")
+        .setOrgId("org-1")
+        .setProjectId("")
+        .setApiKeyFingerprint("fp")
+        .setService("checkout")
+        .setRequests(unpriced)
+        .setErrors(0)
+        .setInputTokens(0)
+        .setOutputTokens(0)
+        .setCacheReadInputTokens(0)
+        .setCacheCreationInputTokens(0)
+        .setReasoningOutputTokens(0)
+        .setRequestsWithoutUsage(0)
         .setUnpricedRequests(unpriced)
         .build();
   }
@@ -88,7 +99,9 @@ class UnpricedModelDetectorTest {
     assertThat(resolved.getWindowStart()).isEqualTo(at(1, 0));
     assertThat(resolved.getWindowEnd()).isEqualTo(at(3, 0));
     assertThat(resolved.getSummary())
-        .isEqualTo("Model gpt-5-preview has had no unpriced requests for 2 minutes (5 were uncosted while open)");
+        .isEqualTo(
+            "Model gpt-5-preview has had no unpriced requests for 2 minutes (5 were uncosted while"
+                + " open)");
     assertThat(run.state).isNull();
   }
 
@@ -121,7 +134,9 @@ class UnpricedModelDetectorTest {
     assertThat(run.alerts).hasSize(1);
     run.rollup(3, 0).rollup(4, 0).rollup(5, 0);
 
-    assertThat(run.alerts).extracting(Alert::getState).containsExactly(AlertState.FIRING, AlertState.RESOLVED);
+    assertThat(run.alerts)
+        .extracting(Alert::getState)
+        .containsExactly(AlertState.FIRING, AlertState.RESOLVED);
     assertThat(run.alerts.get(1).getWindowStart()).isEqualTo(at(3, 0));
   }
 
