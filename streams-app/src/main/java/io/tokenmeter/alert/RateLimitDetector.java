@@ -36,10 +36,13 @@ public final class RateLimitDetector {
 
   private final AlertSettings settings;
   private final int calmToResolve;
+  private final List<AlertSettings.RateLimit> configured;
 
   public RateLimitDetector(AlertSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.calmToResolve = Math.max(1, settings.calmWindowsToResolve());
+    this.configured =
+        settings.rateLimits() == null ? List.of() : List.copyOf(settings.rateLimits());
   }
 
   /**
@@ -99,7 +102,7 @@ public final class RateLimitDetector {
   Long configuredLimit(RateLimitScope scope, RateLimitMetric metric) {
     Long best = null;
     int bestScore = -1;
-    for (AlertSettings.RateLimit limit : settings.rateLimits()) {
+    for (AlertSettings.RateLimit limit : configured) {
       Long value =
           metric == RateLimitMetric.REQUESTS ? limit.requestsPerMinute() : limit.tokensPerMinute();
       if (value == null

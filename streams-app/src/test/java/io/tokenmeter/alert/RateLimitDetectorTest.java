@@ -160,7 +160,8 @@ class RateLimitDetectorTest {
 
     run.calls(4, 10); // minute 3 closed: third calm minute
 
-    assertThat(run.requestAlerts()).extracting(Alert::getState)
+    assertThat(run.requestAlerts())
+        .extracting(Alert::getState)
         .containsExactly(AlertState.FIRING, AlertState.RESOLVED);
     assertThat(run.requestAlerts().get(1).getWindowStart()).isEqualTo(at(1, 0));
     assertThat(run.requestAlerts().get(1).getWindowEnd()).isEqualTo(at(4, 0));
