@@ -1,0 +1,106 @@
+package io.tokenmeter.alert;
+
+import io.tokenmeter.config.AlertSettings;
+import io.tokenmeter.schemas.Alert;
+import io.tokenmeter.schemas.LlmCallEvent;
+import io.tokenmeter.schemas.UsageRollup;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Ready-made Processor API processors for the event- and rollup-driven detectors. Each supplier
+ * brings its own persistent key-value store, so {@code Topology.addProcessor} (or {@code
+ * KStream.process}) connects it; outputs are alerts keyed by dedup key.
+ *
+ * <p>{@code grace} is how far behind stream time a minute is final (the rollup's grace period);
+ * {@code clock} stamps {@code emitted_at}. The error-rate detector needs per-scope window totals,
+ * which the topology aggregates; it calls {@link ErrorRateDetector} itself.
+ */
+public final class AlertProcessors {
+
+  public static final String RATE_LIMIT_STORE = "alert-rate-limit";
+  public static final String UNAUTHORIZED_KEY_STORE = "alert-unauthorized-key";
+  public static final String UNPRICED_MODEL_STORE = "alert-unpriced-model";
+
+  private AlertProcessors() {}
+
+  /** Rate-limit proximity from call events; store {@value #RATE_LIMIT_STORE}. */
+  public static <K> ProcessorSupplier<K, LlmCallEvent, String, Alert> rateLimit(
+      AlertSettings settings, Duration grace, Clock clock) {
+    RateLimitDetector detector = new RateLimitDetector(settings);
+    return supplier(
+        store(RATE_LIMIT_STORE, AlertStateSerdes.rateLimit()),
+        () ->
+            new DetectorProcessor<K, LlmCallEvent, RateLimitState>(
+                RATE_LIMIT_STORE,
+                event -> RateLimitScope.of(event).storeKey(),
+                detector::onEvent,
+                detector::onTime,
+                grace,
+                clock));
+  }
+
+  /**
+   * Auth errors and keys off the allow-list, from call events; store {@value
+   * #UNAUTHORIZED_KEY_STORE}.
+   */
+  public static <K> ProcessorSupplier<K, LlmCallEvent, String, Alert> unauthorizedKey(
+      AlertSettings settings, Duration grace, Clock clock) {
+    UnauthorizedKeyDetector detector = new UnauthorizedKeyDetector(settings);
+    return supplier(
+        store(UNAUTHORIZED_KEY_STORE, AlertStateSerdes.unauthorizedKey()),
+        () ->
+            new DetectorProcessor<K, LlmCallEvent, UnauthorizedKeyState>(
+                UNAUTHORIZED_KEY_STORE,
+                LlmCallEvent::getApiKeyFingerprint,
+                detector::onEvent,
+                detector::onTime,
+                grace,
+                clock));
+  }
+
+  /** Unpriced models from final rollups; store {@value #UNPRICED_MODEL_STORE}. */
+  public static <K> ProcessorSupplier<K, UsageRollup, String, Alert> unpricedModel(
+      AlertSettings settings, Duration grace, Clock clock) {
+    UnpricedModelDetector detector = new UnpricedModelDetector(settings);
+    return supplier(
+        store(UNPRICED_MODEL_STORE, AlertStateSerdes.unpricedModel()),
+        () ->
+            new DetectorProcessor<K, UsageRollup, UnpricedModelState>(
+                UNPRICED_MODEL_STORE,
+                UsageRollup::getModel,
+                detector::onRollup,
+                detector::onTime,
+                grace,
+                clock));
+  }
+
+  private static <S> StoreBuilder<KeyValueStore<String, S>> store(String name, Serde<S> serde) {
+    return Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(name), Serdes.String(), serde);
+  }
+
+  private static <K, V> ProcessorSupplier<K, V, String, Alert> supplier(
+      StoreBuilder<?> store,
+      java.util.function.Supplier<Processor<K, V, String, Alert>> processor) {
+    return new ProcessorSupplier<>() {
+      @Override
+      public Processor<K, V, String, Alert> get() {
+        return processor.get();
+      }
+
+      @Override
+      public Set<StoreBuilder<?>> stores() {
+        return Set.of(store);
+      }
+    };
+  }
+}
