@@ -1,9 +1,9 @@
 package io.tokenmeter.jsonl;
 
 /** One complete example line per record type, every field given, as docs/cli.md shows them. */
-final class JsonLines {
+public final class JsonLines {
 
-  static final String CALL =
+  public static final String CALL =
       "{\"event_id\":\"evt-1\",\"timestamp\":1764230400123,"
           + "\"sdk\":{\"name\":\"tokenmeter-java\",\"version\":\"0.1.0\"},"
           + "\"service\":\"checkout\",\"environment\":\"prod\",\"org_id\":\"org-acme\","
@@ -16,7 +16,7 @@ final class JsonLines {
           + "\"rate_limit\":{\"limit_requests\":10000,\"limit_tokens\":2000000,\"remaining_requests\":9998,"
           + "\"remaining_tokens\":1998450,\"reset_requests_ms\":12,\"reset_tokens_ms\":360000}}";
 
-  static final String ROLLUP =
+  public static final String ROLLUP =
       "{\"window_start\":1764230400000,\"window_end\":1764230460000,\"model\":\"gpt-4o-2024-08-06\","
           + "\"org_id\":\"org-acme\",\"project_id\":\"proj-web\","
           + "\"api_key_fingerprint\":\"9f86d081884c7d659a2feaa0c55ad015\",\"api_key_hint\":\"sk-...abcd\","
@@ -28,7 +28,7 @@ final class JsonLines {
           + "\"latency_p95_ms\":1210.0,\"latency_p99_ms\":1900.25,\"latency_sketch\":\"AQIDBP8=\","
           + "\"peak_rate_limit_utilization\":0.83,\"folded_events\":0}";
 
-  static final String ALERT =
+  public static final String ALERT =
       "{\"dedup_key\":\"rate_limit_requests/org-acme/proj-web/gpt-4o\",\"state\":\"FIRING\","
           + "\"alert_type\":\"rate_limit_requests\",\"severity\":\"warning\","
           + "\"scope\":{\"org_id\":\"org-acme\",\"project_id\":\"proj-web\",\"model\":\"gpt-4o\"},"
