@@ -26,10 +26,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     exitCodeOnInvalidInput = ExitCodes.USAGE,
     description = {
-      "Print the records of a Tokenmeter topic as JSON lines on standard output: the Avro field",
-      "names as keys, timestamps as epoch millis, bytes as base64. The same shape produce reads.",
-      "Records that cannot be decoded are reported on stderr with topic/partition/offset and skipped.",
-      "Reads without a consumer group, so no group's offsets are ever committed or moved.",
+      "Print the records of a Tokenmeter topic as JSON lines on standard output: the Avro field "
+          + "names as keys, timestamps as epoch millis, bytes as base64; the shape produce reads.",
+      "A record that cannot be decoded is reported on stderr with its topic/partition/offset and "
+          + "skipped. Reads without a consumer group, so no group's offsets are ever committed.",
       "Ends with 'printed N, skipped M' on stderr."
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -42,12 +42,16 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Examples:",
-      "  tokenmeter consume --bootstrap-server 127.0.0.1:9092 --topic llm.alerts   # new alerts, until 10s quiet",
-      "  tokenmeter consume --bootstrap-server 127.0.0.1:9092 --topic llm.calls --from-beginning --max 100",
-      "  tokenmeter consume --bootstrap-server 127.0.0.1:9092 --topic prod.rollups --type rollups \\",
-      "    --from-beginning --timeout 1m > rollups.jsonl",
+      "  # new alerts as they fire, until 10 s pass without one",
+      "  tokenmeter consume --bootstrap-server 127.0.0.1:9092 --topic llm.alerts",
+      "  # the first 100 call events",
+      "  tokenmeter consume --bootstrap-server 127.0.0.1:9092 --topic llm.calls \\",
+      "    --from-beginning --max 100",
+      "  # a topic with another name needs --type",
+      "  tokenmeter consume --bootstrap-server 127.0.0.1:9092 --topic prod.rollups \\",
+      "    --type rollups --from-beginning --timeout 1m > rollups.jsonl",
       "",
-      "See docs/cli.md for the JSON shape."
+      "The JSON shape, with an example line per record type: docs/cli.md"
     })
 final class ConsumeCommand implements Callable<Integer> {
 
@@ -57,7 +61,7 @@ final class ConsumeCommand implements Callable<Integer> {
 
   @Mixin ClusterOptions cluster;
 
-  @Option(names = "--topic", required = true, description = "Topic to read, such as llm.calls.")
+  @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "Topic to read, such as llm.calls.")
   String topic;
 
   @Option(

@@ -34,11 +34,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     exitCodeOnInvalidInput = ExitCodes.USAGE,
     description = {
-      "Read LlmCallEvent records as JSON lines (standard input or --input) and send them to a topic.",
-      "One event per line; the keys are the Avro field names (event_id, timestamp, sdk, ...);",
-      "timestamps are epoch millis; nullable fields may be omitted. Bad lines are reported on",
-      "stderr with their line number and skipped; the rest are still sent. Ends with",
-      "'sent N, skipped M' on stderr."
+      "Read LlmCallEvent records as JSON lines (standard input or --input) and send them to a "
+          + "topic, keyed as the producer SDK keys them.",
+      "One event per line; the keys are the Avro field names (event_id, timestamp, sdk, ...), "
+          + "timestamps are epoch millis, nullable fields may be omitted.",
+      "A bad line is reported on stderr with its line number and skipped; the rest are still "
+          + "sent. Ends with 'sent N, skipped M' on stderr."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -50,13 +51,14 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Examples:",
-      "  tokenmeter produce --bootstrap-server 127.0.0.1:9092 --topic llm.calls < events.jsonl",
-      "  tokenmeter consume --bootstrap-server old:9092 --topic llm.calls --from-beginning \\",
-      "    | tokenmeter produce --bootstrap-server new:9092 --topic llm.calls",
+      "  tokenmeter produce --bootstrap-server 127.0.0.1:9092 --topic llm.calls \\",
+      "    < events.jsonl",
+      "  tokenmeter consume --bootstrap-server old:9092 --topic llm.calls \\",
+      "    --from-beginning | tokenmeter produce --bootstrap-server new:9092 --topic llm.calls",
       "  tokenmeter produce --bootstrap-server kafka:9092 --topic llm.calls \\",
       "    --schema-registry http://registry:8080/apis/ccompat/v7 --input events.jsonl",
       "",
-      "See docs/cli.md for the JSON shape."
+      "The JSON shape, with an example line per record type: docs/cli.md"
     })
 final class ProduceCommand implements Callable<Integer> {
 
@@ -67,7 +69,7 @@ final class ProduceCommand implements Callable<Integer> {
 
   @Mixin ClusterOptions cluster;
 
-  @Option(names = "--topic", required = true, description = "Topic to send to, such as llm.calls.")
+  @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "Topic to send to, such as llm.calls.")
   String topic;
 
   @Option(
@@ -89,6 +91,8 @@ final class ProduceCommand implements Callable<Integer> {
       KafkaProducer<String, LlmCallEvent> producer =
           new KafkaProducer<>(producerConfig(), new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, serde));
       try {
+        // Fails within KAFKA_TIMEOUT when Kafka or the topic is not there, before any input is read.
+        producer.partitionsFor(topic);
         sendAll(lines, producer, tally, err);
         producer.flush();
       } finally {
@@ -135,6 +139,11 @@ final class ProduceCommand implements Callable<Integer> {
       producer.send(
           new ProducerRecord<>(topic, null, event.getTimestamp().toEpochMilli(), CallEventKey.of(event), event),
           tally.callbackFor(lineNumber));
+      if (tally.hasFailures()) {
+        // Whatever refused this record will refuse the next ones too, each after a timeout.
+        err.println("stopped after line " + lineNumber + ": Kafka refused a record; the lines after it were not read");
+        return;
+      }
     }
   }
 

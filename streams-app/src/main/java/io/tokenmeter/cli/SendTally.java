@@ -38,6 +38,10 @@ final class SendTally {
     return skipped.get();
   }
 
+  boolean hasFailures() {
+    return !failures.isEmpty();
+  }
+
   List<String> failures() {
     return List.copyOf(failures);
   }

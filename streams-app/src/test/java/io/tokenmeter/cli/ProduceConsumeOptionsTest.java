@@ -1,9 +1,13 @@
 package io.tokenmeter.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine.TypeConversionException;
 
 /** Option handling that needs no broker: every problem is reported naming the option. */
@@ -86,7 +90,7 @@ class ProduceConsumeOptionsTest {
     assertThat(converter.convert("2m")).isEqualTo(Duration.ofMinutes(2));
     assertThat(converter.convert("1h")).isEqualTo(Duration.ofHours(1));
     assertThat(converter.convert("PT1.5S")).isEqualTo(Duration.ofMillis(1500));
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> converter.convert("10 seconds"))
+    assertThatThrownBy(() -> converter.convert("10 seconds"))
         .isInstanceOf(TypeConversionException.class);
   }
 
@@ -97,5 +101,16 @@ class ProduceConsumeOptionsTest {
 
     assertThat(run.exitCode()).isEqualTo(ExitCodes.FATAL);
     assertThat(run.err()).contains("error: cannot read llm.calls at 127.0.0.1:1");
+  }
+
+  @Test
+  void produceFailsFatallyBeforeReadingInputWhenKafkaCannotBeReached(@TempDir Path dir) throws Exception {
+    Path input = Files.writeString(dir.resolve("in.jsonl"), "not even JSON\n");
+
+    CliRun run = CliRun.of(
+        "produce", "--bootstrap-server", "127.0.0.1:1", "--topic", "llm.calls", "--input", input.toString());
+
+    assertThat(run.exitCode()).isEqualTo(ExitCodes.FATAL);
+    assertThat(run.err()).contains("error: cannot send to llm.calls at 127.0.0.1:1").doesNotContain("line 1");
   }
 }
