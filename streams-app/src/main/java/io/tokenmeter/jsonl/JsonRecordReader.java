@@ -2,7 +2,6 @@ package io.tokenmeter.jsonl;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.regex.Pattern;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
@@ -19,12 +18,6 @@ import org.apache.avro.specific.SpecificRecord;
  * <p>Thread-safe.
  */
 public final class JsonRecordReader<T extends SpecificRecord> {
-
-  /**
-   * Quoted tokens in Jackson's messages may be pieces of a secret, such as an unquoted key value;
-   * they are not repeated. Field names (duplicate fields) are not secret and stay.
-   */
-  private static final Pattern QUOTED_TOKEN = Pattern.compile("'[^']{4,}'");
 
   private final Class<T> type;
   private final Schema schema;
@@ -49,8 +42,9 @@ public final class JsonRecordReader<T extends SpecificRecord> {
     } catch (JsonProcessingException e) {
       String where = e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
       String why = e.getOriginalMessage().lines().findFirst().orElse("");
-      if (!why.startsWith("Duplicate field")) {
-        why = QUOTED_TOKEN.matcher(why).replaceAll("'...'");
+      if (why.startsWith("Unrecognized token")) {
+        // Jackson quotes the token, which may be an unquoted secret such as an API key.
+        why = "a bare word where a string, number, object, array, true, false or null belongs";
       }
       throw new InvalidRecordException("", "not valid JSON" + where + ": " + why);
     }

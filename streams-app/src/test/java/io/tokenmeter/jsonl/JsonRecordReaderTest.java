@@ -113,12 +113,12 @@ class JsonRecordReaderTest {
 
   @Test
   void aPlaintextApiKeyInBrokenJsonIsNotRepeatedEither() {
-    String line = "{\"api_key\": sk-proj-0123456789abcdef0123456789abcdef}";
+    String line = "{\"api_key\": proj0123456789abcdef0123456789abcdef}";
 
     assertThatThrownBy(() -> calls.read(line))
         .isInstanceOf(InvalidRecordException.class)
-        .hasMessageStartingWith("not valid JSON at column")
-        .hasMessageNotContaining("0123");
+        .hasMessage("not valid JSON at column 13: a bare word where a string, number, object, array, true, "
+            + "false or null belongs");
   }
 
   @Test
