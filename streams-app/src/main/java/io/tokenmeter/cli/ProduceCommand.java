@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -132,6 +133,12 @@ final class ProduceCommand implements Callable<Integer> {
         event = reader.read(line);
       } catch (InvalidRecordException e) {
         err.println("line " + lineNumber + ": " + e.getMessage());
+        tally.skipped();
+        continue;
+      }
+      Optional<String> keyProblem = PlaintextKeyGuard.problem(event);
+      if (keyProblem.isPresent()) {
+        err.println("line " + lineNumber + ": " + keyProblem.get());
         tally.skipped();
         continue;
       }

@@ -90,6 +90,7 @@ class ProduceConsumeIT {
     lines.add(good.get(3));
     lines.add(with(good.get(0), "input_tokens", "lots").replace("evt-1", "evt-z")); // line 9
     lines.add(good.get(4));
+    lines.add(with(good.get(1), "api_key_hint", SECRET).replace("evt-2", "evt-w")); // line 11
     Path input = Files.write(dir.resolve("events.jsonl"), lines);
 
     CliRun produce = CliRun.of(
@@ -101,7 +102,8 @@ class ProduceConsumeIT {
         .contains("line 5: api_key: unknown field")
         .contains("line 7: service: missing (required)")
         .contains("line 9: input_tokens: expected a whole number, got \"lots\"")
-        .contains("sent 5, skipped 4")
+        .contains("line 11: api_key_hint: not a key hint")
+        .contains("sent 5, skipped 5")
         .doesNotContain(SECRET)
         .doesNotContainPattern("line (1|2|4|6|8|10):");
 
