@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.IndexedRecord;
@@ -57,10 +58,14 @@ final class AvroToJson {
         buffer.get(bytes);
         return NODES.textNode(Base64.getEncoder().encodeToString(bytes));
       case MAP:
-        ObjectNode map = NODES.objectNode();
+        // Decoded maps are hash maps; sorted keys make the same record print the same line, so
+        // that two dumps of a topic can be compared with diff.
+        Map<String, JsonNode> sorted = new TreeMap<>();
         for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
-          map.set(e.getKey().toString(), convert(schema.getValueType(), e.getValue()));
+          sorted.put(e.getKey().toString(), convert(schema.getValueType(), e.getValue()));
         }
+        ObjectNode map = NODES.objectNode();
+        map.setAll(sorted);
         return map;
       case ARRAY:
         ArrayNode array = NODES.arrayNode();

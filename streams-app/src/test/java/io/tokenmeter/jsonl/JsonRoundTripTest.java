@@ -45,6 +45,14 @@ class JsonRoundTripTest {
   }
 
   @Test
+  void mapKeysAreWrittenSortedSoTheSameRecordAlwaysGivesTheSameLine() throws Exception {
+    Alert alert = JsonRecordReader.forType(Alert.class).read(JsonLines.ALERT);
+
+    assertThat(JsonRecordWriter.write(alert))
+        .contains("\"scope\":{\"model\":\"gpt-4o\",\"org_id\":\"org-acme\",\"project_id\":\"proj-web\"}");
+  }
+
+  @Test
   void doublesThatJsonCannotHoldAreWrittenAsTextAndReadBack() throws Exception {
     Alert alert = JsonRecordReader.forType(Alert.class).read(JsonLines.ALERT);
     alert.setObservedValue(Double.NaN);
