@@ -1,7 +1,7 @@
 package io.tokenmeter.cli;
 
 import java.time.Duration;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,8 +22,8 @@ final class IdlePoll {
     this.max = max;
   }
 
-  /** Hands each record to {@code action}, at most {@code max} of them. */
-  void forEach(Consumer<ConsumerRecord<byte[], byte[]>> action) {
+  /** Hands each record to {@code action}, at most {@code max} of them, until it returns false. */
+  void forEach(Predicate<ConsumerRecord<byte[], byte[]>> action) {
     long read = 0;
     long lastRecordAt = System.nanoTime();
     while (read < max) {
@@ -37,8 +37,7 @@ final class IdlePoll {
         lastRecordAt = System.nanoTime();
       }
       for (ConsumerRecord<byte[], byte[]> record : records) {
-        action.accept(record);
-        if (++read == max) {
+        if (!action.test(record) || ++read == max) {
           return;
         }
       }

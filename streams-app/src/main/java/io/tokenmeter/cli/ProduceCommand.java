@@ -9,7 +9,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +64,8 @@ final class ProduceCommand implements Callable<Integer> {
 
   /** Long enough for a slow cluster, short enough that a wrong address fails while someone waits. */
   private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(15);
+
+  private static final String BYTE_ORDER_MARK = "\uFEFF";
 
   @Spec CommandSpec spec;
 
@@ -125,6 +126,10 @@ final class ProduceCommand implements Callable<Integer> {
     long lineNumber = 0;
     for (String line = lines.readLine(); line != null; line = lines.readLine()) {
       lineNumber++;
+      if (lineNumber == 1 && line.startsWith(BYTE_ORDER_MARK)) {
+        // Editors on Windows start UTF-8 files with one; it is not part of the first event.
+        line = line.substring(1);
+      }
       if (line.isBlank()) {
         continue;
       }
@@ -159,8 +164,7 @@ final class ProduceCommand implements Callable<Integer> {
       return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     }
     try {
-      Reader reader = Files.newBufferedReader(input, StandardCharsets.UTF_8);
-      return new BufferedReader(reader);
+      return Files.newBufferedReader(input, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ParameterException(spec.commandLine(), "--input: cannot read " + input + ": " + e);
     }

@@ -24,11 +24,15 @@ final class RecordPrinter {
     this.err = err;
   }
 
-  void print(ConsumerRecord<byte[], byte[]> record) {
+  /**
+   * Prints the record, or reports it on stderr. False once standard output is gone (say, piped
+   * into {@code head}), since reading on would only wait out the timeout for nobody.
+   */
+  boolean print(ConsumerRecord<byte[], byte[]> record) {
     String where = record.topic() + "/" + record.partition() + "/" + record.offset();
     if (record.value() == null) {
       skip(where, "no value (tombstone)");
-      return;
+      return true;
     }
     String line;
     try {
@@ -36,12 +40,13 @@ final class RecordPrinter {
       line = JsonRecordWriter.write(value);
     } catch (RuntimeException e) {
       skip(where, "cannot decode: " + e.getMessage());
-      return;
+      return true;
     }
     out.println(line);
     // Someone may be watching, or piping into produce; a line should not wait in a buffer.
     out.flush();
     printed++;
+    return !out.checkError();
   }
 
   private void skip(String where, String reason) {

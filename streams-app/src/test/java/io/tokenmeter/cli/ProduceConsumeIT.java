@@ -80,7 +80,8 @@ class ProduceConsumeIT {
         event("evt-4", null, null, "search"),
         minimalEvent("evt-5", "billing"));
     List<String> lines = new ArrayList<>();
-    lines.add(good.get(0));
+    lines.add("\uFEFF" + good.get(0)); // a byte-order mark, as Windows editors write
+
     lines.add(good.get(1));
     lines.add("{\"event_id\": \"evt-broken\",");                               // line 3
     lines.add(good.get(2));
