@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -133,20 +132,13 @@ final class ProduceCommand implements Callable<Integer> {
       if (line.isBlank()) {
         continue;
       }
-      LlmCallEvent event;
-      try {
-        event = reader.read(line);
-      } catch (InvalidRecordException e) {
-        err.println("line " + lineNumber + ": " + e.getMessage());
+      ParsedLine parsed = ParsedLine.of(reader, line);
+      if (parsed.event() == null) {
+        err.println("line " + lineNumber + ": " + parsed.problem());
         tally.skipped();
         continue;
       }
-      Optional<String> keyProblem = PlaintextKeyGuard.problem(event);
-      if (keyProblem.isPresent()) {
-        err.println("line " + lineNumber + ": " + keyProblem.get());
-        tally.skipped();
-        continue;
-      }
+      LlmCallEvent event = parsed.event();
       // The record timestamp is the event time, as the SDK sets it: the streams app windows by it.
       producer.send(
           new ProducerRecord<>(topic, null, event.getTimestamp().toEpochMilli(), CallEventKey.of(event), event),
@@ -159,12 +151,28 @@ final class ProduceCommand implements Callable<Integer> {
     }
   }
 
+  /** An input line: the event on it, or why there is none. */
+  private record ParsedLine(LlmCallEvent event, String problem) {
+
+    static ParsedLine of(JsonRecordReader<LlmCallEvent> reader, String line) {
+      try {
+        LlmCallEvent event = reader.read(line);
+        return PlaintextKeyGuard.problem(event)
+            .map(problem -> new ParsedLine(null, problem))
+            .orElseGet(() -> new ParsedLine(event, null));
+      } catch (InvalidRecordException e) {
+        return new ParsedLine(null, e.getMessage());
+      }
+    }
+  }
+
   private BufferedReader open() {
     if (input == null) {
       return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     }
     try {
-      return Files.newBufferedReader(input, StandardCharsets.UTF_8);
+      // Lenient decoding, as for standard input: a stray byte spoils one line, not the whole run.
+      return new BufferedReader(new InputStreamReader(Files.newInputStream(input), StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new ParameterException(spec.commandLine(), "--input: cannot read " + input + ": " + e);
     }
