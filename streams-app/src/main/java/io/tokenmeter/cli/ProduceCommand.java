@@ -70,7 +70,11 @@ final class ProduceCommand implements Callable<Integer> {
 
   @Mixin ClusterOptions cluster;
 
-  @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "Topic to send to, such as llm.calls.")
+  @Option(
+      names = "--topic",
+      required = true,
+      paramLabel = "TOPIC",
+      description = "Topic to send to, such as llm.calls.")
   String topic;
 
   @Option(
@@ -90,7 +94,8 @@ final class ProduceCommand implements Callable<Integer> {
     SendTally tally = new SendTally();
     try (BufferedReader lines = open()) {
       KafkaProducer<String, LlmCallEvent> producer =
-          new KafkaProducer<>(producerConfig(), new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, serde));
+          new KafkaProducer<>(
+              producerConfig(), new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, serde));
       try {
         // Fails within KAFKA_TIMEOUT when Kafka or the topic is not there, before any input is read.
         producer.partitionsFor(topic);
@@ -119,7 +124,8 @@ final class ProduceCommand implements Callable<Integer> {
     return tally.skippedCount() > 0 ? ExitCodes.SOME_SKIPPED : ExitCodes.OK;
   }
 
-  private void sendAll(BufferedReader lines, KafkaProducer<String, LlmCallEvent> producer, SendTally tally, PrintWriter err)
+  private void sendAll(
+      BufferedReader lines, KafkaProducer<String, LlmCallEvent> producer, SendTally tally, PrintWriter err)
       throws IOException {
     JsonRecordReader<LlmCallEvent> reader = JsonRecordReader.forType(LlmCallEvent.class);
     long lineNumber = 0;

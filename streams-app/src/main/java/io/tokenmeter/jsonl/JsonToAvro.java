@@ -144,8 +144,7 @@ final class JsonToAvro {
       throw wrongType(path, "an object", json);
     }
     Map<String, Object> map = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : json.properties()) {
       map.put(e.getKey(), convert(schema.getValueType(), e.getValue(), child(path, e.getKey())));
     }
     return map;

@@ -95,7 +95,8 @@ class ProduceConsumeIT {
     Path input = Files.write(dir.resolve("events.jsonl"), lines);
 
     CliRun produce = CliRun.of(
-        "produce", "--bootstrap-server", broker.bootstrapServers(), "--topic", "llm.calls", "--input", input.toString());
+        "produce", "--bootstrap-server", broker.bootstrapServers(), "--topic", "llm.calls",
+        "--input", input.toString());
 
     assertThat(produce.exitCode()).as(produce.err()).isEqualTo(ExitCodes.SOME_SKIPPED);
     assertThat(produce.err())
@@ -178,7 +179,9 @@ class ProduceConsumeIT {
     assertThat(printed).as("event %s was not read back", sent.get("event_id")).isNotNull();
     for (Schema.Field field : LlmCallEvent.getClassSchema().getFields()) {
       JsonNode expected = sent.has(field.name()) ? sent.get(field.name()) : JSON.valueToTree(defaultOf(field));
-      assertThat(printed.get(field.name())).as("%s.%s", sent.get("event_id").textValue(), field.name()).isEqualTo(expected);
+      assertThat(printed.get(field.name()))
+          .as("%s.%s", sent.get("event_id").textValue(), field.name())
+          .isEqualTo(expected);
     }
   }
 
@@ -194,7 +197,9 @@ class ProduceConsumeIT {
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     List<ConsumerRecord<String, LlmCallEvent>> records = new ArrayList<>();
     try (KafkaConsumer<String, LlmCallEvent> consumer = new KafkaConsumer<>(
-        conf, new StringDeserializer(), new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()))) {
+        conf,
+        new StringDeserializer(),
+        new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()))) {
       List<TopicPartition> partitions = consumer.partitionsFor("llm.calls").stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       consumer.assign(partitions);

@@ -19,7 +19,8 @@ class ProduceConsumeOptionsTest {
     CliRun consume = CliRun.of("consume", "--help");
 
     assertThat(produce.exitCode()).isZero();
-    assertThat(produce.out()).contains("Examples:", "tokenmeter produce --bootstrap-server", "Exit codes:", "some lines were skipped");
+    assertThat(produce.out())
+        .contains("Examples:", "tokenmeter produce --bootstrap-server", "Exit codes:", "some lines were skipped");
     assertThat(consume.exitCode()).isZero();
     assertThat(consume.out()).contains("Examples:", "--from-beginning --max 100", "Exit codes:", "--type");
   }

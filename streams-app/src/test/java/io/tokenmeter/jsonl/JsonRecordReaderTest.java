@@ -236,7 +236,9 @@ class JsonRecordReaderTest {
 
   @Test
   void aFieldGivenTwiceIsRejected() {
-    assertThatThrownBy(() -> calls.read(JsonLines.CALL.replace("{\"event_id\":\"evt-1\"", "{\"event_id\":\"a\",\"event_id\":\"b\"")))
+    String twice = JsonLines.CALL.replace("{\"event_id\":\"evt-1\"", "{\"event_id\":\"a\",\"event_id\":\"b\"");
+
+    assertThatThrownBy(() -> calls.read(twice))
         .isInstanceOf(InvalidRecordException.class)
         .hasMessageContaining("Duplicate field 'event_id'");
   }
