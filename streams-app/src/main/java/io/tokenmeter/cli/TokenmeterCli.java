@@ -9,7 +9,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Minute-by-minute cost, usage and health of LLM API traffic, on Apache Kafka.",
-    subcommands = {BrokerCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      BrokerCommand.class,
+      DemoCommand.class,
+      ProduceCommand.class,
+      ConsumeCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class TokenmeterCli {
 
   public static void main(String[] args) {
