@@ -10,7 +10,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 
 /**
- * The rollup's state stores. All are persistent, cached and backed by a changelog topic, so that
+ * The rollup's state stores. All are persistent and backed by a changelog topic, so that
  * under exactly-once every count, every "seen" mark and the close watermark commit together with
  * the offsets and outputs of the same transaction; nothing lives only on the heap.
  */
@@ -36,7 +36,9 @@ public final class RollupStores {
             Stores.persistentWindowStore(DEDUP, horizon, Duration.ofMillis(1), false),
             Serdes.String(),
             Serdes.Long())
-        .withCachingEnabled();
+        // Each id is written once, so a cache would save no changelog writes; and it would keep
+        // ids past the horizon that the store itself has already expired.
+        .withCachingDisabled();
   }
 
   public static StoreBuilder<KeyValueStore<Bytes, byte[]>> windows() {
