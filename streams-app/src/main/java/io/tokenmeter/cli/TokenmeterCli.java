@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Minute-by-minute cost, usage and health of LLM API traffic, on Apache Kafka.",
-    subcommands = {BrokerCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {BrokerCommand.class, DemoCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
 public final class TokenmeterCli {
 
   public static void main(String[] args) {
