@@ -22,6 +22,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * grace, or, because event time stalls when traffic stops, when wall-clock time does (checked
  * every {@code closeCheckInterval}). Windows are emitted in window order.
  *
+ * <p>The wall clock only closes windows once the task has been idle (no event) for the grace
+ * period. While events flow, event time closes windows by itself; and a task catching up on a
+ * backlog after a restart or an outage must not have its windows closed under it by a wall clock
+ * that is minutes ahead of the events it is still reading, which would make the whole backlog
+ * late. When traffic stops, the windows close at most one grace period after the last event.
+ *
  * <p>Every update is a write to the {@link RollupStores#WINDOWS} store, and emitting a window
  * deletes it and advances the {@link RollupStores#CLOCK} watermark, so under exactly-once an
  * emitted rollup, its deletion and the watermark commit together.
@@ -34,6 +40,8 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
   private ProcessorContext<String, UsageRollup> context;
   private KeyValueStore<Bytes, byte[]> windows;
   private KeyValueStore<String, Long> clock;
+  /** Only decides when the wall clock may close windows; no count depends on it. */
+  private long lastEventWallClock;
 
   MinuteRollupProcessor(Duration grace, Duration closeCheckInterval, Pricing pricing) {
     this.graceMillis = grace.toMillis();
@@ -51,11 +59,19 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
     this.context = context;
     this.windows = context.getStateStore(RollupStores.WINDOWS);
     this.clock = context.getStateStore(RollupStores.CLOCK);
-    context.schedule(closeCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::closeWindowsUpTo);
+    this.lastEventWallClock = context.currentSystemTimeMs();
+    context.schedule(closeCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::closeWindowsIfIdle);
+  }
+
+  private void closeWindowsIfIdle(long wallClock) {
+    if (wallClock - lastEventWallClock >= graceMillis) {
+      closeWindowsUpTo(wallClock);
+    }
   }
 
   @Override
   public void process(Record<String, Call> record) {
+    lastEventWallClock = context.currentSystemTimeMs();
     Call call = record.value();
     LlmCallEvent event = call.event();
     long eventTime = event.getTimestamp().toEpochMilli();

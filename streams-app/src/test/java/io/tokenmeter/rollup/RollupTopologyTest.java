@@ -126,6 +126,24 @@ class RollupTopologyTest {
   }
 
   @Test
+  void aBacklogBeingReadIsNotClosedUnderItByTheWallClock() {
+    driver.close();
+    driver = new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), new FakePricing(), T0.plus(Duration.ofMinutes(30)));
+    for (String t : List.of("10:00:10", "10:00:40", "10:01:10", "10:01:40")) {
+      driver.send(call(at(t)).build()).advanceWallClock(Duration.ofSeconds(1));
+    }
+    assertThat(driver.deadLetters()).isEmpty();
+    assertThat(driver.rollups()).isEmpty();
+
+    driver.advanceWallClock(GRACE);
+
+    assertThat(driver.rollups()).extracting(r -> r.value().getWindowStart(), r -> r.value().getRequests())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(at("10:00:00"), 2L),
+            org.assertj.core.groups.Tuple.tuple(at("10:01:00"), 2L));
+  }
+
+  @Test
   void windowsAreEmittedInWindowOrder() {
     driver.send(call(at("10:02:10")).setService("c").build());
     driver.send(call(at("10:00:10")).setService("b").build());
