@@ -18,6 +18,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -79,12 +80,18 @@ final class RunCommand implements Callable<Integer> {
       stopped.countDown();
     }, "tokenmeter-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    app.start((now, before) -> {
-      System.err.println("tokenmeter: " + before + " -> " + now);
-      if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-        stopped.countDown();
-      }
-    });
+    try {
+      app.start((now, before) -> {
+        System.err.println("tokenmeter: " + before + " -> " + now);
+        if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+          stopped.countDown();
+        }
+      });
+    } catch (IllegalStateException | KafkaException e) {
+      // Topic creation and Streams' config checks say what to change; a stack trace would bury it.
+      spec.commandLine().getErr().println("tokenmeter run: " + e.getMessage());
+      return 1;
+    }
     System.err.println("tokenmeter running against " + config.kafka().bootstrapServers()
         + ": " + config.topics().calls() + " -> " + config.topics().rollups() + ". Ctrl-C stops it.");
     stopped.await();
@@ -107,7 +114,8 @@ final class RunCommand implements Callable<Integer> {
             bootstrapServers,
             "tokenmeter",
             KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2,
-            Path.of(System.getProperty("java.io.tmpdir"), "tokenmeter-streams"),
+            // Not the OS temp directory, which may be cleaned under a running app.
+            Path.of(System.getProperty("user.home"), ".tokenmeter", "state"),
             Duration.ofMillis(100),
             10L * 1024 * 1024,
             1,
