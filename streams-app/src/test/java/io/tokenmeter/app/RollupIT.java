@@ -96,6 +96,7 @@ class RollupIT {
     TokenmeterConfig config = config(grace);
     TopicSettings topics = config.topics();
 
+    byte[] garbage = "not avro".getBytes(StandardCharsets.UTF_8);
     try (TokenmeterApp app = new TokenmeterApp(config, PRICING)) {
       app.start();
       await().atMost(Duration.ofSeconds(60)).until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
@@ -152,7 +153,6 @@ class RollupIT {
       LlmCallEvent misKeyed = event("evt-miskeyed", window.plusSeconds(45), "org-a", 500, 50);
       misKeyed.setApiKeyFingerprint(sdkEvent.getApiKeyFingerprint());
       misKeyed.setApiKeyHint(sdkEvent.getApiKeyHint());
-      byte[] garbage = "not avro".getBytes(StandardCharsets.UTF_8);
       try (KafkaProducer<byte[], byte[]> raw = rawProducer()) {
         raw.send(new ProducerRecord<>(topics.calls(), "wrong-key".getBytes(StandardCharsets.UTF_8), avro(misKeyed))).get();
         raw.send(new ProducerRecord<>(topics.calls(), "org-a/proj-1".getBytes(StandardCharsets.UTF_8), garbage)).get();
@@ -178,19 +178,30 @@ class RollupIT {
       assertThat(b.getErrors()).isEqualTo(1);
       assertThat(rollups).extracting(ConsumerRecord::key).allMatch(k -> k.startsWith(window + "|gpt-4o|org-"));
 
-      // The window is closed now: one more event for it is late.
+      assertThat(app.close(Duration.ofSeconds(30))).isTrue();
+    }
+
+    // Restarted on the same application id: the window stays closed, so one more event for it is
+    // late, and nothing is emitted again.
+    try (TokenmeterApp restarted = new TokenmeterApp(config, PRICING)) {
+      restarted.start();
+      await().atMost(Duration.ofSeconds(60)).until(() -> restarted.streams().state() == KafkaStreams.State.RUNNING);
       try (KafkaProducer<byte[], byte[]> raw = rawProducer()) {
         raw.send(new ProducerRecord<>(topics.calls(), "org-a/proj-1".getBytes(StandardCharsets.UTF_8),
             avro(event("evt-late", window.plusSeconds(50), "org-a", 1, 1)))).get();
       }
-      List<ConsumerRecord<byte[], byte[]>> dead = read(topics.deadLetter(), new ByteArrayDeserializer(), new ByteArrayDeserializer(), r -> r.size() >= 2, Duration.ofSeconds(60));
-      assertThat(dead).extracting(r -> new String(r.headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8))
-          .containsExactlyInAnyOrder("malformed", "late");
-      assertThat(dead).filteredOn(r -> new String(r.headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8).equals("malformed"))
-          .extracting(ConsumerRecord::value).containsExactly(garbage);
-
-      assertThat(app.close(Duration.ofSeconds(30))).isTrue();
+      List<ConsumerRecord<byte[], byte[]>> dead = read(topics.deadLetter(), new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+          r -> r.size() >= 2, Duration.ofSeconds(60));
+      assertThat(dead).extracting(r -> reason(r)).containsExactlyInAnyOrder("malformed", "late");
+      assertThat(dead).filteredOn(r -> reason(r).equals("malformed")).extracting(ConsumerRecord::value).containsExactly(garbage);
+      assertThat(read(topics.rollups(), new StringDeserializer(), new ByteArrayDeserializer(), r -> r.size() >= 2, Duration.ofSeconds(30)))
+          .hasSize(2);
+      assertThat(restarted.close(Duration.ofSeconds(30))).isTrue();
     }
+  }
+
+  private static String reason(ConsumerRecord<?, ?> r) {
+    return new String(r.headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8);
   }
 
   private static TokenmeterConfig config(Duration grace) throws Exception {
@@ -198,7 +209,9 @@ class RollupIT {
     return new TokenmeterConfig(
         new KafkaSettings(broker.bootstrapServers(), "tokenmeter-it-" + suffix,
             KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2, Files.createTempDirectory("tokenmeter-it-state-"),
-            Duration.ofMillis(200), 1024 * 1024, 1, Optional.empty(), Map.of()),
+            Duration.ofMillis(200), 1024 * 1024, 1, Optional.empty(),
+            // Kafka Streams does not leave the group on close; the restart waits this out.
+            Map.of("session.timeout.ms", "10000")),
         new TopicSettings("llm.calls." + suffix, "llm.rollups.1m." + suffix, "llm.alerts." + suffix,
             "llm.calls.dlq." + suffix, 3, (short) 1, Duration.ofDays(1), Duration.ofDays(1)),
         new RollupSettings(grace, Duration.ofHours(1), Duration.ofMillis(500), 10_000),
