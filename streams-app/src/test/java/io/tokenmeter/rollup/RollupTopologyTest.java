@@ -351,6 +351,32 @@ class RollupTopologyTest {
     assertThat(header(dead.get(0), DeadLetterHeaders.OFFSET)).isEqualTo("2");
   }
 
+  @Test
+  void anUnexpectedExceptionDeadLettersTheRecordAndProcessingGoesOn() {
+    driver.close();
+    FakePricing failsOnBoom = new FakePricing() {
+      @Override
+      public java.util.OptionalLong costMicros(LlmCallEvent e) {
+        if (e.getRequestModel().equals("boom")) {
+          throw new IllegalStateException("price table broken for boom");
+        }
+        return super.costMicros(e);
+      }
+    };
+    driver = new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), failsOnBoom, T0);
+    LlmCallEvent boom = call(at("10:00:01")).setRequestModel("boom").setResponseModel(null).build();
+    driver.send(boom);
+    driver.send(call(at("10:00:02")).build());
+    closeWindowsBefore(at("10:01:00"));
+
+    List<TestRecord<byte[], byte[]>> dead = driver.deadLetters();
+    assertThat(dead).hasSize(1);
+    assertThat(dead.get(0).value()).isEqualTo(driver.bytes(boom));
+    assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).isEqualTo("error");
+    assertThat(header(dead.get(0), DeadLetterHeaders.ERROR)).isEqualTo("java.lang.IllegalStateException: price table broken for boom");
+    assertThat(byModel(driver.rollups()).get("gpt-4o-2024-08-06").getRequests()).isEqualTo(1);
+  }
+
   private static Map<String, UsageRollup> byModel(List<TestRecord<String, UsageRollup>> out) {
     return out.stream()
         .filter(r -> !r.value().getOrgId().equals("clock"))
