@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       BrokerCommand.class,
       DemoCommand.class,
+      RunCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
       CommandLine.HelpCommand.class

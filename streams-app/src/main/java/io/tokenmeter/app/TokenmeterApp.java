@@ -1,0 +1,100 @@
+package io.tokenmeter.app;
+
+import io.tokenmeter.config.TokenmeterConfig;
+import io.tokenmeter.cost.Pricing;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running streams app: creates missing topics, then runs {@link TokenmeterTopology} in Kafka
+ * Streams until {@link #close(Duration)}. A stream thread that dies is logged and replaced; its
+ * tasks restart from their last commit, which under exactly-once loses and repeats nothing.
+ */
+public final class TokenmeterApp implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TokenmeterApp.class);
+  static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  private final TokenmeterConfig config;
+  private final Pricing pricing;
+  private KafkaStreams streams;
+
+  public TokenmeterApp(TokenmeterConfig config, Pricing pricing) {
+    this.config = config;
+    this.pricing = pricing;
+  }
+
+  /** Creates missing topics and starts Kafka Streams; returns once started (not yet RUNNING). */
+  public TokenmeterApp start() {
+    return start((now, before) -> LOG.info("Kafka Streams {} -> {}", before, now));
+  }
+
+  /** As {@link #start()}, telling {@code listener} of every state change from the start on. */
+  public synchronized TokenmeterApp start(KafkaStreams.StateListener listener) {
+    if (streams != null) {
+      throw new IllegalStateException("already started");
+    }
+    Properties props = StreamsProperties.of(config);
+    try (Admin admin = Admin.create(adminProperties(props))) {
+      TopicCreation.createMissing(admin, config.topics());
+    }
+    Topology topology = TokenmeterTopology.build(config, pricing);
+    LOG.info("topology:\n{}", topology.describe());
+    streams = new KafkaStreams(topology, props);
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("stream thread failed; replacing it", e);
+      return StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    streams.setStateListener(listener);
+    streams.start();
+    return this;
+  }
+
+  /** The Kafka Streams instance, for its state, metrics and interactive queries. */
+  public synchronized KafkaStreams streams() {
+    if (streams == null) {
+      throw new IllegalStateException("not started");
+    }
+    return streams;
+  }
+
+  /** Stops processing, commits and closes within {@code timeout}; true if it closed in time. */
+  public synchronized boolean close(Duration timeout) {
+    if (streams == null) {
+      return true;
+    }
+    boolean closed = streams.close(timeout);
+    if (!closed) {
+      LOG.warn("Kafka Streams did not close within {}", timeout);
+    }
+    return closed;
+  }
+
+  @Override
+  public void close() {
+    close(DEFAULT_CLOSE_TIMEOUT);
+  }
+
+  /** The admin client uses the same connection and security settings as Streams. */
+  private static Properties adminProperties(Properties streamsProps) {
+    Properties admin = new Properties();
+    for (Map.Entry<Object, Object> e : streamsProps.entrySet()) {
+      String key = e.getKey().toString();
+      if (key.startsWith(StreamsConfig.ADMIN_CLIENT_PREFIX)) {
+        admin.put(key.substring(StreamsConfig.ADMIN_CLIENT_PREFIX.length()), e.getValue());
+      } else if (AdminClientConfig.configNames().contains(key)) {
+        admin.putIfAbsent(key, e.getValue());
+      }
+    }
+    return admin;
+  }
+}

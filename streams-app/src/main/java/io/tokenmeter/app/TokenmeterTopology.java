@@ -1,0 +1,100 @@
+package io.tokenmeter.app;
+
+import io.tokenmeter.config.RollupSettings;
+import io.tokenmeter.config.TokenmeterConfig;
+import io.tokenmeter.config.TopicSettings;
+import io.tokenmeter.cost.Pricing;
+import io.tokenmeter.rollup.Call;
+import io.tokenmeter.rollup.CallSerde;
+import io.tokenmeter.rollup.DeadLetterProcessor;
+import io.tokenmeter.rollup.DecodeProcessor;
+import io.tokenmeter.rollup.DeduplicateProcessor;
+import io.tokenmeter.rollup.FoldDimensionsProcessor;
+import io.tokenmeter.rollup.MinuteRollupProcessor;
+import io.tokenmeter.rollup.RejectLateProcessor;
+import io.tokenmeter.rollup.RollupStores;
+import io.tokenmeter.schemas.UsageRollup;
+import io.tokenmeter.schemas.serde.AvroSerdeConfig;
+import io.tokenmeter.schemas.serde.AvroSerdes;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+
+/**
+ * The whole data flow of the streams app, on one page:
+ *
+ * <pre>
+ * calls (bytes) → decode ─┬─ malformed/invalid ─────────────────────────────┐
+ *                         ├─ keyed as the SDK keys it ──┐                    │
+ *                         └─ mis-keyed → repartition ───┴→ reject-late ─┬─ late ─┴→ dead-letters
+ *                                                                      └→ deduplicate → fold-dimensions
+ *                                                                          → minute-rollup → rollups
+ * </pre>
+ */
+public final class TokenmeterTopology {
+
+  private TokenmeterTopology() {}
+
+  public static Topology build(TokenmeterConfig config, Pricing pricing) {
+    TopicSettings topics = config.topics();
+    RollupSettings rollup = config.rollup();
+    AvroSerdeConfig avro = avroSerdeConfig(config);
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.addStateStore(RollupStores.dedup(rollup));
+    builder.addStateStore(RollupStores.windows());
+    builder.addStateStore(RollupStores.clock());
+    builder.addStateStore(RollupStores.dimensionValues());
+
+    Map<String, KStream<String, Call>> decoded = builder
+        .stream(topics.calls(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("calls"))
+        .process(DecodeProcessor.supplier(avro), Named.as("decode"))
+        .split(Named.as("decoded-"))
+        .branch((key, call) -> call.isDeadLetter(), Branched.as("rejected"))
+        .branch((key, call) -> call.isKeyedAsExpected(key), Branched.as("keyed"))
+        .defaultBranch(Branched.as("mis-keyed"));
+
+    // A producer that keys by anything but org/project would split one rollup across partitions.
+    KStream<String, Call> rekeyed = decoded.get("decoded-mis-keyed")
+        .selectKey((key, call) -> call.expectedKey(), Named.as("expected-key"))
+        .repartition(Repartitioned.with(Serdes.String(), new CallSerde(avro)).withName("rekeyed"));
+
+    Map<String, KStream<String, Call>> timely = decoded.get("decoded-keyed")
+        .merge(rekeyed, Named.as("by-org-project"))
+        .process(RejectLateProcessor.supplier(rollup.grace()), Named.as("reject-late"), RollupStores.CLOCK)
+        .split(Named.as("timely-"))
+        .branch((key, call) -> call.isDeadLetter(), Branched.as("late"))
+        .defaultBranch(Branched.as("on-time"));
+
+    KStream<String, UsageRollup> rollups = timely.get("timely-on-time")
+        .process(DeduplicateProcessor.supplier(rollup.dedupHorizon()), Named.as("deduplicate"), RollupStores.DEDUP)
+        .process(FoldDimensionsProcessor.supplier(rollup.maxDistinctValuesPerDimension()), Named.as("fold-dimensions"), RollupStores.DIMENSION_VALUES)
+        .process(MinuteRollupProcessor.supplier(rollup.grace(), rollup.closeCheckInterval(), pricing), Named.as("minute-rollup"), RollupStores.WINDOWS, RollupStores.CLOCK);
+    rollups.to(topics.rollups(), Produced.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro)).withName("rollups"));
+
+    attachAlerts(rollups, config);
+
+    decoded.get("decoded-rejected")
+        .merge(timely.get("timely-late"), Named.as("rejected-or-late"))
+        .process(DeadLetterProcessor.supplier(), Named.as("dead-letter"))
+        .to(topics.deadLetter(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dead-letters"));
+
+    return builder.build();
+  }
+
+  /** Where the alert processors attach: they read the final rollups and write {@code topics.alerts}. */
+  static void attachAlerts(KStream<String, UsageRollup> rollups, TokenmeterConfig config) {}
+
+  static AvroSerdeConfig avroSerdeConfig(TokenmeterConfig config) {
+    return config.kafka().schemaRegistryUrl()
+        .filter(url -> !url.isBlank())
+        .map(AvroSerdeConfig::withRegistry)
+        .orElseGet(AvroSerdeConfig::withoutRegistry);
+  }
+}

@@ -1,0 +1,114 @@
+package io.tokenmeter.rollup;
+
+import io.tokenmeter.cost.Pricing;
+import io.tokenmeter.schemas.LlmCallEvent;
+import io.tokenmeter.schemas.UsageRollup;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Adds each event to its one-minute event-time window and emits one final {@link UsageRollup}
+ * per window and dimension set once the window closes: when event time passes window end +
+ * grace, or, because event time stalls when traffic stops, when wall-clock time does (checked
+ * every {@code closeCheckInterval}). Windows are emitted in window order.
+ *
+ * <p>The wall clock only closes windows once the task has been idle (no event) for the grace
+ * period. While events flow, event time closes windows by itself; and a task catching up on a
+ * backlog after a restart or an outage must not have its windows closed under it by a wall clock
+ * that is minutes ahead of the events it is still reading, which would make the whole backlog
+ * late. When traffic stops, the windows close at most one grace period after the last event.
+ *
+ * <p>Every update is a write to the {@link RollupStores#WINDOWS} store, and emitting a window
+ * deletes it and advances the {@link RollupStores#CLOCK} watermark, so under exactly-once an
+ * emitted rollup, its deletion and the watermark commit together.
+ */
+public final class MinuteRollupProcessor implements Processor<String, Call, String, UsageRollup> {
+
+  private final long graceMillis;
+  private final Duration closeCheckInterval;
+  private final Pricing pricing;
+  private ProcessorContext<String, UsageRollup> context;
+  private KeyValueStore<Bytes, byte[]> windows;
+  private KeyValueStore<String, Long> clock;
+  /** Only decides when the wall clock may close windows; no count depends on it. */
+  private long lastEventWallClock;
+
+  MinuteRollupProcessor(Duration grace, Duration closeCheckInterval, Pricing pricing) {
+    this.graceMillis = grace.toMillis();
+    this.closeCheckInterval = closeCheckInterval;
+    this.pricing = pricing;
+  }
+
+  public static ProcessorSupplier<String, Call, String, UsageRollup> supplier(
+      Duration grace, Duration closeCheckInterval, Pricing pricing) {
+    return () -> new MinuteRollupProcessor(grace, closeCheckInterval, pricing);
+  }
+
+  @Override
+  public void init(ProcessorContext<String, UsageRollup> context) {
+    this.context = context;
+    this.windows = context.getStateStore(RollupStores.WINDOWS);
+    this.clock = context.getStateStore(RollupStores.CLOCK);
+    this.lastEventWallClock = context.currentSystemTimeMs();
+    context.schedule(closeCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::closeWindowsIfIdle);
+  }
+
+  private void closeWindowsIfIdle(long wallClock) {
+    if (wallClock - lastEventWallClock >= graceMillis) {
+      closeWindowsUpTo(wallClock);
+    }
+  }
+
+  @Override
+  public void process(Record<String, Call> record) {
+    lastEventWallClock = context.currentSystemTimeMs();
+    Call call = record.value();
+    LlmCallEvent event = call.event();
+    long eventTime = event.getTimestamp().toEpochMilli();
+    Bytes key = Bytes.wrap(RollupKeys.stateKey(RollupKeys.windowStart(eventTime), call.dimensions()));
+    byte[] stored = windows.get(key);
+    RollupAggregate aggregate = stored == null ? new RollupAggregate() : RollupAggregate.decode(stored);
+    aggregate.add(event, call.folded(), pricing.costMicros(event), pricing.version());
+    windows.put(key, aggregate.encode());
+
+    Long seen = clock.get(RollupStores.EVENT_TIME);
+    if (seen == null || eventTime > seen) {
+      clock.put(RollupStores.EVENT_TIME, eventTime);
+      closeWindowsUpTo(eventTime);
+    }
+  }
+
+  /** Emits, in window order, every window whose end + grace is at or before {@code now}. */
+  private void closeWindowsUpTo(long now) {
+    long closeBefore = RollupKeys.windowStart(now - graceMillis);
+    Long closedBefore = clock.get(RollupStores.CLOSED_BEFORE);
+    if (closedBefore != null && closeBefore <= closedBefore) {
+      return;
+    }
+    List<KeyValue<Bytes, byte[]>> closing = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it =
+        windows.range(Bytes.wrap(RollupKeys.statePrefix(Long.MIN_VALUE)), Bytes.wrap(RollupKeys.statePrefix(closeBefore)))) {
+      it.forEachRemaining(closing::add);
+    }
+    for (KeyValue<Bytes, byte[]> window : closing) {
+      BinaryReader reader = new BinaryReader(window.key.get());
+      long windowStart = RollupKeys.windowStartOf(reader);
+      Dimensions dimensions = Dimensions.readFrom(reader);
+      long windowEnd = windowStart + RollupKeys.WINDOW_MILLIS;
+      UsageRollup rollup = RollupAggregate.decode(window.value).toRollup(windowStart, windowEnd, dimensions);
+      context.forward(new Record<>(RollupKeys.outputKey(windowStart, dimensions), rollup, windowStart));
+      windows.delete(window.key);
+    }
+    clock.put(RollupStores.CLOSED_BEFORE, closeBefore);
+  }
+}

@@ -1,0 +1,42 @@
+package io.tokenmeter.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tokenmeter.config.KafkaSettings;
+import io.tokenmeter.cost.Pricing;
+import io.tokenmeter.rollup.RollupStores;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.apache.kafka.streams.TopologyDescription;
+import org.junit.jupiter.api.Test;
+
+class TokenmeterTopologyTest {
+
+  private static final Pricing NONE = new Pricing() {
+    @Override
+    public String version() {
+      return "none";
+    }
+
+    @Override
+    public OptionalLong costMicros(io.tokenmeter.schemas.LlmCallEvent event) {
+      return OptionalLong.empty();
+    }
+  };
+
+  @Test
+  void oneSubTopologyReadsTheCallsAndItsOwnRepartitionTopicSoStateStaysPartitionLocal() {
+    TopologyDescription d = TokenmeterTopology.build(
+        StreamsPropertiesTest.config(KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2, Map.of()), NONE).describe();
+
+    assertThat(d.subtopologies()).hasSize(1);
+    String text = d.toString();
+    assertThat(text)
+        .contains("Source: calls (topics: [llm.calls])")
+        .contains("Source: rekeyed-repartition-source (topics: [rekeyed-repartition])")
+        .contains("Processor: minute-rollup (stores: [" + RollupStores.WINDOWS + ", " + RollupStores.CLOCK + "])")
+        .contains("Processor: deduplicate (stores: [" + RollupStores.DEDUP + "])")
+        .contains("Sink: rollups (topic: llm.rollups.1m)")
+        .contains("Sink: dead-letters (topic: llm.calls.dlq)");
+  }
+}

@@ -1,0 +1,136 @@
+package io.tokenmeter.rollup;
+
+import io.tokenmeter.app.StreamsProperties;
+import io.tokenmeter.app.TokenmeterTopology;
+import io.tokenmeter.config.AlertSettings;
+import io.tokenmeter.config.KafkaSettings;
+import io.tokenmeter.config.PricingSettings;
+import io.tokenmeter.config.RollupSettings;
+import io.tokenmeter.config.TokenmeterConfig;
+import io.tokenmeter.config.TopicSettings;
+import io.tokenmeter.cost.Pricing;
+import io.tokenmeter.schemas.LlmCallEvent;
+import io.tokenmeter.schemas.UsageRollup;
+import io.tokenmeter.schemas.serde.AvroDeserializer;
+import io.tokenmeter.schemas.serde.AvroSerdeConfig;
+import io.tokenmeter.schemas.serde.AvroSerializer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+
+/**
+ * The whole topology in a {@link TopologyTestDriver}, with the wall clock starting at {@code
+ * start}, and the calls, rollups and dead-letter topics at hand.
+ */
+final class RollupDriver implements AutoCloseable {
+
+  static final String CALLS = "llm.calls";
+  static final String ROLLUPS = "llm.rollups.1m";
+  static final String DEAD_LETTERS = "llm.calls.dlq";
+
+  private final TopologyTestDriver driver;
+  private final TestInputTopic<byte[], byte[]> calls;
+  private final TestOutputTopic<String, UsageRollup> rollups;
+  private final TestOutputTopic<byte[], byte[]> deadLetters;
+  private final AvroSerializer<LlmCallEvent> serializer = new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry());
+  final TokenmeterConfig config;
+
+  RollupDriver(RollupSettings rollup, Pricing pricing, Instant start) {
+    this.config = config(rollup, "unused:9092");
+    driver = new TopologyTestDriver(TokenmeterTopology.build(config, pricing), StreamsProperties.of(config), start);
+    calls = driver.createInputTopic(CALLS, new ByteArraySerializer(), new ByteArraySerializer());
+    rollups = driver.createOutputTopic(ROLLUPS, new StringDeserializer(), new AvroDeserializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry()));
+    deadLetters = driver.createOutputTopic(DEAD_LETTERS, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  static RollupSettings rollup(Duration grace, Duration dedupHorizon, int maxDistinct) {
+    return new RollupSettings(grace, dedupHorizon, Duration.ofSeconds(1), maxDistinct);
+  }
+
+  static TokenmeterConfig config(RollupSettings rollup, String bootstrap) {
+    Path stateDir;
+    try {
+      stateDir = Files.createTempDirectory("tokenmeter-state-");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return new TokenmeterConfig(
+        new KafkaSettings(bootstrap, "tokenmeter-test", KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2,
+            stateDir, Duration.ofMillis(100), 1024 * 1024, 1, Optional.empty(), Map.of()),
+        new TopicSettings(CALLS, ROLLUPS, "llm.alerts", DEAD_LETTERS, 2, (short) 1, Duration.ofDays(7), Duration.ofDays(7)),
+        rollup,
+        new AlertSettings(0.8, 0.95, 2, List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of()),
+        new PricingSettings(Optional.empty()));
+  }
+
+  /** Sends {@code event} keyed as the producer SDK keys it, with its event time as timestamp. */
+  RollupDriver send(LlmCallEvent event) {
+    String key = event.getOrgId() == null && event.getProjectId() == null
+        ? event.getService()
+        : nz(event.getOrgId()) + "/" + nz(event.getProjectId());
+    return send(key, event);
+  }
+
+  RollupDriver send(String key, LlmCallEvent event) {
+    return sendRaw(key == null ? null : key.getBytes(StandardCharsets.UTF_8), bytes(event), new RecordHeaders(), event.getTimestamp());
+  }
+
+  RollupDriver sendRaw(byte[] key, byte[] value, Headers headers, Instant timestamp) {
+    calls.pipeInput(new TestRecord<>(key, value, headers, timestamp));
+    return this;
+  }
+
+  byte[] bytes(LlmCallEvent event) {
+    return serializer.serialize(CALLS, event);
+  }
+
+  RollupDriver advanceWallClock(Duration d) {
+    driver.advanceWallClockTime(d);
+    return this;
+  }
+
+  List<TestRecord<String, UsageRollup>> rollups() {
+    return rollups.readRecordsToList();
+  }
+
+  List<TestRecord<byte[], byte[]>> deadLetters() {
+    return deadLetters.readRecordsToList();
+  }
+
+  double metric(String name, String reason) {
+    return driver.metrics().entrySet().stream()
+        .filter(e -> e.getKey().name().equals(name))
+        .filter(e -> reason == null || reason.equals(e.getKey().tags().get("reason")))
+        .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+        .sum();
+  }
+
+  static String header(TestRecord<?, ?> r, String name) {
+    var h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  private static String nz(String s) {
+    return s == null ? "" : s;
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+  }
+}
