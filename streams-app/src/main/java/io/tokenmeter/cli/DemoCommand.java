@@ -1,12 +1,20 @@
 package io.tokenmeter.cli;
 
-import io.tokenmeter.demo.TrafficSimulator;
-import io.tokenmeter.schemas.LlmCallEvent;
-import io.tokenmeter.schemas.serde.AvroDeserializer;
-import io.tokenmeter.schemas.serde.AvroSerdeConfig;
+import io.tokenmeter.app.TokenmeterApp;
+import io.tokenmeter.config.ConfigException;
+import io.tokenmeter.config.ConfigLoader;
+import io.tokenmeter.config.TokenmeterConfig;
+import io.tokenmeter.cost.TablePricing;
+import io.tokenmeter.demo.LiveView;
+import io.tokenmeter.demo.TrafficScenario;
 import io.tokenmeter.sdk.Tokenmeter;
+import io.tokenmeter.sdk.internal.KeyFingerprints;
 import io.tokenmeter.testkit.KafkaBroker;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,199 +22,212 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The smoke demo: a real broker, simulated calls through the producer SDK, and the events read
- * back from the topic and shown. The streams topology will join it in the next milestone.
+ * The whole pipeline on one machine: a real broker, the streams app, and simulated services that
+ * call LLMs through the producer SDK, with a rate-limit surge, an error burst and a leaked key.
+ * Rollups and alerts are printed as the app commits them.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Start a real Kafka broker on 127.0.0.1, send simulated LLM calls through the producer SDK,",
-      "read the events back from the topic and show them."
+      "Run the whole pipeline locally: a Kafka broker on 127.0.0.1, the streams app, and four",
+      "simulated services calling LLMs through the producer SDK. Shows final per-minute rollups",
+      "and alerts as they happen. Runs until Ctrl-C (or --duration), then stops cleanly.",
+      "",
+      "Timeline: steady traffic all along; from 15 s a rate-limit surge on org-acme/proj-shop",
+      "gpt-4o-mini; from 30 s an unregistered key in 'nightly-batch', some calls refused with 401;",
+      "from 60 s to 130 s half of the support service's Claude calls fail with 503.",
+      "A minute's rollups appear once the minute is over and its grace period (10 s) has passed."
     },
     footer = {
       "",
       "Examples:",
-      "  tokenmeter demo                                  # embedded broker, 300 calls",
-      "  tokenmeter demo --calls 2000 --show 10",
-      "  tokenmeter demo --bootstrap-server 127.0.0.1:9092    # against a running broker"
+      "  tokenmeter demo                          # until Ctrl-C",
+      "  tokenmeter demo --duration 3m",
+      "  tokenmeter demo --bootstrap-server 127.0.0.1:9092   # against a running broker"
     })
 final class DemoCommand implements Callable<Integer> {
 
+  private static final String GRACE = "10s";
+
   @Spec CommandSpec spec;
 
-  @Option(names = "--calls", defaultValue = "300", description = "Calls to simulate (default: ${DEFAULT-VALUE}).")
-  int calls;
-
-  @Option(names = "--show", defaultValue = "15", description = "Events to print as rows (default: ${DEFAULT-VALUE}).")
-  int show;
+  @Option(
+      names = "--duration",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "Stop after this long, such as 90s or 3m (default: run until Ctrl-C).")
+  Duration duration;
 
   @Option(
       names = "--bootstrap-server",
+      paramLabel = "HOST:PORT",
       description = "Use this Kafka cluster instead of starting an embedded broker.")
-  String bootstrapServers;
+  String bootstrapServer;
 
-  @Option(names = "--topic", defaultValue = "llm.calls", description = "Call event topic (default: ${DEFAULT-VALUE}).")
-  String topic;
-
-  @Option(names = "--seed", description = "Random seed, for a repeatable run.")
+  @Option(names = "--seed", description = "Random seed, for a repeatable traffic mix.")
   Long seed;
+
+  private final CountDownLatch finished = new CountDownLatch(1);
+  private volatile boolean stopRequested;
 
   @Override
   public Integer call() throws Exception {
-    if (calls < 1) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--calls must be at least 1, was " + calls);
+    if (duration != null && (duration.isZero() || duration.isNegative())) {
+      throw new ParameterException(spec.commandLine(), "--duration must be positive, was " + duration);
     }
     PrintWriter out = spec.commandLine().getOut();
+    Thread hook = new Thread(this::stopAndWait, "tokenmeter-demo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    Path stateDir = Files.createTempDirectory("tokenmeter-demo-state-");
     KafkaBroker broker = null;
     try {
-      if (bootstrapServers == null) {
+      if (bootstrapServer == null) {
         out.println("Starting a Kafka 4.4.0 broker (KRaft, single node) on 127.0.0.1 ...");
         out.flush();
-        broker = KafkaBroker.start();
-        bootstrapServers = broker.bootstrapServers();
+        // Closed below, after the SDKs and the app, also on Ctrl-C (see stopAndWait).
+        broker = KafkaBroker.builder().stopOnJvmExit(false).start();
+        bootstrapServer = broker.bootstrapServers();
       }
-      out.println("Kafka at " + bootstrapServers + ", topic " + topic);
-      createTopic();
-      return run(out);
+      return run(out, stateDir);
     } finally {
-      out.flush();
       if (broker != null) {
         broker.close();
       }
+      deleteQuietly(stateDir);
+      finished.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the hook is running and waits for this method to finish.
+      }
     }
   }
 
-  private int run(PrintWriter out) throws InterruptedException {
-    RandomGenerator random = seed == null ? new SecureRandom() : new java.util.SplittableRandom(seed);
-    TrafficSimulator simulator = new TrafficSimulator(random);
+  private int run(PrintWriter out, Path stateDir) throws InterruptedException {
+    RandomGenerator random = seed == null ? new SplittableRandom(new SecureRandom().nextLong()) : new SplittableRandom(seed);
+    TrafficScenario scenario = new TrafficScenario(random);
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
-    // One SDK instance per service, as each service would have its own.
-    Map<String, Tokenmeter> sdks = new TreeMap<>();
-    long recorded = 0;
-    long sent = 0;
-    long dropped = 0;
+    String secretText = HexFormat.of().formatHex(secret);
+
+    TokenmeterConfig config;
     try {
-      for (String service : simulator.services()) {
-        sdks.put(
-            service,
-            Tokenmeter.builder()
-                .bootstrapServers(bootstrapServers)
-                .topic(topic)
-                .service(service)
-                .environment("local")
-                .fingerprintSecret(HexFormat.of().formatHex(secret))
-                .build());
+      config = demoConfig(stateDir, allowList(scenario, secretText));
+    } catch (ConfigException e) {
+      spec.commandLine().getErr().println("tokenmeter demo: " + e.getMessage());
+      return 1;
+    }
+    Map<String, Tokenmeter> sdks = new TreeMap<>();
+    try (TokenmeterApp app = new TokenmeterApp(config, TablePricing.from(config.pricing()));
+        LiveView view =
+            new LiveView(bootstrapServer, config.topics().rollups(), config.topics().alerts(), out)) {
+      app.start();
+      Thread viewer = new Thread(view, "tokenmeter-demo-view");
+      viewer.setDaemon(true);
+      viewer.start();
+      for (String service : scenario.services()) {
+        sdks.put(service, Tokenmeter.builder()
+            .bootstrapServers(bootstrapServer)
+            .topic(config.topics().calls())
+            .service(service)
+            .environment("demo")
+            .fingerprintSecret(secretText)
+            .build());
       }
-      // Calls 50 ms apart, ending now: event time is when a call started, never in the future.
-      Instant start = Instant.now().minusMillis(calls * 50L);
-      for (int i = 0; i < calls; i++) {
-        TrafficSimulator.SimulatedCall c = simulator.call(i, start.plusMillis(i * 50L));
-        sdks.get(c.service()).record(c.call());
-      }
-    } finally {
+      out.printf("Kafka at %s. The app reads %s and writes %s and %s.%n",
+          bootstrapServer, config.topics().calls(), config.topics().rollups(), config.topics().alerts());
+      out.println(duration == null ? "Sending traffic until Ctrl-C ..." : "Sending traffic for " + duration.toSeconds() + " s ...");
+      out.flush();
+
+      long sent = sendTraffic(scenario, sdks);
+      long dropped = 0;
       for (Tokenmeter sdk : sdks.values()) {
-        sdk.close(Duration.ofSeconds(30));
-        Tokenmeter.Stats stats = sdk.stats();
-        recorded += stats.recorded();
-        sent += stats.sent();
-        dropped += stats.dropped();
+        sdk.close(Duration.ofSeconds(10));
+        dropped += sdk.stats().dropped();
       }
-    }
-    out.printf("SDK: %d recorded, %d sent, %d dropped%n", recorded, sent, dropped);
-
-    List<LlmCallEvent> events = readBack(simulator.runId(), Duration.ofSeconds(60));
-    events.sort(java.util.Comparator.comparing(LlmCallEvent::getTimestamp));
-    CallEventTable table = new CallEventTable(out);
-    out.println();
-    table.header();
-    events.stream().limit(show).forEach(table::row);
-    if (events.size() > show) {
-      out.printf("... and %d more%n", events.size() - show);
-    }
-    out.println();
-    printSummary(out, events);
-    out.printf("%n%d of %d events read back from %s.%n", events.size(), calls, topic);
-    return events.size() == calls ? 0 : 1;
-  }
-
-  private void createTopic() throws InterruptedException {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-      admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e);
-      }
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("cannot create topic " + topic + ": no answer from " + bootstrapServers, e);
+      sdks.clear();
+      out.printf("%nStopped: %d calls recorded, %d dropped by the SDK; %d rollups and %d alert changes shown.%n",
+          sent, dropped, view.rollups(), view.alerts());
+      out.flush();
+      return 0;
+    } finally {
+      sdks.values().forEach(sdk -> sdk.close(Duration.ofSeconds(2)));
     }
   }
 
-  /** This run's events, in the order the topic gives them; other runs' events are skipped. */
-  private List<LlmCallEvent> readBack(String runId, Duration timeout) {
-    Map<String, Object> conf =
-        Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-            ConsumerConfig.GROUP_ID_CONFIG, "tokenmeter-demo-" + runId,
-            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    List<LlmCallEvent> events = new ArrayList<>();
-    Instant deadline = Instant.now().plus(timeout);
-    try (KafkaConsumer<String, LlmCallEvent> consumer =
-        new KafkaConsumer<>(
-            conf,
-            new StringDeserializer(),
-            new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()))) {
-      consumer.subscribe(Set.of(topic));
-      while (events.size() < calls && Instant.now().isBefore(deadline)) {
-        for (ConsumerRecord<String, LlmCallEvent> r : consumer.poll(Duration.ofMillis(250))) {
-          if (r.value() != null && r.value().getEventId().startsWith(runId + "-")) {
-            events.add(r.value());
-          }
-        }
+  /** One second of scenario traffic per wall-clock second, until the duration or Ctrl-C. */
+  private long sendTraffic(TrafficScenario scenario, Map<String, Tokenmeter> sdks) throws InterruptedException {
+    Instant start = Instant.now();
+    long sent = 0;
+    for (int second = 0; !stopRequested && (duration == null || second < duration.toSeconds()); second++) {
+      Instant at = start.plusSeconds(second);
+      long waitMillis = Duration.between(Instant.now(), at).toMillis();
+      if (waitMillis > 0) {
+        // Pacing to the wall clock is the point here: the demo shows traffic as it happens.
+        TimeUnit.MILLISECONDS.sleep(waitMillis);
+      }
+      for (TrafficScenario.ScenarioCall c : scenario.second(Duration.ofSeconds(second), at)) {
+        sdks.get(c.service()).record(c.call());
+        sent++;
       }
     }
-    return events;
+    return sent;
   }
 
-  private static void printSummary(PrintWriter out, List<LlmCallEvent> events) {
-    record Totals(long calls, long errors, long input, long output) {
-      Totals plus(LlmCallEvent e) {
-        return new Totals(
-            calls + 1,
-            errors + (e.getErrorType() == null ? 0 : 1),
-            input + (e.getInputTokens() == null ? 0 : e.getInputTokens()),
-            output + (e.getOutputTokens() == null ? 0 : e.getOutputTokens()));
+  private TokenmeterConfig demoConfig(Path stateDir, String allowList) {
+    return ConfigLoader.create()
+        .override("kafka.bootstrap.servers", bootstrapServer)
+        .override("kafka.application.id", "tokenmeter-demo-" + Long.toHexString(System.nanoTime()))
+        .override("kafka.state.dir", stateDir.toString())
+        .override("kafka.commit.interval", "200ms")
+        .override("topics.partitions", "3")
+        .override("rollup.grace", GRACE)
+        .override("alerts.key.allow.list", allowList)
+        .load();
+  }
+
+  /** The fingerprints of the scenario's registered keys, as an operator would list them. */
+  private static String allowList(TrafficScenario scenario, String secret) {
+    KeyFingerprints fingerprints = new KeyFingerprints(secret.getBytes(StandardCharsets.UTF_8));
+    return scenario.registeredKeys().stream()
+        .map(key -> fingerprints.identify(key).fingerprint())
+        .collect(Collectors.joining(","));
+  }
+
+  /** Ctrl-C: let the main thread close the SDKs, the app and the broker in order, then exit. */
+  private void stopAndWait() {
+    stopRequested = true;
+    try {
+      finished.await(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      List<Path> paths = new ArrayList<>(walk.toList());
+      java.util.Collections.reverse(paths);
+      for (Path p : paths) {
+        Files.deleteIfExists(p);
       }
+    } catch (IOException ignored) {
+      // A temporary state directory left behind is not worth failing the demo for.
     }
-    Map<String, Totals> byGroup = new TreeMap<>();
-    for (LlmCallEvent e : events) {
-      String group = e.getOrgId() + " / " + e.getRequestModel();
-      byGroup.merge(group, new Totals(0, 0, 0, 0).plus(e), (a, b) -> new Totals(
-          a.calls() + b.calls(), a.errors() + b.errors(), a.input() + b.input(), a.output() + b.output()));
-    }
-    String format = "%-32s  %6s  %6s  %10s  %10s%n";
-    out.printf(format, "org / model", "calls", "errors", "in_tokens", "out_tokens");
-    byGroup.forEach((group, t) -> out.printf(format, group, t.calls(), t.errors(), t.input(), t.output()));
   }
 }

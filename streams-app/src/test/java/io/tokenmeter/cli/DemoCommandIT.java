@@ -7,37 +7,37 @@ import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
+/** Runs {@code tokenmeter demo} in-process for a minute and a half, as the README's run command. */
 class DemoCommandIT {
 
   @Test
-  void demoSendsCallsThroughTheSdkAndReadsEveryOneBackFromARealBroker() {
+  void demoRunsThePipelineAndShowsRollupsAndAlertsAsTheyHappen() {
     StringWriter out = new StringWriter();
     CommandLine cli = TokenmeterCli.commandLine();
     cli.setOut(new PrintWriter(out, true));
 
-    int exit = cli.execute("demo", "--calls", "120", "--show", "5", "--seed", "7");
+    int exit = cli.execute("demo", "--duration", "90s", "--seed", "7");
 
     String text = out.toString();
     assertThat(exit).as(text).isZero();
-    assertThat(text).contains("SDK: 120 recorded, 120 sent, 0 dropped");
-    assertThat(text).contains("120 of 120 events read back from llm.calls.");
-    assertThat(text).contains("... and 115 more");
-    assertThat(text).containsPattern("org-acme / gpt-4o\\s+\\d+");
-    // Only key hints are shown; the simulator's plaintext keys are 40 hex characters long.
-    assertThat(text).containsPattern("sk-\\.\\.\\.[0-9a-f]{4}");
+    assertThat(text).containsPattern("Stopped: \\d+ calls recorded, 0 dropped by the SDK");
+    // At least one minute closed within 90 s (its grace is 10 s), so final rollups were shown,
+    // priced from the bundled table.
+    assertThat(text).containsPattern("rollup \\d\\d:\\d\\d  org-acme .* req .* \\$\\d+\\.\\d{6}");
+    // Only key hints are shown; the scenario's plaintext keys are 40 hex characters long.
     assertThat(text).doesNotContainPattern("sk-(proj|svcacct)-[0-9a-f]{40}");
   }
 
   @Test
-  void demoRefusesANonPositiveCallCountNamingTheOption() {
+  void demoRefusesANonPositiveDurationNamingTheOption() {
     StringWriter err = new StringWriter();
     CommandLine cli = TokenmeterCli.commandLine();
     cli.setErr(new PrintWriter(err, true));
 
-    int exit = cli.execute("demo", "--calls", "0");
+    int exit = cli.execute("demo", "--duration", "0s");
 
     assertThat(exit).isNotZero();
-    assertThat(err.toString()).contains("--calls must be at least 1");
+    assertThat(err.toString()).contains("--duration must be positive");
   }
 
   @Test
@@ -47,6 +47,6 @@ class DemoCommandIT {
     cli.setOut(new PrintWriter(out, true));
 
     assertThat(cli.execute("--help")).isZero();
-    assertThat(out.toString()).contains("broker").contains("demo");
+    assertThat(out.toString()).contains("broker").contains("demo").contains("run").contains("produce").contains("consume");
   }
 }

@@ -50,6 +50,7 @@ public final class KafkaBroker implements AutoCloseable {
   private final int controllerPort;
   private final String heap;
   private final Map<String, String> overrides;
+  private final boolean stopOnJvmExit;
   private final Thread shutdownHook = new Thread(this::stopOnExit, "kafka-broker-cleanup");
   private volatile Process process;
 
@@ -65,6 +66,7 @@ public final class KafkaBroker implements AutoCloseable {
     this.controllerPort = cp;
     this.heap = b.heap;
     this.overrides = Map.copyOf(b.overrides);
+    this.stopOnJvmExit = b.stopOnJvmExit;
   }
 
   /** Starts a broker with default settings on a fresh temporary directory, deleted on close. */
@@ -118,7 +120,9 @@ public final class KafkaBroker implements AutoCloseable {
         format(config);
       }
       process = java("kafka.Kafka", List.of("io.tokenmeter.testkit.internal.ChildBrokerMain", config.toString()));
-      Runtime.getRuntime().addShutdownHook(shutdownHook);
+      if (stopOnJvmExit) {
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start Kafka broker in " + dataDir, e);
     } catch (IllegalArgumentException ignored) {
@@ -380,8 +384,19 @@ public final class KafkaBroker implements AutoCloseable {
     private int port;
     private String heap = "512m";
     private final Map<String, String> overrides = new LinkedHashMap<>();
+    private boolean stopOnJvmExit = true;
 
     private Builder() {}
+
+    /**
+     * Whether a JVM exit hook stops the broker (default true). An owner that closes the broker
+     * itself during shutdown, after its clients, turns this off so the broker is not stopped
+     * under them; the child still exits if this JVM dies.
+     */
+    public Builder stopOnJvmExit(boolean stopOnJvmExit) {
+      this.stopOnJvmExit = stopOnJvmExit;
+      return this;
+    }
 
     /** Keep data here (created if absent, never deleted). Default: a temporary directory. */
     public Builder dataDir(Path dataDir) {
