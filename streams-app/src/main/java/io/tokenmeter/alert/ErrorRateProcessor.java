@@ -27,9 +27,11 @@ import org.apache.kafka.streams.state.Stores;
  * ErrorRateDetector#onTime} for every stored scope, so quiet scopes resolve.
  *
  * <p>Each partition sends its part of a minute once its own event time passes the minute's end +
- * grace, and partitions run at slightly different event times. So a minute is complete when this
- * task's stream time (which the calls it also reads drive) passes its end + grace + {@link
- * #SETTLE}: one more minute for the slowest partition. When traffic stops, stream time stalls; the
+ * grace, and partitions run at slightly different event times. So a minute is complete when the
+ * stream time of the parts alone (the latest window start read, kept in the store) passes its end
+ * + {@link #SETTLE}: the slowest partition may be a minute behind. Not the task's stream time: the
+ * calls this task also reads drive it, and a jump in their event time would close a minute before
+ * the other partitions' parts of it arrived. When traffic stops, stream time stalls; the
  * wall clock then closes minutes that ended grace + close-check interval + settle ago, once no part
  * arrived for {@link #SETTLE}. A part of a minute that has already closed is dropped. Pending
  * parts, the close watermark and the detector states are all in logged stores, so under
@@ -42,7 +44,6 @@ final class ErrorRateProcessor implements Processor<String, ScopedErrorWindow, S
   static final Duration SETTLE = Duration.ofMinutes(1);
 
   private final ErrorRateDetector detector;
-  private final long streamTimeLagMillis;
   private final long wallClockLagMillis;
   private final Duration closeCheckInterval;
   private final Clock clock;
@@ -54,7 +55,6 @@ final class ErrorRateProcessor implements Processor<String, ScopedErrorWindow, S
 
   private ErrorRateProcessor(AlertSettings settings, Duration grace, Duration closeCheckInterval, Clock clock) {
     this.detector = new ErrorRateDetector(settings);
-    this.streamTimeLagMillis = grace.plus(SETTLE).toMillis();
     this.wallClockLagMillis = grace.plus(closeCheckInterval).plus(SETTLE).toMillis();
     this.closeCheckInterval = closeCheckInterval;
     this.clock = clock;
@@ -90,8 +90,7 @@ final class ErrorRateProcessor implements Processor<String, ScopedErrorWindow, S
   public void process(Record<String, ScopedErrorWindow> record) {
     lastPartWallClock = context.currentSystemTimeMs();
     pending.add(record.value());
-    long streamTime = Math.max(context.currentStreamTimeMs(), record.timestamp());
-    closeBefore(minuteStart(streamTime - streamTimeLagMillis), streamTime);
+    closeBefore(minuteStart(pending.latestStart() - SETTLE.toMillis()), record.timestamp());
   }
 
   private void closeIfIdle(long wallClock) {

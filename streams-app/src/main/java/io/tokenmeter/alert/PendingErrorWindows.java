@@ -1,5 +1,6 @@
 package io.tokenmeter.alert;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
@@ -16,8 +17,9 @@ import org.apache.kafka.streams.state.Stores;
  */
 final class PendingErrorWindows {
 
-  /** Sorts after every window key (they start with digits). */
+  /** These sort after every window key, which starts with digits. */
   private static final String CLOSED_BEFORE = "~closed-before";
+  private static final String LATEST_START = "~latest-start";
 
   private final KeyValueStore<String, byte[]> store;
 
@@ -33,6 +35,9 @@ final class PendingErrorWindows {
   /** Adds a part; false, and nothing stored, when its window has already closed. */
   boolean add(ScopedErrorWindow part) {
     long start = part.window().start().toEpochMilli();
+    if (start > latestStart()) {
+      put(LATEST_START, start);
+    }
     if (start < closedBefore()) {
       return false;
     }
@@ -56,13 +61,27 @@ final class PendingErrorWindows {
       closed.add(ScopedErrorWindow.decode(entry.value));
       store.delete(entry.key);
     }
-    store.put(CLOSED_BEFORE, Long.toString(before).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    put(CLOSED_BEFORE, before);
     return closed;
   }
 
+  /** Windows starting before this have been closed. */
   long closedBefore() {
-    byte[] v = store.get(CLOSED_BEFORE);
-    return v == null ? Long.MIN_VALUE : Long.parseLong(new String(v, java.nio.charset.StandardCharsets.UTF_8));
+    return get(CLOSED_BEFORE);
+  }
+
+  /** The latest window start of any part added: the stream time of the parts alone. */
+  long latestStart() {
+    return get(LATEST_START);
+  }
+
+  private long get(String name) {
+    byte[] v = store.get(name);
+    return v == null ? Long.MIN_VALUE : Long.parseLong(new String(v, StandardCharsets.UTF_8));
+  }
+
+  private void put(String name, long value) {
+    store.put(name, Long.toString(value).getBytes(StandardCharsets.UTF_8));
   }
 
   private static String key(long windowStart, ErrorRateScope scope) {
