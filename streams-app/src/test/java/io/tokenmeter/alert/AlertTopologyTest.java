@@ -4,6 +4,7 @@ import static io.tokenmeter.rollup.Calls.call;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.tokenmeter.app.TokenmeterTopology;
 import io.tokenmeter.config.AlertSettings;
 import io.tokenmeter.rollup.FakePricing;
 import io.tokenmeter.rollup.RollupDriver;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.test.TestRecord;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
@@ -194,6 +196,43 @@ class AlertTopologyTest {
     assertThat(changes()).containsExactlyInAnyOrder(
         change("error_rate:rate_limited:gpt-4o:service=chat", AlertState.FIRING, "warning"),
         change("error_rate:rate_limited:gpt-4o:org_id=org-3", AlertState.FIRING, "warning"));
+  }
+
+  @Test
+  void whenTrafficStopsTheWallClockClosesTheBurstMinuteAndItsAlertFires() {
+    for (int i = 0; i < 20; i++) {
+      var search = call(at("10:00:00").plusMillis(i * 100L)).setService("search");
+      if (i < 10) {
+        search.setStatusCode(503).setErrorType("server").setResponseModel(null);
+      }
+      driver.send(search.build());
+    }
+    // The partition closes 10:00 once idle for the grace period; the scope's task waits grace +
+    // close-check interval + settle after the minute's end, and a settle without parts.
+    for (int s = 0; s < 4 * 60; s += 10) {
+      driver.advanceWallClock(Duration.ofSeconds(10));
+    }
+    assertThat(driver.alerts()).isEmpty();
+    for (int s = 0; s < 60; s += 10) {
+      driver.advanceWallClock(Duration.ofSeconds(10));
+    }
+    assertThat(changes()).containsExactlyInAnyOrder(
+        change("error_rate:server:gpt-4o:service=search", AlertState.FIRING, "error"),
+        change("error_rate:server:gpt-4o:org_id=org-1", AlertState.FIRING, "error"));
+  }
+
+  @Test
+  void theAlertRepartitionsFeedBackIntoTheOneSubTopologyThatWritesTheAlerts() {
+    TopologyDescription d = TokenmeterTopology.build(driver.config, new FakePricing()).describe();
+
+    assertThat(d.subtopologies()).hasSize(1);
+    assertThat(d.toString())
+        .contains("Source: alert-keys-repartition-source (topics: [alert-keys-repartition])")
+        .contains("Source: alert-error-windows-repartition-source (topics: [alert-error-windows-repartition])")
+        .contains("Source: alert-rollups-by-model-repartition-source (topics: [alert-rollups-by-model-repartition])")
+        .contains("Processor: rate-limit (stores: [" + AlertProcessors.RATE_LIMIT_STORE + "])")
+        .contains("Processor: error-rate (stores: [")
+        .contains("Sink: alerts (topic: llm.alerts)");
   }
 
   @Test

@@ -54,7 +54,7 @@ public final class RollupDriver implements AutoCloseable {
   private final TestOutputTopic<byte[], byte[]> deadLetters;
   private final TestOutputTopic<String, Alert> alerts;
   private final AvroSerializer<LlmCallEvent> serializer = new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry());
-  final TokenmeterConfig config;
+  public final TokenmeterConfig config;
 
   RollupDriver(RollupSettings rollup, Pricing pricing, Instant start) {
     this(rollup, DEFAULT_ALERTS, pricing, start);
