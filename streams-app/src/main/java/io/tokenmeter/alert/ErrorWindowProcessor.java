@@ -76,7 +76,7 @@ final class ErrorWindowProcessor implements Processor<String, LlmCallEvent, Stri
   }
 
   private void closeUpTo(long now) {
-    long before = Minutes.start(Minutes.of(java.time.Instant.ofEpochMilli(now - graceMillis))).toEpochMilli();
+    long before = Math.floorDiv(now - graceMillis, Minutes.MINUTE_MS) * Minutes.MINUTE_MS;
     for (ScopedErrorWindow closed : pending.close(before)) {
       context.forward(new Record<>(closed.scope().storeKey(), closed, closed.window().start().toEpochMilli()));
     }

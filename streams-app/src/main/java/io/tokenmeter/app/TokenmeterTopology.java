@@ -37,8 +37,9 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *                         ├─ keyed as the SDK keys it ──┐                    │
  *                         └─ mis-keyed → repartition ───┴→ reject-late ─┬─ late ─┴→ dead-letters
  *                                                                      └→ deduplicate → fold-dimensions
- *                                                                          │  → minute-rollup → rollups
- *                                            accepted calls + final rollups └→ alert detectors → alerts
+ *                                                                          │    → minute-rollup → rollups
+ *                                                                          │            │ final rollups
+ *                                                             accepted calls└→ alerts ←─┘ (AlertTopology)
  * </pre>
  */
 public final class TokenmeterTopology {
