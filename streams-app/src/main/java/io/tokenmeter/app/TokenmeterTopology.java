@@ -1,5 +1,6 @@
 package io.tokenmeter.app;
 
+import io.tokenmeter.alert.AlertTopology;
 import io.tokenmeter.config.RollupSettings;
 import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.config.TopicSettings;
@@ -16,6 +17,7 @@ import io.tokenmeter.rollup.RollupStores;
 import io.tokenmeter.schemas.UsageRollup;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
 import io.tokenmeter.schemas.serde.AvroSerdes;
+import java.time.Clock;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -35,7 +37,9 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *                         ├─ keyed as the SDK keys it ──┐                    │
  *                         └─ mis-keyed → repartition ───┴→ reject-late ─┬─ late ─┴→ dead-letters
  *                                                                      └→ deduplicate → fold-dimensions
- *                                                                          → minute-rollup → rollups
+ *                                                                          │    → minute-rollup → rollups
+ *                                                                          │            │ final rollups
+ *                                                             accepted calls└→ alerts ←─┘ (AlertTopology)
  * </pre>
  */
 public final class TokenmeterTopology {
@@ -72,13 +76,14 @@ public final class TokenmeterTopology {
         .branch((key, call) -> call.isDeadLetter(), Branched.as("late"))
         .defaultBranch(Branched.as("on-time"));
 
-    KStream<String, UsageRollup> rollups = timely.get("timely-on-time")
-        .process(DeduplicateProcessor.supplier(rollup.dedupHorizon()), Named.as("deduplicate"), RollupStores.DEDUP)
+    KStream<String, Call> accepted = timely.get("timely-on-time")
+        .process(DeduplicateProcessor.supplier(rollup.dedupHorizon()), Named.as("deduplicate"), RollupStores.DEDUP);
+    KStream<String, UsageRollup> rollups = accepted
         .process(FoldDimensionsProcessor.supplier(rollup.maxDistinctValuesPerDimension()), Named.as("fold-dimensions"), RollupStores.DIMENSION_VALUES)
         .process(MinuteRollupProcessor.supplier(rollup.grace(), rollup.closeCheckInterval(), pricing), Named.as("minute-rollup"), RollupStores.WINDOWS, RollupStores.CLOCK);
     rollups.to(topics.rollups(), Produced.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro)).withName("rollups"));
 
-    attachAlerts(rollups, config);
+    attachAlerts(accepted, rollups, config, avro);
 
     decoded.get("decoded-rejected")
         .merge(timely.get("timely-late"), Named.as("rejected-or-late"))
@@ -88,8 +93,14 @@ public final class TokenmeterTopology {
     return builder.build();
   }
 
-  /** Where the alert processors attach: they read the final rollups and write {@code topics.alerts}. */
-  static void attachAlerts(KStream<String, UsageRollup> rollups, TokenmeterConfig config) {}
+  /**
+   * The alert detectors read the accepted calls (on time, deduplicated) and the final rollups, and
+   * write FIRING/RESOLVED changes to {@code topics.alerts}; {@link AlertTopology} shows how.
+   */
+  static void attachAlerts(KStream<String, Call> accepted, KStream<String, UsageRollup> rollups,
+      TokenmeterConfig config, AvroSerdeConfig avro) {
+    AlertTopology.attach(accepted.mapValues(Call::event, Named.as("accepted-events")), rollups, config, avro, Clock.systemUTC());
+  }
 
   static AvroSerdeConfig avroSerdeConfig(TokenmeterConfig config) {
     return config.kafka().schemaRegistryUrl()

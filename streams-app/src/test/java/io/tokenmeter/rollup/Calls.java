@@ -7,13 +7,13 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Test events: a successful gpt-4o chat call by default, changed with the {@code with} methods. */
-final class Calls {
+public final class Calls {
 
   private static final AtomicLong IDS = new AtomicLong();
 
   private Calls() {}
 
-  static LlmCallEvent.Builder call(Instant at) {
+  public static LlmCallEvent.Builder call(Instant at) {
     return LlmCallEvent.newBuilder()
         .setEventId("evt-" + IDS.incrementAndGet())
         .setTimestamp(at)

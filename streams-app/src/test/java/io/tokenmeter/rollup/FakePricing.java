@@ -8,7 +8,7 @@ import java.util.OptionalLong;
  * A price table small enough to check by hand: {@code gpt-4o} costs 1 micro-dollar per input
  * token and 4 per output token; every other model is unpriced.
  */
-class FakePricing implements Pricing {
+public class FakePricing implements Pricing {
 
   static final String VERSION = "test-2026-11-27";
 

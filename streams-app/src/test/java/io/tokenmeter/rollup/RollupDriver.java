@@ -9,6 +9,7 @@ import io.tokenmeter.config.RollupSettings;
 import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.config.TopicSettings;
 import io.tokenmeter.cost.Pricing;
+import io.tokenmeter.schemas.Alert;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
 import io.tokenmeter.schemas.serde.AvroDeserializer;
@@ -35,34 +36,48 @@ import org.apache.kafka.streams.TestOutputTopic;
 
 /**
  * The whole topology in a {@link TopologyTestDriver}, with the wall clock starting at {@code
- * start}, and the calls, rollups and dead-letter topics at hand.
+ * start}, and the calls, rollups, alerts and dead-letter topics at hand. Public for the alert
+ * stories, which run through the same full topology.
  */
-final class RollupDriver implements AutoCloseable {
+public final class RollupDriver implements AutoCloseable {
 
   static final String CALLS = "llm.calls";
   static final String ROLLUPS = "llm.rollups.1m";
   static final String DEAD_LETTERS = "llm.calls.dlq";
+  static final String ALERTS = "llm.alerts";
+  static final AlertSettings DEFAULT_ALERTS =
+      new AlertSettings(0.8, 0.95, 2, List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of());
 
   private final TopologyTestDriver driver;
   private final TestInputTopic<byte[], byte[]> calls;
   private final TestOutputTopic<String, UsageRollup> rollups;
   private final TestOutputTopic<byte[], byte[]> deadLetters;
+  private final TestOutputTopic<String, Alert> alerts;
   private final AvroSerializer<LlmCallEvent> serializer = new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry());
-  final TokenmeterConfig config;
+  public final TokenmeterConfig config;
 
   RollupDriver(RollupSettings rollup, Pricing pricing, Instant start) {
-    this.config = config(rollup, "unused:9092");
+    this(rollup, DEFAULT_ALERTS, pricing, start);
+  }
+
+  public RollupDriver(RollupSettings rollup, AlertSettings alertSettings, Pricing pricing, Instant start) {
+    this.config = config(rollup, alertSettings, "unused:9092");
     driver = new TopologyTestDriver(TokenmeterTopology.build(config, pricing), StreamsProperties.of(config), start);
     calls = driver.createInputTopic(CALLS, new ByteArraySerializer(), new ByteArraySerializer());
     rollups = driver.createOutputTopic(ROLLUPS, new StringDeserializer(), new AvroDeserializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry()));
     deadLetters = driver.createOutputTopic(DEAD_LETTERS, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    alerts = driver.createOutputTopic(ALERTS, new StringDeserializer(), new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry()));
   }
 
-  static RollupSettings rollup(Duration grace, Duration dedupHorizon, int maxDistinct) {
+  public static RollupSettings rollup(Duration grace, Duration dedupHorizon, int maxDistinct) {
     return new RollupSettings(grace, dedupHorizon, Duration.ofSeconds(1), maxDistinct);
   }
 
   static TokenmeterConfig config(RollupSettings rollup, String bootstrap) {
+    return config(rollup, DEFAULT_ALERTS, bootstrap);
+  }
+
+  static TokenmeterConfig config(RollupSettings rollup, AlertSettings alertSettings, String bootstrap) {
     Path stateDir;
     try {
       stateDir = Files.createTempDirectory("tokenmeter-state-");
@@ -72,14 +87,14 @@ final class RollupDriver implements AutoCloseable {
     return new TokenmeterConfig(
         new KafkaSettings(bootstrap, "tokenmeter-test", KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2,
             stateDir, Duration.ofMillis(100), 1024 * 1024, 1, Optional.empty(), Map.of()),
-        new TopicSettings(CALLS, ROLLUPS, "llm.alerts", DEAD_LETTERS, 2, (short) 1, Duration.ofDays(7), Duration.ofDays(7)),
+        new TopicSettings(CALLS, ROLLUPS, ALERTS, DEAD_LETTERS, 2, (short) 1, Duration.ofDays(7), Duration.ofDays(7)),
         rollup,
-        new AlertSettings(0.8, 0.95, 2, List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of()),
+        alertSettings,
         new PricingSettings(Optional.empty()));
   }
 
   /** Sends {@code event} keyed as the producer SDK keys it, with its event time as timestamp. */
-  RollupDriver send(LlmCallEvent event) {
+  public RollupDriver send(LlmCallEvent event) {
     String key = event.getOrgId() == null && event.getProjectId() == null
         ? event.getService()
         : nz(event.getOrgId()) + "/" + nz(event.getProjectId());
@@ -99,9 +114,13 @@ final class RollupDriver implements AutoCloseable {
     return serializer.serialize(CALLS, event);
   }
 
-  RollupDriver advanceWallClock(Duration d) {
+  public RollupDriver advanceWallClock(Duration d) {
     driver.advanceWallClockTime(d);
     return this;
+  }
+
+  public List<TestRecord<String, Alert>> alerts() {
+    return alerts.readRecordsToList();
   }
 
   List<TestRecord<String, UsageRollup>> rollups() {

@@ -1,0 +1,88 @@
+package io.tokenmeter.alert;
+
+import io.tokenmeter.config.AlertSettings;
+import io.tokenmeter.config.RollupSettings;
+import io.tokenmeter.config.TokenmeterConfig;
+import io.tokenmeter.schemas.Alert;
+import io.tokenmeter.schemas.LlmCallEvent;
+import io.tokenmeter.schemas.UsageRollup;
+import io.tokenmeter.schemas.serde.AvroSerdeConfig;
+import io.tokenmeter.schemas.serde.AvroSerdes;
+import java.time.Clock;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+
+/**
+ * The alert half of the topology: every detector attached to the accepted calls or the final
+ * rollups, all alerts merged into {@code topics.alerts}, keyed by dedup key.
+ *
+ * <pre>
+ * accepted calls ─┬→ rate-limit ──────────────────────────────────────────────────────┐
+ *                 ├→ key-suspects (auth error or off the allow-list)                   │
+ *                 │    → by fingerprint → repartition alert-keys → unauthorized-key ───┤
+ *                 └→ error-windows (per scope and minute, in the partition)            ├→ alerts
+ *                      → repartition alert-error-windows → error-rate ─────────────────┤
+ * final rollups ─→ by model → repartition alert-rollups-by-model → unpriced-model ─────┘
+ * </pre>
+ *
+ * <p>Rate limits are scoped by (org/project, model) and the input is keyed by org/project, so that
+ * state is partition-local. A key fingerprint can call from several org/projects, so its state
+ * lives after a repartition by fingerprint; only the calls that can change it (auth errors, and
+ * keys off a non-empty allow-list) cross, which keeps the extra traffic to what alerts anyway.
+ */
+public final class AlertTopology {
+
+  private AlertTopology() {}
+
+  public static void attach(
+      KStream<String, LlmCallEvent> accepted,
+      KStream<String, UsageRollup> rollups,
+      TokenmeterConfig config,
+      AvroSerdeConfig avro,
+      Clock clock) {
+    AlertSettings settings = config.alerts();
+    RollupSettings rollup = config.rollup();
+    Duration grace = rollup.grace();
+
+    KStream<String, Alert> rateLimit = accepted
+        .process(AlertProcessors.<String>rateLimit(settings, grace, clock), Named.as("rate-limit"));
+
+    KStream<String, Alert> keys = accepted
+        .filter((key, event) -> mayConcernKey(event, settings), Named.as("key-suspects"))
+        .selectKey((key, event) -> event.getApiKeyFingerprint(), Named.as("by-fingerprint"))
+        .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.of(LlmCallEvent.class, avro)).withName("alert-keys"))
+        .process(AlertProcessors.<String>unauthorizedKey(settings, grace, clock), Named.as("unauthorized-key"));
+
+    KStream<String, Alert> errorRate = accepted
+        .process(ErrorWindowProcessor.supplier(grace, rollup.closeCheckInterval()), Named.as("error-windows"))
+        .repartition(Repartitioned.with(Serdes.String(), ScopedErrorWindow.serde()).withName("alert-error-windows"))
+        .process(ErrorRateProcessor.supplier(settings, grace, rollup.closeCheckInterval(), clock), Named.as("error-rate"));
+
+    // Every rollup crosses, not only unpriced ones: they advance the stream time that closes the
+    // minutes in which a model stayed priced, so its alert resolves.
+    KStream<String, Alert> unpriced = rollups
+        .selectKey((key, r) -> r.getModel(), Named.as("by-model"))
+        .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro)).withName("alert-rollups-by-model"))
+        .process(AlertProcessors.<String>unpricedModel(settings, grace, clock), Named.as("unpriced-model"));
+
+    rateLimit
+        .merge(keys, Named.as("rate-limit-and-keys"))
+        .merge(errorRate, Named.as("and-error-rate"))
+        .merge(unpriced, Named.as("all-alerts"))
+        .to(config.topics().alerts(), Produced.with(Serdes.String(), AvroSerdes.of(Alert.class, avro)).withName("alerts"));
+  }
+
+  /** Whether the call can change an unauthorized-key state: the cheap filter before the repartition. */
+  static boolean mayConcernKey(LlmCallEvent event, AlertSettings settings) {
+    String fingerprint = event.getApiKeyFingerprint();
+    if (fingerprint == null || fingerprint.isEmpty()) {
+      return false;
+    }
+    return UnauthorizedKeyDetector.isAuthError(event)
+        || (!settings.keyAllowList().isEmpty() && !settings.keyAllowList().contains(fingerprint));
+  }
+}
