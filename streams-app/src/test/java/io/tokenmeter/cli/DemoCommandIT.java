@@ -24,6 +24,10 @@ class DemoCommandIT {
     // At least one minute closed within 90 s (its grace is 10 s), so final rollups were shown,
     // priced from the bundled table.
     assertThat(text).containsPattern("rollup \\d\\d:\\d\\d  org-acme .* req .* \\$\\d+\\.\\d{6}");
+    // The surge crosses 80% of its 300 requests/min limit within seconds, and the leaked key is
+    // not on the allow-list the demo configures.
+    assertThat(text).containsPattern("ALERT  FIRING\\s+(warning|critical)\\s+org-acme/proj-shop gpt-4o-mini at .* requests/min limit");
+    assertThat(text).containsPattern("ALERT  FIRING\\s+error\\s+.*is not on the allow-list");
     // Only key hints are shown; the scenario's plaintext keys are 40 hex characters long.
     assertThat(text).doesNotContainPattern("sk-(proj|svcacct)-[0-9a-f]{40}");
   }
