@@ -47,6 +47,8 @@ import picocli.CommandLine.Spec;
       "  # the first 100 call events",
       "  tokenmeter consume --bootstrap-server 127.0.0.1:9092 --topic llm.calls \\",
       "    --from-beginning --max 100",
+      "  # why records were dead-lettered: reason headers and the original bytes (base64)",
+      "  tokenmeter consume --bootstrap-server 127.0.0.1:9092 --topic llm.calls.dlq --from-beginning",
       "  # a topic with another name needs --type",
       "  tokenmeter consume --bootstrap-server 127.0.0.1:9092 --topic prod.rollups \\",
       "    --type rollups --from-beginning --timeout 1m > rollups.jsonl",
@@ -66,11 +68,11 @@ final class ConsumeCommand implements Callable<Integer> {
 
   @Option(
       names = "--type",
-      paramLabel = "calls|rollups|alerts",
+      paramLabel = "calls|rollups|alerts|dead-letters",
       converter = RecordType.Converter.class,
       description = {
         "Record type of the topic. Default: from the topic name",
-        "(llm.calls, llm.rollups.1m, llm.alerts); required for any other name."
+        "(llm.calls, llm.rollups.1m, llm.alerts, llm.calls.dlq); required for any other name."
       })
   RecordType type;
 
@@ -103,7 +105,9 @@ final class ConsumeCommand implements Callable<Integer> {
     AvroSerdeConfig serde = cluster.serdeConfig(spec);
     PrintWriter err = spec.commandLine().getErr();
     RecordPrinter printer =
-        new RecordPrinter(new AvroDeserializer<>(recordType.recordClass, serde), spec.commandLine().getOut(), err);
+        recordType == RecordType.DEAD_LETTERS
+            ? RecordPrinter.deadLetters(spec.commandLine().getOut(), err)
+            : new RecordPrinter(new AvroDeserializer<>(recordType.recordClass, serde), spec.commandLine().getOut(), err);
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = partitionsOf(consumer);

@@ -1,9 +1,15 @@
 package io.tokenmeter.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tokenmeter.jsonl.JsonRecordWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
@@ -12,16 +18,44 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 final class RecordPrinter {
 
-  private final Deserializer<? extends SpecificRecord> values;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Function<ConsumerRecord<byte[], byte[]>, String> format;
   private final PrintWriter out;
   private final PrintWriter err;
   private long printed;
   private long skipped;
 
+  /** Prints values of one Avro record type, decoded, with the Avro field names as keys. */
   RecordPrinter(Deserializer<? extends SpecificRecord> values, PrintWriter out, PrintWriter err) {
-    this.values = values;
+    this(r -> JsonRecordWriter.write(values.deserialize(r.topic(), r.headers(), r.value())), out, err);
+  }
+
+  private RecordPrinter(Function<ConsumerRecord<byte[], byte[]>, String> format, PrintWriter out, PrintWriter err) {
+    this.format = format;
     this.out = out;
     this.err = err;
+  }
+
+  /**
+   * Prints dead letters: the original bytes are whatever failed to decode, so they are shown as
+   * base64 beside where they came from and the reason headers, never decoded.
+   */
+  static RecordPrinter deadLetters(PrintWriter out, PrintWriter err) {
+    return new RecordPrinter(RecordPrinter::deadLetterJson, out, err);
+  }
+
+  private static String deadLetterJson(ConsumerRecord<byte[], byte[]> r) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("topic", r.topic()).put("partition", r.partition()).put("offset", r.offset())
+        .put("timestamp", r.timestamp());
+    line.put("key", r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8));
+    line.put("value_base64", Base64.getEncoder().encodeToString(r.value()));
+    ObjectNode headers = line.putObject("headers");
+    for (Header h : r.headers()) {
+      headers.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
+    }
+    return line.toString();
   }
 
   /**
@@ -36,8 +70,7 @@ final class RecordPrinter {
     }
     String line;
     try {
-      SpecificRecord value = values.deserialize(record.topic(), record.headers(), record.value());
-      line = JsonRecordWriter.write(value);
+      line = format.apply(record);
     } catch (RuntimeException e) {
       skip(where, "cannot decode: " + e.getMessage());
       return true;

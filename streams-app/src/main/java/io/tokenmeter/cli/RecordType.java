@@ -14,7 +14,9 @@ import picocli.CommandLine.TypeConversionException;
 enum RecordType {
   CALLS("calls", "llm.calls", LlmCallEvent.class),
   ROLLUPS("rollups", "llm.rollups.1m", UsageRollup.class),
-  ALERTS("alerts", "llm.alerts", Alert.class);
+  ALERTS("alerts", "llm.alerts", Alert.class),
+  /** Original bytes and reason headers, not an Avro type: printed undecoded. */
+  DEAD_LETTERS("dead-letters", "llm.calls.dlq", null);
 
   final String optionName;
   final String defaultTopic;
@@ -35,7 +37,7 @@ enum RecordType {
     return Arrays.stream(values()).map(t -> t.optionName).collect(Collectors.joining(", "));
   }
 
-  /** Reads {@code calls}, {@code rollups} or {@code alerts}. */
+  /** Reads {@code calls}, {@code rollups}, {@code alerts} or {@code dead-letters}. */
   static final class Converter implements ITypeConverter<RecordType> {
     @Override
     public RecordType convert(String value) {

@@ -166,6 +166,27 @@ class ProduceConsumeIT {
   }
 
   @Test
+  void consumeShowsDeadLettersWithTheirReasonAndOriginalBytes() throws Exception {
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+        Map.of("bootstrap.servers", broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+      ProducerRecord<byte[], byte[]> letter = new ProducerRecord<>(
+          "llm.calls.dlq", 0, "org-1/proj-1".getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[] {9, 9, 9});
+      letter.headers().add("tokenmeter.dlq.reason", "malformed".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      producer.send(letter).get();
+    }
+
+    CliRun consume = CliRun.of(
+        "consume", "--bootstrap-server", broker.bootstrapServers(), "--topic", "llm.calls.dlq",
+        "--from-beginning", "--max", "1", "--timeout", "30s");
+
+    assertThat(consume.exitCode()).as(consume.err()).isZero();
+    JsonNode line = tree(consume.out().strip());
+    assertThat(line.get("key").asText()).isEqualTo("org-1/proj-1");
+    assertThat(line.get("value_base64").asText()).isEqualTo("CQkJ");
+    assertThat(line.get("headers").get("tokenmeter.dlq.reason").asText()).isEqualTo("malformed");
+  }
+
+  @Test
   void consumeOfAMissingTopicFailsWithoutCreatingIt() {
     CliRun consume = CliRun.of(
         "consume", "--bootstrap-server", broker.bootstrapServers(), "--topic", "no.such.topic", "--type", "calls");

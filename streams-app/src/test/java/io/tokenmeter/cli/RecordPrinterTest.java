@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +62,22 @@ class RecordPrinterTest {
     };
 
     assertThat(printer(new PrintWriter(closedPipe)).print(record(1, alertBytes()))).isFalse();
+  }
+
+  @Test
+  void deadLetterIsPrintedWithItsReasonHeadersAndOriginalBytesUndecoded() {
+    StringWriter dlqOut = new StringWriter();
+    ConsumerRecord<byte[], byte[]> letter =
+        new ConsumerRecord<>("llm.calls.dlq", 0, 7, "org-1/proj-1".getBytes(StandardCharsets.UTF_8),
+            new byte[] {0x42, 0x00, (byte) 0xff});
+    letter.headers().add("tokenmeter.dlq.reason", "malformed".getBytes(StandardCharsets.UTF_8));
+
+    assertThat(RecordPrinter.deadLetters(new PrintWriter(dlqOut), new PrintWriter(err)).print(letter)).isTrue();
+
+    assertThat(dlqOut.toString().trim()).isEqualTo(
+        "{\"topic\":\"llm.calls.dlq\",\"partition\":0,\"offset\":7,\"timestamp\":-1,"
+            + "\"key\":\"org-1/proj-1\",\"value_base64\":\"QgD/\","
+            + "\"headers\":{\"tokenmeter.dlq.reason\":\"malformed\"}}");
   }
 
   private RecordPrinter printer(PrintWriter stdout) {
