@@ -18,6 +18,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Runs one detector inside Kafka Streams: state in a key-value store, one step per input record,
  * and a stream-time punctuator that closes minutes for every stored scope so quiet scopes resolve.
+ * When no input arrives at all, stream time stands still, so a wall-clock punctuator closes minutes
+ * too, but only once the task has been idle for grace plus a minute: a backlog being read after an
+ * outage must not have its minutes closed under it by a clock that runs ahead of its events.
  * Alerts go downstream keyed by dedup key, stamped with the input's timestamp.
  */
 final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert> {
@@ -40,6 +43,8 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
   private final Clock clock;
   private ProcessorContext<String, Alert> context;
   private KeyValueStore<String, S> store;
+  // Only decides when the wall clock may close minutes; losing it on a crash merely delays that.
+  private long lastInputWallClockMs;
 
   DetectorProcessor(
       String storeName,
@@ -61,10 +66,13 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
     this.context = context;
     this.store = context.getStateStore(storeName);
     context.schedule(PUNCTUATE_EVERY, PunctuationType.STREAM_TIME, this::closeMinutes);
+    lastInputWallClockMs = context.currentSystemTimeMs();
+    context.schedule(PUNCTUATE_EVERY, PunctuationType.WALL_CLOCK_TIME, this::closeMinutesWhenIdle);
   }
 
   @Override
   public void process(Record<K, V> record) {
+    lastInputWallClockMs = context.currentSystemTimeMs();
     if (record.value() == null) {
       return;
     }
@@ -73,6 +81,12 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
       return;
     }
     apply(key, step.apply(store.get(key), record.value(), clock.instant()), record.timestamp());
+  }
+
+  private void closeMinutesWhenIdle(long wallClockMs) {
+    if (wallClockMs - lastInputWallClockMs >= grace.plus(PUNCTUATE_EVERY).toMillis()) {
+      closeMinutes(wallClockMs);
+    }
   }
 
   private void closeMinutes(long streamTime) {

@@ -121,6 +121,31 @@ class AlertProcessorsTest {
   }
 
   @Test
+  void whenAllTrafficStopsTheWallClockResolvesTheQuietScopeOnceItHasBeenIdleLongEnough() {
+    Topology topology =
+        topology(AlertProcessors.<String>rateLimit(SETTINGS, GRACE, CLOCK), callDeserializer());
+    try (TopologyTestDriver driver = new TopologyTestDriver(topology, props(), at(0, 0))) {
+      TestInputTopic<String, LlmCallEvent> in =
+          driver.createInputTopic("in", Serdes.String().serializer(), avro());
+      TestOutputTopic<String, Alert> out =
+          driver.createOutputTopic("llm.alerts", Serdes.String().deserializer(), ALERTS);
+      for (int i = 0; i < 90; i++) {
+        LlmCallEvent e = call(at(0, i % 60)).build();
+        in.pipeInput("k", e, e.getTimestamp());
+      }
+      assertThat(out.readValuesToList()).extracting(Alert::getState).containsExactly(AlertState.FIRING);
+
+      // No more calls anywhere. Idle for less than grace plus a minute: nothing closes yet.
+      driver.advanceWallClockTime(Duration.ofMinutes(1));
+      assertThat(out.readValuesToList()).isEmpty();
+
+      // Idle long enough for the minutes after the surge to count as calm.
+      driver.advanceWallClockTime(Duration.ofMinutes(4));
+      assertThat(out.readValuesToList()).extracting(Alert::getState).containsExactly(AlertState.RESOLVED);
+    }
+  }
+
+  @Test
   void unauthorizedKeyStateIsDeletedOnceResolved() {
     Topology topology =
         topology(
