@@ -68,11 +68,11 @@ final class ConfigKeys {
       "`exactly_once_v2` or `at_least_once`",
       "Delivery mode. Exactly-once commits \"event seen\" (dedup) and \"event counted\" atomically.");
   static final Key STATE_DIR = key("kafka.state.dir",
-      Path.of(System.getProperty("java.io.tmpdir"), "tokenmeter-streams").toString(),
-      "`${java.io.tmpdir}/tokenmeter-streams`",
+      Path.of(System.getProperty("user.home"), ".tokenmeter", "state").toString(),
+      "`${user.home}/.tokenmeter/state`",
       "path to a directory",
-      "Local state stores. Use a persistent disk in production, or every restart rebuilds state from the"
-          + " changelogs.");
+      "Local state stores. Not the OS temp directory, which may be cleaned under a running app. Use a"
+          + " persistent disk in production, or every restart rebuilds state from the changelogs.");
   static final Key COMMIT_INTERVAL = key("kafka.commit.interval", "1s",
       "duration >= 0",
       "How often Streams commits (`commit.interval.ms`). Under exactly-once, output is visible to"

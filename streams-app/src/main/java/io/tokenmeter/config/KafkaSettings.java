@@ -19,7 +19,7 @@ import org.apache.kafka.streams.StreamsConfig;
  *     application id (consumer group, internal topic prefix)
  * @param processingGuarantee {@code kafka.processing.guarantee}: exactly_once_v2 (default) or
  *     at_least_once
- * @param stateDir {@code kafka.state.dir}, default {@code ${java.io.tmpdir}/tokenmeter-streams}
+ * @param stateDir {@code kafka.state.dir}, default {@code ${user.home}/.tokenmeter/state}
  * @param commitInterval {@code kafka.commit.interval}, default 1 s: bounds how soon results are
  *     visible under exactly-once
  * @param cacheMaxBytes {@code kafka.cache.max.bytes}, default 16 MiB: Streams' record cache, all

@@ -26,7 +26,7 @@ class ConfigLoaderTest {
     assertThat(kafka.bootstrapServers()).isEqualTo("127.0.0.1:9092");
     assertThat(kafka.applicationId()).isEqualTo("tokenmeter");
     assertThat(kafka.processingGuarantee()).isEqualTo(ProcessingGuarantee.EXACTLY_ONCE_V2);
-    assertThat(kafka.stateDir()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "tokenmeter-streams"));
+    assertThat(kafka.stateDir()).isEqualTo(Path.of(System.getProperty("user.home"), ".tokenmeter", "state"));
     assertThat(kafka.commitInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(kafka.cacheMaxBytes()).isEqualTo(16L * 1024 * 1024);
     assertThat(kafka.numStreamThreads()).isEqualTo(1);
