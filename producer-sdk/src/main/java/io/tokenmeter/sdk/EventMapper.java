@@ -1,5 +1,6 @@
 package io.tokenmeter.sdk;
 
+import io.tokenmeter.schemas.CallEventKeys;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.RateLimitSnapshot;
 import io.tokenmeter.schemas.SdkInfo;
@@ -74,15 +75,9 @@ final class EventMapper implements Dispatcher.Encoder<LlmCall, LlmCallEvent> {
     return new ProducerRecord<>(topic, null, c.timestampMillis, recordKey(c), event);
   }
 
-  /**
-   * {@code org/project}, so that one organisation's and project's events share a partition and the
-   * streams app keeps their rate-limit state local. Without either, the service.
-   */
+  /** The topic's key rule, {@link CallEventKeys}: one org's and project's events share a partition. */
   String recordKey(LlmCall c) {
-    if (c.orgId == null && c.projectId == null) {
-      return service;
-    }
-    return (c.orgId == null ? "" : c.orgId) + '/' + (c.projectId == null ? "" : c.projectId);
+    return CallEventKeys.of(c.orgId, c.projectId, service);
   }
 
   private static RateLimitSnapshot snapshot(RateLimits r) {

@@ -2,6 +2,7 @@ package io.tokenmeter.cli;
 
 import io.tokenmeter.jsonl.InvalidRecordException;
 import io.tokenmeter.jsonl.JsonRecordReader;
+import io.tokenmeter.schemas.CallEventKeys;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
 import io.tokenmeter.schemas.serde.AvroSerializer;
@@ -147,7 +148,7 @@ final class ProduceCommand implements Callable<Integer> {
       LlmCallEvent event = parsed.event();
       // The record timestamp is the event time, as the SDK sets it: the streams app windows by it.
       producer.send(
-          new ProducerRecord<>(topic, null, event.getTimestamp().toEpochMilli(), CallEventKey.of(event), event),
+          new ProducerRecord<>(topic, null, event.getTimestamp().toEpochMilli(), CallEventKeys.of(event), event),
           tally.callbackFor(lineNumber));
       if (tally.hasFailures()) {
         // Whatever refused this record will refuse the next ones too, each after a timeout.

@@ -1,5 +1,6 @@
 package io.tokenmeter.rollup;
 
+import io.tokenmeter.schemas.CallEventKeys;
 import io.tokenmeter.schemas.LlmCallEvent;
 import java.nio.charset.StandardCharsets;
 
@@ -47,15 +48,11 @@ public record Call(
   }
 
   /**
-   * The record key the producer SDK gives this event: {@code org_id/project_id}, or the service
-   * when both are absent. All events of one org and project then meet in one partition.
+   * The record key every producer gives this event ({@link CallEventKeys}), under which all events
+   * of one org and project meet in one partition.
    */
   public String expectedKey() {
-    if (event.getOrgId() == null && event.getProjectId() == null) {
-      return event.getService();
-    }
-    return (event.getOrgId() == null ? "" : event.getOrgId()) + '/'
-        + (event.getProjectId() == null ? "" : event.getProjectId());
+    return CallEventKeys.of(event);
   }
 
   /** Whether the record arrived under its expected key, so needs no repartition. */

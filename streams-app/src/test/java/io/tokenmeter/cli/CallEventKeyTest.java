@@ -2,6 +2,7 @@ package io.tokenmeter.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tokenmeter.schemas.CallEventKeys;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.SdkInfo;
 import io.tokenmeter.sdk.SdkRecordKeys;
@@ -30,6 +31,6 @@ class CallEventKeyTest {
             .setRequestModel("gpt-4o")
             .build();
 
-    assertThat(CallEventKey.of(event)).isEqualTo(SdkRecordKeys.recordKey("checkout", org, project));
+    assertThat(CallEventKeys.of(event)).isEqualTo(SdkRecordKeys.recordKey("checkout", org, project));
   }
 }

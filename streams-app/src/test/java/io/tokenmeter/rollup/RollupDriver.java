@@ -10,6 +10,7 @@ import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.config.TopicSettings;
 import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.schemas.Alert;
+import io.tokenmeter.schemas.CallEventKeys;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
 import io.tokenmeter.schemas.serde.AvroDeserializer;
@@ -95,10 +96,7 @@ public final class RollupDriver implements AutoCloseable {
 
   /** Sends {@code event} keyed as the producer SDK keys it, with its event time as timestamp. */
   public RollupDriver send(LlmCallEvent event) {
-    String key = event.getOrgId() == null && event.getProjectId() == null
-        ? event.getService()
-        : nz(event.getOrgId()) + "/" + nz(event.getProjectId());
-    return send(key, event);
+    return send(CallEventKeys.of(event), event);
   }
 
   RollupDriver send(String key, LlmCallEvent event) {
@@ -142,10 +140,6 @@ public final class RollupDriver implements AutoCloseable {
   static String header(TestRecord<?, ?> r, String name) {
     var h = r.headers().lastHeader(name);
     return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-  }
-
-  private static String nz(String s) {
-    return s == null ? "" : s;
   }
 
   @Override
