@@ -38,7 +38,8 @@ public final class AlertTopology {
 
   private AlertTopology() {}
 
-  public static void attach(
+  /** Returns the merged alert stream, already written to {@code topics.alerts}, for other sinks to reuse. */
+  public static KStream<String, Alert> attach(
       KStream<String, LlmCallEvent> accepted,
       KStream<String, UsageRollup> rollups,
       TokenmeterConfig config,
@@ -69,11 +70,12 @@ public final class AlertTopology {
         .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro)).withName("alert-rollups-by-model"))
         .process(AlertProcessors.<String>unpricedModel(settings, grace, clock), Named.as("unpriced-model"));
 
-    rateLimit
+    KStream<String, Alert> alerts = rateLimit
         .merge(keys, Named.as("rate-limit-and-keys"))
         .merge(errorRate, Named.as("and-error-rate"))
-        .merge(unpriced, Named.as("all-alerts"))
-        .to(config.topics().alerts(), Produced.with(Serdes.String(), AvroSerdes.of(Alert.class, avro)).withName("alerts"));
+        .merge(unpriced, Named.as("all-alerts"));
+    alerts.to(config.topics().alerts(), Produced.with(Serdes.String(), AvroSerdes.of(Alert.class, avro)).withName("alerts"));
+    return alerts;
   }
 
   /** Whether the call can change an unauthorized-key state: the cheap filter before the repartition. */

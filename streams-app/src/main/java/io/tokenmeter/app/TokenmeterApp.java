@@ -45,7 +45,7 @@ public final class TokenmeterApp implements AutoCloseable {
     }
     Properties props = StreamsProperties.of(config);
     try (Admin admin = Admin.create(adminProperties(props))) {
-      TopicCreation.createMissing(admin, config.topics());
+      TopicCreation.createMissing(admin, config.topics(), config.connect());
     }
     Topology topology = TokenmeterTopology.build(config, pricing);
     LOG.info("topology:\n{}", topology.describe());

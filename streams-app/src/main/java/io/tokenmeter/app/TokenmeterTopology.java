@@ -1,9 +1,12 @@
 package io.tokenmeter.app;
 
 import io.tokenmeter.alert.AlertTopology;
+import io.tokenmeter.config.ConnectSettings;
 import io.tokenmeter.config.RollupSettings;
 import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.config.TopicSettings;
+import io.tokenmeter.connect.AlertConnectJson;
+import io.tokenmeter.connect.RollupConnectJson;
 import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.rollup.Call;
 import io.tokenmeter.rollup.CallSerde;
@@ -14,6 +17,7 @@ import io.tokenmeter.rollup.FoldDimensionsProcessor;
 import io.tokenmeter.rollup.MinuteRollupProcessor;
 import io.tokenmeter.rollup.RejectLateProcessor;
 import io.tokenmeter.rollup.RollupStores;
+import io.tokenmeter.schemas.Alert;
 import io.tokenmeter.schemas.UsageRollup;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
 import io.tokenmeter.schemas.serde.AvroSerdes;
@@ -40,6 +44,8 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *                                                                          │    → minute-rollup → rollups
  *                                                                          │            │ final rollups
  *                                                             accepted calls└→ alerts ←─┘ (AlertTopology)
+ *
+ * with connect.json.enabled: final rollups → rollups-connect, alerts → alerts-connect (Connect JSON)
  * </pre>
  */
 public final class TokenmeterTopology {
@@ -83,7 +89,10 @@ public final class TokenmeterTopology {
         .process(MinuteRollupProcessor.supplier(rollup.grace(), rollup.closeCheckInterval(), pricing), Named.as("minute-rollup"), RollupStores.WINDOWS, RollupStores.CLOCK);
     rollups.to(topics.rollups(), Produced.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro)).withName("rollups"));
 
-    attachAlerts(accepted, rollups, config, avro);
+    KStream<String, Alert> alerts = attachAlerts(accepted, rollups, config, avro);
+    if (config.connect().jsonEnabled()) {
+      attachConnectCopies(rollups, alerts, config.connect());
+    }
 
     decoded.get("decoded-rejected")
         .merge(timely.get("timely-late"), Named.as("rejected-or-late"))
@@ -97,9 +106,22 @@ public final class TokenmeterTopology {
    * The alert detectors read the accepted calls (on time, deduplicated) and the final rollups, and
    * write FIRING/RESOLVED changes to {@code topics.alerts}; {@link AlertTopology} shows how.
    */
-  static void attachAlerts(KStream<String, Call> accepted, KStream<String, UsageRollup> rollups,
+  static KStream<String, Alert> attachAlerts(KStream<String, Call> accepted, KStream<String, UsageRollup> rollups,
       TokenmeterConfig config, AvroSerdeConfig avro) {
-    AlertTopology.attach(accepted.mapValues(Call::event, Named.as("accepted-events")), rollups, config, avro, Clock.systemUTC());
+    return AlertTopology.attach(accepted.mapValues(Call::event, Named.as("accepted-events")), rollups, config, avro, Clock.systemUTC());
+  }
+
+  /**
+   * The same final rollups and alert changes again, as Connect JSON with schema for the JDBC sink
+   * to PostgreSQL, under the same keys. Same tasks, so under exactly-once the copies commit in the
+   * transaction of the originals.
+   */
+  static void attachConnectCopies(KStream<String, UsageRollup> rollups, KStream<String, Alert> alerts,
+      ConnectSettings connect) {
+    rollups.mapValues(RollupConnectJson::toJson, Named.as("rollups-as-connect-json"))
+        .to(connect.rollupsTopic(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("rollups-connect"));
+    alerts.mapValues(AlertConnectJson::toJson, Named.as("alerts-as-connect-json"))
+        .to(connect.alertsTopic(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("alerts-connect"));
   }
 
   static AvroSerdeConfig avroSerdeConfig(TokenmeterConfig config) {

@@ -1,5 +1,6 @@
 package io.tokenmeter.app;
 
+import io.tokenmeter.config.ConnectSettings;
 import io.tokenmeter.config.TopicSettings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,16 +34,30 @@ public final class TopicCreation {
 
   /** The topics the app reads or writes, each with its retention. */
   static Map<String, Duration> topics(TopicSettings t) {
+    return topics(t, ConnectSettings.disabled());
+  }
+
+  /** As {@link #topics(TopicSettings)}, plus the Connect JSON copies when they are enabled. */
+  static Map<String, Duration> topics(TopicSettings t, ConnectSettings connect) {
     Map<String, Duration> topics = new LinkedHashMap<>();
     topics.put(t.calls(), t.callsRetention());
     topics.put(t.rollups(), t.outputRetention());
     topics.put(t.alerts(), t.outputRetention());
     topics.put(t.deadLetter(), t.outputRetention());
+    if (connect.jsonEnabled()) {
+      topics.put(connect.rollupsTopic(), t.outputRetention());
+      topics.put(connect.alertsTopic(), t.outputRetention());
+    }
     return topics;
   }
 
   /** Returns the names it created; fails naming the topic and what to change when it may not. */
   public static List<String> createMissing(Admin admin, TopicSettings settings) {
+    return createMissing(admin, settings, ConnectSettings.disabled());
+  }
+
+  /** As {@link #createMissing(Admin, TopicSettings)}, with the Connect JSON topics when enabled. */
+  public static List<String> createMissing(Admin admin, TopicSettings settings, ConnectSettings connect) {
     Set<String> existing;
     try {
       existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -53,7 +68,7 @@ public final class TopicCreation {
       throw new IllegalStateException("interrupted while listing topics", e);
     }
     List<String> created = new ArrayList<>();
-    for (Map.Entry<String, Duration> topic : topics(settings).entrySet()) {
+    for (Map.Entry<String, Duration> topic : topics(settings, connect).entrySet()) {
       String name = topic.getKey();
       if (existing.contains(name)) {
         continue;

@@ -78,6 +78,11 @@ final class ConfigDescription {
     p.put(HTTP_ENABLED.name(), Boolean.toString(http.enabled()));
     p.put(HTTP_HOST.name(), http.host());
     p.put(HTTP_PORT.name(), Integer.toString(http.port()));
+
+    ConnectSettings connect = config.connect();
+    p.put(CONNECT_JSON_ENABLED.name(), Boolean.toString(connect.jsonEnabled()));
+    p.put(TOPIC_ROLLUPS_CONNECT.name(), connect.rollupsTopic());
+    p.put(TOPIC_ALERTS_CONNECT.name(), connect.alertsTopic());
     return p;
   }
 

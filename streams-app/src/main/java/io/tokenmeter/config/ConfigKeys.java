@@ -18,7 +18,7 @@ final class ConfigKeys {
   static final String ENV_PREFIX = "TOKENMETER_";
 
   /** The first segment of every key we own. Anything else under these is a typo. */
-  static final Set<String> NAMESPACES = Set.of("kafka", "topics", "rollup", "alerts", "pricing", "http");
+  static final Set<String> NAMESPACES = Set.of("kafka", "topics", "rollup", "alerts", "pricing", "http", "connect");
 
   /** {@code kafka.client.<name>} passes {@code <name>} through to the Kafka clients and Streams. */
   static final String CLIENT_PREFIX = "kafka.client.";
@@ -157,6 +157,16 @@ final class ConfigKeys {
       "host name or IP", "Address the query endpoints listen on; `0.0.0.0` to serve other hosts.");
   static final Key HTTP_PORT = key("http.port", "8080",
       "integer 0..65535", "Port of the query endpoints; 0 picks a free port.");
+
+  static final Key CONNECT_JSON_ENABLED = key("connect.json.enabled", "false",
+      "boolean",
+      "Also write each final rollup and each alert state change as Kafka Connect JSON with its schema"
+          + " (`JsonConverter`, `schemas.enable=true`), for the PostgreSQL sink; see"
+          + " [postgres-sink.md](postgres-sink.md).");
+  static final Key TOPIC_ROLLUPS_CONNECT = key("topics.rollups.connect", "llm.rollups.1m.connect",
+      "topic name", "Output when `connect.json.enabled`: the final rollups as Connect JSON.");
+  static final Key TOPIC_ALERTS_CONNECT = key("topics.alerts.connect", "llm.alerts.connect",
+      "topic name", "Output when `connect.json.enabled`: the alert state changes as Connect JSON.");
 
   private ConfigKeys() {}
 

@@ -84,8 +84,8 @@ public final class ConfigLoader {
 
   /**
    * The process environment, usually {@code System.getenv()}. Only {@code TOKENMETER_<NAMESPACE>_*}
-   * variables are read, where the namespace is one of kafka, topics, rollup, alerts, pricing and
-   * http; others such as {@code TOKENMETER_JAVA_OPTS} are ignored.
+   * variables are read, where the namespace is one of kafka, topics, rollup, alerts, pricing,
+   * http and connect; others such as {@code TOKENMETER_JAVA_OPTS} are ignored.
    */
   public ConfigLoader env(Map<String, String> env) {
     this.env = Map.copyOf(env);
@@ -242,7 +242,7 @@ public final class ConfigLoader {
 
     TokenmeterConfig build() {
       KafkaSettings kafka = kafka();
-      TokenmeterConfig config = new TokenmeterConfig(kafka, topics(), rollup(), alerts(), pricing(), http());
+      TokenmeterConfig config = new TokenmeterConfig(kafka, topics(), rollup(), alerts(), pricing(), http(), connect());
       checkAcrossKeys(config);
       return config;
     }
@@ -401,6 +401,14 @@ public final class ConfigLoader {
           get(HTTP_PORT, ValueParsers.integer(0, 65535)));
     }
 
+    private ConnectSettings connect() {
+      Parser<String> topic = ValueParsers.kafkaName("a topic name");
+      return new ConnectSettings(
+          get(CONNECT_JSON_ENABLED, ValueParsers.bool()),
+          get(TOPIC_ROLLUPS_CONNECT, topic),
+          get(TOPIC_ALERTS_CONNECT, topic));
+    }
+
     /** Rules that involve two keys; skipped when either key was already reported. */
     private void checkAcrossKeys(TokenmeterConfig config) {
       AlertSettings alerts = config.alerts();
@@ -415,11 +423,15 @@ public final class ConfigLoader {
       }
       TopicSettings topics = config.topics();
       Map<String, Key> seen = new LinkedHashMap<>();
-      for (Key key : List.of(TOPIC_CALLS, TOPIC_ROLLUPS, TOPIC_ALERTS, TOPIC_DEAD_LETTER)) {
+      ConnectSettings connect = config.connect();
+      for (Key key : List.of(TOPIC_CALLS, TOPIC_ROLLUPS, TOPIC_ALERTS, TOPIC_DEAD_LETTER, TOPIC_ROLLUPS_CONNECT,
+          TOPIC_ALERTS_CONNECT)) {
         String name = switch (key.name()) {
           case "topics.calls" -> topics.calls();
           case "topics.rollups" -> topics.rollups();
           case "topics.alerts" -> topics.alerts();
+          case "topics.rollups.connect" -> connect.rollupsTopic();
+          case "topics.alerts.connect" -> connect.alertsTopic();
           default -> topics.deadLetter();
         };
         Key other = seen.putIfAbsent(name, key);

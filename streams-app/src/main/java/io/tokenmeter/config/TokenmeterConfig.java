@@ -18,7 +18,8 @@ public record TokenmeterConfig(
     RollupSettings rollup,
     AlertSettings alerts,
     PricingSettings pricing,
-    HttpSettings http) {
+    HttpSettings http,
+    ConnectSettings connect) {
 
   public TokenmeterConfig {
     Objects.requireNonNull(kafka, "kafka");
@@ -27,12 +28,19 @@ public record TokenmeterConfig(
     Objects.requireNonNull(alerts, "alerts");
     Objects.requireNonNull(pricing, "pricing");
     Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(connect, "connect");
+  }
+
+  /** The six sections that existed before {@code connect}; the Connect JSON copies are off. */
+  public TokenmeterConfig(KafkaSettings kafka, TopicSettings topics, RollupSettings rollup, AlertSettings alerts,
+      PricingSettings pricing, HttpSettings http) {
+    this(kafka, topics, rollup, alerts, pricing, http, ConnectSettings.disabled());
   }
 
   /** The five sections that existed before {@code http}; the HTTP server gets its defaults. */
   public TokenmeterConfig(
       KafkaSettings kafka, TopicSettings topics, RollupSettings rollup, AlertSettings alerts, PricingSettings pricing) {
-    this(kafka, topics, rollup, alerts, pricing, defaults().http());
+    this(kafka, topics, rollup, alerts, pricing, defaults().http(), ConnectSettings.disabled());
   }
 
   /**
