@@ -9,13 +9,20 @@
 --   psql "$TOKENMETER_PG_URL" -v ON_ERROR_STOP=1 -f sql/schema.sql
 --
 -- Safe to run again: every statement is IF NOT EXISTS.
+--
+-- Times are `timestamp` (without time zone) holding UTC. The sink binds each Connect timestamp
+-- as a UTC wall-clock time; into `timestamptz` PostgreSQL would read that in the session time
+-- zone, which the JDBC driver sets from the Connect worker's JVM, so a worker outside UTC would
+-- shift every row (SinkToPostgresIT runs its worker in America/New_York to prove that this
+-- does not happen). Compare with `now() AT TIME ZONE 'UTC'`, and use
+-- `window_start AT TIME ZONE 'UTC'` where a `timestamptz` is wanted.
 
 -- One row per closed one-minute window and dimension set. The primary key is the rollup's
 -- natural key, and the sink upserts on it (insert.mode=upsert), so a replayed or duplicated
 -- rollup rewrites the same row with the same values.
 CREATE TABLE IF NOT EXISTS llm_rollups_1m (
-    window_start                 timestamptz      NOT NULL,
-    window_end                   timestamptz      NOT NULL,  -- exclusive
+    window_start                 timestamp        NOT NULL,
+    window_end                   timestamp        NOT NULL,  -- exclusive
     model                        text             NOT NULL,  -- response model, else request model; __other__ when folded
     org_id                       text             NOT NULL,  -- '' when the calls had none
     project_id                   text             NOT NULL,
@@ -54,14 +61,14 @@ CREATE INDEX IF NOT EXISTS llm_rollups_1m_model_time ON llm_rollups_1m (model, w
 CREATE TABLE IF NOT EXISTS llm_alerts (
     dedup_key       text             NOT NULL,
     state           text             NOT NULL CHECK (state IN ('FIRING', 'RESOLVED')),
-    emitted_at      timestamptz      NOT NULL,
+    emitted_at      timestamp        NOT NULL,
     alert_type      text             NOT NULL,  -- rate_limit_requests, error_rate, unauthorized_key, unpriced_model, ...
     severity        text             NOT NULL,  -- critical, error, warning, info
     scope           jsonb            NOT NULL,  -- {"org_id": "org-1", "model": "gpt-4o"}
     observed_value  double precision,
     threshold       double precision,
-    window_start    timestamptz,
-    window_end      timestamptz,
+    window_start    timestamp,
+    window_end      timestamp,
     summary         text             NOT NULL,
     details         jsonb            NOT NULL,
     PRIMARY KEY (dedup_key, state, emitted_at)

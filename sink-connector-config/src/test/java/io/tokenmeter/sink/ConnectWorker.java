@@ -81,6 +81,8 @@ final class ConnectWorker implements AutoCloseable {
       cmd.add("-Xmx512m");
       cmd.add("-Xms64m");
       cmd.add("-XX:+UseSerialGC");
+      // Not UTC on purpose: the rows must not depend on the worker's time zone (see sql/schema.sql).
+      cmd.add("-Duser.timezone=America/New_York");
       cmd.add("-Djava.awt.headless=true");
       cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
       cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");

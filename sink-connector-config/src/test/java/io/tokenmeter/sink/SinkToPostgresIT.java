@@ -292,7 +292,7 @@ class SinkToPostgresIT {
         ResultSet rs = s.executeQuery("SELECT window_start, model, org_id, project_id, api_key_fingerprint, service,"
             + " requests, errors, input_tokens, output_tokens, cost_micros FROM llm_rollups_1m")) {
       while (rs.next()) {
-        RowKey key = new RowKey(rs.getObject("window_start", java.time.OffsetDateTime.class).toInstant(),
+        RowKey key = new RowKey(utc(rs, "window_start"),
             rs.getString("model"), rs.getString("org_id"), rs.getString("project_id"),
             rs.getString("api_key_fingerprint"), rs.getString("service"));
         // NULL, not 0, for a window without a priced call.
@@ -394,7 +394,7 @@ class SinkToPostgresIT {
       assertThat(rs.getString(3)).isEqualTo("warning");
       assertThat(rs.getString(4)).isEqualTo("local-llama");
       assertThat(rs.getString(5)).contains("local-llama");
-      assertThat(rs.getObject(6, java.time.OffsetDateTime.class).toInstant())
+      assertThat(utc(rs, "emitted_at"))
           .isBetween(Instant.now().minusSeconds(600), Instant.now());
       assertThat(rs.next()).as("one FIRING row, however often the change was delivered").isFalse();
     }
@@ -545,6 +545,11 @@ class SinkToPostgresIT {
       });
     }
     return records;
+  }
+
+  /** A UTC {@code timestamp} column as an instant. */
+  private static Instant utc(ResultSet rs, String column) throws SQLException {
+    return rs.getObject(column, java.time.LocalDateTime.class).toInstant(java.time.ZoneOffset.UTC);
   }
 
   private static String header(ConsumerRecord<?, ?> r, String name) {
