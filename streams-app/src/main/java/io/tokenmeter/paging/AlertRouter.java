@@ -473,7 +473,8 @@ public final class AlertRouter implements AutoCloseable {
         pending.remove(tp);
         InFlight dropped = inFlight.remove(tp);
         if (dropped != null && dropped.alert != null) {
-          LOG.info("{} {} moves to another router with {}", dropped.alert.getState(), dropped.alert.getDedupKey(), tp);
+          LOG.info("{} {} is unfinished as {} is given up; it is delivered from its last commit by the next owner",
+              dropped.alert.getState(), dropped.alert.getDedupKey(), tp);
         }
       }
     }
