@@ -291,7 +291,7 @@ public final class AlertRouter implements AutoCloseable {
       progress = false;
       for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
         ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = pending.get(tp);
-        if (!running) {
+        if (!running || !clock.instant().isBefore(budgetEnd)) {
           return;
         }
         if (queue == null || queue.isEmpty()) {
