@@ -90,7 +90,7 @@ final class ConfigDescription {
     p.put(ROUTER_PAGERDUTY_SOURCE.name(),
         router.pagerDuty().map(RouterSettings.PagerDuty::source).orElse(ROUTER_PAGERDUTY_SOURCE.defaultValue()));
     p.put(ROUTER_WEBHOOK_URL.name(),
-        router.webhook().map(w -> redact ? redactUserInfo(w.url().toString()) : w.url().toString()).orElse(""));
+        router.webhook().map(w -> redact ? redactWebhookUrl(w.url()) : w.url().toString()).orElse(""));
     p.put(ROUTER_WEBHOOK_AUTHORIZATION.name(),
         router.webhook().flatMap(RouterSettings.Webhook::authorization).map(a -> redact ? REDACTED : a).orElse(""));
     p.put(ROUTER_INITIAL_BACKOFF.name(), duration(router.retry().initialBackoff()));
@@ -131,6 +131,17 @@ final class ConfigDescription {
   /** {@code https://user:pass@registry:8081} becomes {@code https://[redacted]@registry:8081}. */
   static String redactUserInfo(String text) {
     return USER_INFO.matcher(text).replaceAll("$1" + Matcher.quoteReplacement(REDACTED) + "@");
+  }
+
+  /**
+   * Only the scheme, host and port of a webhook URL: many receivers (Slack-style hooks, signed
+   * URLs) carry their secret in the path or query, and user info is a secret too.
+   */
+  static String redactWebhookUrl(java.net.URI url) {
+    String base = url.getScheme() + "://" + url.getHost() + (url.getPort() == -1 ? "" : ":" + url.getPort());
+    String path = url.getRawPath() == null ? "" : url.getRawPath();
+    boolean hidden = !(path.isEmpty() || path.equals("/")) || url.getRawQuery() != null;
+    return hidden ? base + "/" + REDACTED : base + path;
   }
 
   /** The shortest exact form: 2m, not PT2M or 120000ms. */

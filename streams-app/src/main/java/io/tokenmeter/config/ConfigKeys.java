@@ -195,8 +195,8 @@ final class ConfigKeys {
       "`payload.source` of every PagerDuty event: where the alerts come from.");
   static final Key ROUTER_WEBHOOK_URL = key("router.webhook.url", "",
       "http(s) URL or empty",
-      "Webhook that receives the Alertmanager (version 4) payload; empty means no webhook receiver. User"
-          + " info in the URL is redacted when printed.");
+      "Webhook that receives the Alertmanager (version 4) payload; empty means no webhook receiver. Printed"
+          + " as scheme, host and port only, since webhook URLs often carry a secret in the path or query.");
   static final Key ROUTER_WEBHOOK_AUTHORIZATION = key("router.webhook.authorization", "",
       "secret text, or empty",
       "`Authorization` header sent to the webhook, such as `Bearer ...`; empty sends none. Never printed.");

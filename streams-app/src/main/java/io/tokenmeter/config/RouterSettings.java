@@ -83,7 +83,8 @@ public record RouterSettings(
   /**
    * A generic webhook that receives the Alertmanager (version 4) payload.
    *
-   * @param url {@code router.webhook.url}
+   * @param url {@code router.webhook.url}; may hold a secret in its path or query, so {@link
+   *     #toString()} shows only scheme, host and port
    * @param authorization {@code router.webhook.authorization}: the {@code Authorization} header
    *     value (such as {@code Bearer ...}), or empty; a secret, never printed
    */
@@ -96,7 +97,7 @@ public record RouterSettings(
 
     @Override
     public String toString() {
-      return "Webhook[url=" + ConfigDescription.redactUserInfo(url.toString())
+      return "Webhook[url=" + ConfigDescription.redactWebhookUrl(url)
           + ", authorization=" + authorization.map(a -> ConfigKeys.REDACTED) + "]";
     }
   }

@@ -125,13 +125,13 @@ class RouterSettingsTest {
     TokenmeterConfig config = ConfigLoader.create()
         .env(Map.of(
             "TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY", ROUTING_KEY,
-            "TOKENMETER_ROUTER_WEBHOOK_URL", "https://svc:hunter2-url@hooks.example.com/x",
+            "TOKENMETER_ROUTER_WEBHOOK_URL", "https://svc:hunter2-url@hooks.example.com:8443/T0/hunter2-path?sig=hunter2-sig",
             "TOKENMETER_ROUTER_WEBHOOK_AUTHORIZATION", "Bearer hunter2-bearer"))
         .load();
 
     assertThat(config.describe())
         .contains("router.pagerduty.routing.key = [redacted]")
-        .contains("router.webhook.url = https://[redacted]@hooks.example.com/x")
+        .contains("router.webhook.url = https://hooks.example.com:8443/[redacted]")
         .contains("router.webhook.authorization = [redacted]")
         .doesNotContain("hunter2");
     assertThat(config.toString()).contains("routingKey=[redacted]").doesNotContain("hunter2");
