@@ -27,6 +27,7 @@ import java.util.function.DoubleSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -34,6 +35,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
@@ -95,7 +97,7 @@ public final class AlertRouter implements AutoCloseable {
 
   private volatile boolean running;
   private volatile Throwable failure;
-  private KafkaConsumer<byte[], byte[]> consumer;
+  private Consumer<byte[], byte[]> consumer;
   private AlertDeadLetters deadLetters;
   private Thread thread;
 
@@ -150,10 +152,18 @@ public final class AlertRouter implements AutoCloseable {
       topics.put(settings.deadLetterTopic(), config.topics().outputRetention());
       TopicCreation.createMissing(client, config.topics(), topics);
     }
-    consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    deadLetters = new AlertDeadLetters(
-        new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer()),
-        settings.deadLetterTopic(), clock);
+    return start(
+        new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+        new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer()));
+  }
+
+  /** Starts the delivery thread on these clients, which the router closes when it stops. */
+  synchronized AlertRouter start(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer) {
+    if (thread != null) {
+      throw new IllegalStateException("already started");
+    }
+    this.consumer = consumer;
+    this.deadLetters = new AlertDeadLetters(producer, settings.deadLetterTopic(), clock);
     running = true;
     thread = new Thread(this::run, "tokenmeter-router");
     thread.setDaemon(true);
