@@ -43,6 +43,15 @@ public final class TopicCreation {
 
   /** Returns the names it created; fails naming the topic and what to change when it may not. */
   public static List<String> createMissing(Admin admin, TopicSettings settings) {
+    return createMissing(admin, settings, topics(settings));
+  }
+
+  /**
+   * Creates those of {@code topics} (name to retention) that are missing, with the partitions and
+   * replication factor of {@code settings}; for topics outside the app's own four, such as the
+   * alert router's dead-letter topic.
+   */
+  public static List<String> createMissing(Admin admin, TopicSettings settings, Map<String, Duration> topics) {
     Set<String> existing;
     try {
       existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -53,7 +62,7 @@ public final class TopicCreation {
       throw new IllegalStateException("interrupted while listing topics", e);
     }
     List<String> created = new ArrayList<>();
-    for (Map.Entry<String, Duration> topic : topics(settings).entrySet()) {
+    for (Map.Entry<String, Duration> topic : topics.entrySet()) {
       String name = topic.getKey();
       if (existing.contains(name)) {
         continue;

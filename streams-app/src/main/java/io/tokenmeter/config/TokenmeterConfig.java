@@ -18,7 +18,8 @@ public record TokenmeterConfig(
     RollupSettings rollup,
     AlertSettings alerts,
     PricingSettings pricing,
-    HttpSettings http) {
+    HttpSettings http,
+    RouterSettings router) {
 
   public TokenmeterConfig {
     Objects.requireNonNull(kafka, "kafka");
@@ -27,6 +28,18 @@ public record TokenmeterConfig(
     Objects.requireNonNull(alerts, "alerts");
     Objects.requireNonNull(pricing, "pricing");
     Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(router, "router");
+  }
+
+  /** The six sections that existed before {@code router}; the router gets its defaults (disabled). */
+  public TokenmeterConfig(
+      KafkaSettings kafka,
+      TopicSettings topics,
+      RollupSettings rollup,
+      AlertSettings alerts,
+      PricingSettings pricing,
+      HttpSettings http) {
+    this(kafka, topics, rollup, alerts, pricing, http, defaults().router());
   }
 
   /** The five sections that existed before {@code http}; the HTTP server gets its defaults. */
