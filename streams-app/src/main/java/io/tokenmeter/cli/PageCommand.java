@@ -3,9 +3,13 @@ package io.tokenmeter.cli;
 import io.tokenmeter.config.ConfigException;
 import io.tokenmeter.config.ConfigLoader;
 import io.tokenmeter.config.TokenmeterConfig;
+import io.tokenmeter.http.HealthEndpoint;
+import io.tokenmeter.http.HttpService;
 import io.tokenmeter.paging.AlertRouter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.KafkaException;
@@ -75,7 +79,25 @@ final class PageCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("tokenmeter page: " + e.getMessage());
       return 1;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> router.close(Duration.ofSeconds(30)), "tokenmeter-page-shutdown"));
+    HttpService http;
+    try {
+      http = config.http().enabled()
+          ? HttpService.start(config.http(), Map.of(HealthEndpoint.PATH, new HealthEndpoint(router::health)))
+          : null;
+    } catch (UncheckedIOException e) {
+      router.close(Duration.ofSeconds(30));
+      spec.commandLine().getErr().println("tokenmeter page: " + e.getMessage());
+      return 1;
+    }
+    if (http != null) {
+      System.err.println("tokenmeter page: health at http://" + config.http().host() + ":" + http.port() + "/health");
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      router.close(Duration.ofSeconds(30));
+      if (http != null) {
+        http.close();
+      }
+    }, "tokenmeter-page-shutdown"));
     System.err.println("tokenmeter page: " + config.topics().alerts() + " -> " + config.router().receivers()
         + " (group " + config.router().groupId() + "). Ctrl-C stops it.");
     router.awaitStopped();

@@ -3,6 +3,7 @@ package io.tokenmeter.paging;
 import io.tokenmeter.app.TopicCreation;
 import io.tokenmeter.config.RouterSettings;
 import io.tokenmeter.config.TokenmeterConfig;
+import io.tokenmeter.http.Health;
 import io.tokenmeter.schemas.Alert;
 import io.tokenmeter.schemas.serde.AvroDeserializer;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
@@ -208,6 +209,20 @@ public final class AlertRouter implements AutoCloseable {
   /** Why the router stopped by itself, if it did: for example Kafka refused the consumer. */
   public Optional<Throwable> failure() {
     return Optional.ofNullable(failure);
+  }
+
+  /**
+   * For {@code /health}: up from start until it stops. A receiver being down is not the router's
+   * ill health: waiting for it, and keeping the backlog, is its job.
+   */
+  public synchronized Health health() {
+    if (failure != null) {
+      return new Health(false, "FAILED");
+    }
+    if (running && finished.getCount() > 0) {
+      return new Health(true, "RUNNING");
+    }
+    return new Health(false, thread == null ? "CREATED" : "STOPPED");
   }
 
   /** Deliveries receivers accepted (one per receiver and record). */

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.tokenmeter.config.ConfigLoader;
 import io.tokenmeter.config.TokenmeterConfig;
+import io.tokenmeter.http.Health;
 import io.tokenmeter.schemas.Alert;
 import io.tokenmeter.schemas.AlertState;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
@@ -106,6 +107,22 @@ class AlertRouterTest {
   private Long committedOffset() {
     var committed = consumer.committed(Set.of(P0)).get(P0);
     return committed == null ? null : committed.offset();
+  }
+
+  @Test
+  void healthIsUpWhileTheRouterRunsEvenWhenItsReceiverIsDown() {
+    ScriptedReceiver down = new ScriptedReceiver("webhook", n -> retry());
+    TokenmeterConfig config = ConfigLoader.create().override("router.webhook.url", "http://127.0.0.1:1/hook").load();
+    AlertRouter created = new AlertRouter(config, List.of(down), Clock.systemUTC(), () -> 0.0);
+    assertThat(created.health()).isEqualTo(new Health(false, "CREATED"));
+
+    start(down);
+    append(0, TestAlerts.rateLimit(AlertState.FIRING, "critical"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> down.calls.get() >= 3);
+    assertThat(router.health()).isEqualTo(new Health(true, "RUNNING"));
+
+    assertThat(router.close(Duration.ofSeconds(10))).isTrue();
+    assertThat(router.health()).isEqualTo(new Health(false, "STOPPED"));
   }
 
   @Test
