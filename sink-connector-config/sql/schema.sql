@@ -6,7 +6,7 @@
 -- (io.tokenmeter.connect.RollupConnectJson and AlertConnectJson), which are those of the Avro
 -- schemas UsageRollup and Alert.
 --
---   psql "$TOKENMETER_PG_URL" -v ON_ERROR_STOP=1 -f sql/schema.sql
+--   psql "postgresql://tokenmeter@db.example.com/tokenmeter" -v ON_ERROR_STOP=1 -f sql/schema.sql
 --
 -- Safe to run again: every statement is IF NOT EXISTS.
 --

@@ -74,9 +74,9 @@ class ShippedConfigTest {
       assertThat(c.get("errors.tolerance").asText()).as(file).isEqualTo("all");
       assertThat(c.get("errors.deadletterqueue.topic.name").asText()).as(file).isEqualTo(c.get("topics").asText() + ".dlq");
       assertThat(c.get("errors.deadletterqueue.context.headers.enable").asText()).as(file).isEqualTo("true");
-      assertThat(c.get("connection.url").asText()).as(file).isEqualTo("${env:TOKENMETER_PG_URL}");
-      assertThat(c.get("connection.username").asText()).as(file).isEqualTo("${env:TOKENMETER_PG_USER}");
-      assertThat(c.get("connection.password").asText()).as(file).isEqualTo("${env:TOKENMETER_PG_PASSWORD}");
+      assertThat(c.get("connection.url").asText()).as(file).isEqualTo("${env:TOKENMETER_SINK_JDBC_URL}");
+      assertThat(c.get("connection.username").asText()).as(file).isEqualTo("${env:TOKENMETER_SINK_JDBC_USER}");
+      assertThat(c.get("connection.password").asText()).as(file).isEqualTo("${env:TOKENMETER_SINK_JDBC_PASSWORD}");
     }
   }
 

@@ -108,9 +108,9 @@ class SinkToPostgresIT {
             "offset.flush.interval.ms", "500",
             "plugin.path", System.getProperty("connect.plugin.path")),
         Map.of(
-            "TOKENMETER_PG_URL", pg.jdbcUrl(),
-            "TOKENMETER_PG_USER", PostgresServer.USER,
-            "TOKENMETER_PG_PASSWORD", PostgresServer.PASSWORD));
+            "TOKENMETER_SINK_JDBC_URL", pg.jdbcUrl(),
+            "TOKENMETER_SINK_JDBC_USER", PostgresServer.USER,
+            "TOKENMETER_SINK_JDBC_PASSWORD", PostgresServer.PASSWORD));
   }
 
   @AfterAll

@@ -37,7 +37,12 @@ public final class DedupKeys {
     return part.replace("%", "%25").replace(":", "%3A");
   }
 
-  private static String limit(String key) {
+  /**
+   * {@code key} if it has at most {@value #MAX_LENGTH} characters; otherwise its head, {@code #}
+   * and 16 hex characters of the SHA-256 of the whole key, which stays stable and unique. Keys
+   * from {@link #of} already fit; the alert router applies it to whatever it reads.
+   */
+  public static String limit(String key) {
     if (key.length() <= MAX_LENGTH) {
       return key;
     }

@@ -2,8 +2,12 @@ package io.tokenmeter.app;
 
 import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.cost.Pricing;
+import io.tokenmeter.http.Health;
+import io.tokenmeter.http.HealthEndpoint;
+import io.tokenmeter.http.HttpService;
 import java.time.Duration;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -18,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * The running streams app: creates missing topics, then runs {@link TokenmeterTopology} in Kafka
  * Streams until {@link #close(Duration)}. A stream thread that dies is logged and replaced; its
  * tasks restart from their last commit, which under exactly-once loses and repeats nothing.
+ *
+ * <p>With {@code http.enabled} it serves {@code /health} (200 while Streams is RUNNING or
+ * REBALANCING) on {@code http.host:http.port}.
  */
 public final class TokenmeterApp implements AutoCloseable {
 
@@ -27,6 +34,7 @@ public final class TokenmeterApp implements AutoCloseable {
   private final TokenmeterConfig config;
   private final Pricing pricing;
   private KafkaStreams streams;
+  private HttpService http;
 
   public TokenmeterApp(TokenmeterConfig config, Pricing pricing) {
     this.config = config;
@@ -55,6 +63,17 @@ public final class TokenmeterApp implements AutoCloseable {
       return StreamThreadExceptionResponse.REPLACE_THREAD;
     });
     streams.setStateListener(listener);
+    if (config.http().enabled()) {
+      // Bound before Streams starts, so a taken port fails the start instead of a later health check.
+      try {
+        http = HttpService.start(config.http(), Map.of(HealthEndpoint.PATH, new HealthEndpoint(this::health)));
+      } catch (RuntimeException e) {
+        streams.close(Duration.ZERO);
+        streams = null;
+        throw e;
+      }
+      LOG.info("HTTP endpoints on {}:{}", config.http().host(), http.port());
+    }
     streams.start();
     return this;
   }
@@ -67,8 +86,23 @@ public final class TokenmeterApp implements AutoCloseable {
     return streams;
   }
 
+  /** The port the HTTP endpoints listen on, when {@code http.enabled} and started. */
+  public synchronized OptionalInt httpPort() {
+    return http == null ? OptionalInt.empty() : OptionalInt.of(http.port());
+  }
+
+  /** Up while Streams processes or is about to (a rebalance is part of normal work). */
+  private Health health() {
+    KafkaStreams.State state = streams.state();
+    return new Health(state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING, state.name());
+  }
+
   /** Stops processing, commits and closes within {@code timeout}; true if it closed in time. */
   public synchronized boolean close(Duration timeout) {
+    if (http != null) {
+      http.close();
+      http = null;
+    }
     if (streams == null) {
       return true;
     }

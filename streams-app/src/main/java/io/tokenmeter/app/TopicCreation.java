@@ -58,6 +58,15 @@ public final class TopicCreation {
 
   /** As {@link #createMissing(Admin, TopicSettings)}, with the Connect JSON topics when enabled. */
   public static List<String> createMissing(Admin admin, TopicSettings settings, ConnectSettings connect) {
+    return createMissing(admin, settings, topics(settings, connect));
+  }
+
+  /**
+   * Creates those of {@code topics} (name to retention) that are missing, with the partitions and
+   * replication factor of {@code settings}; for topics outside the app's own four, such as the
+   * alert router's dead-letter topic.
+   */
+  public static List<String> createMissing(Admin admin, TopicSettings settings, Map<String, Duration> topics) {
     Set<String> existing;
     try {
       existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -68,7 +77,7 @@ public final class TopicCreation {
       throw new IllegalStateException("interrupted while listing topics", e);
     }
     List<String> created = new ArrayList<>();
-    for (Map.Entry<String, Duration> topic : topics(settings, connect).entrySet()) {
+    for (Map.Entry<String, Duration> topic : topics.entrySet()) {
       String name = topic.getKey();
       if (existing.contains(name)) {
         continue;

@@ -82,6 +82,12 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Random seed, for a repeatable traffic mix.")
   Long seed;
 
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      description = "Port of the app's HTTP endpoints on 127.0.0.1 (default: 0, a free port; the demo prints it).")
+  int httpPort;
+
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile boolean stopRequested;
 
@@ -151,6 +157,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       out.printf("Kafka at %s. The app reads %s and writes %s and %s.%n",
           bootstrapServer, config.topics().calls(), config.topics().rollups(), config.topics().alerts());
+      app.httpPort().ifPresent(port -> out.printf("Health: http://127.0.0.1:%d/health%n", port));
       out.println(duration == null ? "Sending traffic until Ctrl-C ..." : "Sending traffic for " + duration.toSeconds() + " s ...");
       out.flush();
 
@@ -198,6 +205,8 @@ final class DemoCommand implements Callable<Integer> {
         .override("topics.partitions", "3")
         .override("rollup.grace", GRACE)
         .override("alerts.key.allow.list", allowList)
+        .override("http.host", "127.0.0.1")
+        .override("http.port", Integer.toString(httpPort), "--http-port")
         .load();
   }
 

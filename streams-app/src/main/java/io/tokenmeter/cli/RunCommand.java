@@ -7,6 +7,7 @@ import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.cost.PriceTableException;
 import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.cost.TablePricing;
+import io.tokenmeter.paging.AlertRouter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Run the Tokenmeter streams app: read llm.calls, write one final rollup per minute and",
-      "dimension set to llm.rollups.1m, and bad or late records to llm.calls.dlq.",
+      "dimension set to llm.rollups.1m, alert state changes to llm.alerts, and bad or late records",
+      "to llm.calls.dlq. With router.enabled=true, also runs the alert router (as tokenmeter page).",
       "Creates missing topics at start. Runs until interrupted (Ctrl-C), then closes cleanly."
     },
     footer = {
@@ -70,8 +72,12 @@ final class RunCommand implements Callable<Integer> {
     System.err.println("tokenmeter: effective configuration\n" + config.describe());
     System.err.println("tokenmeter: price table version " + pricing.version());
     TokenmeterApp app = new TokenmeterApp(config, pricing);
+    AlertRouter router = config.router().enabled() ? AlertRouter.create(config) : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
+      if (router != null) {
+        router.close(Duration.ofSeconds(30));
+      }
       app.close(Duration.ofSeconds(30));
       stopped.countDown();
     }, "tokenmeter-shutdown");
@@ -83,6 +89,11 @@ final class RunCommand implements Callable<Integer> {
           stopped.countDown();
         }
       });
+      if (router != null) {
+        router.start();
+        System.err.println("tokenmeter: alert router delivering " + config.topics().alerts() + " to "
+            + config.router().receivers());
+      }
     } catch (IllegalStateException | KafkaException e) {
       // Topic creation and Streams' config checks say what to change; a stack trace would bury it.
       spec.commandLine().getErr().println("tokenmeter run: " + e.getMessage());

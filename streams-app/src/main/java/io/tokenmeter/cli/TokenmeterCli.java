@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       BrokerCommand.class,
       DemoCommand.class,
       RunCommand.class,
+      PageCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
       CommandLine.HelpCommand.class

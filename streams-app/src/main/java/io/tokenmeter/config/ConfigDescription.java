@@ -79,6 +79,40 @@ final class ConfigDescription {
     p.put(HTTP_HOST.name(), http.host());
     p.put(HTTP_PORT.name(), Integer.toString(http.port()));
 
+    RouterSettings router = config.router();
+    p.put(ROUTER_ENABLED.name(), Boolean.toString(router.enabled()));
+    p.put(ROUTER_GROUP_ID.name(), router.groupId());
+    p.put(ROUTER_DEAD_LETTER.name(), router.deadLetterTopic());
+    p.put(ROUTER_PAGERDUTY_URL.name(),
+        router.pagerDuty().map(pd -> pd.url().toString()).orElse(ROUTER_PAGERDUTY_URL.defaultValue()));
+    p.put(ROUTER_PAGERDUTY_ROUTING_KEY.name(),
+        router.pagerDuty().map(pd -> redact ? REDACTED : pd.routingKey()).orElse(""));
+    p.put(ROUTER_PAGERDUTY_SOURCE.name(),
+        router.pagerDuty().map(RouterSettings.PagerDuty::source).orElse(ROUTER_PAGERDUTY_SOURCE.defaultValue()));
+    p.put(ROUTER_WEBHOOK_URL.name(),
+        router.webhook().map(w -> redact ? redactWebhookUrl(w.url()) : w.url().toString()).orElse(""));
+    p.put(ROUTER_WEBHOOK_AUTHORIZATION.name(),
+        router.webhook().flatMap(RouterSettings.Webhook::authorization).map(a -> redact ? REDACTED : a).orElse(""));
+    p.put(ROUTER_INITIAL_BACKOFF.name(), duration(router.retry().initialBackoff()));
+    p.put(ROUTER_MAX_BACKOFF.name(), duration(router.retry().maxBackoff()));
+    p.put(ROUTER_REQUEST_TIMEOUT.name(), duration(router.requestTimeout()));
+    List<RouterSettings.Route> routes = router.routes();
+    for (int i = 0; i < routes.size(); i++) {
+      RouterSettings.Route route = routes.get(i);
+      String prefix = ROUTE_PREFIX + (i + 1) + ".";
+      p.put(prefix + ROUTE_RECEIVER, route.receiver());
+      if (!route.severities().isEmpty()) {
+        p.put(prefix + ROUTE_SEVERITIES, String.join(",", new TreeSet<>(route.severities())));
+      }
+      if (!route.alertTypes().isEmpty()) {
+        p.put(prefix + ROUTE_ALERT_TYPES, String.join(",", new TreeSet<>(route.alertTypes())));
+      }
+      route.scope().forEach((label, value) -> p.put(prefix + ROUTE_SCOPE + label, value));
+      if (route.continueMatching()) {
+        p.put(prefix + ROUTE_CONTINUE, "true");
+      }
+    }
+
     ConnectSettings connect = config.connect();
     p.put(CONNECT_JSON_ENABLED.name(), Boolean.toString(connect.jsonEnabled()));
     p.put(TOPIC_ROLLUPS_CONNECT.name(), connect.rollupsTopic());
@@ -102,6 +136,17 @@ final class ConfigDescription {
   /** {@code https://user:pass@registry:8081} becomes {@code https://[redacted]@registry:8081}. */
   static String redactUserInfo(String text) {
     return USER_INFO.matcher(text).replaceAll("$1" + Matcher.quoteReplacement(REDACTED) + "@");
+  }
+
+  /**
+   * Only the scheme, host and port of a webhook URL: many receivers (Slack-style hooks, signed
+   * URLs) carry their secret in the path or query, and user info is a secret too.
+   */
+  static String redactWebhookUrl(java.net.URI url) {
+    String base = url.getScheme() + "://" + url.getHost() + (url.getPort() == -1 ? "" : ":" + url.getPort());
+    String path = url.getRawPath() == null ? "" : url.getRawPath();
+    boolean hidden = !(path.isEmpty() || path.equals("/")) || url.getRawQuery() != null;
+    return hidden ? base + "/" + REDACTED : base + path;
   }
 
   /** The shortest exact form: 2m, not PT2M or 120000ms. */

@@ -18,7 +18,8 @@ final class ConfigKeys {
   static final String ENV_PREFIX = "TOKENMETER_";
 
   /** The first segment of every key we own. Anything else under these is a typo. */
-  static final Set<String> NAMESPACES = Set.of("kafka", "topics", "rollup", "alerts", "pricing", "http", "connect");
+  static final Set<String> NAMESPACES = Set.of("kafka", "topics", "rollup", "alerts", "pricing", "http", "router",
+      "connect");
 
   /** {@code kafka.client.<name>} passes {@code <name>} through to the Kafka clients and Streams. */
   static final String CLIENT_PREFIX = "kafka.client.";
@@ -34,13 +35,26 @@ final class ConfigKeys {
   static final List<String> RATE_LIMIT_FIELDS =
       List.of(RATE_LIMIT_ORG, RATE_LIMIT_PROJECT, RATE_LIMIT_MODEL, RATE_LIMIT_REQUESTS, RATE_LIMIT_TOKENS);
 
+  /** {@code router.route.<n>.<field>}: one routing rule per index n. */
+  static final String ROUTE_PREFIX = "router.route.";
+
+  static final String ROUTE_RECEIVER = "receiver";
+  static final String ROUTE_SEVERITIES = "severities";
+  static final String ROUTE_ALERT_TYPES = "alert.types";
+  static final String ROUTE_CONTINUE = "continue";
+  /** {@code router.route.<n>.scope.<label>}: the label is the variable part. */
+  static final String ROUTE_SCOPE = "scope.";
+  static final List<String> ROUTE_FIELDS = List.of(ROUTE_RECEIVER, ROUTE_SEVERITIES, ROUTE_ALERT_TYPES, ROUTE_CONTINUE);
+
   /**
    * Substrings of a key whose value must never be printed. Kafka names its secrets
    * {@code *.password}, {@code *.secret} and {@code sasl.jaas.config}; the PEM private key and the
-   * registry's user:password pair are secrets too.
+   * registry's user:password pair are secrets too, and so are the router's PagerDuty routing key
+   * and webhook {@code Authorization} header.
    */
-  private static final List<String> SECRET_MARKERS =
-      List.of("password", "secret", "sasl.jaas.config", "ssl.keystore.key", "basic.auth.user.info");
+  private static final List<String> SECRET_MARKERS = List.of(
+      "password", "secret", "sasl.jaas.config", "ssl.keystore.key", "basic.auth.user.info", "routing.key",
+      "authorization");
 
   static final String REDACTED = "[redacted]";
 
@@ -157,6 +171,47 @@ final class ConfigKeys {
       "host name or IP", "Address the query endpoints listen on; `0.0.0.0` to serve other hosts.");
   static final Key HTTP_PORT = key("http.port", "8080",
       "integer 0..65535", "Port of the query endpoints; 0 picks a free port.");
+
+  static final Key ROUTER_ENABLED = key("router.enabled", "false",
+      "boolean",
+      "Run the alert router inside `tokenmeter run` as well. `tokenmeter page` runs it on its own whatever"
+          + " this says. See [alert-router.md](alert-router.md).");
+  static final Key ROUTER_GROUP_ID = key("router.group.id", "tokenmeter-router",
+      "name (`[A-Za-z0-9._-]`, at most 249)",
+      "Consumer group of the router. Its committed offsets mark what the receivers accepted; a new group"
+          + " starts from the earliest alert still in the topic.");
+  static final Key ROUTER_DEAD_LETTER = key("router.dead.letter.topic", "llm.alerts.dlq",
+      "topic name",
+      "Alerts a receiver refused (an HTTP 4xx other than 429), with the response in headers, and alert"
+          + " records that do not decode.");
+  static final Key ROUTER_PAGERDUTY_URL = key("router.pagerduty.url", "https://events.pagerduty.com/v2/enqueue",
+      "http(s) URL",
+      "PagerDuty Events API v2 endpoint (EU accounts: `https://events.eu.pagerduty.com/v2/enqueue`).");
+  static final Key ROUTER_PAGERDUTY_ROUTING_KEY = key("router.pagerduty.routing.key", "",
+      "secret text, or empty",
+      "Integration (routing) key of the PagerDuty service; empty means no PagerDuty receiver. Never"
+          + " printed; prefer the environment variable.");
+  static final Key ROUTER_PAGERDUTY_SOURCE = key("router.pagerduty.source", "tokenmeter",
+      "text",
+      "`payload.source` of every PagerDuty event: where the alerts come from.");
+  static final Key ROUTER_WEBHOOK_URL = key("router.webhook.url", "",
+      "http(s) URL or empty",
+      "Webhook that receives the Alertmanager (version 4) payload; empty means no webhook receiver. Printed"
+          + " as scheme, host and port only, since webhook URLs often carry a secret in the path or query.");
+  static final Key ROUTER_WEBHOOK_AUTHORIZATION = key("router.webhook.authorization", "",
+      "secret text, or empty",
+      "`Authorization` header sent to the webhook, such as `Bearer ...`; empty sends none. Never printed.");
+  static final Key ROUTER_INITIAL_BACKOFF = key("router.retry.initial.backoff", "1s",
+      "duration > 0",
+      "First delay before retrying a delivery that failed with 429, 5xx or a network error; it doubles"
+          + " with every attempt, with full jitter.");
+  static final Key ROUTER_MAX_BACKOFF = key("router.retry.max.backoff", "2m",
+      "duration > 0, >= initial backoff",
+      "Longest delay between attempts, also the cap on a receiver's `Retry-After`. Delivery is retried"
+          + " for as long as it takes.");
+  static final Key ROUTER_REQUEST_TIMEOUT = key("router.request.timeout", "10s",
+      "duration > 0",
+      "Time limit of one HTTP request to a receiver; a timeout is retried like a network error.");
 
   static final Key CONNECT_JSON_ENABLED = key("connect.json.enabled", "false",
       "boolean",

@@ -46,6 +46,9 @@ import org.apache.kafka.streams.StreamsConfig;
 public final class ConfigLoader {
 
   private static final Pattern RATE_LIMIT_KEY = Pattern.compile(Pattern.quote(RATE_LIMIT_PREFIX) + "(\\d{1,9})\\.(.+)");
+  private static final Pattern ROUTE_KEY = Pattern.compile(Pattern.quote(ROUTE_PREFIX) + "(\\d{1,9})\\.(.+)");
+  /** A scope label as the detectors write them (org_id, model); dots stand for underscores, as in env names. */
+  private static final Pattern SCOPE_LABEL = Pattern.compile("[A-Za-z][A-Za-z0-9_.]*");
 
   /** Streams settings with a key of their own; setting them through kafka.client.* would be ambiguous. */
   private static final Map<String, Key> FIRST_CLASS_STREAMS_KEYS = Map.of(
@@ -214,6 +217,9 @@ public final class ConfigLoader {
     if (rateLimit.matches() && RATE_LIMIT_FIELDS.contains(rateLimit.group(2))) {
       return;
     }
+    if (isRouteKey(key)) {
+      return;
+    }
     StringBuilder problem = new StringBuilder("unknown configuration key '").append(key)
         .append("' (").append(setting.origin()).append(')');
     String suggestion = Suggestions.closestKey(key);
@@ -229,6 +235,16 @@ public final class ConfigLoader {
     problems.add(problem.toString());
   }
 
+  private static boolean isRouteKey(String key) {
+    Matcher route = ROUTE_KEY.matcher(key);
+    if (!route.matches()) {
+      return false;
+    }
+    String field = route.group(2);
+    return ROUTE_FIELDS.contains(field)
+        || (field.startsWith(ROUTE_SCOPE) && SCOPE_LABEL.matcher(field.substring(ROUTE_SCOPE.length())).matches());
+  }
+
   /** Reads each section; a bad value is reported and replaced by its default so that checking goes on. */
   private static final class Builder {
     private final Map<String, Setting> settings;
@@ -242,7 +258,8 @@ public final class ConfigLoader {
 
     TokenmeterConfig build() {
       KafkaSettings kafka = kafka();
-      TokenmeterConfig config = new TokenmeterConfig(kafka, topics(), rollup(), alerts(), pricing(), http(), connect());
+      TokenmeterConfig config = new TokenmeterConfig(kafka, topics(), rollup(), alerts(), pricing(), http(), router(),
+          connect());
       checkAcrossKeys(config);
       return config;
     }
@@ -401,6 +418,73 @@ public final class ConfigLoader {
           get(HTTP_PORT, ValueParsers.integer(0, 65535)));
     }
 
+    private RouterSettings router() {
+      Optional<String> routingKey = get(ROUTER_PAGERDUTY_ROUTING_KEY, ValueParsers.optionalText());
+      java.net.URI pagerDutyUrl = get(ROUTER_PAGERDUTY_URL, ValueParsers.httpUrl());
+      String source = get(ROUTER_PAGERDUTY_SOURCE, ValueParsers.nonBlank("the source PagerDuty shows"));
+      Optional<java.net.URI> webhookUrl = get(ROUTER_WEBHOOK_URL, ValueParsers.optionalHttpUri());
+      Optional<String> authorization = get(ROUTER_WEBHOOK_AUTHORIZATION, ValueParsers.optionalText());
+      return new RouterSettings(
+          get(ROUTER_ENABLED, ValueParsers.bool()),
+          get(ROUTER_GROUP_ID, ValueParsers.kafkaName("a consumer group id")),
+          get(ROUTER_DEAD_LETTER, ValueParsers.kafkaName("a topic name")),
+          routingKey.map(key -> new RouterSettings.PagerDuty(pagerDutyUrl, key, source)),
+          webhookUrl.map(url -> new RouterSettings.Webhook(url, authorization)),
+          new RouterSettings.Retry(
+              get(ROUTER_INITIAL_BACKOFF, ValueParsers.duration(Duration.ofMillis(1))),
+              get(ROUTER_MAX_BACKOFF, ValueParsers.duration(Duration.ofMillis(1)))),
+          get(ROUTER_REQUEST_TIMEOUT, ValueParsers.duration(Duration.ofMillis(1))),
+          routes());
+    }
+
+    /** {@code router.route.<n>.*}, ordered by n. */
+    private List<RouterSettings.Route> routes() {
+      Map<Integer, Map<String, String>> byIndex = new TreeMap<>();
+      settings.keySet().forEach(key -> {
+        Matcher m = ROUTE_KEY.matcher(key);
+        if (m.matches() && isRouteKey(key)) {
+          byIndex.computeIfAbsent(Integer.parseInt(m.group(1)), n -> new TreeMap<>()).put(m.group(2), key);
+        }
+      });
+      List<RouterSettings.Route> routes = new ArrayList<>();
+      byIndex.forEach((index, keys) -> {
+        String prefix = ROUTE_PREFIX + index + ".";
+        String anyKey = keys.values().iterator().next();
+        String receiver = keys.containsKey(ROUTE_RECEIVER)
+            ? parse(keys.get(ROUTE_RECEIVER), ValueParsers.oneOf(List.of(RouterSettings.PAGERDUTY, RouterSettings.WEBHOOK)), null)
+            : null;
+        if (!keys.containsKey(ROUTE_RECEIVER)) {
+          problems.add(prefix + ROUTE_RECEIVER + " is required because " + anyKey + " is set ("
+              + settings.get(anyKey).origin() + "); name the receiver, " + RouterSettings.PAGERDUTY + " or "
+              + RouterSettings.WEBHOOK);
+        }
+        Set<String> severities = keys.containsKey(ROUTE_SEVERITIES)
+            ? parse(keys.get(ROUTE_SEVERITIES), ValueParsers.severities(), Set.of()) : Set.of();
+        Set<String> alertTypes = keys.containsKey(ROUTE_ALERT_TYPES)
+            ? parse(keys.get(ROUTE_ALERT_TYPES), ValueParsers.list(), Set.of()) : Set.of();
+        boolean continueMatching = keys.containsKey(ROUTE_CONTINUE)
+            && parse(keys.get(ROUTE_CONTINUE), ValueParsers.bool(), false);
+        Map<String, String> scope = new TreeMap<>();
+        keys.forEach((field, key) -> {
+          if (field.startsWith(ROUTE_SCOPE)) {
+            String label = field.substring(ROUTE_SCOPE.length()).replace('.', '_');
+            scope.put(label, parse(key, ValueParsers.nonBlank("the value the scope label must have"), ""));
+          }
+        });
+        if (receiver != null) {
+          routes.add(new RouterSettings.Route(receiver, severities, alertTypes, scope, continueMatching));
+          String missing = receiver.equals(RouterSettings.PAGERDUTY)
+              ? (settings.get(ROUTER_PAGERDUTY_ROUTING_KEY.name()).value().isBlank() ? ROUTER_PAGERDUTY_ROUTING_KEY.name() : null)
+              : (settings.get(ROUTER_WEBHOOK_URL.name()).value().isBlank() ? ROUTER_WEBHOOK_URL.name() : null);
+          if (missing != null) {
+            problems.add(prefix + ROUTE_RECEIVER + " = '" + receiver + "' (" + settings.get(keys.get(ROUTE_RECEIVER)).origin()
+                + ") needs " + missing + " (" + envName(missing) + "), which is not set");
+          }
+        }
+      });
+      return routes;
+    }
+
     private ConnectSettings connect() {
       Parser<String> topic = ValueParsers.kafkaName("a topic name");
       return new ConnectSettings(
@@ -424,20 +508,35 @@ public final class ConfigLoader {
       TopicSettings topics = config.topics();
       Map<String, Key> seen = new LinkedHashMap<>();
       ConnectSettings connect = config.connect();
-      for (Key key : List.of(TOPIC_CALLS, TOPIC_ROLLUPS, TOPIC_ALERTS, TOPIC_DEAD_LETTER, TOPIC_ROLLUPS_CONNECT,
-          TOPIC_ALERTS_CONNECT)) {
+      for (Key key : List.of(TOPIC_CALLS, TOPIC_ROLLUPS, TOPIC_ALERTS, TOPIC_DEAD_LETTER, ROUTER_DEAD_LETTER,
+          TOPIC_ROLLUPS_CONNECT, TOPIC_ALERTS_CONNECT)) {
         String name = switch (key.name()) {
           case "topics.calls" -> topics.calls();
           case "topics.rollups" -> topics.rollups();
           case "topics.alerts" -> topics.alerts();
           case "topics.rollups.connect" -> connect.rollupsTopic();
           case "topics.alerts.connect" -> connect.alertsTopic();
-          default -> topics.deadLetter();
+          case "topics.dead.letter" -> topics.deadLetter();
+          default -> config.router().deadLetterTopic();
         };
         Key other = seen.putIfAbsent(name, key);
         if (other != null && valid(key, other)) {
           problems.add(describe(other) + " and " + describe(key) + " name the same topic; each needs its own");
         }
+      }
+      checkRouter(config.router());
+    }
+
+    private void checkRouter(RouterSettings router) {
+      if (valid(ROUTER_INITIAL_BACKOFF, ROUTER_MAX_BACKOFF)
+          && router.retry().maxBackoff().compareTo(router.retry().initialBackoff()) < 0) {
+        problems.add(describe(ROUTER_MAX_BACKOFF) + " must be at least " + describe(ROUTER_INITIAL_BACKOFF));
+      }
+      if (valid(ROUTER_ENABLED, ROUTER_PAGERDUTY_ROUTING_KEY, ROUTER_WEBHOOK_URL)
+          && router.enabled() && router.receivers().isEmpty()) {
+        problems.add(describe(ROUTER_ENABLED) + " but no receiver is configured; set "
+            + ROUTER_PAGERDUTY_ROUTING_KEY.name() + " (" + ROUTER_PAGERDUTY_ROUTING_KEY.envName() + ") or "
+            + ROUTER_WEBHOOK_URL.name() + " (" + ROUTER_WEBHOOK_URL.envName() + ")");
       }
     }
 
@@ -452,7 +551,8 @@ public final class ConfigLoader {
 
     private String describe(Key key) {
       Setting setting = settings.get(key.name());
-      return key.name() + " = '" + setting.value().trim() + "' (" + setting.origin() + ")";
+      String value = isSecret(key.name()) ? REDACTED : setting.value().trim();
+      return key.name() + " = '" + value + "' (" + setting.origin() + ")";
     }
 
     private <T> T get(Key key, Parser<T> parser) {

@@ -3,6 +3,8 @@ package io.tokenmeter.config;
 import static io.tokenmeter.config.ConfigKeys.CLIENT_PREFIX;
 import static io.tokenmeter.config.ConfigKeys.RATE_LIMIT_FIELDS;
 import static io.tokenmeter.config.ConfigKeys.RATE_LIMIT_PREFIX;
+import static io.tokenmeter.config.ConfigKeys.ROUTE_FIELDS;
+import static io.tokenmeter.config.ConfigKeys.ROUTE_PREFIX;
 
 import java.util.Collection;
 import java.util.List;
@@ -21,6 +23,7 @@ final class Suggestions {
   static final int MAX_DISTANCE = 2;
 
   private static final Pattern RATE_LIMIT_FIELD = Pattern.compile(Pattern.quote(RATE_LIMIT_PREFIX) + "(\\d+)\\.(.+)");
+  private static final Pattern ROUTE_FIELD = Pattern.compile(Pattern.quote(ROUTE_PREFIX) + "(\\d+)\\.(.+)");
 
   /** First segments that only make sense as a Kafka client setting. */
   private static final List<String> KAFKA_CLIENT_NAMESPACES = List.of("security", "sasl", "ssl");
@@ -66,6 +69,13 @@ final class Suggestions {
       String field = closest(rateLimit.group(2), RATE_LIMIT_FIELDS);
       if (field != null) {
         return RATE_LIMIT_PREFIX + rateLimit.group(1) + "." + field;
+      }
+    }
+    Matcher route = ROUTE_FIELD.matcher(unknown);
+    if (route.matches()) {
+      String field = closest(route.group(2), ROUTE_FIELDS);
+      if (field != null) {
+        return ROUTE_PREFIX + route.group(1) + "." + field;
       }
     }
     String fixed = closest(unknown, ConfigKeys.all().stream().map(ConfigKeys.Key::name).toList());

@@ -19,6 +19,7 @@ public record TokenmeterConfig(
     AlertSettings alerts,
     PricingSettings pricing,
     HttpSettings http,
+    RouterSettings router,
     ConnectSettings connect) {
 
   public TokenmeterConfig {
@@ -28,19 +29,31 @@ public record TokenmeterConfig(
     Objects.requireNonNull(alerts, "alerts");
     Objects.requireNonNull(pricing, "pricing");
     Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(router, "router");
     Objects.requireNonNull(connect, "connect");
   }
 
-  /** The six sections that existed before {@code connect}; the Connect JSON copies are off. */
+  /** The seven sections that existed before {@code connect}; the Connect JSON copies are off. */
   public TokenmeterConfig(KafkaSettings kafka, TopicSettings topics, RollupSettings rollup, AlertSettings alerts,
-      PricingSettings pricing, HttpSettings http) {
-    this(kafka, topics, rollup, alerts, pricing, http, ConnectSettings.disabled());
+      PricingSettings pricing, HttpSettings http, RouterSettings router) {
+    this(kafka, topics, rollup, alerts, pricing, http, router, ConnectSettings.disabled());
+  }
+
+  /** The six sections that existed before {@code router}; the router gets its defaults (disabled). */
+  public TokenmeterConfig(
+      KafkaSettings kafka,
+      TopicSettings topics,
+      RollupSettings rollup,
+      AlertSettings alerts,
+      PricingSettings pricing,
+      HttpSettings http) {
+    this(kafka, topics, rollup, alerts, pricing, http, defaults().router(), ConnectSettings.disabled());
   }
 
   /** The five sections that existed before {@code http}; the HTTP server gets its defaults. */
   public TokenmeterConfig(
       KafkaSettings kafka, TopicSettings topics, RollupSettings rollup, AlertSettings alerts, PricingSettings pricing) {
-    this(kafka, topics, rollup, alerts, pricing, defaults().http(), ConnectSettings.disabled());
+    this(kafka, topics, rollup, alerts, pricing, defaults().http());
   }
 
   /**

@@ -266,6 +266,79 @@ final class ValueParsers {
     };
   }
 
+  /** An http:// or https:// URL with a host. */
+  static Parser<URI> httpUrl() {
+    String expected = "expected an http:// or https:// URL, such as https://alerts.example.com/hook";
+    return raw -> {
+      String value = raw.trim();
+      try {
+        URI uri = new URI(value);
+        String scheme = uri.getScheme();
+        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || uri.getHost() == null) {
+          throw new InvalidValue(expected);
+        }
+        return uri;
+      } catch (URISyntaxException e) {
+        throw new InvalidValue(expected);
+      }
+    };
+  }
+
+  /** Empty for none, or an http(s) URL. */
+  static Parser<Optional<URI>> optionalHttpUri() {
+    Parser<URI> url = httpUrl();
+    return raw -> raw.trim().isEmpty() ? Optional.empty() : Optional.of(url.parse(raw));
+  }
+
+  /** Any text; empty becomes empty. Used for secrets, so the message never repeats the value. */
+  static Parser<Optional<String>> optionalText() {
+    return raw -> raw.trim().isEmpty() ? Optional.empty() : Optional.of(raw.trim());
+  }
+
+  /** Comma-separated, trimmed, empty entries dropped, order kept. */
+  static Parser<Set<String>> list() {
+    return raw -> {
+      Set<String> result = new LinkedHashSet<>();
+      for (String part : raw.split(",")) {
+        if (!part.trim().isEmpty()) {
+          result.add(part.trim());
+        }
+      }
+      return result;
+    };
+  }
+
+  /** Comma-separated alert severities, lower-cased: the set an {@code Alert.severity} can hold. */
+  static Parser<Set<String>> severities() {
+    List<String> allowed = List.of("critical", "error", "warning", "info");
+    return raw -> {
+      Set<String> result = new LinkedHashSet<>();
+      for (String part : raw.split(",")) {
+        String severity = part.trim().toLowerCase(Locale.ROOT);
+        if (severity.isEmpty()) {
+          continue;
+        }
+        if (!allowed.contains(severity)) {
+          throw new InvalidValue("expected a comma-separated list of " + String.join(", ", allowed)
+              + "; '" + part.trim() + "' is not a severity");
+        }
+        result.add(severity);
+      }
+      return result;
+    };
+  }
+
+  /** One of {@code choices}, any case; returned lower-cased. */
+  static Parser<String> oneOf(List<String> choices) {
+    return raw -> {
+      String value = raw.trim().toLowerCase(Locale.ROOT);
+      if (!choices.contains(value)) {
+        throw new InvalidValue("expected one of " + String.join(", ", choices) + " (case-insensitive)");
+      }
+      return value;
+    };
+  }
+
   /** A directory, or a path where one can be created: Streams creates it at start. */
   static Parser<Path> directory() {
     return raw -> {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tokenmeter.config.AlertSettings;
+import io.tokenmeter.config.HttpSettings;
 import io.tokenmeter.config.KafkaSettings;
 import io.tokenmeter.config.PricingSettings;
 import io.tokenmeter.config.RollupSettings;
@@ -162,6 +163,7 @@ class AlertsIT {
         new AlertSettings(0.8, 0.95, 2,
             List.of(new AlertSettings.RateLimit("org-surge", "proj-1", "gpt-4o", 10L, null)),
             new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of()),
-        new PricingSettings(Optional.empty()));
+        new PricingSettings(Optional.empty()),
+        new HttpSettings(false, "127.0.0.1", 0));
   }
 }

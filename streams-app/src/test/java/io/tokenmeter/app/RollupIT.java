@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tokenmeter.config.AlertSettings;
+import io.tokenmeter.config.HttpSettings;
 import io.tokenmeter.config.KafkaSettings;
 import io.tokenmeter.config.PricingSettings;
 import io.tokenmeter.config.RollupSettings;
@@ -20,6 +21,10 @@ import io.tokenmeter.schemas.serde.AvroSerializer;
 import io.tokenmeter.sdk.LlmCall;
 import io.tokenmeter.sdk.Tokenmeter;
 import io.tokenmeter.testkit.KafkaBroker;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -100,6 +105,7 @@ class RollupIT {
     try (TokenmeterApp app = new TokenmeterApp(config, PRICING)) {
       app.start();
       await().atMost(Duration.ofSeconds(60)).until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
+      assertThat(health(app.httpPort().orElseThrow())).isEqualTo("200 {\"status\":\"UP\",\"state\":\"RUNNING\"}");
 
       long expectedInput = 0;
       long expectedOutput = 0;
@@ -204,6 +210,14 @@ class RollupIT {
     return new String(r.headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8);
   }
 
+  /** Status and body of {@code /health}, as a container health check sees them. */
+  private static String health(int port) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return response.statusCode() + " " + response.body();
+  }
+
   private static TokenmeterConfig config(Duration grace) throws Exception {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     return new TokenmeterConfig(
@@ -216,7 +230,8 @@ class RollupIT {
             "llm.calls.dlq." + suffix, 3, (short) 1, Duration.ofDays(1), Duration.ofDays(1)),
         new RollupSettings(grace, Duration.ofHours(1), Duration.ofMillis(500), 10_000),
         new AlertSettings(0.8, 0.95, 2, List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of()),
-        new PricingSettings(Optional.empty()));
+        new PricingSettings(Optional.empty()),
+        new HttpSettings(true, "127.0.0.1", 0));
   }
 
   private static LlmCallEvent event(String id, Instant at, String org, long in, long out) {

@@ -1,0 +1,110 @@
+package io.tokenmeter.cli;
+
+import io.tokenmeter.config.ConfigException;
+import io.tokenmeter.config.ConfigLoader;
+import io.tokenmeter.config.TokenmeterConfig;
+import io.tokenmeter.http.HealthEndpoint;
+import io.tokenmeter.http.HttpService;
+import io.tokenmeter.paging.AlertRouter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.apache.kafka.common.KafkaException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Runs the alert router on its own, in the foreground until Ctrl-C. */
+@Command(
+    name = "page",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the alert router: read llm.alerts and deliver every FIRING/RESOLVED state change to",
+      "PagerDuty (Events API v2) and/or a webhook (Alertmanager payload), as the routing rules say.",
+      "At least once, in order per dedup key: an offset is committed only after the receivers",
+      "accepted. Retries 429, 5xx and network errors with backoff; other 4xx go to llm.alerts.dlq.",
+      "Runs until interrupted (Ctrl-C), then commits what was accepted and stops."
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY=... tokenmeter page --bootstrap-server 127.0.0.1:9092",
+      "  tokenmeter page --config tokenmeter.properties",
+      "",
+      "Receivers, payloads and routing rules: docs/alert-router.md. Keys: docs/configuration.md."
+    })
+final class PageCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (properties).")
+  Path configFile;
+
+  @Option(
+      names = "--bootstrap-server",
+      paramLabel = "HOST:PORT",
+      description = "Kafka bootstrap servers; overrides kafka.bootstrap.servers (default 127.0.0.1:9092).")
+  String bootstrapServer;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    TokenmeterConfig config;
+    try {
+      config =
+          ConfigLoader.create()
+              .file(Optional.ofNullable(configFile))
+              .env(System.getenv())
+              .override("kafka.bootstrap.servers", bootstrapServer, "--bootstrap-server")
+              .load();
+    } catch (ConfigException e) {
+      // The message names every bad key and where it came from; a stack trace would bury it.
+      spec.commandLine().getErr().println("tokenmeter page: " + e.getMessage());
+      return 1;
+    }
+    if (config.router().receivers().isEmpty()) {
+      spec.commandLine().getErr().println("tokenmeter page: no receiver is configured: set"
+          + " router.pagerduty.routing.key (TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY) or router.webhook.url"
+          + " (TOKENMETER_ROUTER_WEBHOOK_URL)");
+      return 1;
+    }
+    System.err.println("tokenmeter: effective configuration\n" + config.describe());
+    AlertRouter router = AlertRouter.create(config);
+    try {
+      router.start();
+    } catch (IllegalStateException | KafkaException e) {
+      spec.commandLine().getErr().println("tokenmeter page: " + e.getMessage());
+      return 1;
+    }
+    HttpService http;
+    try {
+      http = config.http().enabled()
+          ? HttpService.start(config.http(), Map.of(HealthEndpoint.PATH, new HealthEndpoint(router::health)))
+          : null;
+    } catch (UncheckedIOException e) {
+      router.close(Duration.ofSeconds(30));
+      spec.commandLine().getErr().println("tokenmeter page: " + e.getMessage());
+      return 1;
+    }
+    if (http != null) {
+      System.err.println("tokenmeter page: health at http://" + config.http().host() + ":" + http.port() + "/health");
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      router.close(Duration.ofSeconds(30));
+      if (http != null) {
+        http.close();
+      }
+    }, "tokenmeter-page-shutdown"));
+    System.err.println("tokenmeter page: " + config.topics().alerts() + " -> " + config.router().receivers()
+        + " (group " + config.router().groupId() + "). Ctrl-C stops it.");
+    router.awaitStopped();
+    if (router.failure().isPresent()) {
+      spec.commandLine().getErr().println("tokenmeter page: stopped: " + router.failure().get());
+      return 1;
+    }
+    return 0;
+  }
+}
