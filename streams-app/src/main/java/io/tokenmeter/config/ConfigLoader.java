@@ -88,7 +88,7 @@ public final class ConfigLoader {
   /**
    * The process environment, usually {@code System.getenv()}. Only {@code TOKENMETER_<NAMESPACE>_*}
    * variables are read, where the namespace is one of kafka, topics, rollup, alerts, pricing,
-   * http and connect; others such as {@code TOKENMETER_JAVA_OPTS} are ignored.
+   * http, router and connect; others such as {@code TOKENMETER_JAVA_OPTS} are ignored.
    */
   public ConfigLoader env(Map<String, String> env) {
     this.env = Map.copyOf(env);
