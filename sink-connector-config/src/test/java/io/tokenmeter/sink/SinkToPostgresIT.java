@@ -89,10 +89,12 @@ class SinkToPostgresIT {
   private static PostgresServer pg;
   private static KafkaBroker broker;
   private static ConnectWorker connect;
+  private static Path stateDir;
   private static boolean failed = true;
 
   @BeforeAll
   static void start() throws Exception {
+    stateDir = Files.createTempDirectory("tokenmeter-sink-it-state-");
     pg = PostgresServer.start();
     pg.runScript(CONFIG_DIR.resolve("sql/schema.sql"));
     broker = KafkaBroker.start();
@@ -126,6 +128,18 @@ class SinkToPostgresIT {
     }
     if (pg != null) {
       pg.close();
+    }
+    deleteRecursively(stateDir);
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException ignored) {
+      // A temporary directory left behind is not worth failing the test for.
     }
   }
 
@@ -429,7 +443,7 @@ class SinkToPostgresIT {
     return ConfigLoader.create()
         .override("kafka.bootstrap.servers", broker.bootstrapServers())
         .override("kafka.application.id", "sink-it-" + UUID.randomUUID().toString().substring(0, 8))
-        .override("kafka.state.dir", Files.createTempDirectory("tokenmeter-sink-it-state-").toString())
+        .override("kafka.state.dir", stateDir.toString())
         .override("kafka.commit.interval", "200ms")
         .override("topics.partitions", "3")
         // Windows close on event time while the trace flows; the last one on the wall clock,
