@@ -77,6 +77,8 @@ class ShippedConfigTest {
       assertThat(c.get("connection.url").asText()).as(file).isEqualTo("${env:TOKENMETER_SINK_JDBC_URL}");
       assertThat(c.get("connection.username").asText()).as(file).isEqualTo("${env:TOKENMETER_SINK_JDBC_USER}");
       assertThat(c.get("connection.password").asText()).as(file).isEqualTo("${env:TOKENMETER_SINK_JDBC_PASSWORD}");
+      assertThat(c.get("errors.deadletterqueue.topic.replication.factor").asText()).as(file)
+          .isEqualTo("${env:TOKENMETER_SINK_DLQ_REPLICATION_FACTOR}");
     }
   }
 

@@ -112,7 +112,9 @@ class SinkToPostgresIT {
         Map.of(
             "TOKENMETER_SINK_JDBC_URL", pg.jdbcUrl(),
             "TOKENMETER_SINK_JDBC_USER", PostgresServer.USER,
-            "TOKENMETER_SINK_JDBC_PASSWORD", PostgresServer.PASSWORD));
+            "TOKENMETER_SINK_JDBC_PASSWORD", PostgresServer.PASSWORD,
+            // This broker is alone; the shipped files take the factor from the worker's environment.
+            "TOKENMETER_SINK_DLQ_REPLICATION_FACTOR", "1"));
   }
 
   @AfterAll
@@ -153,10 +155,9 @@ class SinkToPostgresIT {
       // The app creates its topics, the Connect copies included, before the connectors subscribe.
       app.start();
       await().atMost(Duration.ofSeconds(60)).until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
-      // Only the DLQ replication factor differs from the shipped files: this broker is alone.
-      Map<String, String> singleBroker = Map.of("errors.deadletterqueue.topic.replication.factor", "1");
-      String rollupsConnector = connect.createConnector(CONFIG_DIR.resolve("connectors/rollups-postgres.json"), singleBroker);
-      String alertsConnector = connect.createConnector(CONFIG_DIR.resolve("connectors/alerts-postgres.json"), singleBroker);
+      // The shipped files exactly as they are: every deployment-specific value is an ${env:...}.
+      String rollupsConnector = connect.createConnector(CONFIG_DIR.resolve("connectors/rollups-postgres.json"), Map.of());
+      String alertsConnector = connect.createConnector(CONFIG_DIR.resolve("connectors/alerts-postgres.json"), Map.of());
       awaitRunning(rollupsConnector);
       awaitRunning(alertsConnector);
 
