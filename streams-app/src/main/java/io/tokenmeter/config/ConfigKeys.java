@@ -166,11 +166,13 @@ final class ConfigKeys {
       "Price table that replaces the bundled one. Checked to exist at start.");
 
   static final Key HTTP_ENABLED = key("http.enabled", "true",
-      "boolean", "Serve the query endpoints over HTTP.");
+      "boolean", "Serve HTTP: `GET /health` (200 while running, 503 otherwise; `run` and `page` alike) and the"
+          + " query endpoints.");
   static final Key HTTP_HOST = key("http.host", "127.0.0.1",
-      "host name or IP", "Address the query endpoints listen on; `0.0.0.0` to serve other hosts.");
+      "host name or IP", "Address the HTTP endpoints listen on; `0.0.0.0` to serve other hosts (as in a container).");
   static final Key HTTP_PORT = key("http.port", "8080",
-      "integer 0..65535", "Port of the query endpoints; 0 picks a free port.");
+      "integer 0..65535", "Port of the HTTP endpoints; 0 picks a free port. Give `run` and `page` different ports"
+          + " when they share a host.");
 
   static final Key ROUTER_ENABLED = key("router.enabled", "false",
       "boolean",

@@ -1,0 +1,136 @@
+package io.tokenmeter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.tokenmeter.sdk.LlmCall;
+import io.tokenmeter.sdk.Tokenmeter;
+import io.tokenmeter.testkit.FreePorts;
+import io.tokenmeter.testkit.KafkaBroker;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/tokenmeter run} with {@code router.enabled=true}, as a real process configured only
+ * by environment variables (as in a container): its {@code /health} answers, an unpriced call
+ * becomes an {@code unpriced_model} alert, the embedded router delivers it to a webhook, and
+ * SIGTERM closes both cleanly.
+ */
+class RunWithRouterIT {
+
+  private static final Path REPO_ROOT = Path.of("..").toAbsolutePath().normalize();
+
+  @Test
+  void runDeliversItsOwnAlertsToTheWebhookWhenTheRouterIsEnabled(@TempDir Path dir) throws Exception {
+    List<String> hooks = new CopyOnWriteArrayList<>();
+    HttpServer webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    webhook.createContext("/hook", exchange -> {
+      try (exchange) {
+        hooks.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        exchange.sendResponseHeaders(200, -1);
+      }
+    });
+    webhook.start();
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    int httpPort = FreePorts.next();
+
+    try (KafkaBroker broker = KafkaBroker.start()) {
+      Map<String, String> env = Map.ofEntries(
+          Map.entry("TOKENMETER_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers()),
+          Map.entry("TOKENMETER_KAFKA_APPLICATION_ID", "tokenmeter-run-" + suffix),
+          Map.entry("TOKENMETER_KAFKA_STATE_DIR", dir.resolve("state").toString()),
+          Map.entry("TOKENMETER_KAFKA_COMMIT_INTERVAL", "200ms"),
+          Map.entry("TOKENMETER_TOPICS_PARTITIONS", "1"),
+          Map.entry("TOKENMETER_ROLLUP_GRACE", "1s"),
+          Map.entry("TOKENMETER_ROLLUP_CLOSE_CHECK_INTERVAL", "200ms"),
+          Map.entry("TOKENMETER_HTTP_PORT", Integer.toString(httpPort)),
+          Map.entry("TOKENMETER_ROUTER_ENABLED", "true"),
+          Map.entry("TOKENMETER_ROUTER_GROUP_ID", "tokenmeter-router-" + suffix),
+          Map.entry("TOKENMETER_ROUTER_WEBHOOK_URL", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook"));
+      ProcessBuilder pb = new ProcessBuilder(REPO_ROOT.resolve("bin/tokenmeter").toString(), "run")
+          .directory(REPO_ROOT.toFile())
+          .redirectErrorStream(true)
+          .redirectOutput(dir.resolve("run.log").toFile());
+      pb.environment().keySet().removeIf(name -> name.startsWith("TOKENMETER_"));
+      pb.environment().putAll(env);
+      Process run = pb.start();
+      try {
+        await("GET /health answers 200").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+            .until(() -> health(httpPort) == 200);
+
+        try (Tokenmeter sdk = Tokenmeter.builder()
+            .bootstrapServers(broker.bootstrapServers())
+            .service("checkout")
+            .environment("it")
+            .fingerprintSecret("run-with-router-it-secret-0123456789abcdef")
+            .build()) {
+          sdk.record(LlmCall.builder()
+              .eventId("unpriced-" + suffix)
+              .timestamp(Instant.now().minusSeconds(90))
+              .provider("self-hosted")
+              .operation("chat")
+              .requestModel("local-llama")
+              .orgId("org-1")
+              .projectId("proj-1")
+              .apiKey("sk-proj-RUNWITHROUTERIT00000000000000000000000000000000abcd")
+              .inputTokens(10)
+              .outputTokens(5)
+              .durationMs(40)
+              .statusCode(200)
+              .build());
+        }
+
+        await("the unpriced_model alert reaches the webhook").atMost(Duration.ofSeconds(90))
+            .until(() -> hooks.stream().anyMatch(h -> h.contains("unpriced_model") && h.contains("local-llama")));
+        assertThat(hooks).anySatisfy(h -> assertThat(h).contains("\"status\":\"firing\""));
+
+        run.destroy();
+        assertThat(run.waitFor(60, TimeUnit.SECONDS)).as(log(dir)).isTrue();
+        // The JVM reports a SIGTERM as 143 once its shutdown hooks are done; the log shows they closed both.
+        assertThat(run.exitValue()).as(log(dir)).isIn(0, 143);
+        assertThat(log(dir))
+            .contains("alert router stopped: 1 delivered, 0 dead-lettered, 1 records committed")
+            .contains("PENDING_SHUTDOWN -> NOT_RUNNING")
+            .doesNotContain("sk-proj-RUNWITHROUTERIT");
+      } finally {
+        run.destroyForcibly();
+      }
+    } finally {
+      webhook.stop(0);
+    }
+  }
+
+  private static int health(int port) {
+    try {
+      return HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).timeout(Duration.ofSeconds(2)).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  private static String log(Path dir) throws IOException {
+    return Files.readString(dir.resolve("run.log"));
+  }
+}
