@@ -1,21 +1,18 @@
 package io.tokenmeter.cli;
 
 import io.tokenmeter.config.ConfigException;
-import io.tokenmeter.config.ConfigLoader;
 import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.http.HealthEndpoint;
 import io.tokenmeter.http.HttpService;
 import io.tokenmeter.paging.AlertRouter;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** Runs the alert router on its own, in the foreground until Ctrl-C. */
@@ -41,25 +38,13 @@ final class PageCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (properties).")
-  Path configFile;
-
-  @Option(
-      names = "--bootstrap-server",
-      paramLabel = "HOST:PORT",
-      description = "Kafka bootstrap servers; overrides kafka.bootstrap.servers (default 127.0.0.1:9092).")
-  String bootstrapServer;
+  @Mixin ConfigOptions options;
 
   @Override
   public Integer call() throws InterruptedException {
     TokenmeterConfig config;
     try {
-      config =
-          ConfigLoader.create()
-              .file(Optional.ofNullable(configFile))
-              .env(System.getenv())
-              .override("kafka.bootstrap.servers", bootstrapServer, "--bootstrap-server")
-              .load();
+      config = options.load();
     } catch (ConfigException e) {
       // The message names every bad key and where it came from; a stack trace would bury it.
       spec.commandLine().getErr().println("tokenmeter page: " + e.getMessage());

@@ -2,22 +2,19 @@ package io.tokenmeter.cli;
 
 import io.tokenmeter.app.TokenmeterApp;
 import io.tokenmeter.config.ConfigException;
-import io.tokenmeter.config.ConfigLoader;
 import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.cost.PriceTableException;
 import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.cost.TablePricing;
 import io.tokenmeter.paging.AlertRouter;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** Runs the streams app in the foreground until Ctrl-C. */
@@ -43,26 +40,14 @@ final class RunCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (properties).")
-  Path configFile;
-
-  @Option(
-      names = "--bootstrap-server",
-      paramLabel = "HOST:PORT",
-      description = "Kafka bootstrap servers; overrides kafka.bootstrap.servers (default 127.0.0.1:9092).")
-  String bootstrapServer;
+  @Mixin ConfigOptions options;
 
   @Override
   public Integer call() throws InterruptedException {
     TokenmeterConfig config;
     Pricing pricing;
     try {
-      config =
-          ConfigLoader.create()
-              .file(Optional.ofNullable(configFile))
-              .env(System.getenv())
-              .override("kafka.bootstrap.servers", bootstrapServer, "--bootstrap-server")
-              .load();
+      config = options.load();
       pricing = TablePricing.from(config.pricing());
     } catch (ConfigException | PriceTableException e) {
       // The message names every bad key and where it came from; a stack trace would bury it.
