@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.tokenmeter.testkit.KafkaBroker;
+import io.tokenmeter.testkit.junit.SharedBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -25,9 +25,8 @@ import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The plaintext API key never leaves the process: not in any byte the SDK writes to Kafka (keys,
@@ -41,19 +40,7 @@ class KeyNeverLeavesProcessIT {
   private static final String SECRET_PART = "LEAK" + UUID.randomUUID().toString().replace("-", "");
   private static final String KEY = "sk-proj-" + SECRET_PART + "9z8y";
 
-  private static KafkaBroker broker;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = KafkaBroker.start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  @RegisterExtension static final SharedBroker broker = new SharedBroker();
 
   @Test
   void plaintextKeyIsInNoRecordByteNoLogLineAndNoToString() throws Exception {

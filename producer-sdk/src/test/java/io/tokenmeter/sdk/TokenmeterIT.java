@@ -8,7 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.RateLimitSnapshot;
-import io.tokenmeter.testkit.KafkaBroker;
+import io.tokenmeter.testkit.junit.SharedBroker;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,26 +23,13 @@ import java.util.stream.IntStream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The SDK against a real KRaft broker: what it publishes is exactly what a consumer reads. */
 class TokenmeterIT {
 
-  private static KafkaBroker broker;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = KafkaBroker.start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  @RegisterExtension static final SharedBroker broker = new SharedBroker();
 
   /** The test's own HMAC, independent of the SDK's code. */
   private static String expectedFingerprint(String key) throws Exception {

@@ -18,7 +18,7 @@ import io.tokenmeter.schemas.serde.AvroDeserializer;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
 import io.tokenmeter.sdk.LlmCall;
 import io.tokenmeter.sdk.Tokenmeter;
-import io.tokenmeter.testkit.KafkaBroker;
+import io.tokenmeter.testkit.junit.SharedBroker;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,9 +34,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The alerts on a real broker with exactly-once: a rate-limit surge sent through the producer SDK
@@ -46,7 +45,7 @@ class AlertsIT {
 
   private static final String SECRET = "alerts-it-secret-0123456789abcdef0123456789";
   private static final String DEDUP_KEY = "rate_limit_requests:org-surge/proj-1:gpt-4o";
-  private static KafkaBroker broker;
+  @RegisterExtension static final SharedBroker broker = new SharedBroker();
 
   /** Everything priced, so no unpriced-model alert joins the one under test. */
   private static final Pricing PRICING = new Pricing() {
@@ -60,18 +59,6 @@ class AlertsIT {
       return OptionalLong.of(1);
     }
   };
-
-  @BeforeAll
-  static void startBroker() {
-    broker = KafkaBroker.start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   @Test
   void aRateLimitSurgeFiresItsAlertWithinTheMinuteExactlyOnce() throws Exception {

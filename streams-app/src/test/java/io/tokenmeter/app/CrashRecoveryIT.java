@@ -9,7 +9,7 @@ import io.tokenmeter.config.PricingSettings;
 import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.cost.TablePricing;
 import io.tokenmeter.schemas.UsageRollup;
-import io.tokenmeter.testkit.KafkaBroker;
+import io.tokenmeter.testkit.junit.SharedBroker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,9 +28,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,21 +43,9 @@ class CrashRecoveryIT {
   private static final int EVENTS = 20_000;
   private static final int PER_SECOND = 400;
   private static final Duration GRACE = Duration.ofSeconds(10);
-  private static KafkaBroker broker;
+  @RegisterExtension static final SharedBroker broker = new SharedBroker();
 
   @TempDir Path dir;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = KafkaBroker.start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   @Test
   void exactlyOnceTotalsStayExactThroughSigkillsAndARestoreFromTheChangelog() throws Exception {

@@ -20,7 +20,7 @@ import io.tokenmeter.schemas.serde.AvroSerdeConfig;
 import io.tokenmeter.schemas.serde.AvroSerializer;
 import io.tokenmeter.sdk.LlmCall;
 import io.tokenmeter.sdk.Tokenmeter;
-import io.tokenmeter.testkit.KafkaBroker;
+import io.tokenmeter.testkit.junit.SharedBroker;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,9 +48,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The app on a real broker with exactly-once: a known trace goes in through the producer SDK (and
@@ -60,19 +59,7 @@ import org.junit.jupiter.api.Test;
 class RollupIT {
 
   private static final String SECRET = "rollup-it-secret-0123456789abcdef0123456789";
-  private static KafkaBroker broker;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = KafkaBroker.start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  @RegisterExtension static final SharedBroker broker = new SharedBroker();
 
   /** gpt-4o: 2 micro-dollars per input token and 10 per output token; nothing else is priced. */
   private static final Pricing PRICING = new Pricing() {

@@ -12,7 +12,7 @@ import io.tokenmeter.schemas.Alert;
 import io.tokenmeter.schemas.AlertState;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
 import io.tokenmeter.schemas.serde.AvroSerializer;
-import io.tokenmeter.testkit.KafkaBroker;
+import io.tokenmeter.testkit.junit.SharedBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -41,9 +41,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The router against a real broker and real HTTP receivers on 127.0.0.1: a backlog of alert state
@@ -61,19 +60,7 @@ class AlertRouterIT {
   private static final String POISON_KEY = "unpriced_model:poison";
   private static final int CHANGES_PER_KEY = 4;
 
-  private static KafkaBroker broker;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = KafkaBroker.start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  @RegisterExtension static final SharedBroker broker = new SharedBroker();
 
   @Test
   void everyStateChangeReachesItsReceiverInOrderThroughFailuresThrottlingAndARestart() throws Exception {
