@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -152,13 +153,16 @@ class CrashRecoveryIT {
       for (int k = 0; k < kills; k++) {
         long slot = (long) total / (kills + 1);
         long target = (k + 1) * slot + (long) ((random.nextDouble() - 0.5) * slot / 2);
-        await("app committed " + target + " events").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
-            .until(() -> group.committedTotal() >= target);
+        // Kill while events are in flight (written, not yet committed as read), or the crash proves nothing.
+        await("app committed " + target + " events, with more in flight").atMost(Duration.ofMinutes(2))
+            .pollInterval(Duration.ofMillis(20))
+            .until(() -> {
+              long committed = group.committedTotal();
+              return committed >= target && total(group.endOffsets()) > committed;
+            });
         app.kill();
         endAtKill.add(group.endOffsets());
         committedAfterKill.add(group.committed());
-        assertThat(total(endAtKill.get(k))).as("events in flight at crash %d", k)
-            .isGreaterThan(total(committedAfterKill.get(k)));
         System.out.printf("%s crash %d: committed %d, input end %d, %d of %d sent%n", guarantee, k,
             total(committedAfterKill.get(k)), total(endAtKill.get(k)), publisher.handedOver(), total);
         if (k == wipeAfter) {
@@ -166,6 +170,10 @@ class CrashRecoveryIT {
         }
         app.startProcess().awaitRunning();
       }
+      // The app may commit its last reads between the check and the kill; on a loaded machine that can
+      // happen once, but not at every crash.
+      assertThat(IntStream.range(0, kills).filter(k -> total(endAtKill.get(k)) > total(committedAfterKill.get(k))))
+          .as("crashes with events in flight").isNotEmpty();
       publisher.done().get(3, TimeUnit.MINUTES);
       List<UsageRollup> rollups = FinalRollups.read(broker.bootstrapServers(), config.rollups(), reference.keySet(),
           Duration.ofMinutes(2));
