@@ -2,6 +2,7 @@ package io.tokenmeter.app;
 
 import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.cost.Pricing;
+import io.tokenmeter.dashboard.DashboardEndpoint;
 import io.tokenmeter.http.Health;
 import io.tokenmeter.http.HealthEndpoint;
 import io.tokenmeter.http.HttpService;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * tasks restart from their last commit, which under exactly-once loses and repeats nothing.
  *
  * <p>With {@code http.enabled} it serves {@code /health} (200 while Streams is RUNNING or
- * REBALANCING) on {@code http.host:http.port}.
+ * REBALANCING) and the dashboard ({@code /}) on {@code http.host:http.port}.
  */
 public final class TokenmeterApp implements AutoCloseable {
 
@@ -66,7 +67,8 @@ public final class TokenmeterApp implements AutoCloseable {
     if (config.http().enabled()) {
       // Bound before Streams starts, so a taken port fails the start instead of a later health check.
       try {
-        http = HttpService.start(config.http(), Map.of(HealthEndpoint.PATH, new HealthEndpoint(this::health)));
+        http = HttpService.start(config.http(), Map.of(HealthEndpoint.PATH, new HealthEndpoint(this::health),
+            DashboardEndpoint.PATH, new DashboardEndpoint()));
       } catch (RuntimeException e) {
         streams.close(Duration.ZERO);
         streams = null;
