@@ -157,7 +157,10 @@ final class DemoCommand implements Callable<Integer> {
       }
       out.printf("Kafka at %s. The app reads %s and writes %s and %s.%n",
           bootstrapServer, config.topics().calls(), config.topics().rollups(), config.topics().alerts());
-      app.httpPort().ifPresent(port -> out.printf("Health: http://127.0.0.1:%d/health%n", port));
+      app.httpPort().ifPresent(port -> {
+        out.printf("Health: http://127.0.0.1:%d/health%n", port);
+        out.printf("Dashboard: http://127.0.0.1:%d/%n", port);
+      });
       out.println(duration == null ? "Sending traffic until Ctrl-C ..." : "Sending traffic for " + duration.toSeconds() + " s ...");
       out.flush();
 
