@@ -294,7 +294,7 @@
       height: 220,
       series: uSeries,
       scales: p.lines ? { y: { range: (u, min, max) => [0, Math.max(1, max)] } } : {},
-      axes: [{}, { size: 64, values: (u, splits) => splits.map((v) => (isCost ? formatDollarsAxis(v) : p.format(v))) }],
+      axes: [{}, { size: isCost ? 80 : 64, values: (u, splits) => splits.map((v) => (isCost ? formatDollarsAxis(v) : p.format(v))) }],
     };
     charts.set(p.id, new uPlot(opts, data, target));
     section.dataset.rendered = "true";
@@ -337,7 +337,7 @@
 
   function init() {
     buildPanels();
-    setText("refresh-seconds", refreshSeconds > 0 ? `${refreshSeconds} s` : "never (refresh=0)");
+    setText("refresh-seconds", refreshSeconds > 0 ? `every ${refreshSeconds} s` : "auto-refresh off (refresh=0)");
     for (const f of ["last", ...FILTERS]) document.getElementById("filter-" + f).addEventListener("change", refresh);
     let resizeTimer = null;
     addEventListener("resize", () => {
