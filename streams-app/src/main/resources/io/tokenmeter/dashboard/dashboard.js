@@ -173,7 +173,9 @@
     });
     const body = document.querySelector("#alerts tbody");
     body.replaceChildren(...shown.map((a) => {
-      const isRatio = a.threshold !== null && a.threshold <= 1;
+      // Rate-limit and error-rate alerts compare fractions; the others (unpriced model, key not
+      // allowed) compare counts.
+      const isRatio = /^(rate_limit_|error_rate)/.test(a.alert_type);
       const tr = row([
         [formatTime(a.since), {}],
         [a.severity, {}],
@@ -237,14 +239,16 @@
 
   async function loadSeries(p) {
     if (!p.perOrg) {
-      return (await api("/api/v1/series", query({ metric: p.metric, group_by: p.groupBy }))).series;
+      return api("/api/v1/series", query({ metric: p.metric, group_by: p.groupBy }));
     }
     // The API groups by one field; org × model is one call per org, grouped by model.
     const selected = document.getElementById("filter-org").value;
     const orgs = selected ? [selected] : knownOrgs;
     const answers = await Promise.all(orgs.map((org) =>
       api("/api/v1/series", query({ metric: p.metric, group_by: p.groupBy, org }))));
-    return answers.flatMap((a, i) => a.series.map((s) => ({ group: `${orgs[i]} · ${s.group}`, points: s.points })));
+    const range = answers[0] || (await api("/api/v1/series", query({ metric: p.metric, group_by: p.groupBy })));
+    return { from: range.from, to: range.to,
+      series: answers.flatMap((a, i) => a.series.map((s) => ({ group: `${orgs[i]} · ${s.group}`, points: s.points }))) };
   }
 
   /** uPlot wants one x array and one y array per series, with nulls where a series has no minute. */
@@ -259,7 +263,8 @@
     return [xs.map((x) => x / 1000), ...ys];
   }
 
-  function draw(p, series) {
+  function draw(p, answer) {
+    const series = answer.series;
     const section = document.getElementById("panel-" + p.id);
     const target = section.querySelector(".chart");
     const old = charts.get(p.id);
@@ -293,7 +298,10 @@
       width: Math.max(300, target.clientWidth),
       height: 220,
       series: uSeries,
-      scales: p.lines ? { y: { range: (u, min, max) => [0, Math.max(1, max)] } } : {},
+      // The x axis spans the queried range, so that a single minute is a point in time, not the
+      // whole axis.
+      scales: Object.assign({ x: { time: true, range: () => [answer.from / 1000, answer.to / 1000] } },
+        p.lines ? { y: { range: (u, min, max) => [0, Math.max(1, max)] } } : {}),
       axes: [{}, { size: isCost ? 80 : 64, values: (u, splits) => splits.map((v) => (isCost ? formatDollarsAxis(v) : p.format(v))) }],
     };
     charts.set(p.id, new uPlot(opts, data, target));

@@ -37,7 +37,7 @@ class DashboardPageIT {
     server.createContext("/api/v1/", this::answer);
     server.start();
     String minute = "[[" + MINUTE + ",%s],[" + (MINUTE + 60_000) + ",%s]]";
-    answers.put("series", new Answer(200, "{\"metric\":\"requests\",\"group_by\":\"model\",\"from\":0,\"to\":1,\"step_ms\":60000,"
+    answers.put("series", new Answer(200, "{\"metric\":\"requests\",\"group_by\":\"model\",\"from\":" + (MINUTE - 600_000) + ",\"to\":" + (MINUTE + 120_000) + ",\"step_ms\":60000,"
         + "\"series\":[{\"group\":\"gpt-4o\",\"points\":" + minute.formatted(1, 2) + "},"
         + "{\"group\":\"claude-x\",\"points\":" + minute.formatted("null", "null") + "}]}"));
     answers.put("top", new Answer(200, "{\"by\":\"cost\",\"group\":\"key\",\"from\":0,\"to\":1,\"rows\":["
