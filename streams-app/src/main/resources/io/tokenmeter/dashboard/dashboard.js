@@ -287,7 +287,7 @@
     const data = align(series, (v) => (isCost ? v / 1e6 : v));
     const shown = (v) => (v === null || v === undefined ? "–" : isCost ? formatMicros(Math.round(v * 1e6)) : p.format(v));
     const uSeries = [{}].concat(series.map((s, i) => ({
-      label: s.group, stroke: COLORS[i % COLORS.length], width: 1.5, points: { size: 4 }, value: (u, v) => shown(v),
+      label: s.group, stroke: COLORS[i % COLORS.length], width: 1.5, points: { size: 6 }, value: (u, v) => shown(v),
     })));
     for (const line of p.lines || []) {
       data.push(data[0].map(() => line));
