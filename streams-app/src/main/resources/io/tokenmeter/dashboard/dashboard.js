@@ -252,8 +252,8 @@
   }
 
   /** uPlot wants one x array and one y array per series, with nulls where a series has no minute. */
-  function align(series, toValue) {
-    const xs = [...new Set(series.flatMap((s) => s.points.map((pt) => pt[0])))].sort((a, b) => a - b);
+  function align(series, toValue, extraXs) {
+    const xs = [...new Set(series.flatMap((s) => s.points.map((pt) => pt[0])).concat(extraXs))].sort((a, b) => a - b);
     const index = new Map(xs.map((x, i) => [x, i]));
     const ys = series.map((s) => {
       const y = new Array(xs.length).fill(null);
@@ -284,7 +284,8 @@
     }
     // Cost is drawn in dollars; the exact micro-dollars stay in the legend's text.
     const isCost = p.metric === "cost_micros";
-    const data = align(series, (v) => (isCost ? v / 1e6 : v));
+    // Threshold lines run across the whole range, not only across the minutes that have data.
+    const data = align(series, (v) => (isCost ? v / 1e6 : v), p.lines ? [answer.from, answer.to] : []);
     const shown = (v) => (v === null || v === undefined ? "–" : isCost ? formatMicros(Math.round(v * 1e6)) : p.format(v));
     const uSeries = [{}].concat(series.map((s, i) => ({
       label: s.group, stroke: COLORS[i % COLORS.length], width: 1.5, points: { size: 6 }, value: (u, v) => shown(v),
@@ -343,8 +344,20 @@
     if (refreshSeconds > 0) timer = setTimeout(refresh, refreshSeconds * 1000);
   }
 
+  /** ?last=15m&org=... start the page with that range and those filters, so a view can be linked. */
+  function applyUrlFilters() {
+    for (const f of ["last", ...FILTERS]) {
+      const v = params.get(f);
+      if (!v) continue;
+      const select = document.getElementById("filter-" + f);
+      if (![...select.options].some((o) => o.value === v)) select.append(new Option(v, v));
+      select.value = v;
+    }
+  }
+
   function init() {
     buildPanels();
+    applyUrlFilters();
     setText("refresh-seconds", refreshSeconds > 0 ? `every ${refreshSeconds} s` : "auto-refresh off (refresh=0)");
     for (const f of ["last", ...FILTERS]) document.getElementById("filter-" + f).addEventListener("change", refresh);
     let resizeTimer = null;
