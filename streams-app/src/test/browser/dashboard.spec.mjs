@@ -2,18 +2,20 @@
 // chart panel has rendered and the totals are filled; prints what the page shows as one JSON line
 // on stdout. DashboardIT compares those numbers with the trace it sent.
 //
-// usage: node dashboard.spec.mjs <dashboard-url> [screenshot.png] [timeout-ms]
+// usage: node dashboard.spec.mjs <dashboard-url> [screenshot.png] [timeout-ms] [refreshes]
+// With refreshes (default 1), it reads the page once that many refreshes have finished.
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const [url, screenshot, timeoutArg] = process.argv.slice(2);
+const [url, screenshot, timeoutArg, refreshesArg] = process.argv.slice(2);
 if (!url) {
-  console.error("usage: node dashboard.spec.mjs <dashboard-url> [screenshot.png] [timeout-ms]");
+  console.error("usage: node dashboard.spec.mjs <dashboard-url> [screenshot.png] [timeout-ms] [refreshes]");
   process.exit(2);
 }
 const timeout = Number(timeoutArg || 60000);
+const refreshes = Number(refreshesArg || 1);
 const userDataDir = mkdtempSync(join(tmpdir(), "tokenmeter-chromium-"));
 
 const context = await chromium.launchPersistentContext(userDataDir, {
@@ -30,15 +32,16 @@ try {
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
 
   await page.goto(url, { timeout });
-  // One full refresh done (body[data-refreshes]) and every panel drawn.
-  await page.waitForFunction(() => Number(document.body.dataset.refreshes || 0) >= 1
-      && [...document.querySelectorAll("[data-panel]")].every((p) => p.dataset.rendered === "true"), null, { timeout });
+  // The refreshes done (body[data-refreshes]) and every panel drawn.
+  await page.waitForFunction((n) => Number(document.body.dataset.refreshes || 0) >= n
+      && [...document.querySelectorAll("[data-panel]")].every((p) => p.dataset.rendered === "true"), refreshes, { timeout });
 
   const result = await page.evaluate(() => {
     const text = (id) => document.getElementById(id).textContent.trim();
     const table = (id) => [...document.querySelectorAll(`#${id} tbody tr:not(.empty)`)]
       .map((tr) => [...tr.cells].map((td) => td.textContent.trim()));
     return {
+      refreshes: Number(document.body.dataset.refreshes),
       errors: document.getElementById("error").hidden ? "" : text("error"),
       lastUpdated: text("last-updated"),
       totals: {

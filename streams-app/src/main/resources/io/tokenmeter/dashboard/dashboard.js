@@ -27,6 +27,8 @@
   const keyHints = new Map();
   let knownOrgs = [];
   let timer = null;
+  let refreshing = false;
+  let again = false;
 
   // ---- formatting ---------------------------------------------------------------------------
 
@@ -315,8 +317,28 @@
 
   // ---- refresh ------------------------------------------------------------------------------
 
+  /** One refresh at a time: a filter change during one runs another right after it. */
   async function refresh() {
     clearTimeout(timer);
+    if (refreshing) {
+      again = true;
+      return;
+    }
+    refreshing = true;
+    try {
+      await refreshOnce();
+    } finally {
+      refreshing = false;
+    }
+    if (again) {
+      again = false;
+      refresh();
+    } else if (refreshSeconds > 0) {
+      timer = setTimeout(refresh, refreshSeconds * 1000);
+    }
+  }
+
+  async function refreshOnce() {
     const failures = [];
     const attempt = async (what, fn) => {
       try {
@@ -341,7 +363,6 @@
     updated.textContent = formatTime(now);
     updated.dateTime = new Date(now).toISOString();
     document.body.dataset.refreshes = String(Number(document.body.dataset.refreshes || 0) + 1);
-    if (refreshSeconds > 0) timer = setTimeout(refresh, refreshSeconds * 1000);
   }
 
   /** ?last=15m&org=... start the page with that range and those filters, so a view can be linked. */

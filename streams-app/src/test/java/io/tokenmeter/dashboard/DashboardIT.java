@@ -218,8 +218,14 @@ class DashboardIT {
 
   /** Runs the browser script and returns the JSON line it prints; its stderr goes to target/. */
   static String browse(String url, Path screenshot) throws IOException, InterruptedException {
-    Path stderr = Path.of("target", "dashboard-it-browser.log");
-    Process browser = new ProcessBuilder("node", "dashboard.spec.mjs", url, screenshot.toAbsolutePath().toString(), "60000")
+    return browse(url, screenshot, 1);
+  }
+
+  /** As {@link #browse(String, Path)}, reading the page after {@code refreshes} refreshes. */
+  static String browse(String url, Path screenshot, int refreshes) throws IOException, InterruptedException {
+    Path stderr = Path.of("target", "dashboard-it-browser-" + screenshot.getFileName() + ".log");
+    Process browser = new ProcessBuilder("node", "dashboard.spec.mjs", url, screenshot.toAbsolutePath().toString(), "60000",
+            Integer.toString(refreshes))
         .directory(BROWSER.toFile())
         .redirectError(stderr.toFile())
         .start();

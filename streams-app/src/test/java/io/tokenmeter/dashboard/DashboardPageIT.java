@@ -1,6 +1,7 @@
 package io.tokenmeter.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,8 +12,11 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,6 +31,7 @@ class DashboardPageIT {
   private static final long MINUTE = 1_764_230_400_000L;
   private HttpServer server;
   private final Map<String, Answer> answers = new ConcurrentHashMap<>();
+  private final AtomicInteger topCalls = new AtomicInteger();
 
   private record Answer(int status, String json) {}
 
@@ -78,6 +83,28 @@ class DashboardPageIT {
     assertThat(page.path("totals").path("requests").asText()).isEqualTo("1,000,009");
   }
 
+  @Test
+  void refreshesOnItsOwnAndShowsNewNumbers() throws Exception {
+    CompletableFuture<String> browsing = CompletableFuture.supplyAsync(() -> {
+      try {
+        return DashboardIT.browse(base().replace("refresh=0", "refresh=1"), Path.of("target", "dashboard-page-it-refresh.png"), 2);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    // The first refresh asks /top six times: four for the filters, the totals and the top keys.
+    // The next one starts a second after it ends, and must show the new answer.
+    await().atMost(Duration.ofSeconds(60)).until(() -> topCalls.get() >= 6);
+    answers.put("top", new Answer(200, "{\"by\":\"cost\",\"group\":\"key\",\"from\":0,\"to\":1,\"rows\":["
+        + row("k1", "sk-...aaaa", 42, 0, 5L, 0) + "]}"));
+
+    JsonNode page = new ObjectMapper().readTree(browsing.get());
+
+    assertThat(page.path("refreshes").asInt()).isGreaterThanOrEqualTo(2);
+    assertThat(page.path("totals").path("requests").asText()).isEqualTo("42");
+    assertThat(page.path("totals").path("cost").asText()).isEqualTo("$0.000005");
+  }
+
   private String base() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/?refresh=0";
   }
@@ -96,6 +123,10 @@ class DashboardPageIT {
       exchange.sendResponseHeaders(a.status(), body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
+      }
+      // Counted once answered, so that a test swapping answers after n calls cannot change the n-th.
+      if (name.equals("top")) {
+        topCalls.incrementAndGet();
       }
     }
   }
