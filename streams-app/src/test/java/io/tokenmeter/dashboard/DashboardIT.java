@@ -212,6 +212,16 @@ class DashboardIT {
       assertThat(values(filters.path("key"))).hasSize(2);
       assertThat(screenshot).isNotEmptyFile();
 
+      // Filtered to org-b: only the unpriced claude-x calls, and no cost shown as $0.
+      JsonNode orgB = json.readTree(browse(base + "/?refresh=0&org=org-b", Path.of("target", "dashboard-it-org-b.png")));
+      assertThat(orgB.path("errors").asText()).isEmpty();
+      assertThat(orgB.path("totals").path("requests").asText()).isEqualTo("20");
+      assertThat(orgB.path("totals").path("tokens").asText()).isEqualTo(count(tokensB));
+      assertThat(orgB.path("totals").path("cost").asText()).isEqualTo("unpriced");
+      assertThat(orgB.path("totals").path("errorRate").asText()).isEqualTo("15.0%");
+      assertThat(rows(orgB.path("topKeys"))).hasSize(1);
+      assertThat(orgB.path("panels").path("requests").path("series").asInt()).isEqualTo(1);
+
       assertThat(app.close(Duration.ofSeconds(30))).isTrue();
     }
   }
