@@ -85,6 +85,14 @@ class QueryAcrossInstancesIT {
             .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
             .untilAsserted(() -> assertThat(costByGroup(port)).isEqualTo(costByOrg));
       }
+      // Each instance holds some of the data only, so the totals above needed the other's part, and
+      // each is not the owner of some org/project below.
+      long now = System.currentTimeMillis();
+      int localOne = get(portOne, "/internal/v1/rollups?from=" + (now - 3_600_000) + "&to=" + now).path("rollups").size();
+      int localTwo = get(portTwo, "/internal/v1/rollups?from=" + (now - 3_600_000) + "&to=" + now).path("rollups").size();
+      assertThat(localOne).as("rollups held by one").isPositive();
+      assertThat(localTwo).as("rollups held by two").isPositive();
+      assertThat(localOne + localTwo).as("each rollup held once").isEqualTo(reference.size());
       for (int port : List.of(portOne, portTwo)) {
         for (Map.Entry<String, Long> expected : requestsByOrgProject.entrySet()) {
           String[] orgProject = expected.getKey().split("/");
