@@ -112,7 +112,10 @@ public final class TokenmeterApp implements AutoCloseable {
    * the bound port, with the machine's host name in place of a wildcard address.
    */
   private synchronized HostInfo advertised() {
-    HttpSettings settings = config.http();
+    return advertised(config.http(), http.port());
+  }
+
+  static HostInfo advertised(HttpSettings settings, int boundPort) {
     if (settings.advertisedUrl().isPresent()) {
       URI uri = URI.create(settings.advertisedUrl().get());
       int port = uri.getPort() >= 0 ? uri.getPort() : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
@@ -127,8 +130,9 @@ public final class TokenmeterApp implements AutoCloseable {
             + " set http.advertised.url (TOKENMETER_HTTP_ADVERTISED_URL) to how other instances reach this one", e);
       }
     }
-    return new HostInfo(host, http.port());
+    return new HostInfo(host, boundPort);
   }
+
 
   /** The Kafka Streams instance, for its state, metrics and interactive queries. */
   public synchronized KafkaStreams streams() {
