@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       PageCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
+      TopCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TokenmeterCli {

@@ -1,0 +1,106 @@
+package io.tokenmeter.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * GETs from a running app's query API (docs/query-api.md) and tells apart the three ways that can
+ * go wrong, since the CLI answers each differently: a 400 names the parameter (a usage error), no
+ * answer at all means the app is not running, anything else is the app's fault.
+ */
+final class ApiClient {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private final String baseUrl;
+  private final HttpClient http;
+
+  ApiClient(String baseUrl) {
+    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  String baseUrl() {
+    return baseUrl;
+  }
+
+  /** The API's answer to a bad parameter: its message, and the parameter it names. */
+  static final class BadRequest extends Exception {
+    final String parameter;
+
+    BadRequest(String message, String parameter) {
+      super(message);
+      this.parameter = parameter;
+    }
+  }
+
+  /** Nobody answered at the URL, or the app answered with an error that is not about the request. */
+  static final class Unavailable extends Exception {
+    Unavailable(String message) {
+      super(message);
+    }
+  }
+
+  JsonNode get(String path, Map<String, String> parameters) throws BadRequest, Unavailable {
+    String query = parameters.entrySet().stream()
+        .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
+        .collect(Collectors.joining("&"));
+    URI uri;
+    try {
+      uri = URI.create(baseUrl + path + (query.isEmpty() ? "" : "?" + query));
+    } catch (IllegalArgumentException e) {
+      throw new Unavailable("--url '" + baseUrl + "' is not a URL: " + e.getMessage());
+    }
+    HttpResponse<String> response;
+    try {
+      response = http.send(
+          HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json").GET().build(),
+          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new Unavailable("cannot reach the Tokenmeter app at " + baseUrl + " (" + describe(e)
+          + "); start it with 'tokenmeter run', or point --url at a running one");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Unavailable("interrupted while asking " + baseUrl);
+    }
+    JsonNode body = parse(response.body());
+    if (response.statusCode() == 400) {
+      String message = body != null && body.hasNonNull("error") ? body.get("error").asText() : response.body();
+      String parameter = body != null && body.hasNonNull("parameter") ? body.get("parameter").asText() : null;
+      throw new BadRequest(message, parameter);
+    }
+    if (response.statusCode() != 200 || body == null) {
+      throw new Unavailable("the Tokenmeter app at " + baseUrl + " answered " + path + " with HTTP "
+          + response.statusCode() + (body != null && body.hasNonNull("error") ? ": " + body.get("error").asText() : ""));
+    }
+    return body;
+  }
+
+  private static JsonNode parse(String body) {
+    try {
+      return body == null || body.isBlank() ? null : JSON.readTree(body);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static String describe(Exception e) {
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+}
