@@ -11,8 +11,15 @@ import java.util.List;
  */
 final class TablePrinter {
 
-  /** A column: its header, whether its cells are numbers, and the width it wants when streaming. */
-  record Column(String header, boolean numeric, int preferredWidth) {
+  /**
+   * A column: its header, whether its cells are numbers, the width it wants when streaming, and
+   * whether its cells are never cut: numbers and times, since a cut one reads as another value.
+   */
+  record Column(String header, boolean numeric, int preferredWidth, boolean keepWhole) {
+    Column(String header, boolean numeric, int preferredWidth) {
+      this(header, numeric, preferredWidth, numeric);
+    }
+
     Column(String header, boolean numeric) {
       this(header, numeric, header.length());
     }
@@ -43,7 +50,11 @@ final class TablePrinter {
         natural[c] = Math.max(natural[c], cell(row, c).length());
       }
     }
-    int[] widths = fit(natural, width);
+    int[] floor = new int[natural.length];
+    for (int c = 0; c < floor.length; c++) {
+      floor[c] = columns.get(c).keepWhole() ? natural[c] : Math.min(natural[c], MIN_COLUMN_WIDTH);
+    }
+    int[] widths = fit(natural, floor, width);
     out.println(line(headers(), widths));
     for (List<String> row : rows) {
       out.println(line(row, widths));
@@ -53,11 +64,36 @@ final class TablePrinter {
 
   /**
    * For rows that arrive one by one: widths are fixed up front from the columns' preferred widths,
-   * since later rows are not known yet.
+   * since later rows are not known yet. Columns are taken to be in order of importance: cells are
+   * cut down to their header's width, and if that is still too wide the last columns are left out
+   * rather than print headers nobody can read.
    */
   Streaming streaming(PrintWriter out) {
     int[] preferred = columns.stream().mapToInt(c -> Math.max(c.preferredWidth(), c.header().length())).toArray();
-    return new Streaming(fit(preferred, width), out);
+    int shown = preferred.length;
+    while (shown > 1 && minimumWidth(shown) > width) {
+      shown--;
+    }
+    int[] widths = java.util.Arrays.copyOf(preferred, shown);
+    int[] floor = new int[shown];
+    for (int c = 0; c < shown; c++) {
+      floor[c] = streamingFloor(c);
+    }
+    return new Streaming(fit(widths, floor, width), out);
+  }
+
+  private int streamingFloor(int c) {
+    Column column = columns.get(c);
+    int header = Math.max(MIN_COLUMN_WIDTH, column.header().length());
+    return column.keepWhole() ? Math.max(header, column.preferredWidth()) : header;
+  }
+
+  private int minimumWidth(int shown) {
+    int total = GAP.length() * (shown - 1);
+    for (int c = 0; c < shown; c++) {
+      total += streamingFloor(c);
+    }
+    return total;
   }
 
   final class Streaming {
@@ -85,16 +121,22 @@ final class TablePrinter {
    * so a very narrow terminal gets a table that overflows rather than one of empty cells.
    */
   static int[] fit(int[] natural, int width) {
+    int[] floor = new int[natural.length];
+    java.util.Arrays.fill(floor, MIN_COLUMN_WIDTH);
+    return fit(natural, floor, width);
+  }
+
+  private static int[] fit(int[] natural, int[] floor, int width) {
     int[] widths = natural.clone();
     int budget = width - GAP.length() * (widths.length - 1);
     while (sum(widths) > budget) {
-      int widest = 0;
-      for (int c = 1; c < widths.length; c++) {
-        if (widths[c] > widths[widest]) {
+      int widest = -1;
+      for (int c = 0; c < widths.length; c++) {
+        if (widths[c] > floor[c] && (widest < 0 || widths[c] > widths[widest])) {
           widest = c;
         }
       }
-      if (widths[widest] <= MIN_COLUMN_WIDTH) {
+      if (widest < 0) {
         break;
       }
       widths[widest]--;
@@ -113,8 +155,9 @@ final class TablePrinter {
   private String line(List<String> row, int[] widths) {
     StringBuilder line = new StringBuilder();
     for (int c = 0; c < widths.length; c++) {
-      String text = truncate(cell(row, c), widths[c]);
-      String pad = " ".repeat(widths[c] - text.length());
+      String text = columns.get(c).keepWhole() ? cell(row, c) : truncate(cell(row, c), widths[c]);
+      // A number wider than its column overflows the line rather than be cut.
+      String pad = " ".repeat(Math.max(0, widths[c] - text.length()));
       if (c > 0) {
         line.append(GAP);
       }

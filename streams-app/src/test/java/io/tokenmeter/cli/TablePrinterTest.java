@@ -58,6 +58,28 @@ class TablePrinterTest {
   }
 
   @Test
+  void streamingLeavesOutTheLastColumnsRatherThanCutTheirHeaders() {
+    StringWriter out = new StringWriter();
+    TablePrinter printer = new TablePrinter(List.of(
+        new TablePrinter.Column("window_start", false, 19, true),
+        new TablePrinter.Column("model", false, 14),
+        new TablePrinter.Column("output_tokens", true, 13)), 30);
+
+    printer.streaming(new PrintWriter(out)).row(List.of("2026-11-27 10:15:00", "gpt-4o-2024-08-06", "90"));
+
+    assertThat(out.toString().lines()).containsExactly(
+        "window_start         model",
+        "2026-11-27 10:15:00  gpt-4o-2…");
+  }
+
+  @Test
+  void numbersAreNeverCutSinceACutNumberReadsAsAnother() {
+    String table = print(30, List.of(List.of("gpt-4o-2024-08-06", "123456789012", "a long summary")));
+
+    assertThat(table.lines().toList().get(1)).contains("123456789012").contains("…");
+  }
+
+  @Test
   void missingAndNullCellsPrintEmptyAndLineBreaksInsideACellBecomeSpaces() {
     java.util.ArrayList<String> row = new java.util.ArrayList<>();
     row.add(null);
