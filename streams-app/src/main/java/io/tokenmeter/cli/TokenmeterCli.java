@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       ProduceCommand.class,
       ConsumeCommand.class,
       TopCommand.class,
+      TailCommand.class,
       QueryCommand.class,
       CommandLine.HelpCommand.class
     })
