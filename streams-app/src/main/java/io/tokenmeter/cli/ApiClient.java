@@ -96,6 +96,9 @@ final class ApiClient {
   }
 
   private static String describe(Exception e) {
+    if (e instanceof java.net.ConnectException) {
+      return "connection refused";
+    }
     String message = e.getMessage();
     return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
   }

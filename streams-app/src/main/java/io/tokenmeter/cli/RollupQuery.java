@@ -299,7 +299,8 @@ final class RollupQuery {
     }
     String line = message.strip().lines().findFirst().orElse(message);
     // Calcite says "Encountered "x" at line 1, column 8." and we print the position ourselves.
-    return line.replaceAll("\\s*at line \\d+, column \\d+\\.?", "").replaceAll("\\.$", "");
+    return line.replaceAll("\\s*at line \\d+, column \\d+\\.?", "").replaceAll("\\.$", "")
+        .replace("Encountered \"<EOF>\"", "The query ends too early");
   }
 
   private static boolean isNumeric(int type) {

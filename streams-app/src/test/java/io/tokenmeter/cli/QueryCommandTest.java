@@ -130,6 +130,14 @@ class QueryCommandTest {
   }
 
   @Test
+  void aQueryThatStopsShortSaysSo() {
+    CliRun run = CliRun.of("query", "--url", api.url(), "SELECT model FROM rollups WHERE");
+
+    assertThat(run.exitCode()).isEqualTo(64);
+    assertThat(run.err()).contains("error: line 1, column 31: The query ends too early");
+  }
+
+  @Test
   void anUnknownColumnIsReportedWhereItIsWritten() {
     api.answer(200, rollups());
 
