@@ -4,14 +4,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A query with {@code now()} replaced by a timestamp literal, remembering where every character of
+ * A query with {@code now()} and {@code CURRENT_TIMESTAMP} replaced by a timestamp literal, remembering where every character of
  * the result came from, so that an error Calcite reports in the rewritten text points at the
  * user's own line and column.
  */
 final class SqlRewrite {
 
-  /** {@code now()} as people write it; Calcite knows only CURRENT_TIMESTAMP, in its own time zone. */
-  private static final Pattern NOW = Pattern.compile("(?i)\\bnow\\s*\\(\\s*\\)");
+  /**
+   * {@code now()} as people write it, which Calcite does not know, and CURRENT_TIMESTAMP, which it
+   * would read at another instant than the range fetched and truncate to the second.
+   */
+  private static final Pattern NOW =
+      Pattern.compile("(?i)\\bnow\\s*\\(\\s*\\)|\\bcurrent_timestamp\\b(\\s*\\(\\s*\\d*\\s*\\))?");
 
   final String original;
   final String rewritten;
@@ -25,7 +29,7 @@ final class SqlRewrite {
   }
 
   /**
-   * Replaces each {@code now()} by {@code nowLiteral}: one instant for the whole query, so the
+   * Replaces each {@code now()} and {@code CURRENT_TIMESTAMP} by {@code nowLiteral}: one instant for the whole query, so the
    * range fetched from the API and the query's own WHERE agree to the millisecond.
    */
   static SqlRewrite of(String sql, String nowLiteral) {

@@ -117,6 +117,35 @@ class QueryCommandTest {
   }
 
   @Test
+  void quotedIntervalsAndCurrentTimestampSetTheRangeToo() {
+    api.answer(200, rollups());
+    long before = Instant.now().toEpochMilli();
+
+    CliRun run = CliRun.of("query", "--url", api.url(), "--format", "json",
+        "SELECT COUNT(*) AS n FROM rollups WHERE window_start >= CURRENT_TIMESTAMP - INTERVAL '15' MINUTE "
+            + "AND window_start < now() - INTERVAL 30 SECOND");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    long from = Long.parseLong(api.onlyRequest().parameters().get("from"));
+    long to = Long.parseLong(api.onlyRequest().parameters().get("to"));
+    assertThat(from).isBetween(before - 15 * 60_000L - 5_000, before - 15 * 60_000L + 5_000);
+    assertThat(to - from).isBetween(15 * 60_000L - 30_000 - 5_000, 15 * 60_000L - 30_000 + 5_000);
+  }
+
+  @Test
+  void aWindowStartBoundInsideAnOrIsNoRangeSoLastIsFetchedAndTheSqlStillFilters() {
+    api.answer(200, rollups());
+
+    CliRun run = CliRun.of("query", "--url", api.url(), "--format", "json",
+        "SELECT SUM(cost_micros) AS cost FROM rollups "
+            + "WHERE window_start > now() - INTERVAL 1 HOUR OR org_id = 'org-9'");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(api.onlyRequest().parameters()).containsOnlyKeys("last");
+    assertThat(run.out().strip()).isEqualTo("{\"cost\":5357}");
+  }
+
+  @Test
   void aSyntaxErrorShowsLineColumnAndACaretAndExits64WithoutAskingTheApi() {
     CliRun run = CliRun.of("query", "--url", api.url(),
         "SELECT model\nFROM rollups\nWHERE window_start > now() - INTERVAL 1 HOUR GROUP model");
