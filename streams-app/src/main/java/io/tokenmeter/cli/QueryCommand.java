@@ -90,6 +90,7 @@ final class QueryCommand implements Callable<Integer> {
     Map<String, String> parameters = new LinkedHashMap<>();
     try {
       RollupQuery query = RollupQuery.parse(sql, now);
+      query.validate();
       RollupQuery.Range range = query.range();
       if (range.known()) {
         parameters.put("from", Long.toString(range.from()));
@@ -137,12 +138,23 @@ final class QueryCommand implements Callable<Integer> {
     for (List<Object> row : result.rows()) {
       List<String> cells = new ArrayList<>();
       for (Object value : row) {
-        cells.add(value == null ? "" : value instanceof Instant i ? TIME.format(i) : value.toString());
+        cells.add(cell(value));
       }
       table.add(cells);
     }
     new TablePrinter(columns, width).print(table, out);
     return ExitCodes.OK;
+  }
+
+  private static String cell(Object value) {
+    if (value == null) {
+      return "";
+    }
+    if (value instanceof Instant instant) {
+      return TIME.format(instant);
+    }
+    // 1E+1 is how BigDecimal writes ten; a table is for people.
+    return value instanceof java.math.BigDecimal decimal ? decimal.toPlainString() : value.toString();
   }
 
   /** The line of the query the error is on, and a caret under its column. */

@@ -89,6 +89,19 @@ final class RollupQuery {
   }
 
   /**
+   * Parses, validates and plans the query over an empty table, so that every error in it is
+   * reported before the API is asked for anything.
+   */
+  void validate() throws QueryError {
+    try (Connection connection = connect(List.of());
+        java.sql.PreparedStatement statement = connection.prepareStatement(sql.rewritten)) {
+      statement.getMetaData();
+    } catch (SQLException e) {
+      throw translate(e);
+    }
+  }
+
+  /**
    * The window_start range the WHERE clause pins down with top-level AND-ed comparisons against
    * constant expressions ({@code window_start > now() - INTERVAL 1 HOUR}, {@code BETWEEN}, ...);
    * unknown when it does not, and the caller falls back to --last.
@@ -141,7 +154,7 @@ final class RollupQuery {
     }
   }
 
-  private void collectBounds(SqlNode node, Long[] bounds, Connection connection) throws SQLException {
+  private void collectBounds(SqlNode node, Long[] bounds, Connection connection) {
     if (!(node instanceof SqlCall call)) {
       return;
     }
@@ -155,8 +168,12 @@ final class RollupQuery {
     if (kind == SqlKind.BETWEEN && isWindowStart(call.operand(0))
         && isConstant(call.operand(1)) && isConstant(call.operand(2))
         && !((SqlBasicCall) call).getOperator().getName().contains("NOT")) {
-      raiseFrom(bounds, evaluate(call.operand(1), connection));
-      lowerTo(bounds, evaluate(call.operand(2), connection) + 1);
+      Long low = evaluate(call.operand(1), connection);
+      Long high = evaluate(call.operand(2), connection);
+      if (low != null && high != null) {
+        raiseFrom(bounds, low);
+        lowerTo(bounds, high + 1);
+      }
       return;
     }
     if (call.getOperandList().size() != 2) {
@@ -173,21 +190,33 @@ final class RollupQuery {
     if (!isWindowStart(left) || !isConstant(right)) {
       return;
     }
+    Long at;
     switch (kind) {
       case GREATER_THAN:
       case GREATER_THAN_OR_EQUAL:
-        raiseFrom(bounds, evaluate(right, connection));
+        at = evaluate(right, connection);
+        if (at != null) {
+          raiseFrom(bounds, at);
+        }
         break;
       case LESS_THAN:
-        lowerTo(bounds, evaluate(right, connection));
+        at = evaluate(right, connection);
+        if (at != null) {
+          lowerTo(bounds, at);
+        }
         break;
       case LESS_THAN_OR_EQUAL:
-        lowerTo(bounds, evaluate(right, connection) + 1);
+        at = evaluate(right, connection);
+        if (at != null) {
+          lowerTo(bounds, at + 1);
+        }
         break;
       case EQUALS:
-        long at = evaluate(right, connection);
-        raiseFrom(bounds, at);
-        lowerTo(bounds, at + 1);
+        at = evaluate(right, connection);
+        if (at != null) {
+          raiseFrom(bounds, at);
+          lowerTo(bounds, at + 1);
+        }
         break;
       default:
         break;
@@ -202,14 +231,23 @@ final class RollupQuery {
     bounds[1] = bounds[1] == null ? to : Math.min(bounds[1], to);
   }
 
-  /** A constant TIMESTAMP expression's value, as epoch millis, by letting Calcite compute it. */
-  private static long evaluate(SqlNode expression, Connection connection) throws SQLException {
+  /**
+   * A constant TIMESTAMP expression's value, as epoch millis, by letting Calcite compute it; null
+   * when it is not one (window_start > 5): no range then, and running the query itself reports
+   * the error at the user's own position.
+   */
+  private static Long evaluate(SqlNode expression, Connection connection) {
     String text = expression.toSqlString(CalciteSqlDialect.DEFAULT).getSql();
     try (Statement statement = connection.createStatement();
-        ResultSet rs = statement.executeQuery("SELECT CAST(" + text + " AS TIMESTAMP(3))")) {
-      rs.next();
+        ResultSet rs = statement.executeQuery("SELECT " + text)) {
+      // Only a TIMESTAMP bounds window_start; anything else is the query's own type error.
+      if (rs.getMetaData().getColumnType(1) != Types.TIMESTAMP || !rs.next()) {
+        return null;
+      }
       Timestamp ts = rs.getTimestamp(1, Calendar.getInstance(TimeZone.getTimeZone(ZoneOffset.UTC), Locale.ROOT));
-      return ts.getTime();
+      return ts == null ? null : ts.getTime();
+    } catch (SQLException e) {
+      return null;
     }
   }
 

@@ -146,6 +146,17 @@ class QueryCommandTest {
   }
 
   @Test
+  void aTypeErrorIsReportedAtItsPositionBeforeTheApiIsAsked() {
+    api.answer(200, rollups());
+
+    CliRun run = CliRun.of("query", "--url", api.url(), "SELECT COUNT(*) FROM rollups WHERE window_start > 5");
+
+    assertThat(run.exitCode()).isEqualTo(64);
+    assertThat(run.err()).contains("error: line 1, column 36: ").contains("'>'");
+    assertThat(api.requests).isEmpty();
+  }
+
+  @Test
   void aSyntaxErrorShowsLineColumnAndACaretAndExits64WithoutAskingTheApi() {
     CliRun run = CliRun.of("query", "--url", api.url(),
         "SELECT model\nFROM rollups\nWHERE window_start > now() - INTERVAL 1 HOUR GROUP model");
@@ -168,13 +179,13 @@ class QueryCommandTest {
 
   @Test
   void anUnknownColumnIsReportedWhereItIsWritten() {
-    api.answer(200, rollups());
 
     CliRun run = CliRun.of("query", "--url", api.url(), "SELECT modle FROM rollups WHERE window_start > now()");
 
     assertThat(run.exitCode()).isEqualTo(64);
     assertThat(run.err()).contains("error: line 1, column 8: Column 'modle' not found in any table");
     assertThat(run.err()).contains("\n         ^");
+    assertThat(api.requests).isEmpty();
   }
 
   @Test
