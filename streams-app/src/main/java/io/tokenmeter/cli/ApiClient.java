@@ -22,6 +22,11 @@ final class ApiClient {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * How long to keep asking while the app answers 503: it does so while Kafka Streams restores or
+   * rebalances, which right after 'tokenmeter run' is a matter of seconds, not a failure.
+   */
+  private static final Duration NOT_READY_PATIENCE = Duration.ofSeconds(10);
 
   private final String baseUrl;
   private final HttpClient http;
@@ -62,19 +67,19 @@ final class ApiClient {
     } catch (IllegalArgumentException e) {
       throw new Unavailable("--url '" + baseUrl + "' is not a URL: " + e.getMessage());
     }
-    HttpResponse<String> response;
-    try {
-      response = http.send(
-          HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json").GET().build(),
-          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    } catch (IOException | IllegalArgumentException e) {
-      throw new Unavailable("cannot reach the Tokenmeter app at " + baseUrl + " (" + describe(e)
-          + "); start it with 'tokenmeter run', or point --url at a running one");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new Unavailable("interrupted while asking " + baseUrl);
+    long giveUpAt = System.nanoTime() + NOT_READY_PATIENCE.toNanos();
+    HttpResponse<String> response = send(uri);
+    while (response.statusCode() == 503 && System.nanoTime() < giveUpAt) {
+      pause(retryAfter(response));
+      response = send(uri);
     }
     JsonNode body = parse(response.body());
+    if (response.statusCode() == 503) {
+      throw new Unavailable("the Tokenmeter app at " + baseUrl + " is not ready after "
+          + NOT_READY_PATIENCE.toSeconds() + "s of asking"
+          + (body != null && body.hasNonNull("error") ? ": " + body.get("error").asText() : "")
+          + "; try again in a moment");
+    }
     if (response.statusCode() == 400) {
       String message = body != null && body.hasNonNull("error") ? body.get("error").asText() : response.body();
       String parameter = body != null && body.hasNonNull("parameter") ? body.get("parameter").asText() : null;
@@ -85,6 +90,39 @@ final class ApiClient {
           + response.statusCode() + (body != null && body.hasNonNull("error") ? ": " + body.get("error").asText() : ""));
     }
     return body;
+  }
+
+  private HttpResponse<String> send(URI uri) throws Unavailable {
+    try {
+      return http.send(
+          HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json").GET().build(),
+          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new Unavailable("cannot reach the Tokenmeter app at " + baseUrl + " (" + describe(e)
+          + "); start it with 'tokenmeter run', or point --url at a running one");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Unavailable("interrupted while asking " + baseUrl);
+    }
+  }
+
+  /** The app's Retry-After in seconds, kept between 100 ms and 2 s whatever it says. */
+  private static Duration retryAfter(HttpResponse<String> response) {
+    try {
+      long seconds = Long.parseLong(response.headers().firstValue("Retry-After").orElse("1").trim());
+      return Duration.ofMillis(Math.max(100, Math.min(seconds * 1000, 2000)));
+    } catch (NumberFormatException e) {
+      return Duration.ofSeconds(1);
+    }
+  }
+
+  private void pause(Duration duration) throws Unavailable {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Unavailable("interrupted while waiting for " + baseUrl);
+    }
   }
 
   private static JsonNode parse(String body) {

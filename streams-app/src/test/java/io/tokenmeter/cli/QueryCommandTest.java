@@ -157,6 +157,16 @@ class QueryCommandTest {
   }
 
   @Test
+  void aRangeThatCanHoldNoRollupIsAnEmptyResultWithoutAskingTheApi() {
+    CliRun run = CliRun.of("query", "--url", api.url(), "--format", "json",
+        "SELECT model, COUNT(*) AS n FROM rollups WHERE window_start > now() + INTERVAL 1 HOUR GROUP BY model");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).isEmpty();
+    assertThat(api.requests).isEmpty();
+  }
+
+  @Test
   void aSyntaxErrorShowsLineColumnAndACaretAndExits64WithoutAskingTheApi() {
     CliRun run = CliRun.of("query", "--url", api.url(),
         "SELECT model\nFROM rollups\nWHERE window_start > now() - INTERVAL 1 HOUR GROUP model");

@@ -24,14 +24,21 @@ final class StubApi implements AutoCloseable {
   final List<Request> requests = new CopyOnWriteArrayList<>();
   private volatile int status = 200;
   private volatile String body = "{}";
+  /** Answers given before the standing one, first to last, one per request. */
+  private final java.util.Queue<String[]> first = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   StubApi() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", exchange -> {
       requests.add(new Request(exchange.getRequestURI().getPath(), parameters(exchange.getRequestURI().getRawQuery())));
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      String[] once = first.poll();
+      int code = once != null ? Integer.parseInt(once[0]) : status;
+      byte[] bytes = (once != null ? once[1] : body).getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(status, bytes.length);
+      if (code == 503) {
+        exchange.getResponseHeaders().add("Retry-After", "1");
+      }
+      exchange.sendResponseHeaders(code, bytes.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(bytes);
       }
@@ -42,6 +49,12 @@ final class StubApi implements AutoCloseable {
   StubApi answer(int status, String body) {
     this.status = status;
     this.body = body;
+    return this;
+  }
+
+  /** One answer for the next request only, before the standing one. */
+  StubApi answerOnce(int status, String body) {
+    first.add(new String[] {Integer.toString(status), body});
     return this;
   }
 

@@ -104,6 +104,17 @@ class TopCommandTest {
   }
 
   @Test
+  void anAppThatIsStillRestoringIsAskedAgainUntilItAnswers() {
+    api.answerOnce(503, "{\"error\":\"state is restoring\"}").answer(200, TOP_BY_MODEL);
+
+    CliRun run = CliRun.of("top", "--url", api.url(), "--group", "model", "--format", "json");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(api.requests).hasSize(2);
+    assertThat(run.out().lines()).hasSize(2);
+  }
+
+  @Test
   void anUnknownWhereFieldFailsBeforeAskingTheApiAndListsTheValidOnes() {
     CliRun run = CliRun.of("top", "--url", api.url(), "--where", "modle=gpt-4o");
 
