@@ -86,12 +86,12 @@ final class QueryCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Instant now = Instant.now();
-    RollupQuery.Result result;
+    RollupSql.Result result;
     Map<String, String> parameters = new LinkedHashMap<>();
     try {
-      RollupQuery query = RollupQuery.parse(sql, now);
+      RollupSql query = RollupSql.parse(sql, now);
       query.validate();
-      RollupQuery.Range range = query.range();
+      RollupSql.Range range = query.range();
       if (range.known()) {
         parameters.put("from", Long.toString(range.from()));
         // Open above: up to now; rollups are final, so none starts after now.
@@ -107,7 +107,7 @@ final class QueryCommand implements Callable<Integer> {
         new ApiClient(api.url).get("/api/v1/rollups", parameters).path("rollups").forEach(rollups::add);
       }
       result = query.run(rollups);
-    } catch (RollupQuery.QueryError e) {
+    } catch (RollupSql.QueryError e) {
       err.println("error: line " + e.line + ", column " + e.column + ": " + e.reason);
       err.println(caret(sql, e.line, e.column));
       err.flush();

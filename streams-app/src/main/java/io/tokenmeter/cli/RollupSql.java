@@ -40,7 +40,7 @@ import org.apache.calcite.sql.validate.SqlConformanceEnum;
  * {@code rollups}; this class only rewrites {@code now()}, works out which time range of rollups
  * the query needs, and turns Calcite's errors into a line, a column and a reason.
  */
-final class RollupQuery {
+final class RollupSql {
 
   private static final DateTimeFormatter LITERAL =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
@@ -72,17 +72,17 @@ final class RollupQuery {
   private final SqlRewrite sql;
   private final SqlNode parsed;
 
-  private RollupQuery(SqlRewrite sql, SqlNode parsed) {
+  private RollupSql(SqlRewrite sql, SqlNode parsed) {
     this.sql = sql;
     this.parsed = parsed;
   }
 
   /** Parses the query; a syntax error is reported where the user wrote it. */
-  static RollupQuery parse(String query, Instant now) throws QueryError {
+  static RollupSql parse(String query, Instant now) throws QueryError {
     SqlRewrite rewrite = SqlRewrite.of(query, "TIMESTAMP '" + LITERAL.format(now) + "'");
     try {
       SqlNode node = SqlParser.create(rewrite.rewritten, parserConfig()).parseQuery();
-      return new RollupQuery(rewrite, node);
+      return new RollupSql(rewrite, node);
     } catch (SqlParseException e) {
       throw error(rewrite, firstLine(e.getMessage()), e.getPos());
     }
