@@ -5,7 +5,15 @@ import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.http.Health;
 import io.tokenmeter.http.HealthEndpoint;
 import io.tokenmeter.http.HttpService;
+import io.tokenmeter.config.HttpSettings;
+import io.tokenmeter.query.QueryEndpoints;
+import com.sun.net.httpserver.HttpHandler;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import org.apache.kafka.streams.state.HostInfo;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Properties;
@@ -24,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * tasks restart from their last commit, which under exactly-once loses and repeats nothing.
  *
  * <p>With {@code http.enabled} it serves {@code /health} (200 while Streams is RUNNING or
- * REBALANCING) on {@code http.host:http.port}.
+ * REBALANCING) and the query API ({@link QueryEndpoints}) on {@code http.host:http.port}, and tells
+ * Kafka Streams ({@code application.server}) how the other instances reach it.
  */
 public final class TokenmeterApp implements AutoCloseable {
 
@@ -33,7 +42,8 @@ public final class TokenmeterApp implements AutoCloseable {
 
   private final TokenmeterConfig config;
   private final Pricing pricing;
-  private KafkaStreams streams;
+  // Read without the lock by the health check, which is served before Streams exists.
+  private volatile KafkaStreams streams;
   private HttpService http;
 
   public TokenmeterApp(TokenmeterConfig config, Pricing pricing) {
@@ -51,32 +61,78 @@ public final class TokenmeterApp implements AutoCloseable {
     if (streams != null) {
       throw new IllegalStateException("already started");
     }
-    Properties props = StreamsProperties.of(config);
-    try (Admin admin = Admin.create(adminProperties(props))) {
-      TopicCreation.createMissing(admin, config.topics(), config.connect());
+    if (config.http().enabled()) {
+      // Bound before Streams is built: application.server needs the actual port (http.port may be
+      // 0), and a taken port fails the start instead of a later health check.
+      http = HttpService.start(config.http(), httpHandlers());
     }
-    Topology topology = TokenmeterTopology.build(config, pricing);
-    LOG.info("topology:\n{}", topology.describe());
-    streams = new KafkaStreams(topology, props);
+    try {
+      Properties props = StreamsProperties.of(config);
+      if (http != null) {
+        HostInfo self = advertised();
+        LOG.info("HTTP endpoints on {}:{}; other instances reach this one at {}:{}", config.http().host(), http.port(),
+            self.host(), self.port());
+        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+      }
+      try (Admin admin = Admin.create(adminProperties(props))) {
+        TopicCreation.createMissing(admin, config.topics(), config.connect());
+      }
+      Topology topology = TokenmeterTopology.build(config, pricing);
+      LOG.info("topology:\n{}", topology.describe());
+      streams = new KafkaStreams(topology, props);
+    } catch (RuntimeException e) {
+      if (http != null) {
+        http.close();
+        http = null;
+      }
+      throw e;
+    }
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
       return StreamThreadExceptionResponse.REPLACE_THREAD;
     });
     streams.setStateListener(listener);
-    if (config.http().enabled()) {
-      // Bound before Streams starts, so a taken port fails the start instead of a later health check.
-      try {
-        http = HttpService.start(config.http(), Map.of(HealthEndpoint.PATH, new HealthEndpoint(this::health)));
-      } catch (RuntimeException e) {
-        streams.close(Duration.ZERO);
-        streams = null;
-        throw e;
-      }
-      LOG.info("HTTP endpoints on {}:{}", config.http().host(), http.port());
-    }
     streams.start();
     return this;
   }
+
+  /**
+   * Every HTTP endpoint of the app, context path to handler: health, the query API and the
+   * internal endpoints the instances ask each other.
+   */
+  private Map<String, HttpHandler> httpHandlers() {
+    Map<String, HttpHandler> handlers = new LinkedHashMap<>();
+    handlers.put(HealthEndpoint.PATH, new HealthEndpoint(this::health));
+    handlers.putAll(QueryEndpoints.handlers(this::streams, this::advertised, config.query().retention()));
+    return handlers;
+  }
+
+  /**
+   * How the other instances reach this one: {@code http.advertised.url}, else {@code http.host} and
+   * the bound port, with the machine's host name in place of a wildcard address.
+   */
+  private synchronized HostInfo advertised() {
+    return advertised(config.http(), http.port());
+  }
+
+  static HostInfo advertised(HttpSettings settings, int boundPort) {
+    if (settings.advertisedUrl().isPresent()) {
+      URI uri = URI.create(settings.advertisedUrl().get());
+      int port = uri.getPort() >= 0 ? uri.getPort() : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+      return new HostInfo(uri.getHost(), port);
+    }
+    String host = settings.host();
+    if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+      try {
+        host = InetAddress.getLocalHost().getHostName();
+      } catch (UnknownHostException e) {
+        throw new IllegalStateException("http.host is " + settings.host() + " and this machine's host name is unknown;"
+            + " set http.advertised.url (TOKENMETER_HTTP_ADVERTISED_URL) to how other instances reach this one", e);
+      }
+    }
+    return new HostInfo(host, boundPort);
+  }
+
 
   /** The Kafka Streams instance, for its state, metrics and interactive queries. */
   public synchronized KafkaStreams streams() {
@@ -93,7 +149,11 @@ public final class TokenmeterApp implements AutoCloseable {
 
   /** Up while Streams processes or is about to (a rebalance is part of normal work). */
   private Health health() {
-    KafkaStreams.State state = streams.state();
+    KafkaStreams current = streams;
+    if (current == null) {
+      return new Health(false, "STARTING");
+    }
+    KafkaStreams.State state = current.state();
     return new Health(state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING, state.name());
   }
 

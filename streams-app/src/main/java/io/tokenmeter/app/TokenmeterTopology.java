@@ -8,6 +8,7 @@ import io.tokenmeter.config.TopicSettings;
 import io.tokenmeter.connect.AlertConnectJson;
 import io.tokenmeter.connect.RollupConnectJson;
 import io.tokenmeter.cost.Pricing;
+import io.tokenmeter.query.QueryStores;
 import io.tokenmeter.rollup.Call;
 import io.tokenmeter.rollup.CallSerde;
 import io.tokenmeter.rollup.DeadLetterProcessor;
@@ -45,6 +46,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *                                                                          │            │ final rollups
  *                                                             accepted calls└→ alerts ←─┘ (AlertTopology)
  *
+ * final rollups → query-rollups, alerts → query-open-alerts (state for the query API)
  * with connect.json.enabled: final rollups → rollups-connect, alerts → alerts-connect (Connect JSON)
  * </pre>
  */
@@ -61,6 +63,8 @@ public final class TokenmeterTopology {
     builder.addStateStore(RollupStores.windows());
     builder.addStateStore(RollupStores.clock());
     builder.addStateStore(RollupStores.dimensionValues());
+    builder.addStateStore(QueryStores.rollups());
+    builder.addStateStore(QueryStores.openAlerts());
 
     Map<String, KStream<String, Call>> decoded = builder
         .stream(topics.calls(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("calls"))
@@ -90,6 +94,7 @@ public final class TokenmeterTopology {
     rollups.to(topics.rollups(), Produced.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro)).withName("rollups"));
 
     KStream<String, Alert> alerts = attachAlerts(accepted, rollups, config, avro);
+    attachQueryStores(rollups, alerts, config);
     if (config.connect().jsonEnabled()) {
       attachConnectCopies(rollups, alerts, config.connect());
     }
@@ -109,6 +114,17 @@ public final class TokenmeterTopology {
   static KStream<String, Alert> attachAlerts(KStream<String, Call> accepted, KStream<String, UsageRollup> rollups,
       TokenmeterConfig config, AvroSerdeConfig avro) {
     return AlertTopology.attach(accepted.mapValues(Call::event, Named.as("accepted-events")), rollups, config, avro, Clock.systemUTC());
+  }
+
+  /**
+   * What the query API reads, kept in the tasks that emit it: the last {@code query.retention} of
+   * final rollups, and the alerts now firing.
+   */
+  static void attachQueryStores(KStream<String, UsageRollup> rollups, KStream<String, Alert> alerts,
+      TokenmeterConfig config) {
+    rollups.process(QueryStores.keepRollups(config.query().retention()), Named.as("query-keep-rollups"),
+        QueryStores.ROLLUPS);
+    alerts.process(QueryStores.keepOpenAlerts(), Named.as("query-keep-open-alerts"), QueryStores.OPEN_ALERTS);
   }
 
   /**

@@ -78,6 +78,8 @@ final class ConfigDescription {
     p.put(HTTP_ENABLED.name(), Boolean.toString(http.enabled()));
     p.put(HTTP_HOST.name(), http.host());
     p.put(HTTP_PORT.name(), Integer.toString(http.port()));
+    p.put(HTTP_ADVERTISED_URL.name(), http.advertisedUrl().orElse(""));
+    p.put(QUERY_RETENTION.name(), duration(config.query().retention()));
 
     RouterSettings router = config.router();
     p.put(ROUTER_ENABLED.name(), Boolean.toString(router.enabled()));

@@ -19,7 +19,7 @@ final class ConfigKeys {
 
   /** The first segment of every key we own. Anything else under these is a typo. */
   static final Set<String> NAMESPACES = Set.of("kafka", "topics", "rollup", "alerts", "pricing", "http", "router",
-      "connect");
+      "connect", "query");
 
   /** {@code kafka.client.<name>} passes {@code <name>} through to the Kafka clients and Streams. */
   static final String CLIENT_PREFIX = "kafka.client.";
@@ -173,6 +173,17 @@ final class ConfigKeys {
   static final Key HTTP_PORT = key("http.port", "8080",
       "integer 0..65535", "Port of the HTTP endpoints; 0 picks a free port. Give `run` and `page` different ports"
           + " when they share a host.");
+  static final Key HTTP_ADVERTISED_URL = key("http.advertised.url", "",
+      "http(s) URL or empty",
+      "How the other instances of the app reach this one's HTTP endpoints (Kafka Streams"
+          + " `application.server`), for queries across instances. Empty means `http://<http.host>:<bound port>`,"
+          + " or the machine's host name in place of a wildcard `http.host` such as `0.0.0.0`; set it when that"
+          + " name does not reach this instance (containers, NAT).");
+  static final Key QUERY_RETENTION = key("query.retention", "6h",
+      "duration > 0",
+      "How long final rollups stay queryable in the app's own state (store `query-rollups`); a query that"
+          + " starts earlier is refused with a pointer to PostgreSQL. Costs disk and changelog: roughly one"
+          + " rollup per minute and dimension set.");
 
   static final Key ROUTER_ENABLED = key("router.enabled", "false",
       "boolean",

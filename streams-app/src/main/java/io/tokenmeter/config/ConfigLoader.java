@@ -259,7 +259,7 @@ public final class ConfigLoader {
     TokenmeterConfig build() {
       KafkaSettings kafka = kafka();
       TokenmeterConfig config = new TokenmeterConfig(kafka, topics(), rollup(), alerts(), pricing(), http(), router(),
-          connect());
+          connect(), query());
       checkAcrossKeys(config);
       return config;
     }
@@ -415,7 +415,12 @@ public final class ConfigLoader {
       return new HttpSettings(
           get(HTTP_ENABLED, ValueParsers.bool()),
           get(HTTP_HOST, ValueParsers.host()),
-          get(HTTP_PORT, ValueParsers.integer(0, 65535)));
+          get(HTTP_PORT, ValueParsers.integer(0, 65535)),
+          get(HTTP_ADVERTISED_URL, ValueParsers.optionalHttpUrl()));
+    }
+
+    private QuerySettings query() {
+      return new QuerySettings(get(QUERY_RETENTION, ValueParsers.duration(Duration.ofMillis(1))));
     }
 
     private RouterSettings router() {

@@ -1,6 +1,7 @@
 package io.tokenmeter.config;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The HTTP server for interactive queries (dashboard, {@code tokenmeter query}).
@@ -9,10 +10,19 @@ import java.util.Objects;
  * @param host {@code http.host}, default {@code 127.0.0.1}: the address to listen on; use
  *     {@code 0.0.0.0} to serve other hosts
  * @param port {@code http.port}, default 8080; 0 picks a free port
+ * @param advertisedUrl {@code http.advertised.url}, default empty: how the other instances of the
+ *     app reach this one's HTTP endpoints ({@code application.server}); empty means {@code
+ *     http://<http.host>:<bound port>}, or the machine's host name when the host is a wildcard
  */
-public record HttpSettings(boolean enabled, String host, int port) {
+public record HttpSettings(boolean enabled, String host, int port, Optional<String> advertisedUrl) {
 
   public HttpSettings {
     Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(advertisedUrl, "advertisedUrl");
+  }
+
+  /** Without an advertised URL: derived from the host and the bound port. */
+  public HttpSettings(boolean enabled, String host, int port) {
+    this(enabled, host, port, Optional.empty());
   }
 }

@@ -20,7 +20,8 @@ public record TokenmeterConfig(
     PricingSettings pricing,
     HttpSettings http,
     RouterSettings router,
-    ConnectSettings connect) {
+    ConnectSettings connect,
+    QuerySettings query) {
 
   public TokenmeterConfig {
     Objects.requireNonNull(kafka, "kafka");
@@ -31,6 +32,13 @@ public record TokenmeterConfig(
     Objects.requireNonNull(http, "http");
     Objects.requireNonNull(router, "router");
     Objects.requireNonNull(connect, "connect");
+    Objects.requireNonNull(query, "query");
+  }
+
+  /** The eight sections that existed before {@code query}; live queries keep their default retention. */
+  public TokenmeterConfig(KafkaSettings kafka, TopicSettings topics, RollupSettings rollup, AlertSettings alerts,
+      PricingSettings pricing, HttpSettings http, RouterSettings router, ConnectSettings connect) {
+    this(kafka, topics, rollup, alerts, pricing, http, router, connect, QuerySettings.defaults());
   }
 
   /** The seven sections that existed before {@code connect}; the Connect JSON copies are off. */

@@ -17,6 +17,8 @@ import java.util.concurrent.Executors;
  */
 public final class HttpService implements AutoCloseable {
 
+  static final int THREADS = 8;
+
   private final HttpServer server;
   private final ExecutorService executor;
 
@@ -40,8 +42,10 @@ public final class HttpService implements AutoCloseable {
           "cannot listen on " + settings.host() + ":" + settings.port() + " (http.host, http.port): " + e.getMessage(), e);
     }
     handlers.forEach(server::createContext);
-    // Two threads: a slow client must not hold up a health check, and nothing here is heavy.
-    ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+    // A few threads: a slow client must not hold up a health check, and a query waits for the other
+    // instances' internal endpoints while they may be waiting for this one's; two threads per
+    // instance could all be taken by such waits until the peer timeout.
+    ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
       Thread t = new Thread(r, "tokenmeter-http");
       t.setDaemon(true);
       return t;

@@ -142,6 +142,11 @@ public final class RollupDriver implements AutoCloseable {
     return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
   }
 
+  /** A key-value store of the topology, as the query API reads it. */
+  public <K, V> org.apache.kafka.streams.state.KeyValueStore<K, V> keyValueStore(String name) {
+    return driver.getKeyValueStore(name);
+  }
+
   @Override
   public void close() {
     driver.close();
