@@ -45,7 +45,7 @@ final class RecordPrinter {
     return new RecordPrinter(RecordPrinter::deadLetterJson, out, err);
   }
 
-  private static String deadLetterJson(ConsumerRecord<byte[], byte[]> r) {
+  static String deadLetterJson(ConsumerRecord<byte[], byte[]> r) {
     ObjectNode line = JSON.createObjectNode();
     line.put("topic", r.topic()).put("partition", r.partition()).put("offset", r.offset())
         .put("timestamp", r.timestamp());

@@ -16,6 +16,9 @@ import picocli.CommandLine.Command;
       PageCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
+      TopCommand.class,
+      TailCommand.class,
+      QueryCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TokenmeterCli {
