@@ -166,8 +166,8 @@ final class ConfigKeys {
       "Price table that replaces the bundled one. Checked to exist at start.");
 
   static final Key HTTP_ENABLED = key("http.enabled", "true",
-      "boolean", "Serve HTTP: `GET /health` (200 while running, 503 otherwise; `run` and `page` alike) and the"
-          + " query endpoints.");
+      "boolean", "Serve HTTP: `GET /health` (200 while running, 503 otherwise; `run` and `page` alike), and in"
+          + " `run` the query API (`/api/v1/*`) and the dashboard (`/`).");
   static final Key HTTP_HOST = key("http.host", "127.0.0.1",
       "host name or IP", "Address the HTTP endpoints listen on; `0.0.0.0` to serve other hosts (as in a container).");
   static final Key HTTP_PORT = key("http.port", "8080",
