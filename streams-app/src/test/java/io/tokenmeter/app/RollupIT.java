@@ -10,6 +10,7 @@ import io.tokenmeter.config.PricingSettings;
 import io.tokenmeter.config.RollupSettings;
 import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.config.TopicSettings;
+import io.tokenmeter.cost.OneModelPricing;
 import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.rollup.DeadLetterHeaders;
 import io.tokenmeter.schemas.LlmCallEvent;
@@ -33,7 +34,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -62,21 +62,7 @@ class RollupIT {
   @RegisterExtension static final SharedBroker broker = new SharedBroker();
 
   /** gpt-4o: 2 micro-dollars per input token and 10 per output token; nothing else is priced. */
-  private static final Pricing PRICING = new Pricing() {
-    @Override
-    public String version() {
-      return "it-1";
-    }
-
-    @Override
-    public OptionalLong costMicros(LlmCallEvent e) {
-      String model = e.getResponseModel() != null ? e.getResponseModel() : e.getRequestModel();
-      if (!model.equals("gpt-4o")) {
-        return OptionalLong.empty();
-      }
-      return OptionalLong.of(2 * nz(e.getInputTokens()) + 10 * nz(e.getOutputTokens()));
-    }
-  };
+  private static final Pricing PRICING = new OneModelPricing("it-1", "gpt-4o", 2, 10);
 
   @Test
   void finalRollupsOfAKnownTraceEqualItsTotalsExactly() throws Exception {
@@ -266,7 +252,4 @@ class RollupIT {
     return found.get(0);
   }
 
-  private static long nz(Long v) {
-    return v == null ? 0 : v;
-  }
 }

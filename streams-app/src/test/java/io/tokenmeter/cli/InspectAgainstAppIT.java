@@ -11,6 +11,7 @@ import io.tokenmeter.config.PricingSettings;
 import io.tokenmeter.config.RollupSettings;
 import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.config.TopicSettings;
+import io.tokenmeter.cost.OneModelPricing;
 import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.SdkInfo;
@@ -24,7 +25,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -43,20 +43,7 @@ class InspectAgainstAppIT {
   @RegisterExtension static final SharedBroker broker = new SharedBroker();
 
   /** gpt-4o: 2 micro-dollars per input token and 10 per output token; gpt-4o-mini is unpriced. */
-  private static final Pricing PRICING = new Pricing() {
-    @Override
-    public String version() {
-      return "inspect-it-1";
-    }
-
-    @Override
-    public OptionalLong costMicros(LlmCallEvent e) {
-      if (!e.getRequestModel().equals("gpt-4o")) {
-        return OptionalLong.empty();
-      }
-      return OptionalLong.of(2 * e.getInputTokens() + 10 * e.getOutputTokens());
-    }
-  };
+  private static final Pricing PRICING = new OneModelPricing("inspect-it-1", "gpt-4o", 2, 10);
 
   @Test
   void topAndTheIssuesQueryAnswerWithTheTotalsOfTheEventsSent() throws Exception {

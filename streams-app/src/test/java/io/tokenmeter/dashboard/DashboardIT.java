@@ -13,8 +13,8 @@ import io.tokenmeter.config.PricingSettings;
 import io.tokenmeter.config.RollupSettings;
 import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.config.TopicSettings;
+import io.tokenmeter.cost.OneModelPricing;
 import io.tokenmeter.cost.Pricing;
-import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.sdk.LlmCall;
 import io.tokenmeter.sdk.Tokenmeter;
 import io.tokenmeter.testkit.junit.SharedBroker;
@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -58,20 +57,7 @@ class DashboardIT {
   @RegisterExtension static final SharedBroker broker = new SharedBroker();
 
   /** gpt-4o: 2 micro-dollars per input token and 10 per output token; claude-x is unpriced. */
-  private static final Pricing PRICING = new Pricing() {
-    @Override
-    public String version() {
-      return "it-1";
-    }
-
-    @Override
-    public OptionalLong costMicros(LlmCallEvent e) {
-      if (!e.getRequestModel().equals("gpt-4o")) {
-        return OptionalLong.empty();
-      }
-      return OptionalLong.of(2 * nz(e.getInputTokens()) + 10 * nz(e.getOutputTokens()));
-    }
-  };
+  private static final Pricing PRICING = new OneModelPricing("it-1", "gpt-4o", 2, 10);
 
   /** One call of the trace: index i decides model, org, key, service, tokens and status. */
   private record Call(int i) {
@@ -303,7 +289,4 @@ class DashboardIT {
         new HttpSettings(true, "127.0.0.1", 0));
   }
 
-  private static long nz(Long v) {
-    return v == null ? 0 : v;
-  }
 }
