@@ -422,9 +422,15 @@ public final class AlertRouter implements AutoCloseable {
     }
   }
 
+  /**
+   * Commits what an interrupted {@link #commit} left behind (close wakes the consumer, which can
+   * interrupt the commit of the record just accepted). Each entry is one record: every finished
+   * record is committed at once, so an entry outlives {@code commit} only when that was cut short.
+   */
   private void commitUncommitted() {
     if (!uncommitted.isEmpty()) {
       consumer.commitSync(new HashMap<>(uncommitted));
+      committed.addAndGet(uncommitted.size());
       uncommitted.clear();
     }
   }
@@ -473,6 +479,7 @@ public final class AlertRouter implements AutoCloseable {
       if (!mine.isEmpty()) {
         try {
           consumer.commitSync(mine);
+          committed.addAndGet(mine.size());
         } catch (RuntimeException e) {
           LOG.warn("commit on revocation failed ({}); those alerts may be delivered again", e.toString());
         }

@@ -24,6 +24,11 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -109,11 +114,39 @@ class RunWithRouterIT {
             .contains("alert router stopped: 1 delivered, 0 dead-lettered, 1 records committed")
             .contains("PENDING_SHUTDOWN -> NOT_RUNNING")
             .doesNotContain("sk-proj-RUNWITHROUTERIT");
+        // At least once, and no more than needed: the accepted alert's offset is committed, even
+        // though SIGTERM came right after the webhook answered.
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+          TopicPartition alerts = new TopicPartition("llm.alerts", 0);
+          OffsetAndMetadata committed = admin.listConsumerGroupOffsets("tokenmeter-router-" + suffix)
+              .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(alerts);
+          assertThat(committed).isNotNull();
+          assertThat(committed.offset()).isEqualTo(lastAlertOffset(broker.bootstrapServers(), alerts) + 1);
+        }
       } finally {
         run.destroyForcibly();
       }
     } finally {
       webhook.stop(0);
+    }
+  }
+
+  /** The offset of the last alert record (transaction markers take offsets too, so not end - 1). */
+  private static long lastAlertOffset(String bootstrapServers, TopicPartition partition) {
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+        "bootstrap.servers", bootstrapServers, "isolation.level", "read_committed"),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.assign(List.of(partition));
+      consumer.seekToBeginning(List.of(partition));
+      long last = -1;
+      // Up to the last stable offset: every committed alert has been read then.
+      long end = consumer.endOffsets(List.of(partition)).get(partition);
+      while (consumer.position(partition) < end) {
+        for (var record : consumer.poll(Duration.ofMillis(500))) {
+          last = record.offset();
+        }
+      }
+      return last;
     }
   }
 
