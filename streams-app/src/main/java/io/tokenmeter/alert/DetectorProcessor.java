@@ -1,5 +1,6 @@
 package io.tokenmeter.alert;
 
+import io.tokenmeter.rollup.IdleTimer;
 import io.tokenmeter.schemas.Alert;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,7 +45,7 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
   private ProcessorContext<String, Alert> context;
   private KeyValueStore<String, S> store;
   // Only decides when the wall clock may close minutes; losing it on a crash merely delays that.
-  private long lastInputWallClockMs;
+  private final IdleTimer idle = new IdleTimer();
 
   DetectorProcessor(
       String storeName,
@@ -66,13 +67,12 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
     this.context = context;
     this.store = context.getStateStore(storeName);
     context.schedule(PUNCTUATE_EVERY, PunctuationType.STREAM_TIME, this::closeMinutes);
-    lastInputWallClockMs = context.currentSystemTimeMs();
     context.schedule(PUNCTUATE_EVERY, PunctuationType.WALL_CLOCK_TIME, this::closeMinutesWhenIdle);
   }
 
   @Override
   public void process(Record<K, V> record) {
-    lastInputWallClockMs = context.currentSystemTimeMs();
+    idle.input(context.currentSystemTimeMs());
     if (record.value() == null) {
       return;
     }
@@ -84,7 +84,7 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
   }
 
   private void closeMinutesWhenIdle(long wallClockMs) {
-    if (wallClockMs - lastInputWallClockMs >= grace.plus(PUNCTUATE_EVERY).toMillis()) {
+    if (idle.idleFor(grace.plus(PUNCTUATE_EVERY).toMillis(), wallClockMs)) {
       closeMinutes(wallClockMs);
     }
   }

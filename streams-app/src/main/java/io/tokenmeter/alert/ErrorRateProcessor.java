@@ -1,5 +1,6 @@
 package io.tokenmeter.alert;
 
+import io.tokenmeter.rollup.IdleTimer;
 import io.tokenmeter.config.AlertSettings;
 import io.tokenmeter.schemas.Alert;
 import java.time.Clock;
@@ -51,7 +52,7 @@ final class ErrorRateProcessor implements Processor<String, ScopedErrorWindow, S
   private PendingErrorWindows pending;
   private KeyValueStore<String, ErrorRateState> states;
   /** Only decides when the wall clock may close minutes; no count depends on it. */
-  private long lastPartWallClock;
+  private final IdleTimer idle = new IdleTimer();
 
   private ErrorRateProcessor(AlertSettings settings, Duration grace, Duration closeCheckInterval, Clock clock) {
     this.detector = new ErrorRateDetector(settings);
@@ -82,19 +83,18 @@ final class ErrorRateProcessor implements Processor<String, ScopedErrorWindow, S
     this.context = context;
     this.pending = new PendingErrorWindows(context.getStateStore(PENDING_STORE));
     this.states = context.getStateStore(STATE_STORE);
-    this.lastPartWallClock = context.currentSystemTimeMs();
     context.schedule(closeCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::closeIfIdle);
   }
 
   @Override
   public void process(Record<String, ScopedErrorWindow> record) {
-    lastPartWallClock = context.currentSystemTimeMs();
+    idle.input(context.currentSystemTimeMs());
     pending.add(record.value());
     closeBefore(minuteStart(pending.latestStart() - SETTLE.toMillis()), record.timestamp());
   }
 
   private void closeIfIdle(long wallClock) {
-    if (wallClock - lastPartWallClock >= SETTLE.toMillis()) {
+    if (idle.idleFor(SETTLE.toMillis(), wallClock)) {
       closeBefore(minuteStart(wallClock - wallClockLagMillis), wallClock);
     }
   }

@@ -1,5 +1,6 @@
 package io.tokenmeter.alert;
 
+import io.tokenmeter.rollup.IdleTimer;
 import io.tokenmeter.schemas.LlmCallEvent;
 import java.time.Duration;
 import java.util.Set;
@@ -30,7 +31,7 @@ final class ErrorWindowProcessor implements Processor<String, LlmCallEvent, Stri
   private ProcessorContext<String, ScopedErrorWindow> context;
   private PendingErrorWindows pending;
   /** Only decides when the wall clock may close windows; no count depends on it. */
-  private long lastEventWallClock;
+  private final IdleTimer idle = new IdleTimer();
 
   private ErrorWindowProcessor(Duration grace, Duration closeCheckInterval) {
     this.graceMillis = grace.toMillis();
@@ -56,28 +57,27 @@ final class ErrorWindowProcessor implements Processor<String, LlmCallEvent, Stri
   public void init(ProcessorContext<String, ScopedErrorWindow> context) {
     this.context = context;
     this.pending = new PendingErrorWindows(context.getStateStore(STORE));
-    this.lastEventWallClock = context.currentSystemTimeMs();
     context.schedule(closeCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::closeIfIdle);
   }
 
   @Override
   public void process(Record<String, LlmCallEvent> record) {
-    lastEventWallClock = context.currentSystemTimeMs();
+    idle.input(context.currentSystemTimeMs());
     for (ScopedErrorWindow part : ScopedErrorWindow.of(record.value())) {
       pending.add(part);
     }
-    closeUpTo(Math.max(context.currentStreamTimeMs(), record.value().getTimestamp().toEpochMilli()));
+    closeUpTo(Math.max(context.currentStreamTimeMs(), record.value().getTimestamp().toEpochMilli()), false);
   }
 
   private void closeIfIdle(long wallClock) {
-    if (wallClock - lastEventWallClock >= graceMillis) {
-      closeUpTo(wallClock);
+    if (idle.idleFor(graceMillis, wallClock)) {
+      closeUpTo(wallClock, true);
     }
   }
 
-  private void closeUpTo(long now) {
+  private void closeUpTo(long now, boolean byWallClock) {
     long before = Math.floorDiv(now - graceMillis, Minutes.MINUTE_MS) * Minutes.MINUTE_MS;
-    for (ScopedErrorWindow closed : pending.close(before)) {
+    for (ScopedErrorWindow closed : pending.close(before, byWallClock)) {
       context.forward(new Record<>(closed.scope().storeKey(), closed, closed.window().start().toEpochMilli()));
     }
   }

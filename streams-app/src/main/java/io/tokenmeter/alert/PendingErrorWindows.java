@@ -49,6 +49,15 @@ final class PendingErrorWindows {
 
   /** The windows starting before {@code before}, in window order, removed from the store. */
   List<ScopedErrorWindow> close(long before) {
+    return close(before, false);
+  }
+
+  /**
+   * As {@link #close(long)}; with {@code onlyWhatIsOpen}, for a close by wall clock, the watermark
+   * moves no further than the end of the last window taken out, and not at all when none was
+   * open: a task still waiting for its backlog must not have that backlog's parts dropped.
+   */
+  List<ScopedErrorWindow> close(long before, boolean onlyWhatIsOpen) {
     List<ScopedErrorWindow> closed = new ArrayList<>();
     if (before <= closedBefore()) {
       return closed;
@@ -57,9 +66,18 @@ final class PendingErrorWindows {
     try (KeyValueIterator<String, byte[]> it = store.range(key(0, null), key(before, null))) {
       it.forEachRemaining(entries::add);
     }
+    long lastEnd = Long.MIN_VALUE;
     for (KeyValue<String, byte[]> entry : entries) {
-      closed.add(ScopedErrorWindow.decode(entry.value));
+      ScopedErrorWindow window = ScopedErrorWindow.decode(entry.value);
+      closed.add(window);
+      lastEnd = Math.max(lastEnd, window.window().start().toEpochMilli() + Minutes.MINUTE_MS);
       store.delete(entry.key);
+    }
+    if (onlyWhatIsOpen) {
+      if (closed.isEmpty()) {
+        return closed;
+      }
+      before = Math.min(before, lastEnd);
     }
     put(CLOSED_BEFORE, before);
     return closed;
@@ -85,6 +103,9 @@ final class PendingErrorWindows {
   }
 
   private static String key(long windowStart, ErrorRateScope scope) {
-    return String.format("%020d|", Math.max(0, windowStart)) + (scope == null ? "" : scope.storeKey());
+    String start = Long.toString(Math.max(0, windowStart));
+    StringBuilder key = new StringBuilder(21 + 64);
+    key.append("0".repeat(20 - start.length())).append(start).append('|');
+    return scope == null ? key.toString() : key.append(scope.storeKey()).toString();
   }
 }

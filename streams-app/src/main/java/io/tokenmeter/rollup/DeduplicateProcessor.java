@@ -1,7 +1,6 @@
 package io.tokenmeter.rollup;
 
 import java.time.Duration;
-import java.time.Instant;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -46,7 +45,7 @@ public final class DeduplicateProcessor implements Processor<String, Call, Strin
     String id = record.value().event().getEventId();
     long eventTime = record.value().event().getTimestamp().toEpochMilli();
     try (WindowStoreIterator<Long> earlier =
-        seen.fetch(id, Instant.ofEpochMilli(eventTime - horizonMillis), Instant.ofEpochMilli(eventTime + horizonMillis))) {
+        seen.fetch(id, eventTime - horizonMillis, eventTime + horizonMillis)) {
       if (earlier.hasNext()) {
         duplicates.record();
         return;

@@ -41,7 +41,7 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
   private KeyValueStore<Bytes, byte[]> windows;
   private KeyValueStore<String, Long> clock;
   /** Only decides when the wall clock may close windows; no count depends on it. */
-  private long lastEventWallClock;
+  private final IdleTimer idle = new IdleTimer();
 
   MinuteRollupProcessor(Duration grace, Duration closeCheckInterval, Pricing pricing) {
     this.graceMillis = grace.toMillis();
@@ -59,19 +59,18 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
     this.context = context;
     this.windows = context.getStateStore(RollupStores.WINDOWS);
     this.clock = context.getStateStore(RollupStores.CLOCK);
-    this.lastEventWallClock = context.currentSystemTimeMs();
     context.schedule(closeCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::closeWindowsIfIdle);
   }
 
   private void closeWindowsIfIdle(long wallClock) {
-    if (wallClock - lastEventWallClock >= graceMillis) {
-      closeWindowsUpTo(wallClock);
+    if (idle.idleFor(graceMillis, wallClock)) {
+      closeWindowsUpTo(wallClock, true);
     }
   }
 
   @Override
   public void process(Record<String, Call> record) {
-    lastEventWallClock = context.currentSystemTimeMs();
+    idle.input(context.currentSystemTimeMs());
     Call call = record.value();
     LlmCallEvent event = call.event();
     long eventTime = event.getTimestamp().toEpochMilli();
@@ -84,12 +83,18 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
     Long seen = clock.get(RollupStores.EVENT_TIME);
     if (seen == null || eventTime > seen) {
       clock.put(RollupStores.EVENT_TIME, eventTime);
-      closeWindowsUpTo(eventTime);
+      closeWindowsUpTo(eventTime, false);
     }
   }
 
-  /** Emits, in window order, every window whose end + grace is at or before {@code now}. */
-  private void closeWindowsUpTo(long now) {
+  /**
+   * Emits, in window order, every window whose end + grace is at or before {@code now}, and moves
+   * the close watermark there. When {@code now} is the wall clock, the watermark moves no further
+   * than the end of the last window it emitted: the wall clock says nothing about windows nobody
+   * wrote to yet, and a task that has a backlog still to read (it may look idle while it waits for
+   * its first fetch) must not turn that backlog late.
+   */
+  private void closeWindowsUpTo(long now, boolean byWallClock) {
     long closeBefore = RollupKeys.windowStart(now - graceMillis);
     Long closedBefore = clock.get(RollupStores.CLOSED_BEFORE);
     if (closedBefore != null && closeBefore <= closedBefore) {
@@ -100,6 +105,7 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
         windows.range(Bytes.wrap(RollupKeys.statePrefix(Long.MIN_VALUE)), Bytes.wrap(RollupKeys.statePrefix(closeBefore)))) {
       it.forEachRemaining(closing::add);
     }
+    long lastEnd = Long.MIN_VALUE;
     for (KeyValue<Bytes, byte[]> window : closing) {
       BinaryReader reader = new BinaryReader(window.key.get());
       long windowStart = RollupKeys.windowStartOf(reader);
@@ -108,6 +114,13 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
       UsageRollup rollup = RollupAggregate.decode(window.value).toRollup(windowStart, windowEnd, dimensions);
       context.forward(new Record<>(RollupKeys.outputKey(windowStart, dimensions), rollup, windowStart));
       windows.delete(window.key);
+      lastEnd = windowEnd;
+    }
+    if (byWallClock) {
+      if (closing.isEmpty()) {
+        return;
+      }
+      closeBefore = Math.min(closeBefore, lastEnd);
     }
     clock.put(RollupStores.CLOSED_BEFORE, closeBefore);
   }

@@ -144,6 +144,29 @@ class RollupTopologyTest {
   }
 
   @Test
+  void aTaskWaitingForItsBacklogDoesNotCloseItByTheWallClock() {
+    // A restart after an outage: the task runs (and its wall-clock checks fire) for longer than
+    // the grace period before its first fetch returns events from two hours ago.
+    driver.close();
+    driver = new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), new FakePricing(), T0.plus(Duration.ofHours(2)));
+    driver.advanceWallClock(Duration.ofMinutes(10));
+
+    for (String t : List.of("10:00:10", "10:00:40", "10:01:10")) {
+      driver.send(call(at(t)).build());
+    }
+    assertThat(driver.deadLetters()).isEmpty();
+
+    driver.advanceWallClock(GRACE);
+
+    assertThat(driver.rollups()).extracting(r -> r.value().getWindowStart(), r -> r.value().getRequests())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(at("10:00:00"), 2L),
+            org.assertj.core.groups.Tuple.tuple(at("10:01:00"), 1L));
+    driver.send(call(at("10:01:50")).build());
+    assertThat(driver.deadLetters()).extracting(d -> header(d, DeadLetterHeaders.REASON)).containsExactly("late");
+  }
+
+  @Test
   void windowsAreEmittedInWindowOrder() {
     driver.send(call(at("10:02:10")).setService("c").build());
     driver.send(call(at("10:00:10")).setService("b").build());
