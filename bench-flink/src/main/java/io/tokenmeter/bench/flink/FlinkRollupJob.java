@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +24,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.api.Schema;
 import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
@@ -79,6 +82,8 @@ public final class FlinkRollupJob {
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironment(a.parallelism, Configuration.fromMap(conf));
     StreamTableEnvironment tableEnv = StreamTableEnvironment.create(env);
+    // Minutes are UTC minutes whatever the machine's zone, as in Tokenmeter; see RollupJson.
+    tableEnv.getConfig().setLocalTimeZone(ZoneOffset.UTC);
 
     KafkaSource<Row> source =
         KafkaSource.<Row>builder()
@@ -89,14 +94,22 @@ public final class FlinkRollupJob {
             .setBounded(OffsetsInitializer.latest())
             .setDeserializer(new CallEventDeserializer())
             .build();
-    DataStream<Row> calls = env.fromSource(source, WatermarkStrategy.noWatermarks(), "llm-calls");
+    // Watermarks per Kafka partition (split), inside the source: a reader that serves several
+    // partitions reads them in batches, far apart in event time, and one watermark over the merged
+    // stream would drop the slower partition's events as late. Kafka Streams, too, keeps stream
+    // time per partition. Bounded out-of-orderness = the grace period.
+    WatermarkStrategy<Row> watermarks =
+        WatermarkStrategy.<Row>forBoundedOutOfOrderness(Duration.ofSeconds(a.graceSeconds))
+            .withTimestampAssigner((row, previous) -> (Long) row.getField(0));
+    DataStream<Row> calls = env.fromSource(source, watermarks, "llm-calls");
 
     Table callsTable =
         tableEnv.fromDataStream(
             calls,
             Schema.newBuilder()
-                .columnByExpression("ts", "TO_TIMESTAMP_LTZ(ts_ms, 3)")
-                .watermark("ts", "ts - INTERVAL '" + a.graceSeconds + "' SECOND")
+                // The record timestamp (the event's timestamp) and the source's watermarks.
+                .columnByMetadata("ts", DataTypes.TIMESTAMP_LTZ(3), "rowtime")
+                .watermark("ts", "SOURCE_WATERMARK()")
                 .build());
     tableEnv.createTemporaryView("calls", callsTable);
     Table rollup = tableEnv.sqlQuery(ROLLUP_SQL);

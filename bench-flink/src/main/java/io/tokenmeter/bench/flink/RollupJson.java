@@ -1,6 +1,7 @@
 package io.tokenmeter.bench.flink;
 
-import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.types.Row;
@@ -22,7 +23,9 @@ final class RollupJson implements MapFunction<Row, String> {
   @Override
   public String map(Row row) {
     StringBuilder sb = new StringBuilder(320);
-    sb.append("{\"window_start\":").append(((Instant) row.getField("window_start")).toEpochMilli());
+    // TUMBLE's window_start is a TIMESTAMP(3) in the session time zone, which the job sets to UTC.
+    long windowStart = ((LocalDateTime) row.getField("window_start")).toInstant(ZoneOffset.UTC).toEpochMilli();
+    sb.append("{\"window_start\":").append(windowStart);
     for (String f : STRINGS) {
       sb.append(",\"").append(f).append("\":");
       quote(sb, (String) row.getField(f));
