@@ -164,6 +164,9 @@ public final class FlinkRollupJob {
   private static void createOutputTopic(Args a) throws Exception {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, a.bootstrapServers);
+    // A broker that is not there fails the run in 30 s rather than the client's default minute.
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     try (Admin admin = Admin.create(props)) {
       TopicDescription input;
       try {
