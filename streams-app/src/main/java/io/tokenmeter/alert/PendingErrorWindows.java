@@ -22,6 +22,12 @@ final class PendingErrorWindows {
   private static final String LATEST_START = "~latest-start";
 
   private final KeyValueStore<String, byte[]> store;
+  /**
+   * The two watermarks as last read or written: read on every part otherwise. The store stays the
+   * truth (every change is written through), and an instance lives only as long as its task's
+   * processor, which Kafka Streams recreates after a restore.
+   */
+  private final java.util.Map<String, Long> watermarks = new java.util.HashMap<>(4);
 
   PendingErrorWindows(KeyValueStore<String, byte[]> store) {
     this.store = store;
@@ -94,12 +100,19 @@ final class PendingErrorWindows {
   }
 
   private long get(String name) {
+    Long known = watermarks.get(name);
+    if (known != null) {
+      return known;
+    }
     byte[] v = store.get(name);
-    return v == null ? Long.MIN_VALUE : Long.parseLong(new String(v, StandardCharsets.UTF_8));
+    long value = v == null ? Long.MIN_VALUE : Long.parseLong(new String(v, StandardCharsets.UTF_8));
+    watermarks.put(name, value);
+    return value;
   }
 
   private void put(String name, long value) {
     store.put(name, Long.toString(value).getBytes(StandardCharsets.UTF_8));
+    watermarks.put(name, value);
   }
 
   private static String key(long windowStart, ErrorRateScope scope) {

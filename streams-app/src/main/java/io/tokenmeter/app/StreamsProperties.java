@@ -32,6 +32,14 @@ public final class StreamsProperties {
     // at every start while it is unset.
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
     p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+    // Never hold a task back to line up its input partitions by timestamp. Every processor keeps
+    // its own event time in its stores, and the repartition topics are written by the tasks
+    // themselves: under exactly-once their records become readable only after the next commit, so
+    // waiting for them stalled tasks for whole seconds, long enough for the wall clock to close the
+    // windows of a backlog. Kafka 4.4 also formats a log message for every empty partition of a
+    // task on every record while it waits (PartitionGroup.readyToProcess), about a tenth of the
+    // stream thread's time in the benchmark. Override with kafka.client.max.task.idle.ms.
+    p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     p.putAll(kafka.clientOverrides());
     return p;

@@ -46,17 +46,20 @@ class StreamsPropertiesTest {
         .containsEntry(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, "llm.calls.dlq")
         .containsEntry(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandlers.Deserialization.class.getName())
         .containsEntry(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandlers.Processing.class.getName())
-        .containsEntry(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandlers.Production.class.getName());
+        .containsEntry(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandlers.Production.class.getName())
+        .containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "-1");
     new StreamsConfig(p);
   }
 
   @Test
   void atLeastOnceAndClientOverridesPassThrough() {
     Properties p = StreamsProperties.of(config(KafkaSettings.ProcessingGuarantee.AT_LEAST_ONCE,
-        Map.of("security.protocol", "SASL_SSL", StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "1000")));
+        Map.of("security.protocol", "SASL_SSL", StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "1000",
+            StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0")));
 
     assertThat(p).containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, "at_least_once")
         .containsEntry("security.protocol", "SASL_SSL")
-        .containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "1000");
+        .containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "1000")
+        .containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
   }
 }
