@@ -42,7 +42,7 @@ final class ChildProcess implements AutoCloseable {
     cmd.addAll(args);
     try {
       Files.createDirectories(log.getParent());
-      Files.writeString(log, "$ " + String.join(" ", cmd.subList(0, cmd.size() - args.size() - 2))
+      Files.writeString(log, "$ " + String.join(" ", cmd.subList(0, cmd.size() - args.size() - 3))
           + " -cp ... " + mainClass + " " + String.join(" ", args) + "\n", StandardCharsets.UTF_8);
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
