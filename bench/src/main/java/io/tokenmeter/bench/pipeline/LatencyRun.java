@@ -160,9 +160,16 @@ final class LatencyRun {
     long deadline = System.currentTimeMillis() + 180_000;
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       while (System.currentTimeMillis() < deadline && child.isAlive()) {
-        GroupState state = admin.describeConsumerGroups(List.of(group)).all().get().get(group).groupState();
-        if (state == GroupState.STABLE) {
-          return;
+        try {
+          GroupState state = admin.describeConsumerGroups(List.of(group)).all().get().get(group).groupState();
+          if (state == GroupState.STABLE) {
+            return;
+          }
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
+            throw e;
+          }
+          // the app has not joined yet
         }
         child.waitFor(Duration.ofMillis(200));
       }

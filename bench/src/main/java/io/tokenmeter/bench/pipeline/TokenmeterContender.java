@@ -86,11 +86,12 @@ final class TokenmeterContender implements Contender {
       Duration rollupWait = Duration.ofSeconds(run.options().graceSeconds() + 120 + run.events() / 20_000);
       Totals got = readRollups(run.bootstrap(), config.get("topics.rollups"), run.events(), rollupWait, null);
       verdict = Gate.check(run.expected(), got);
-      if (verdict.passed()) {
-        long dead = TopicReader.count(run.bootstrap(), config.get("topics.dead.letter"));
-        if (dead > 0) {
-          verdict = Gate.Verdict.fail(dead + " records in the dead-letter topic");
-        }
+      Map<String, Long> dead = TopicReader.countByHeader(run.bootstrap(), config.get("topics.dead.letter"),
+          "tokenmeter.dlq.reason");
+      if (!dead.isEmpty()) {
+        long n = dead.values().stream().mapToLong(Long::longValue).sum();
+        String deadText = n + " records in the dead-letter topic, by reason " + dead;
+        verdict = Gate.Verdict.fail(verdict.passed() ? deadText : deadText + "; " + verdict.reason());
       }
       if (!verdict.passed() && got.requests() < run.events()) {
         verdict = Gate.Verdict.fail(verdict.reason() + " (after waiting " + rollupWait.toSeconds() + " s for rollups)");

@@ -45,15 +45,22 @@ final class TopicReader implements AutoCloseable {
     return true;
   }
 
-  /** Counts the records currently in the topic (for the dead-letter check). */
-  static long count(String bootstrap, String topic) {
+  /**
+   * Counts the records currently in the topic by the value of one header, "(none)" when absent:
+   * the dead-letter check says why records were not counted, not only how many.
+   */
+  static Map<String, Long> countByHeader(String bootstrap, String topic, String header) {
+    Map<String, Long> counts = new java.util.TreeMap<>();
     try (TopicReader r = new TopicReader(bootstrap, topic)) {
-      long n = 0;
       while (!r.atEnd()) {
-        n += r.poll(Duration.ofMillis(500)).count();
+        for (var rec : r.poll(Duration.ofMillis(500))) {
+          var h = rec.headers().lastHeader(header);
+          String v = h == null ? "(none)" : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+          counts.merge(v, 1L, Long::sum);
+        }
       }
-      return n;
     }
+    return counts;
   }
 
   @Override
