@@ -10,13 +10,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * What the rollup state costs, read from its changelog: bytes per key-window (key + value of the
- * last non-null write, i.e. the window's state just before it closed) and writes per key-window
+ * last non-null write, i.e. the window's state just before it closed; windows that reached the
+ * changelog only as a tombstone are left out of the sizes) and writes per key-window
  * (each is a changelog record, produced and replicated: the write amplification the record cache
  * is there to absorb).
  */
 record ChangelogStats(
     String topic,
     long keyWindows,
+    long keyWindowsWithValue,
     long records,
     long bytesMedian,
     long bytesP90,
@@ -41,14 +43,17 @@ record ChangelogStats(
         }
       }
     } catch (RuntimeException e) {
-      return new ChangelogStats(topic, 0, 0, 0, 0, 0, 0, 0, 0, "cannot read " + topic + ": " + e.getMessage());
+      return new ChangelogStats(topic, 0, 0, 0, 0, 0, 0, 0, 0, 0, "cannot read " + topic + ": " + e.getMessage());
     }
-    if (perKey.isEmpty()) {
-      return new ChangelogStats(topic, 0, 0, 0, 0, 0, 0, 0, 0, "changelog " + topic + " is empty");
+    // A window that opened and closed between two cache flushes reaches the changelog only as its
+    // tombstone: it counts as a write, but it has no stored size to measure.
+    long[] bytes = perKey.values().stream().mapToLong(s -> s[1]).filter(b -> b > 0).sorted().toArray();
+    if (bytes.length == 0) {
+      return new ChangelogStats(topic, perKey.size(), 0, records, 0, 0, 0, 0, 0, 0,
+          "changelog " + topic + " has no value to measure");
     }
-    long[] bytes = perKey.values().stream().mapToLong(s -> s[1]).sorted().toArray();
     long[] writes = perKey.values().stream().mapToLong(s -> s[0]).sorted().toArray();
-    return new ChangelogStats(topic, perKey.size(), records,
+    return new ChangelogStats(topic, perKey.size(), bytes.length, records,
         Stats.percentile(bytes, 50), Stats.percentile(bytes, 90), Stats.percentile(bytes, 99), bytes[bytes.length - 1],
         Stats.percentile(writes, 50), Arrays.stream(writes).average().orElse(0), null);
   }
@@ -61,6 +66,7 @@ record ChangelogStats(
       return m;
     }
     m.put("keyWindows", keyWindows);
+    m.put("keyWindowsWithValue", keyWindowsWithValue);
     m.put("changelogRecords", records);
     m.put("bytesMedian", bytesMedian);
     m.put("bytesP90", bytesP90);

@@ -45,6 +45,16 @@ public final class PipelineBench {
       System.err.println("run-pipeline-bench: " + e.getMessage());
       return 2;
     }
+    try {
+      // A bad --set key would otherwise surface only as a child that died; name it now instead.
+      io.tokenmeter.config.ConfigLoader.create()
+          .overrides(TokenmeterContender.eos().config("127.0.0.1:9092", "bench.calls", "-check",
+              Path.of(System.getProperty("java.io.tmpdir")), options))
+          .load();
+    } catch (io.tokenmeter.config.ConfigException e) {
+      System.err.println("run-pipeline-bench: --set: " + e.getMessage());
+      return 2;
+    }
     String command = System.getProperty("tokenmeter.bench.command", "bench/run-pipeline-bench.sh " + String.join(" ", args));
     Map<String, Object> machine = MachineInfo.collect(options, command);
     Path outDir = options.outDir().toAbsolutePath();

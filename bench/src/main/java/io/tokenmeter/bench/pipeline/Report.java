@@ -110,12 +110,12 @@ final class Report {
     }
     if (state != null && !state.isEmpty()) {
       md.append("\nRollup state (tokenmeter-eos, changelog `rollup-windows`, median over repeats):\n\n");
-      md.append("| key-windows | bytes median | p90 | p99 | max | target median | changelog writes per key-window median | mean |\n");
+      md.append("| key-windows (with a stored value) | bytes median | p90 | p99 | max | target median | changelog writes per key-window median | mean |\n");
       md.append("|---|---|---|---|---|---|---|---|\n");
       if (state.containsKey("error")) {
         md.append("| ").append(state.get("error")).append(" | | | | | ≤ 256 | | |\n");
       } else {
-        md.append("| ").append(state.get("keyWindows")).append(" | ").append(state.get("bytesMedian")).append(" | ")
+        md.append("| ").append(state.get("keyWindows")).append(" (").append(state.get("keyWindowsWithValue")).append(") | ").append(state.get("bytesMedian")).append(" | ")
             .append(state.get("bytesP90")).append(" | ").append(state.get("bytesP99")).append(" | ")
             .append(state.get("bytesMax")).append(" | ≤ ").append(STATE_BYTES_TARGET)
             .append(((Number) state.get("bytesMedian")).longValue() <= STATE_BYTES_TARGET ? " (met)" : " (**missed**)")

@@ -24,4 +24,10 @@ class BenchOptionsTest {
     assertThatThrownBy(() -> BenchOptions.parse("--contenders", "spark")).hasMessageContaining("spark");
     assertThatThrownBy(() -> BenchOptions.parse("--set", "novalue")).hasMessageContaining("--set");
   }
+
+  @Test
+  void aBadSetKeyFailsBeforeAnythingStarts() throws Exception {
+    assertThat(PipelineBench.run("--set", "rollup.graec=5s")).isEqualTo(2);
+    assertThat(PipelineBench.run("--events", "0")).isEqualTo(2);
+  }
 }
