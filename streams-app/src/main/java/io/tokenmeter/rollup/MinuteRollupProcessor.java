@@ -4,7 +4,6 @@ import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -13,7 +12,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -28,7 +26,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * that is minutes ahead of the events it is still reading, which would make the whole backlog
  * late. When traffic stops, the windows close at most one grace period after the last event.
  *
- * <p>Every update is a write to the {@link RollupStores#WINDOWS} store, and emitting a window
+ * <p>Every update changes the window's aggregate in the {@link RollupStores#WINDOWS} store, an
+ * {@link AggregateStore}, which writes it to its changelog in every commit; emitting a window
  * deletes it and advances the {@link RollupStores#CLOCK} watermark, so under exactly-once an
  * emitted rollup, its deletion and the watermark commit together.
  */
@@ -38,7 +37,7 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
   private final Duration closeCheckInterval;
   private final Pricing pricing;
   private ProcessorContext<String, UsageRollup> context;
-  private KeyValueStore<Bytes, byte[]> windows;
+  private AggregateStore windows;
   private KeyValueStore<String, Long> clock;
   /** Only decides when the wall clock may close windows; no count depends on it. */
   private final IdleTimer idle = new IdleTimer();
@@ -75,10 +74,7 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
     LlmCallEvent event = call.event();
     long eventTime = event.getTimestamp().toEpochMilli();
     Bytes key = Bytes.wrap(RollupKeys.stateKey(RollupKeys.windowStart(eventTime), call.dimensions()));
-    byte[] stored = windows.get(key);
-    RollupAggregate aggregate = stored == null ? new RollupAggregate() : RollupAggregate.decode(stored);
-    aggregate.add(event, call.folded(), pricing.costMicros(event), pricing.version());
-    windows.put(key, aggregate.encode());
+    windows.getForUpdate(key).add(event, call.folded(), pricing.costMicros(event), pricing.version());
 
     Long seen = clock.get(RollupStores.EVENT_TIME);
     if (seen == null || eventTime > seen) {
@@ -100,20 +96,16 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
     if (closedBefore != null && closeBefore <= closedBefore) {
       return;
     }
-    List<KeyValue<Bytes, byte[]>> closing = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> it =
-        windows.range(Bytes.wrap(RollupKeys.statePrefix(Long.MIN_VALUE)), Bytes.wrap(RollupKeys.statePrefix(closeBefore)))) {
-      it.forEachRemaining(closing::add);
-    }
+    List<KeyValue<Bytes, RollupAggregate>> closing =
+        windows.removeRange(Bytes.wrap(RollupKeys.statePrefix(Long.MIN_VALUE)), Bytes.wrap(RollupKeys.statePrefix(closeBefore)));
     long lastEnd = Long.MIN_VALUE;
-    for (KeyValue<Bytes, byte[]> window : closing) {
+    for (KeyValue<Bytes, RollupAggregate> window : closing) {
       BinaryReader reader = new BinaryReader(window.key.get());
       long windowStart = RollupKeys.windowStartOf(reader);
       Dimensions dimensions = Dimensions.readFrom(reader);
       long windowEnd = windowStart + RollupKeys.WINDOW_MILLIS;
-      UsageRollup rollup = RollupAggregate.decode(window.value).toRollup(windowStart, windowEnd, dimensions);
+      UsageRollup rollup = window.value.toRollup(windowStart, windowEnd, dimensions);
       context.forward(new Record<>(RollupKeys.outputKey(windowStart, dimensions), rollup, windowStart));
-      windows.delete(window.key);
       lastEnd = windowEnd;
     }
     if (byWallClock) {

@@ -18,7 +18,10 @@ public final class RollupStores {
 
   /** event_id → event time, remembered for the dedup horizon. */
   public static final String DEDUP = "rollup-dedup";
-  /** (window start, dimensions) → {@link RollupAggregate} bytes, for windows not yet closed. */
+  /**
+   * (window start, dimensions) → {@link RollupAggregate}, for windows not yet closed: decoded on the
+   * heap, encoded into the logged store at every commit ({@link AggregateStore}).
+   */
   public static final String WINDOWS = "rollup-windows";
   /** The task's clock: the highest event time seen and the end of the last closed window. */
   public static final String CLOCK = "rollup-clock";
@@ -41,9 +44,8 @@ public final class RollupStores {
         .withCachingDisabled();
   }
 
-  public static StoreBuilder<KeyValueStore<Bytes, byte[]>> windows() {
-    return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOWS), Serdes.Bytes(), Serdes.ByteArray())
-        .withCachingEnabled();
+  public static StoreBuilder<AggregateStore> windows() {
+    return new AggregateStoreBuilder(WINDOWS, AggregateStore.MAX_ON_HEAP);
   }
 
   public static StoreBuilder<KeyValueStore<String, Long>> clock() {
