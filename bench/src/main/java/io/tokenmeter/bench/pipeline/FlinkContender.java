@@ -1,6 +1,7 @@
 package io.tokenmeter.bench.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tokenmeter.bench.flink.FlinkClasspath;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -8,38 +9,22 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Flink SQL doing only the sums, from the bench-flink module (built on its own branch). Loaded by
- * name so that this module compiles without it: the class gives the Flink job's classpath, which
- * must stay out of ours (Flink brings its own Kafka client). The job ends by itself.
+ * Flink SQL doing only the sums, from the bench-flink module. Only that module's own jar is on our
+ * classpath: {@link FlinkClasspath} names the job's classpath, which must stay out of ours (Flink
+ * brings its own Kafka client), so the job runs in its own JVM. The job ends by itself.
  */
 final class FlinkContender implements Contender {
 
-  static final String CLASSPATH_CLASS = "io.tokenmeter.bench.flink.FlinkClasspath";
-  static final String JOB_CLASS = "io.tokenmeter.bench.flink.FlinkRollupJob";
+  static final String JOB_CLASS = FlinkClasspath.MAIN_CLASS;
 
   @Override
   public String name() {
     return "flink-sql";
   }
 
-  /** True when the bench-flink module is on the classpath. */
-  static boolean available() {
-    try {
-      Class.forName(CLASSPATH_CLASS);
-      return true;
-    } catch (ClassNotFoundException e) {
-      return false;
-    }
-  }
-
   @Override
   public Outcome run(Run run) throws Exception {
-    String classpath;
-    try {
-      classpath = (String) Class.forName(CLASSPATH_CLASS).getMethod("javaClasspath").invoke(null);
-    } catch (ClassNotFoundException e) {
-      return Outcome.failed(name(), "bench-flink module not built");
-    }
+    String classpath = FlinkClasspath.javaClasspath();
     Path result = run.workDir().resolve(name() + run.suffix() + ".json");
     String output = "bench.flink.rollups" + run.suffix();
     long broker0 = Cpu.processNanos(run.brokerPid());
