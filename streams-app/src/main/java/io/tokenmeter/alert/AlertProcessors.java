@@ -84,8 +84,10 @@ public final class AlertProcessors {
   }
 
   private static <S> StoreBuilder<KeyValueStore<String, S>> store(String name, Serde<S> serde) {
+    // Cached: a state changes on most calls, and Kafka Streams' record cache turns a store write
+    // (and a changelog record) per call into one per key per commit.
     return Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(name), Serdes.String(), serde);
+        Stores.persistentKeyValueStore(name), Serdes.String(), serde).withCachingEnabled();
   }
 
   private static <K, V> ProcessorSupplier<K, V, String, Alert> supplier(

@@ -64,7 +64,7 @@ final class ErrorRateProcessor implements Processor<String, ScopedErrorWindow, S
   static ProcessorSupplier<String, ScopedErrorWindow, String, Alert> supplier(
       AlertSettings settings, Duration grace, Duration closeCheckInterval, Clock clock) {
     StoreBuilder<KeyValueStore<String, ErrorRateState>> states = Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), AlertStateSerdes.errorRate());
+        Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), AlertStateSerdes.errorRate()).withCachingEnabled();
     return new ProcessorSupplier<>() {
       @Override
       public Processor<String, ScopedErrorWindow, String, Alert> get() {

@@ -32,10 +32,24 @@ final class ChildProcess implements AutoCloseable {
     this.log = log;
   }
 
+  /**
+   * Extra flags for every child, for profiling: {@code BENCH_CHILD_JAVA_OPTS}, split on spaces,
+   * with {@code {log}} replaced by the child's log path without its extension, e.g.
+   * {@code -XX:StartFlightRecording=filename={log}.jfr,settings=profile}.
+   */
+  static final String EXTRA_FLAGS_ENV = "BENCH_CHILD_JAVA_OPTS";
+
   static ChildProcess start(String name, String classpath, String mainClass, List<String> args, Path log) {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBinary());
     cmd.addAll(JVM_FLAGS);
+    String extra = System.getenv(EXTRA_FLAGS_ENV);
+    if (extra != null && !extra.isBlank()) {
+      String base = log.toString().replaceFirst("\\.log$", "");
+      for (String flag : extra.trim().split("\\s+")) {
+        cmd.add(flag.replace("{log}", base));
+      }
+    }
     cmd.add("-cp");
     cmd.add(classpath);
     cmd.add(mainClass);
