@@ -1,43 +1,54 @@
 package io.tokenmeter.alert;
 
+import io.tokenmeter.rollup.HeapStore;
+import io.tokenmeter.rollup.HeapStoreBuilder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import org.apache.kafka.common.serialization.Serdes;
+import java.util.Map;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 
 /**
- * Open error windows per (window start, scope) in a logged key-value store, summed as their parts
- * arrive and taken out in window order once closed. The store also keeps the close watermark, so
- * under exactly-once a closed window, its deletion and the watermark commit together.
+ * Open error windows per (window start, scope), summed on the heap as their parts arrive and
+ * taken out in window order once closed, in a {@link HeapStore} that writes them to its logged
+ * store at every commit. The store also keeps the close watermark, so under exactly-once a closed
+ * window, its deletion and the watermark commit together.
  */
 final class PendingErrorWindows {
 
   /** These sort after every window key, which starts with digits. */
-  private static final String CLOSED_BEFORE = "~closed-before";
-  private static final String LATEST_START = "~latest-start";
+  private static final Bytes CLOSED_BEFORE = utf8("~closed-before");
+  private static final Bytes LATEST_START = utf8("~latest-start");
 
-  private final KeyValueStore<String, byte[]> store;
+  static final HeapStore.Codec<ScopedErrorWindow> CODEC = new HeapStore.Codec<>() {
+    @Override
+    public byte[] encode(ScopedErrorWindow value) {
+      return value.encode();
+    }
+
+    @Override
+    public ScopedErrorWindow decode(byte[] bytes) {
+      return ScopedErrorWindow.decode(bytes);
+    }
+  };
+
+  private final HeapStore<ScopedErrorWindow> store;
   /**
    * The two watermarks as last read or written: read on every part otherwise. The store stays the
    * truth (every change is written through), and an instance lives only as long as its task's
    * processor, which Kafka Streams recreates after a restore.
    */
-  private final java.util.Map<String, Long> watermarks = new java.util.HashMap<>(4);
+  private final Map<Bytes, Long> watermarks = new HashMap<>(4);
 
-  PendingErrorWindows(KeyValueStore<String, byte[]> store) {
+  PendingErrorWindows(HeapStore<ScopedErrorWindow> store) {
     this.store = store;
   }
 
-  static StoreBuilder<KeyValueStore<String, byte[]>> store(String name) {
-    // Cached: every call adds to two windows, and Kafka Streams' record cache turns a store write
-    // (and a changelog record) per part into one per window per commit.
-    return Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.ByteArray()).withCachingEnabled();
+  static StoreBuilder<HeapStore<ScopedErrorWindow>> store(String name) {
+    return new HeapStoreBuilder<>(name, CODEC);
   }
 
   /** Adds a part; false, and nothing stored, when its window has already closed. */
@@ -49,9 +60,9 @@ final class PendingErrorWindows {
     if (start < closedBefore()) {
       return false;
     }
-    String key = key(start, part.scope());
-    byte[] stored = store.get(key);
-    store.put(key, (stored == null ? part : ScopedErrorWindow.decode(stored).plus(part)).encode());
+    Bytes key = key(start, part.scope());
+    ScopedErrorWindow stored = store.get(key);
+    store.put(key, stored == null ? part : stored.plus(part));
     return true;
   }
 
@@ -70,16 +81,10 @@ final class PendingErrorWindows {
     if (before <= closedBefore()) {
       return closed;
     }
-    List<KeyValue<String, byte[]>> entries = new ArrayList<>();
-    try (KeyValueIterator<String, byte[]> it = store.range(key(0, null), key(before, null))) {
-      it.forEachRemaining(entries::add);
-    }
     long lastEnd = Long.MIN_VALUE;
-    for (KeyValue<String, byte[]> entry : entries) {
-      ScopedErrorWindow window = ScopedErrorWindow.decode(entry.value);
-      closed.add(window);
-      lastEnd = Math.max(lastEnd, window.window().start().toEpochMilli() + Minutes.MINUTE_MS);
-      store.delete(entry.key);
+    for (KeyValue<Bytes, ScopedErrorWindow> entry : store.removeRange(key(0, null), key(before, null))) {
+      closed.add(entry.value);
+      lastEnd = Math.max(lastEnd, entry.value.window().start().toEpochMilli() + Minutes.MINUTE_MS);
     }
     if (onlyWhatIsOpen) {
       if (closed.isEmpty()) {
@@ -101,26 +106,31 @@ final class PendingErrorWindows {
     return get(LATEST_START);
   }
 
-  private long get(String name) {
+  private long get(Bytes name) {
     Long known = watermarks.get(name);
     if (known != null) {
       return known;
     }
-    byte[] v = store.get(name);
+    byte[] v = store.readThrough(name);
     long value = v == null ? Long.MIN_VALUE : Long.parseLong(new String(v, StandardCharsets.UTF_8));
     watermarks.put(name, value);
     return value;
   }
 
-  private void put(String name, long value) {
-    store.put(name, Long.toString(value).getBytes(StandardCharsets.UTF_8));
+  private void put(Bytes name, long value) {
+    store.writeThrough(name, Long.toString(value).getBytes(StandardCharsets.UTF_8));
     watermarks.put(name, value);
   }
 
-  private static String key(long windowStart, ErrorRateScope scope) {
+  /** Zero-padded window start, so that keys sort by window, then the scope. */
+  private static Bytes key(long windowStart, ErrorRateScope scope) {
     String start = Long.toString(Math.max(0, windowStart));
     StringBuilder key = new StringBuilder(21 + 64);
     key.append("0".repeat(20 - start.length())).append(start).append('|');
-    return scope == null ? key.toString() : key.append(scope.storeKey()).toString();
+    return utf8(scope == null ? key.toString() : key.append(scope.storeKey()).toString());
+  }
+
+  private static Bytes utf8(String s) {
+    return Bytes.wrap(s.getBytes(StandardCharsets.UTF_8));
   }
 }

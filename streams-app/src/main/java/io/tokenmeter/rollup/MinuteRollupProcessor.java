@@ -27,7 +27,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * late. When traffic stops, the windows close at most one grace period after the last event.
  *
  * <p>Every update changes the window's aggregate in the {@link RollupStores#WINDOWS} store, an
- * {@link AggregateStore}, which writes it to its changelog in every commit; emitting a window
+ * {@link HeapStore}, which writes it to its changelog in every commit; emitting a window
  * deletes it and advances the {@link RollupStores#CLOCK} watermark, so under exactly-once an
  * emitted rollup, its deletion and the watermark commit together.
  */
@@ -37,7 +37,7 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
   private final Duration closeCheckInterval;
   private final Pricing pricing;
   private ProcessorContext<String, UsageRollup> context;
-  private AggregateStore windows;
+  private HeapStore<RollupAggregate> windows;
   private KeyValueStore<String, Long> clock;
   /** Only decides when the wall clock may close windows; no count depends on it. */
   private final IdleTimer idle = new IdleTimer();
@@ -74,7 +74,7 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
     LlmCallEvent event = call.event();
     long eventTime = event.getTimestamp().toEpochMilli();
     Bytes key = Bytes.wrap(RollupKeys.stateKey(RollupKeys.windowStart(eventTime), call.dimensions()));
-    windows.getForUpdate(key).add(event, call.folded(), pricing.costMicros(event), pricing.version());
+    windows.getForUpdate(key, RollupAggregate::new).add(event, call.folded(), pricing.costMicros(event), pricing.version());
 
     Long seen = clock.get(RollupStores.EVENT_TIME);
     if (seen == null || eventTime > seen) {

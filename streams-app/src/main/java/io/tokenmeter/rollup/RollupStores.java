@@ -20,7 +20,7 @@ public final class RollupStores {
   public static final String DEDUP = "rollup-dedup";
   /**
    * (window start, dimensions) → {@link RollupAggregate}, for windows not yet closed: decoded on the
-   * heap, encoded into the logged store at every commit ({@link AggregateStore}).
+   * heap, encoded into the logged store at every commit ({@link HeapStore}).
    */
   public static final String WINDOWS = "rollup-windows";
   /** The task's clock: the highest event time seen and the end of the last closed window. */
@@ -44,9 +44,21 @@ public final class RollupStores {
         .withCachingDisabled();
   }
 
-  public static StoreBuilder<AggregateStore> windows() {
-    return new AggregateStoreBuilder(WINDOWS, AggregateStore.MAX_ON_HEAP);
+  public static StoreBuilder<HeapStore<RollupAggregate>> windows() {
+    return new HeapStoreBuilder<>(WINDOWS, AGGREGATES);
   }
+
+  static final HeapStore.Codec<RollupAggregate> AGGREGATES = new HeapStore.Codec<>() {
+    @Override
+    public byte[] encode(RollupAggregate value) {
+      return value.encode();
+    }
+
+    @Override
+    public RollupAggregate decode(byte[] bytes) {
+      return RollupAggregate.decode(bytes);
+    }
+  };
 
   public static StoreBuilder<KeyValueStore<String, Long>> clock() {
     return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCK), Serdes.String(), Serdes.Long())

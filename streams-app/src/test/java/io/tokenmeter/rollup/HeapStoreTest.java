@@ -31,10 +31,10 @@ import org.junit.jupiter.api.Test;
  * calls while preparing a commit, and stay bounded on the heap. If a Kafka upgrade stopped calling
  * {@code flushCache()}, the changelog assertions here would fail before any count was lost.
  */
-class AggregateStoreTest {
+class HeapStoreTest {
 
   private static final String STORE = "test-aggregates";
-  private static final String CHANGELOG = "aggregate-store-test-" + STORE + "-changelog";
+  private static final String CHANGELOG = "heap-store-test-" + STORE + "-changelog";
   private static final int MAX_ON_HEAP = 2;
 
   private final TopologyTestDriver driver = new TopologyTestDriver(topology(), props());
@@ -53,7 +53,7 @@ class AggregateStoreTest {
   /** "count:KEY" adds one request to KEY; "close:KEY" closes every key before KEY. */
   private static final class Counting implements Processor<String, String, String, String> {
     private ProcessorContext<String, String> context;
-    private AggregateStore store;
+    private HeapStore<RollupAggregate> store;
 
     @Override
     public void init(ProcessorContext<String, String> context) {
@@ -66,7 +66,7 @@ class AggregateStoreTest {
       String[] op = record.value().split(":", 2);
       Bytes key = Bytes.wrap(op[1].getBytes(StandardCharsets.UTF_8));
       if (op[0].equals("count")) {
-        store.getForUpdate(key).add(call(Instant.EPOCH).build(), false, OptionalLong.of(1), "v1");
+        store.getForUpdate(key, RollupAggregate::new).add(call(Instant.EPOCH).build(), false, OptionalLong.of(1), "v1");
         context.forward(record.withKey("on-heap").withValue(Integer.toString(store.onHeap())));
       } else {
         for (KeyValue<Bytes, RollupAggregate> kv : store.removeRange(Bytes.wrap(new byte[0]), key)) {
@@ -80,14 +80,14 @@ class AggregateStoreTest {
     Topology t = new Topology();
     t.addSource("in", new StringDeserializer(), new StringDeserializer(), "in");
     t.addProcessor("counting", Counting::new, "in");
-    t.addStateStore(new AggregateStoreBuilder(STORE, MAX_ON_HEAP), "counting");
+    t.addStateStore(new HeapStoreBuilder<>(STORE, RollupStores.AGGREGATES, MAX_ON_HEAP), "counting");
     t.addSink("closed", "closed", new StringSerializer(), new StringSerializer(), "counting");
     return t;
   }
 
   private static Properties props() {
     Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "aggregate-store-test");
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "heap-store-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
     p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);

@@ -7,49 +7,56 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Builds an {@link AggregateStore} over a persistent, logged key-value store. Kafka Streams' record
- * cache stays off under it: the aggregates on the heap are the cache.
+ * Builds a {@link HeapStore} over a persistent, logged key-value store. Kafka Streams' record
+ * cache stays off under it: the values on the heap are the cache.
  */
-final class AggregateStoreBuilder implements StoreBuilder<AggregateStore> {
+public final class HeapStoreBuilder<V> implements StoreBuilder<HeapStore<V>> {
 
   private final String name;
+  private final HeapStore.Codec<V> codec;
   private final int maxOnHeap;
   private final Map<String, String> logConfig = new HashMap<>();
 
-  AggregateStoreBuilder(String name, int maxOnHeap) {
+  public HeapStoreBuilder(String name, HeapStore.Codec<V> codec) {
+    this(name, codec, HeapStore.MAX_ON_HEAP);
+  }
+
+  HeapStoreBuilder(String name, HeapStore.Codec<V> codec, int maxOnHeap) {
     this.name = name;
+    this.codec = codec;
     this.maxOnHeap = maxOnHeap;
   }
 
   @Override
-  public AggregateStore build() {
-    return new AggregateStore(
+  public HeapStore<V> build() {
+    return new HeapStore<>(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
             .withCachingDisabled()
             .withLoggingEnabled(logConfig)
             .build(),
+        codec,
         maxOnHeap);
   }
 
   @Override
-  public StoreBuilder<AggregateStore> withCachingEnabled() {
+  public StoreBuilder<HeapStore<V>> withCachingEnabled() {
     return this; // the heap aggregates are the cache
   }
 
   @Override
-  public StoreBuilder<AggregateStore> withCachingDisabled() {
+  public StoreBuilder<HeapStore<V>> withCachingDisabled() {
     return this;
   }
 
   @Override
-  public StoreBuilder<AggregateStore> withLoggingEnabled(Map<String, String> config) {
+  public StoreBuilder<HeapStore<V>> withLoggingEnabled(Map<String, String> config) {
     logConfig.putAll(config);
     return this;
   }
 
   @Override
-  public StoreBuilder<AggregateStore> withLoggingDisabled() {
-    throw new UnsupportedOperationException("the rollup aggregates must be logged: they are the counts");
+  public StoreBuilder<HeapStore<V>> withLoggingDisabled() {
+    throw new UnsupportedOperationException("a heap store must be logged: its values are counts");
   }
 
   @Override

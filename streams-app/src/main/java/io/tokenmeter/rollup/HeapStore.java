@@ -1,0 +1,267 @@
+package io.tokenmeter.rollup;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.internals.CacheFlushListener;
+import org.apache.kafka.streams.state.internals.CachedStateStore;
+
+/**
+ * Values that change on nearly every event (the open windows' rollup aggregates, the error
+ * windows of the alerts): decoded objects on the heap in front of a logged key-value store of
+ * their encoded bytes. An event updates its value on the heap; the value is encoded and written to
+ * the store (and so to its changelog) once per commit, not once per event, which spares decoding
+ * and re-encoding it, latency sketch and all, and the record cache's sorted map, on every event.
+ *
+ * <p>Why it cannot lose a count: Kafka Streams commits a task's input offsets without asking its
+ * processors, so heap state has to reach the logged store inside every commit. It does, the way
+ * Kafka Streams' own record cache does: this store implements {@link CachedStateStore}, whose
+ * {@link #flushCache()} the task calls while preparing each commit, before it flushes the producer
+ * and (under exactly-once) commits the transaction that holds the changelog writes and the
+ * offsets together. A punctuator would not do: a crash between a commit and the next punctuation
+ * would keep the offsets and lose the counts. When a task closes dirty (a crash, a fenced producer)
+ * the heap copy is dropped with the store and the task restores from the changelog, the last
+ * committed state.
+ *
+ * <p>{@code CachedStateStore} is a Kafka Streams internal interface; {@code HeapStoreTest} and the
+ * crash-recovery tests pin the behaviour this class relies on.
+ *
+ * @param <V> the value on the heap; written with its {@link Codec}
+ */
+public final class HeapStore<V> implements StateStore, CachedStateStore<Bytes, byte[]> {
+
+  /** How a value is written to the store and read back. */
+  public interface Codec<V> {
+    byte[] encode(V value);
+
+    V decode(byte[] bytes);
+  }
+
+  /**
+   * Above this many values on the heap, a new key first writes out the changed ones and forgets
+   * them all, so a burst of cardinality cannot grow the heap without bound. A rollup aggregate is
+   * some hundreds of bytes on the heap, so this caps one task at a few tens of megabytes.
+   */
+  public static final int MAX_ON_HEAP = 50_000;
+
+  private final KeyValueStore<Bytes, byte[]> inner;
+  private final Codec<V> codec;
+  private final int maxOnHeap;
+  private final TreeMap<Bytes, Entry<V>> onHeap = new TreeMap<>();
+
+  private static final class Entry<V> {
+    V value;
+    /** Changed since it was last written to the store. */
+    boolean dirty;
+    /** The store holds a version of it (so removing it must write a tombstone). */
+    boolean stored;
+
+    Entry(V value, boolean dirty, boolean stored) {
+      this.value = value;
+      this.dirty = dirty;
+      this.stored = stored;
+    }
+  }
+
+  HeapStore(KeyValueStore<Bytes, byte[]> inner, Codec<V> codec, int maxOnHeap) {
+    this.inner = inner;
+    this.codec = codec;
+    this.maxOnHeap = maxOnHeap;
+  }
+
+  /** The value under {@code key}, or null. Change it only through {@link #put} or {@link #getForUpdate}. */
+  public V get(Bytes key) {
+    Entry<V> e = entry(key);
+    return e == null ? null : e.value;
+  }
+
+  /**
+   * The value under {@code key}, made by {@code absent} if there is none, for the caller to change
+   * in place now: it counts as changed and is written at the next commit.
+   */
+  public V getForUpdate(Bytes key, java.util.function.Supplier<V> absent) {
+    Entry<V> e = entry(key);
+    if (e == null) {
+      e = new Entry<>(absent.get(), true, false);
+      onHeap.put(key, e);
+    }
+    e.dirty = true;
+    return e.value;
+  }
+
+  /** Sets the value under {@code key}; it is written at the next commit. */
+  public void put(Bytes key, V value) {
+    Entry<V> e = entry(key);
+    if (e == null) {
+      onHeap.put(key, new Entry<>(value, true, false));
+    } else {
+      e.value = value;
+      e.dirty = true;
+    }
+  }
+
+  /** The entry on the heap, read into it from the store if needed; null if neither has one. */
+  private Entry<V> entry(Bytes key) {
+    Entry<V> e = onHeap.get(key);
+    if (e != null) {
+      return e;
+    }
+    if (onHeap.size() >= maxOnHeap) {
+      flushCache();
+      onHeap.clear();
+    }
+    byte[] stored = inner.get(key);
+    if (stored == null) {
+      return null;
+    }
+    e = new Entry<>(codec.decode(stored), false, true);
+    onHeap.put(key, e);
+    return e;
+  }
+
+  /**
+   * Removes and returns, in key order, every value with {@code from <= key < before}: the windows
+   * to close. Their tombstones go to the store in the same processor call.
+   */
+  public List<KeyValue<Bytes, V>> removeRange(Bytes from, Bytes before) {
+    TreeMap<Bytes, Entry<V>> closing = new TreeMap<>();
+    try (KeyValueIterator<Bytes, byte[]> stored = inner.range(from, before)) {
+      while (stored.hasNext()) {
+        KeyValue<Bytes, byte[]> kv = stored.next();
+        if (before.compareTo(kv.key) > 0) { // range() includes its upper bound
+          closing.put(kv.key, new Entry<>(codec.decode(kv.value), false, true));
+        }
+      }
+    }
+    for (Iterator<Map.Entry<Bytes, Entry<V>>> it = onHeap.subMap(from, true, before, false).entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Bytes, Entry<V>> e = it.next();
+      Entry<V> older = closing.get(e.getKey());
+      Entry<V> newer = e.getValue();
+      newer.stored |= older != null;
+      closing.put(e.getKey(), newer); // the heap copy is the newer one
+      it.remove();
+    }
+    List<KeyValue<Bytes, V>> out = new ArrayList<>(closing.size());
+    for (Map.Entry<Bytes, Entry<V>> e : closing.entrySet()) {
+      if (e.getValue().stored) {
+        inner.delete(e.getKey());
+      }
+      out.add(KeyValue.pair(e.getKey(), e.getValue().value));
+    }
+    return out;
+  }
+
+  /**
+   * Reads a value that is kept out of the heap (a rarely changed watermark) straight from the
+   * store. Its key must never be used with the heap methods.
+   */
+  public byte[] readThrough(Bytes key) {
+    return inner.get(key);
+  }
+
+  /** Writes a value that is kept out of the heap straight to the store; see {@link #readThrough}. */
+  public void writeThrough(Bytes key, byte[] value) {
+    inner.put(key, value);
+  }
+
+  /** Number of values held on the heap (for tests). */
+  int onHeap() {
+    return onHeap.size();
+  }
+
+  /** Writes every changed value to the logged store: called by the task in every commit. */
+  @Override
+  public void flushCache() {
+    for (Map.Entry<Bytes, Entry<V>> e : onHeap.entrySet()) {
+      Entry<V> entry = e.getValue();
+      if (entry.dirty) {
+        inner.put(e.getKey(), codec.encode(entry.value));
+        entry.dirty = false;
+        entry.stored = true;
+      }
+    }
+  }
+
+  /** Called when the task's state is recycled: forget the heap copy, the store is the truth. */
+  @Override
+  public void clearCache() {
+    onHeap.clear();
+  }
+
+  @Override
+  public boolean setFlushListener(CacheFlushListener<Bytes, byte[]> listener, boolean sendOldValues) {
+    return false;
+  }
+
+  @Override
+  public String name() {
+    return inner.name();
+  }
+
+  @Override
+  public void init(StateStoreContext context, StateStore root) {
+    onHeap.clear();
+    inner.init(context, root);
+  }
+
+  @Override
+  public void commit(Map<TopicPartition, Long> changelogOffsets) {
+    inner.commit(changelogOffsets);
+  }
+
+  @Override
+  public boolean managesOffsets() {
+    return inner.managesOffsets();
+  }
+
+  @Override
+  public Long committedOffset(TopicPartition partition) {
+    return inner.committedOffset(partition);
+  }
+
+  @Override
+  public void close() {
+    // A clean close has flushed in its last commit; after a dirty one the heap must not survive.
+    onHeap.clear();
+    inner.close();
+  }
+
+  @Override
+  public boolean persistent() {
+    return inner.persistent();
+  }
+
+  @Override
+  public boolean isOpen() {
+    return inner.isOpen();
+  }
+
+  @Override
+  public <R> QueryResult<R> query(Query<R> query, PositionBound positionBound, QueryConfig config) {
+    return inner.query(query, positionBound, config);
+  }
+
+  @Override
+  public long approximateNumUncommittedBytes() {
+    return inner.approximateNumUncommittedBytes();
+  }
+
+  @Override
+  public Position getPosition() {
+    return inner.getPosition();
+  }
+}
