@@ -26,7 +26,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *                 │    → by fingerprint → repartition alert-keys → unauthorized-key ───┤
  *                 └→ error-windows (per scope and minute, in the partition)            ├→ alerts
  *                      → repartition alert-error-windows → error-rate ─────────────────┤
- * final rollups ─→ by model → repartition alert-rollups-by-model → unpriced-model ─────┘
+ * final rollups ─→ with unpriced → by model → repartition alert-rollups-by-model → unpriced-model ─┘
  * </pre>
  *
  * <p>Rate limits are scoped by (org/project, model) and the input is keyed by org/project, so that
@@ -63,9 +63,13 @@ public final class AlertTopology {
         .repartition(Repartitioned.with(Serdes.String(), ScopedErrorWindow.serde()).withName("alert-error-windows"))
         .process(ErrorRateProcessor.supplier(settings, grace, rollup.closeCheckInterval(), clock), Named.as("error-rate"));
 
-    // Every rollup crosses, not only unpriced ones: they advance the stream time that closes the
-    // minutes in which a model stayed priced, so its alert resolves.
+    // Only rollups with unpriced requests cross: the detector fires on those, and resolves on
+    // minutes without any, which its punctuators close on the task's stream time (driven by the
+    // calls of its partition, since this repartition feeds back into the same sub-topology) or,
+    // once traffic stops, on the wall clock. Sending every rollup tripled the work of emitting a
+    // window, which the pipeline benchmark showed as seconds of added rollup and alert latency.
     KStream<String, Alert> unpriced = rollups
+        .filter((key, r) -> r.getUnpricedRequests() > 0, Named.as("with-unpriced"))
         .selectKey((key, r) -> r.getModel(), Named.as("by-model"))
         .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro)).withName("alert-rollups-by-model"))
         .process(AlertProcessors.<String>unpricedModel(settings, grace, clock), Named.as("unpriced-model"));
