@@ -1,7 +1,7 @@
 package io.tokenmeter.app;
 
 import io.tokenmeter.cli.TokenmeterCli;
-import java.io.IOException;
+import io.tokenmeter.testkit.ExitWithParent;
 
 /**
  * The entry point of an {@link AppProcess} child: the real {@code tokenmeter} CLI, plus a guard
@@ -13,18 +13,7 @@ public final class ChildAppMain {
   private ChildAppMain() {}
 
   public static void main(String[] args) {
-    Thread guard = new Thread(() -> {
-      try {
-        while (System.in.read() >= 0) {
-          // The parent never writes; end of stream means it is gone.
-        }
-      } catch (IOException ignored) {
-        // Same: the pipe is broken.
-      }
-      System.exit(3);
-    }, "exit-with-parent");
-    guard.setDaemon(true);
-    guard.start();
+    ExitWithParent.install();
     TokenmeterCli.main(args);
   }
 }

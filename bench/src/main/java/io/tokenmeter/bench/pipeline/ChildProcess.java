@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * One contender's JVM. Every contender gets the same heap and flags, so none wins on JVM settings,
  * and its own process, so one contender's JIT, GC and leftover threads never slow the next. The
  * child's output goes to a log file in the out dir; its stdin stays open as the lifeline that
- * {@link StdinGuard} watches.
+ * {@link io.tokenmeter.testkit.ExitWithParent} watches.
  */
 final class ChildProcess implements AutoCloseable {
 

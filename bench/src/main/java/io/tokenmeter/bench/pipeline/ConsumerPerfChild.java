@@ -1,5 +1,6 @@
 package io.tokenmeter.bench.pipeline;
 
+import io.tokenmeter.testkit.ExitWithParent;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,7 @@ public final class ConsumerPerfChild {
   private ConsumerPerfChild() {}
 
   public static void main(String[] args) {
-    StdinGuard.install();
+    ExitWithParent.install();
     Path resultFile = Path.of(args[0]);
     String[] perfArgs = Arrays.copyOfRange(args, 1, args.length);
     PrintStream out = System.out;

@@ -1,5 +1,6 @@
 package io.tokenmeter.bench.pipeline;
 
+import io.tokenmeter.testkit.ExitWithParent;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.serde.AvroDeserializer;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
@@ -27,7 +28,7 @@ public final class PlainConsumerChild {
   record Key(long windowStart, String model, String org, String project, String fingerprint, String service) {}
 
   public static void main(String[] args) {
-    StdinGuard.install();
+    ExitWithParent.install();
     Path resultFile = Path.of(args[0]);
     String bootstrap = args[1];
     String topic = args[2];

@@ -1,5 +1,6 @@
 package io.tokenmeter.bench.pipeline;
 
+import io.tokenmeter.testkit.ExitWithParent;
 import io.tokenmeter.app.TokenmeterApp;
 import io.tokenmeter.config.ConfigLoader;
 import io.tokenmeter.config.TokenmeterConfig;
@@ -35,7 +36,7 @@ public final class TokenmeterChild {
   private TokenmeterChild() {}
 
   public static void main(String[] args) throws Exception {
-    StdinGuard.install();
+    ExitWithParent.install();
     Path resultFile = Path.of(args[0]);
     Map<String, String> overrides = new LinkedHashMap<>();
     for (String kv : List.of(args).subList(1, args.length)) {
