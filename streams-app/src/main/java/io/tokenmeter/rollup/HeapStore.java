@@ -142,17 +142,17 @@ public final class HeapStore<V> implements StateStore, CachedStateStore<Bytes, b
     try (KeyValueIterator<Bytes, byte[]> stored = inner.range(from, before)) {
       while (stored.hasNext()) {
         KeyValue<Bytes, byte[]> kv = stored.next();
-        if (before.compareTo(kv.key) > 0) { // range() includes its upper bound
+        Entry<V> newer = onHeap.get(kv.key);
+        if (newer != null) {
+          newer.stored = true; // the heap copy is the newer one; no need to decode this one
+        } else if (before.compareTo(kv.key) > 0) { // range() includes its upper bound
           closing.put(kv.key, new Entry<>(codec.decode(kv.value), false, true));
         }
       }
     }
     for (Iterator<Map.Entry<Bytes, Entry<V>>> it = onHeap.subMap(from, true, before, false).entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<Bytes, Entry<V>> e = it.next();
-      Entry<V> older = closing.get(e.getKey());
-      Entry<V> newer = e.getValue();
-      newer.stored |= older != null;
-      closing.put(e.getKey(), newer); // the heap copy is the newer one
+      closing.put(e.getKey(), e.getValue());
       it.remove();
     }
     List<KeyValue<Bytes, V>> out = new ArrayList<>(closing.size());
