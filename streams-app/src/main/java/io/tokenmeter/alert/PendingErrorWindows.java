@@ -23,17 +23,7 @@ final class PendingErrorWindows {
   private static final Bytes CLOSED_BEFORE = utf8("~closed-before");
   private static final Bytes LATEST_START = utf8("~latest-start");
 
-  static final HeapStore.Codec<ScopedErrorWindow> CODEC = new HeapStore.Codec<>() {
-    @Override
-    public byte[] encode(ScopedErrorWindow value) {
-      return value.encode();
-    }
-
-    @Override
-    public ScopedErrorWindow decode(byte[] bytes) {
-      return ScopedErrorWindow.decode(bytes);
-    }
-  };
+  static final HeapStore.Codec<ScopedErrorWindow> CODEC = HeapStore.Codec.of(ScopedErrorWindow::encode, ScopedErrorWindow::decode);
 
   private final HeapStore<ScopedErrorWindow> store;
   /**

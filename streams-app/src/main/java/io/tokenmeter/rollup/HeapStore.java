@@ -49,6 +49,21 @@ public final class HeapStore<V> implements StateStore, CachedStateStore<Bytes, b
     byte[] encode(V value);
 
     V decode(byte[] bytes);
+
+    /** A codec from a value's own encode and decode methods. */
+    static <V> Codec<V> of(java.util.function.Function<V, byte[]> encode, java.util.function.Function<byte[], V> decode) {
+      return new Codec<>() {
+        @Override
+        public byte[] encode(V value) {
+          return encode.apply(value);
+        }
+
+        @Override
+        public V decode(byte[] bytes) {
+          return decode.apply(bytes);
+        }
+      };
+    }
   }
 
   /**

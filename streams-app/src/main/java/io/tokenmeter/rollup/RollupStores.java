@@ -48,17 +48,7 @@ public final class RollupStores {
     return new HeapStoreBuilder<>(WINDOWS, AGGREGATES);
   }
 
-  static final HeapStore.Codec<RollupAggregate> AGGREGATES = new HeapStore.Codec<>() {
-    @Override
-    public byte[] encode(RollupAggregate value) {
-      return value.encode();
-    }
-
-    @Override
-    public RollupAggregate decode(byte[] bytes) {
-      return RollupAggregate.decode(bytes);
-    }
-  };
+  static final HeapStore.Codec<RollupAggregate> AGGREGATES = HeapStore.Codec.of(RollupAggregate::encode, RollupAggregate::decode);
 
   public static StoreBuilder<KeyValueStore<String, Long>> clock() {
     return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCK), Serdes.String(), Serdes.Long())
