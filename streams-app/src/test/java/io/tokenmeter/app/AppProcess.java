@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -33,13 +34,32 @@ final class AppProcess implements AutoCloseable {
   private final String name;
   private final Path configFile;
   private final Path log;
+  private final Launch launch;
   private Process process;
   private int runningSeenBefore;
 
-  private AppProcess(String name, Path configFile, Path log) {
+  /**
+   * How the child is started: the CLI command ({@code run}, {@code page}) and extra JVM options,
+   * which come after the defaults and so win (a test that needs DEBUG logs passes
+   * {@code -Dorg.slf4j.simpleLogger.defaultLogLevel=debug}).
+   */
+  record Launch(String command, List<String> jvmOptions) {
+    static final Launch RUN = new Launch("run", List.of());
+
+    Launch {
+      jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    Launch withJvmOptions(String... options) {
+      return new Launch(command, List.of(options));
+    }
+  }
+
+  private AppProcess(String name, Path configFile, Path log, Launch launch) {
     this.name = name;
     this.configFile = configFile;
     this.log = log;
+    this.launch = launch;
   }
 
   /**
@@ -47,6 +67,11 @@ final class AppProcess implements AutoCloseable {
    * {@link #awaitRunning()} to wait until Kafka Streams is processing.
    */
   static AppProcess start(String name, Path dir, Map<String, String> config) {
+    return start(name, dir, config, Launch.RUN);
+  }
+
+  /** As {@link #start(String, Path, Map)}, with another command or extra JVM options. */
+  static AppProcess start(String name, Path dir, Map<String, String> config, Launch launch) {
     try {
       Path file = dir.resolve(name + ".properties");
       Properties p = new Properties();
@@ -54,7 +79,7 @@ final class AppProcess implements AutoCloseable {
       try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
         p.store(w, "written by " + AppProcess.class.getSimpleName());
       }
-      AppProcess app = new AppProcess(name, file, dir.resolve(name + ".log"));
+      AppProcess app = new AppProcess(name, file, dir.resolve(name + ".log"), launch);
       app.startProcess();
       return app;
     } catch (IOException e) {
@@ -71,13 +96,15 @@ final class AppProcess implements AutoCloseable {
       runningSeenBefore = countRunningLines();
       Files.writeString(log, "---- " + Instant.now() + " starting " + name + "\n", StandardCharsets.UTF_8,
           StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-      ProcessBuilder pb = new ProcessBuilder(List.of(
+      List<String> command = new ArrayList<>(List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-Xmx384m", "-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
           "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-          "-Dorg.slf4j.simpleLogger.showDateTime=true",
-          "-cp", classpath(),
-          ChildAppMain.class.getName(), "run", "--config", configFile.toString()));
+          "-Dorg.slf4j.simpleLogger.showDateTime=true"));
+      command.addAll(launch.jvmOptions());
+      command.addAll(List.of("-cp", classpath(),
+          ChildAppMain.class.getName(), launch.command(), "--config", configFile.toString()));
+      ProcessBuilder pb = new ProcessBuilder(command);
       pb.redirectErrorStream(true);
       pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       process = pb.start();
