@@ -208,7 +208,8 @@ class SchemaEvolutionInFlightIT {
     HttpResponse<String> changedType = post("/subjects/" + callsSubject + "/versions",
         JSON.createObjectNode().put("schema", text("/evolution/LlmCallEvent-input-tokens-as-string.avsc")).toString());
     assertThat(changedType.statusCode()).as(changedType.body()).isEqualTo(409);
-    assertThat(changedType.body()).contains("Incompatible artifact").contains(callsSubject);
+    assertThat(changedType.body()).contains("Incompatible artifact").contains(callsSubject)
+        .contains("at /fields/" + LlmCallEvent.getClassSchema().getField("input_tokens").pos() + "/");
     System.out.println("registry refused the changed field type: " + changedType.body());
 
     // Our serializer, handed the wrong record type for the topic: the message names the subject and
