@@ -28,6 +28,12 @@ final class FinalRollups {
    * and the topic has been read to its end, so that any extra or repeated rollup is included.
    */
   static List<UsageRollup> read(String bootstrapServers, String topic, Set<RollupId> expected, Duration timeout) {
+    return read(bootstrapServers, topic, expected, timeout, AvroSerdeConfig.withoutRegistry());
+  }
+
+  /** As above, for an app that writes its rollups through a schema registry ({@code avro}). */
+  static List<UsageRollup> read(String bootstrapServers, String topic, Set<RollupId> expected, Duration timeout,
+      AvroSerdeConfig avro) {
     Map<String, Object> props = Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         ConsumerConfig.GROUP_ID_CONFIG, "reliability-reader-" + UUID.randomUUID(),
@@ -36,7 +42,7 @@ final class FinalRollups {
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<UsageRollup> rollups = new ArrayList<>();
     try (KafkaConsumer<String, UsageRollup> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-        new AvroDeserializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry()))) {
+        new AvroDeserializer<>(UsageRollup.class, avro))) {
       consumer.subscribe(List.of(topic));
       await("rollups for all " + expected.size() + " windows and dimension sets").atMost(timeout)
           .pollInterval(Duration.ZERO).until(() -> {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tokenmeter.schemas.Alert;
 import io.tokenmeter.schemas.AlertState;
 import io.tokenmeter.schemas.LlmCallEvent;
+import io.tokenmeter.testkit.ApicurioRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -1,30 +1,38 @@
-package io.tokenmeter.schemas.serde;
-
-import static org.awaitility.Awaitility.await;
+package io.tokenmeter.testkit;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Apicurio Registry (the Quarkus app from Maven Central, unpacked by the build) in a child
- * JVM on 127.0.0.1 and a free port, with in-memory storage, so every start is empty.
+ * A real Apicurio Registry (the Quarkus app from Maven Central, unpacked by the testkit build) in
+ * a child JVM on 127.0.0.1 and a free port, with in-memory storage, so every start is empty. Its
+ * Confluent-compatible API is what the Avro serde talks to.
+ *
+ * <pre>{@code
+ * try (ApicurioRegistry registry = ApicurioRegistry.start()) {
+ *   AvroSerdeConfig avro = AvroSerdeConfig.withRegistry(registry.ccompatUrl());
+ *   ...
+ * }
+ * }</pre>
  */
-final class ApicurioRegistry implements AutoCloseable {
+public final class ApicurioRegistry implements AutoCloseable {
 
-  /** Set by the failsafe configuration in schemas/pom.xml. */
-  static final String RUNNER_JAR_PROPERTY = "apicurio.runner.jar";
+  /** Overrides where the runner jar is; by default the testkit build's own unpacked copy. */
+  public static final String RUNNER_JAR_PROPERTY = "apicurio.runner.jar";
 
+  private static final String LOCATION_RESOURCE = "/io/tokenmeter/testkit/apicurio.location";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
 
@@ -42,17 +50,9 @@ final class ApicurioRegistry implements AutoCloseable {
   }
 
   /** Starts the registry and returns once its ccompat API answers. */
-  static ApicurioRegistry start() {
-    String jarProperty = System.getProperty(RUNNER_JAR_PROPERTY);
-    if (jarProperty == null) {
-      throw new IllegalStateException(
-          RUNNER_JAR_PROPERTY + " is not set; run this test through 'mvn verify' (failsafe)");
-    }
-    Path jar = Path.of(jarProperty);
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException("no Apicurio runner jar at " + jar + "; the unpack step did not run");
-    }
-    int port = freePort();
+  public static ApicurioRegistry start() {
+    Path jar = runnerJar();
+    int port = FreePorts.next();
     Path log = jar.getParent().resolve("registry-" + port + ".log");
     List<String> command =
         List.of(
@@ -91,12 +91,38 @@ final class ApicurioRegistry implements AutoCloseable {
   }
 
   /** Base URL of the Confluent-compatible API, as the serde's registry URL. */
-  String ccompatUrl() {
+  public String ccompatUrl() {
     return "http://127.0.0.1:" + port + "/apis/ccompat/v7";
   }
 
-  Path log() {
+  /** The child JVM's output; read it when a test fails. */
+  public Path log() {
     return log;
+  }
+
+  /**
+   * The system property if set, else the path the testkit build wrote at build time. The build
+   * unpacks the jar only in its pre-integration-test phase (skipped by -DskipITs), so a missing
+   * file names the step that did not run.
+   */
+  private static Path runnerJar() {
+    String configured = System.getProperty(RUNNER_JAR_PROPERTY);
+    if (configured == null || configured.isBlank()) {
+      try (InputStream in = ApicurioRegistry.class.getResourceAsStream(LOCATION_RESOURCE)) {
+        if (in == null) {
+          throw new IllegalStateException(LOCATION_RESOURCE + " missing from the testkit jar; build testkit with Maven");
+        }
+        configured = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    Path jar = Path.of(configured);
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("no Apicurio runner jar at " + jar + "; build testkit with 'mvn verify'"
+          + " (its pre-integration-test phase fetches and unpacks the registry), or set -D" + RUNNER_JAR_PROPERTY);
+    }
+    return jar;
   }
 
   private void awaitReady() {
@@ -105,21 +131,33 @@ final class ApicurioRegistry implements AutoCloseable {
         HttpRequest.newBuilder(URI.create(ccompatUrl() + "/subjects"))
             .timeout(Duration.ofSeconds(5))
             .build();
-    await("Apicurio Registry ready on port " + port + " (log: " + log + ")")
-        .atMost(READY_TIMEOUT)
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> {
-              if (!process.isAlive()) {
-                throw new IllegalStateException(
-                    "Apicurio Registry exited with " + process.exitValue() + "; log: " + log);
-              }
-              try {
-                return http.send(subjects, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-              } catch (IOException e) {
-                return false;
-              }
-            });
+    Instant deadline = Instant.now().plus(READY_TIMEOUT);
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "Apicurio Registry exited with " + process.exitValue() + " while starting; log: " + log);
+      }
+      try {
+        if (http.send(subjects, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for Apicurio Registry", e);
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new IllegalStateException("Apicurio Registry not ready after " + READY_TIMEOUT.toSeconds()
+            + "s on port " + port + "; log: " + log);
+      }
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for Apicurio Registry", e);
+      }
+    }
   }
 
   @Override
@@ -138,14 +176,6 @@ final class ApicurioRegistry implements AutoCloseable {
       } catch (IllegalStateException ignored) {
         // The JVM is already shutting down; the hook does the same.
       }
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free port on 127.0.0.1", e);
     }
   }
 }
