@@ -90,7 +90,8 @@ class NextSchemaVersionTest {
     assertThat(dead.get(0).value()).isEqualTo(v2Bytes);
     assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).isEqualTo("malformed");
     assertThat(header(dead.get(0), DeadLetterHeaders.ERROR))
-        .contains("Confluent wire format (schema id 7) but no registry is configured");
+        .contains("Confluent wire format (schema id 7) but no registry is configured")
+        .contains("kafka.schema.registry.url");
   }
 
   private static byte[] key(LlmCallEvent e) {

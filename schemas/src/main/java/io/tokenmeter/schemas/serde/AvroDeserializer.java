@@ -106,7 +106,8 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     if (registry == null) {
       throw new SerializationException(
           "record on topic " + topic + " is in Confluent wire format (schema id " + id
-              + ") but no registry is configured; set " + AvroSerdeConfig.REGISTRY_URL);
+              + ") but no registry is configured: set the registry URL (the app's kafka.schema.registry.url, "
+              + "the serde's " + AvroSerdeConfig.REGISTRY_URL + ")");
     }
     SpecificDatumReader<T> reader = readersById.get(id);
     if (reader == null) {

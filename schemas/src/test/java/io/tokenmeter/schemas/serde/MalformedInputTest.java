@@ -150,7 +150,8 @@ class MalformedInputTest {
         .isExactlyInstanceOf(SerializationException.class)
         .hasMessage(
             "record on topic llm.calls is in Confluent wire format (schema id 7) but no registry is"
-                + " configured; set tokenmeter.registry.url");
+                + " configured: set the registry URL (the app's kafka.schema.registry.url, the serde's"
+                + " tokenmeter.registry.url)");
   }
 
   @Test
