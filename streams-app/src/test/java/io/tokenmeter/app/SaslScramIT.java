@@ -71,6 +71,17 @@ class SaslScramIT {
 
   @Test
   void appRouterAndSdkConfiguredForScramCarryCallsEndToEnd() throws Exception {
+    endToEnd(broker, appSecuritySettings(broker.clientProperties().get("sasl.jaas.config")), List.of(PASSWORD),
+        "kafka.client.sasl.jaas.config = [redacted]", dir);
+  }
+
+  /**
+   * The app with the router ({@code appSecurity} added to its configuration) and the SDK (with the
+   * broker's client properties) carry calls to exact rollups and an alert to a webhook; no value of
+   * {@code secrets} appears in the app's output, which shows {@code redactedLine}.
+   */
+  static void endToEnd(KafkaBroker broker, Map<String, String> appSecurity, List<String> secrets,
+      String redactedLine, Path dir) throws Exception {
     Map<String, String> client = broker.clientProperties();
     AppConfig config = AppConfig.create(client, dir, 4, Duration.ofSeconds(5), (short) 1);
     Pricing pricing = TablePricing.from(new PricingSettings(Optional.of(config.priceFile())));
@@ -84,7 +95,7 @@ class SaslScramIT {
     });
     webhook.start();
     Map<String, String> instance = new TreeMap<>(config.instance("exactly_once_v2", dir.resolve("state")));
-    instance.putAll(appSecuritySettings(client.get("sasl.jaas.config")));
+    instance.putAll(appSecurity);
     String suffix = config.calls().substring(config.calls().lastIndexOf('.') + 1);
     instance.put("router.enabled", "true");
     instance.put("router.group.id", "tokenmeter-router-" + suffix);
@@ -129,9 +140,11 @@ class SaslScramIT {
           .atMost(Duration.ofSeconds(90))
           .until(() -> hooks.stream().anyMatch(h -> h.contains("unpriced_model") && h.contains("local-llama")));
       app.stop();
-      assertThat(Files.readString(app.log(), StandardCharsets.UTF_8))
-          .contains("kafka.client.sasl.jaas.config = [redacted]")
-          .doesNotContain(PASSWORD);
+      String log = Files.readString(app.log(), StandardCharsets.UTF_8);
+      assertThat(log).contains(redactedLine);
+      for (String secret : secrets) {
+        assertThat(log).doesNotContain(secret);
+      }
     } finally {
       webhook.stop(0);
     }

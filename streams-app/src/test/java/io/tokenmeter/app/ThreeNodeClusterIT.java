@@ -74,9 +74,11 @@ class ThreeNodeClusterIT {
       try (AppProcess app = AppProcess.start("app", dir, instance).awaitRunning();
           StreamsGroupProbe group = new StreamsGroupProbe(bootstrap, config.applicationId(), config.calls());
           CallPublisher publisher = CallPublisher.start(bootstrap, config.calls(), trace, PER_SECOND)) {
-        await("app committed a third of the trace, with more in flight").atMost(Duration.ofMinutes(2))
+        // By the publisher's progress, not the app's: on a loaded machine the app may lag, and the
+        // kill must still fall mid-trace, with a processing app.
+        await("a third of the trace sent, and the app committing").atMost(Duration.ofMinutes(2))
             .pollInterval(Duration.ofMillis(50))
-            .until(() -> group.committedTotal() >= total / 3 && publisher.handedOver() < total * 2 / 3);
+            .until(() -> publisher.handedOver() >= total / 3 && group.committedTotal() > 0);
         Admin admin = group.admin();
         assertReplicatedThreeTimesWithMinIsrTwo(admin, config);
         int victim = busiestNode(admin, config);

@@ -32,7 +32,8 @@ import org.apache.kafka.common.Uuid;
  * stopped, killed with SIGKILL and started again on the same data and ports.
  *
  * <p>With {@link Builder#saslScram(String, String)} its client listener takes SASL_PLAINTEXT with
- * SCRAM-SHA-512 only; {@link #clientProperties()} has what a client then needs. {@link
+ * SCRAM-SHA-512 only, with {@link Builder#tls()} TLS only (SASL_SSL with both); {@link
+ * #clientProperties()} has what a client then needs. {@link
  * KafkaCluster} runs several of these as one cluster.
  *
  * <pre>{@code
@@ -48,7 +49,6 @@ public final class KafkaBroker implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
   private static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
-  private static final String SCRAM_LISTENER = "SASL_PLAINTEXT";
 
   private final Path dataDir;
   private final boolean ownsDataDir;
@@ -62,6 +62,7 @@ public final class KafkaBroker implements AutoCloseable {
   private final String clusterId;
   private final List<String> jvmOptions;
   private final Scram scram;
+  private final BrokerTls tls;
   private final Thread shutdownHook = new Thread(this::stopOnExit, "kafka-broker-cleanup");
   private volatile Process process;
 
@@ -83,6 +84,7 @@ public final class KafkaBroker implements AutoCloseable {
     this.clusterId = b.clusterId;
     this.jvmOptions = List.copyOf(b.jvmOptions);
     this.scram = b.scram;
+    this.tls = b.tls ? BrokerTls.create(dataDir.resolve("tls")) : null;
   }
 
   /** A SCRAM user of the client listener, and the one the broker itself logs in as between brokers. */
@@ -123,19 +125,33 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   /**
-   * What a client needs to connect: {@code bootstrap.servers} and, with SCRAM, {@code
-   * security.protocol}, {@code sasl.mechanism} and {@code sasl.jaas.config} (which holds the
-   * password: pass it to clients, never print it).
+   * What a client needs to connect: {@code bootstrap.servers}, {@code security.protocol} and, with
+   * SCRAM, {@code sasl.mechanism} and {@code sasl.jaas.config}, with TLS the trust store ({@code
+   * ssl.truststore.*}). The JAAS config and the trust store password are secrets: pass them to
+   * clients, never print them.
    */
   public Map<String, String> clientProperties() {
     Map<String, String> props = new LinkedHashMap<>();
     props.put("bootstrap.servers", bootstrapServers());
+    props.put("security.protocol", securityProtocol());
     if (scram != null) {
-      props.put("security.protocol", "SASL_PLAINTEXT");
       props.put("sasl.mechanism", SCRAM_MECHANISM);
       props.put("sasl.jaas.config", scram.jaas(scram.user(), scram.password()));
     }
+    if (tls != null) {
+      props.put("ssl.truststore.location", tls.trustStore().toString());
+      props.put("ssl.truststore.type", "PKCS12");
+      props.put("ssl.truststore.password", tls.password());
+    }
     return props;
+  }
+
+  /** The client listener's security protocol, which is also its listener name. */
+  private String securityProtocol() {
+    if (scram != null) {
+      return tls != null ? "SASL_SSL" : "SASL_PLAINTEXT";
+    }
+    return tls != null ? "SSL" : "PLAINTEXT";
   }
 
   public Path dataDir() {
@@ -277,7 +293,7 @@ public final class KafkaBroker implements AutoCloseable {
     }
     // The controllers keep the SCRAM credentials in the metadata log and cannot authenticate each
     // other with them, so the controller listener stays PLAINTEXT, on 127.0.0.1 only.
-    String client = scram == null ? "PLAINTEXT" : SCRAM_LISTENER;
+    String client = securityProtocol();
     props.put("listeners", client + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
     props.put("advertised.listeners", client + "://127.0.0.1:" + port);
     props.put("controller.listener.names", "CONTROLLER");
@@ -286,9 +302,19 @@ public final class KafkaBroker implements AutoCloseable {
     if (scram != null) {
       props.put("sasl.enabled.mechanisms", SCRAM_MECHANISM);
       props.put("sasl.mechanism.inter.broker.protocol", SCRAM_MECHANISM);
-      props.put("listener.name." + SCRAM_LISTENER.toLowerCase(java.util.Locale.ROOT) + "."
+      props.put("listener.name." + client.toLowerCase(java.util.Locale.ROOT) + "."
           + SCRAM_MECHANISM.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
           scram.jaas("broker", scram.brokerPassword()));
+    }
+    if (tls != null) {
+      // The listener's certificate, and the trust the broker needs as a client of its peers.
+      props.put("ssl.keystore.location", tls.keyStore().toString());
+      props.put("ssl.keystore.type", "PKCS12");
+      props.put("ssl.keystore.password", tls.password());
+      props.put("ssl.key.password", tls.password());
+      props.put("ssl.truststore.location", tls.trustStore().toString());
+      props.put("ssl.truststore.type", "PKCS12");
+      props.put("ssl.truststore.password", tls.password());
     }
     props.put("log.dirs", dataDir.resolve("logs").toString());
     props.put("num.partitions", "1");
@@ -473,8 +499,19 @@ public final class KafkaBroker implements AutoCloseable {
     private String clusterId;
     private final List<String> jvmOptions = new ArrayList<>();
     private Scram scram;
+    private boolean tls;
 
     private Builder() {}
+
+    /**
+     * The client listener accepts only TLS, with a self-signed certificate for 127.0.0.1 made at
+     * creation; {@link KafkaBroker#clientProperties()} names the trust store that holds it.
+     * With {@link #saslScram(String, String)} too, the listener is SASL_SSL.
+     */
+    public Builder tls() {
+      this.tls = true;
+      return this;
+    }
 
     /**
      * The client listener accepts only SASL_PLAINTEXT with SCRAM-SHA-512, and {@code user} exists

@@ -15,7 +15,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.junit.jupiter.api.Test;
 
-class KafkaBrokerSaslScramIT {
+class KafkaBrokerSecurityIT {
 
   private static final String PASSWORD = "s3cret-scram-pw";
 
@@ -45,6 +45,24 @@ class KafkaBrokerSaslScramIT {
             .as("a client without SASL gets nothing").isInstanceOf(Exception.class);
       }
       assertThat(Files.readString(broker.logFile(), StandardCharsets.UTF_8)).doesNotContain(PASSWORD);
+    }
+  }
+
+  @Test
+  void tlsBrokerServesClientsThatTrustItsCertificateOnly() throws Exception {
+    try (KafkaBroker broker = KafkaBroker.builder().tls().start()) {
+      Map<String, String> client = broker.clientProperties();
+      assertThat(client).containsEntry("security.protocol", "SSL").containsKey("ssl.truststore.location");
+      try (Admin admin = Admin.create(new HashMap<>(client))) {
+        admin.createTopics(List.of(new NewTopic("t", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+      }
+      Map<String, Object> untrusting = new HashMap<>(client);
+      untrusting.keySet().removeIf(k -> k.startsWith("ssl.truststore"));
+      try (Admin admin = Admin.create(untrusting)) {
+        assertThatThrownBy(() -> admin.listTopics().names().get(30, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class).cause()
+            .isInstanceOf(org.apache.kafka.common.errors.SslAuthenticationException.class);
+      }
     }
   }
 
