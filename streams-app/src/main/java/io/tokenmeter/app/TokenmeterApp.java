@@ -182,7 +182,7 @@ public final class TokenmeterApp implements AutoCloseable {
   }
 
   /** The admin client uses the same connection and security settings as Streams. */
-  private static Properties adminProperties(Properties streamsProps) {
+  static Properties adminProperties(Properties streamsProps) {
     Properties admin = new Properties();
     for (Map.Entry<Object, Object> e : streamsProps.entrySet()) {
       String key = e.getKey().toString();

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -70,7 +71,15 @@ public final class TopicCreation {
     Set<String> existing;
     try {
       existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof AuthenticationException) {
+        // The first request of a start: a wrong password fails here, and retrying cannot fix it.
+        throw new IllegalStateException("Kafka refused to authenticate this app: " + e.getCause().getMessage()
+            + ". Check kafka.client.sasl.jaas.config and kafka.client.sasl.mechanism (SASL), or the"
+            + " kafka.client.ssl.* settings (TLS), against the cluster's listener", e.getCause());
+      }
+      throw new IllegalStateException("cannot list topics to find the missing ones: " + rootMessage(e), e);
+    } catch (TimeoutException e) {
       throw new IllegalStateException("cannot list topics to find the missing ones: " + rootMessage(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

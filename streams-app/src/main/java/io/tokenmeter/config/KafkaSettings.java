@@ -71,9 +71,9 @@ public record KafkaSettings(
   }
 
   /**
-   * For a plain producer, consumer or admin client (topic creation, the CLI's {@code tail}): the
-   * bootstrap servers and the client overrides, which carry the SASL and TLS settings. Add the
-   * client's own settings on top.
+   * For a plain producer, consumer or admin client (topic creation, the alert router; the CLI's
+   * produce, consume and tail do not use it yet): the bootstrap servers and the client overrides,
+   * which carry the SASL and TLS settings. Add the client's own settings on top.
    */
   public Map<String, Object> clientProperties() {
     Map<String, Object> props = new TreeMap<>(clientOverrides);

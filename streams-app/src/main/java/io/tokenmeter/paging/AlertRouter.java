@@ -141,13 +141,7 @@ public final class AlertRouter implements AutoCloseable {
       throw new IllegalStateException("no receiver is configured: set router.pagerduty.routing.key"
           + " (TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY) or router.webhook.url (TOKENMETER_ROUTER_WEBHOOK_URL)");
     }
-    Map<String, Object> admin = new HashMap<>();
-    config.kafka().clientProperties().forEach((k, v) -> {
-      if (AdminClientConfig.configNames().contains(k)) {
-        admin.put(k, v);
-      }
-    });
-    try (Admin client = Admin.create(admin)) {
+    try (Admin client = Admin.create(adminProperties())) {
       Map<String, Duration> topics = new LinkedHashMap<>();
       topics.put(config.topics().alerts(), config.topics().outputRetention());
       topics.put(settings.deadLetterTopic(), config.topics().outputRetention());
@@ -435,7 +429,18 @@ public final class AlertRouter implements AutoCloseable {
     }
   }
 
-  private Map<String, Object> consumerProperties() {
+  /** The connection and security settings of {@code kafka.*} that an admin client understands. */
+  Map<String, Object> adminProperties() {
+    Map<String, Object> admin = new HashMap<>();
+    config.kafka().clientProperties().forEach((k, v) -> {
+      if (AdminClientConfig.configNames().contains(k)) {
+        admin.put(k, v);
+      }
+    });
+    return admin;
+  }
+
+  Map<String, Object> consumerProperties() {
     Map<String, Object> props = new HashMap<>(config.kafka().clientProperties());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "tokenmeter-router");
@@ -449,7 +454,7 @@ public final class AlertRouter implements AutoCloseable {
     return props;
   }
 
-  private Map<String, Object> producerProperties() {
+  Map<String, Object> producerProperties() {
     Map<String, Object> props = new HashMap<>(config.kafka().clientProperties());
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "tokenmeter-router-dlq");
     props.put(ProducerConfig.ACKS_CONFIG, "all");

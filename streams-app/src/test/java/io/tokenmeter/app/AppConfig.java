@@ -30,12 +30,22 @@ record AppConfig(String bootstrapServers, String applicationId, String calls, St
 
   /** New topics (the calls topic with {@code partitions}) and a fresh application id. */
   static AppConfig create(String bootstrapServers, Path dir, int partitions, Duration grace) {
+    return create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), dir, partitions, grace, (short) 1);
+  }
+
+  /**
+   * As {@link #create(String, Path, int, Duration)}, on a broker reached with {@code client} (bootstrap
+   * servers and any security settings), the calls topic with {@code replicationFactor} replicas.
+   */
+  static AppConfig create(Map<String, String> client, Path dir, int partitions, Duration grace,
+      short replicationFactor) {
+    String bootstrapServers = client.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     AppConfig config = new AppConfig(bootstrapServers, "tokenmeter-rel-" + suffix, "llm.calls." + suffix,
         "llm.rollups.1m." + suffix, dir.resolve("prices-" + suffix + ".tsv"), grace);
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    try (Admin admin = Admin.create(Map.<String, Object>copyOf(client))) {
       Files.writeString(config.priceFile, PRICES, StandardCharsets.UTF_8);
-      admin.createTopics(java.util.List.of(new NewTopic(config.calls, partitions, (short) 1))).all().get();
+      admin.createTopics(java.util.List.of(new NewTopic(config.calls, partitions, replicationFactor))).all().get();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (Exception e) {

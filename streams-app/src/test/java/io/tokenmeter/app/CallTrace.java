@@ -95,10 +95,15 @@ record CallTrace(List<LlmCallEvent> sends, int distinctEvents) {
 
   /** What the app must emit: each distinct event_id counted once, in its minute and dimension set. */
   Map<RollupId, Totals> reference(Pricing pricing) {
+    return reference(pricing, sends.stream().map(LlmCallEvent::getEventId).collect(java.util.stream.Collectors.toSet()));
+  }
+
+  /** As {@link #reference(Pricing)}, counting only {@code acknowledged} event ids (sends the broker confirmed). */
+  Map<RollupId, Totals> reference(Pricing pricing, Set<String> acknowledged) {
     Set<String> seen = new HashSet<>();
     Map<RollupId, Totals> totals = new TreeMap<>();
     for (LlmCallEvent e : sends) {
-      if (seen.add(e.getEventId())) {
+      if (acknowledged.contains(e.getEventId()) && seen.add(e.getEventId())) {
         totals.merge(RollupId.of(e), Totals.of(e, pricing.costMicros(e)), Totals::plus);
       }
     }

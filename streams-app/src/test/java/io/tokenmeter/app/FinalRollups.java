@@ -28,18 +28,27 @@ final class FinalRollups {
    * and the topic has been read to its end, so that any extra or repeated rollup is included.
    */
   static List<UsageRollup> read(String bootstrapServers, String topic, Set<RollupId> expected, Duration timeout) {
-    return read(bootstrapServers, topic, expected, timeout, AvroSerdeConfig.withoutRegistry());
+    return read(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), topic, expected, timeout);
   }
 
   /** As above, for an app that writes its rollups through a schema registry ({@code avro}). */
   static List<UsageRollup> read(String bootstrapServers, String topic, Set<RollupId> expected, Duration timeout,
       AvroSerdeConfig avro) {
-    Map<String, Object> props = Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ConsumerConfig.GROUP_ID_CONFIG, "reliability-reader-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return read(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), topic, expected, timeout, avro);
+  }
+
+  /** As {@link #read(String, String, Set, Duration)}, connecting with {@code client} (security settings too). */
+  static List<UsageRollup> read(Map<String, String> client, String topic, Set<RollupId> expected, Duration timeout) {
+    return read(client, topic, expected, timeout, AvroSerdeConfig.withoutRegistry());
+  }
+
+  private static List<UsageRollup> read(Map<String, String> client, String topic, Set<RollupId> expected,
+      Duration timeout, AvroSerdeConfig avro) {
+    Map<String, Object> props = new java.util.HashMap<>(client);
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, "reliability-reader-" + UUID.randomUUID());
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<UsageRollup> rollups = new ArrayList<>();
     try (KafkaConsumer<String, UsageRollup> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
         new AvroDeserializer<>(UsageRollup.class, avro))) {

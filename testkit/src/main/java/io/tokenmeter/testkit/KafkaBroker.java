@@ -31,6 +31,11 @@ import org.apache.kafka.common.Uuid;
  * kafka.Kafka}. It binds 127.0.0.1 on free ports, keeps its data in one directory, and can be
  * stopped, killed with SIGKILL and started again on the same data and ports.
  *
+ * <p>With {@link Builder#saslScram(String, String)} its client listener takes SASL_PLAINTEXT with
+ * SCRAM-SHA-512 only, with {@link Builder#tls()} TLS only (SASL_SSL with both); {@link
+ * #clientProperties()} has what a client then needs. {@link
+ * KafkaCluster} runs several of these as one cluster.
+ *
  * <pre>{@code
  * try (KafkaBroker broker = KafkaBroker.start()) {
  *   String bootstrap = broker.bootstrapServers();
@@ -43,6 +48,7 @@ public final class KafkaBroker implements AutoCloseable {
   private static final String CLASSPATH_RESOURCE = "/io/tokenmeter/testkit/broker.classpath";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+  private static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
 
   private final Path dataDir;
   private final boolean ownsDataDir;
@@ -51,6 +57,12 @@ public final class KafkaBroker implements AutoCloseable {
   private final String heap;
   private final Map<String, String> overrides;
   private final boolean stopOnJvmExit;
+  private final int nodeId;
+  private final String quorumVoters;
+  private final String clusterId;
+  private final List<String> jvmOptions;
+  private final Scram scram;
+  private final BrokerTls tls;
   private final Thread shutdownHook = new Thread(this::stopOnExit, "kafka-broker-cleanup");
   private volatile Process process;
 
@@ -59,14 +71,34 @@ public final class KafkaBroker implements AutoCloseable {
     this.dataDir = ownsDataDir ? Files.createTempDirectory("tokenmeter-kafka-") : b.dataDir;
     Files.createDirectories(dataDir);
     this.port = b.port > 0 ? b.port : FreePorts.next();
-    int cp;
-    do {
+    int cp = b.controllerPort;
+    while (cp <= 0 || cp == port) {
       cp = FreePorts.next();
-    } while (cp == port);
+    }
     this.controllerPort = cp;
     this.heap = b.heap;
     this.overrides = Map.copyOf(b.overrides);
     this.stopOnJvmExit = b.stopOnJvmExit;
+    this.nodeId = b.nodeId;
+    this.quorumVoters = b.quorumVoters;
+    this.clusterId = b.clusterId;
+    this.jvmOptions = List.copyOf(b.jvmOptions);
+    this.scram = b.scram;
+    this.tls = b.tls ? BrokerTls.create(dataDir.resolve("tls")) : null;
+  }
+
+  /** A SCRAM user of the client listener, and the one the broker itself logs in as between brokers. */
+  private record Scram(String user, String password, String brokerPassword) {
+
+    String jaas(String username, String secret) {
+      return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + username
+          + "\" password=\"" + secret + "\";";
+    }
+
+    @Override
+    public String toString() {
+      return "Scram[user=" + user + ", password=[hidden]]";
+    }
   }
 
   /** Starts a broker with default settings on a fresh temporary directory, deleted on close. */
@@ -85,6 +117,41 @@ public final class KafkaBroker implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** The KRaft node id: 1 for a single broker, 1..N in a {@link KafkaCluster}. */
+  public int nodeId() {
+    return nodeId;
+  }
+
+  /**
+   * What a client needs to connect: {@code bootstrap.servers}, {@code security.protocol} and, with
+   * SCRAM, {@code sasl.mechanism} and {@code sasl.jaas.config}, with TLS the trust store ({@code
+   * ssl.truststore.*}). The JAAS config and the trust store password are secrets: pass them to
+   * clients, never print them.
+   */
+  public Map<String, String> clientProperties() {
+    Map<String, String> props = new LinkedHashMap<>();
+    props.put("bootstrap.servers", bootstrapServers());
+    props.put("security.protocol", securityProtocol());
+    if (scram != null) {
+      props.put("sasl.mechanism", SCRAM_MECHANISM);
+      props.put("sasl.jaas.config", scram.jaas(scram.user(), scram.password()));
+    }
+    if (tls != null) {
+      props.put("ssl.truststore.location", tls.trustStore().toString());
+      props.put("ssl.truststore.type", "PKCS12");
+      props.put("ssl.truststore.password", tls.password());
+    }
+    return props;
+  }
+
+  /** The client listener's security protocol, which is also its listener name. */
+  private String securityProtocol() {
+    if (scram != null) {
+      return tls != null ? "SASL_SSL" : "SASL_PLAINTEXT";
+    }
+    return tls != null ? "SSL" : "PLAINTEXT";
   }
 
   public Path dataDir() {
@@ -114,6 +181,19 @@ public final class KafkaBroker implements AutoCloseable {
     if (isRunning()) {
       return this;
     }
+    launch();
+    awaitReady();
+    return this;
+  }
+
+  /**
+   * Starts the JVM without waiting for it: the nodes of a {@link KafkaCluster} become ready only
+   * once a majority of the controllers runs, so they are all launched first.
+   */
+  synchronized void launch() {
+    if (isRunning()) {
+      return;
+    }
     try {
       Path config = writeConfig();
       if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
@@ -128,8 +208,6 @@ public final class KafkaBroker implements AutoCloseable {
     } catch (IllegalArgumentException ignored) {
       // The hook is already registered from an earlier start.
     }
-    awaitReady();
-    return this;
   }
 
   /** Graceful stop (SIGTERM, controlled shutdown); data stays for a later {@link #startProcess()}. */
@@ -181,7 +259,7 @@ public final class KafkaBroker implements AutoCloseable {
    * Runs when the owning JVM exits without {@link #close()} (Ctrl-C, a test runner ending): a short
    * graceful stop, then SIGKILL. Not synchronized: the main thread may hold the lock.
    */
-  private void stopOnExit() {
+  void stopOnExit() {
     Process p = process;
     if (p != null) {
       p.destroy();
@@ -207,13 +285,37 @@ public final class KafkaBroker implements AutoCloseable {
   private Path writeConfig() throws IOException {
     Map<String, String> props = new LinkedHashMap<>();
     props.put("process.roles", "broker,controller");
-    props.put("node.id", "1");
-    props.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
-    props.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+    props.put("node.id", Integer.toString(nodeId));
+    if (quorumVoters == null) {
+      props.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
+    } else {
+      props.put("controller.quorum.voters", quorumVoters);
+    }
+    // The controllers keep the SCRAM credentials in the metadata log and cannot authenticate each
+    // other with them, so the controller listener stays PLAINTEXT, on 127.0.0.1 only.
+    String client = securityProtocol();
+    props.put("listeners", client + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    props.put("advertised.listeners", client + "://127.0.0.1:" + port);
     props.put("controller.listener.names", "CONTROLLER");
-    props.put("inter.broker.listener.name", "PLAINTEXT");
-    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.put("inter.broker.listener.name", client);
+    props.put("listener.security.protocol.map", client + ":" + client + ",CONTROLLER:PLAINTEXT");
+    if (scram != null) {
+      props.put("sasl.enabled.mechanisms", SCRAM_MECHANISM);
+      props.put("sasl.mechanism.inter.broker.protocol", SCRAM_MECHANISM);
+      props.put("listener.name." + client.toLowerCase(java.util.Locale.ROOT) + "."
+          + SCRAM_MECHANISM.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
+          scram.jaas("broker", scram.brokerPassword()));
+    }
+    if (tls != null) {
+      // The listener's certificate, and the trust the broker needs as a client of its peers.
+      props.put("ssl.keystore.location", tls.keyStore().toString());
+      props.put("ssl.keystore.type", "PKCS12");
+      props.put("ssl.keystore.password", tls.password());
+      props.put("ssl.key.password", tls.password());
+      props.put("ssl.truststore.location", tls.trustStore().toString());
+      props.put("ssl.truststore.type", "PKCS12");
+      props.put("ssl.truststore.password", tls.password());
+    }
     props.put("log.dirs", dataDir.resolve("logs").toString());
     props.put("num.partitions", "1");
     props.put("offsets.topic.replication.factor", "1");
@@ -236,11 +338,18 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   private void format(Path config) throws IOException {
-    String clusterId = Uuid.randomUuid().toString();
-    Process p =
-        java(
-            "kafka.tools.StorageTool",
-            List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString(), "--standalone"));
+    List<String> args = new ArrayList<>(List.of(
+        "kafka.tools.StorageTool", "format", "-t", clusterId == null ? Uuid.randomUuid().toString() : clusterId,
+        "-c", config.toString()));
+    if (quorumVoters == null) {
+      args.add("--standalone");
+    }
+    if (scram != null) {
+      // The users exist before the broker first starts, so no client ever meets a broker without them.
+      args.addAll(List.of("--add-scram", SCRAM_MECHANISM + "=[name=broker,password=" + scram.brokerPassword() + "]"));
+      args.addAll(List.of("--add-scram", SCRAM_MECHANISM + "=[name=" + scram.user() + ",password=" + scram.password() + "]"));
+    }
+    Process p = java("kafka.tools.StorageTool", args);
     try {
       p.getOutputStream().close();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -264,6 +373,7 @@ public final class KafkaBroker implements AutoCloseable {
     cmd.add("-Xmx" + heap);
     cmd.add("-Xms64m");
     cmd.add("-XX:+UseSerialGC");
+    cmd.addAll(jvmOptions);
     cmd.add("-Djava.awt.headless=true");
     cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
@@ -283,7 +393,7 @@ public final class KafkaBroker implements AutoCloseable {
     return pb.start();
   }
 
-  private void awaitReady() {
+  void awaitReady() {
     Instant deadline = Instant.now().plus(READY_TIMEOUT);
     // Wait for the listener first: an Admin client started earlier logs a warning per retry.
     while (!accepting(port)) {
@@ -303,12 +413,10 @@ public final class KafkaBroker implements AutoCloseable {
         throw new IllegalStateException("interrupted while waiting for the broker", e);
       }
     }
-    Map<String, Object> conf =
-        Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 4000,
-            AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200);
+    Map<String, Object> conf = new LinkedHashMap<>(clientProperties());
+    conf.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
+    conf.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 4000);
+    conf.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200);
     try (Admin admin = Admin.create(conf)) {
       while (true) {
         if (!process.isAlive()) {
@@ -385,8 +493,65 @@ public final class KafkaBroker implements AutoCloseable {
     private String heap = "512m";
     private final Map<String, String> overrides = new LinkedHashMap<>();
     private boolean stopOnJvmExit = true;
+    private int nodeId = 1;
+    private int controllerPort;
+    private String quorumVoters;
+    private String clusterId;
+    private final List<String> jvmOptions = new ArrayList<>();
+    private Scram scram;
+    private boolean tls;
 
     private Builder() {}
+
+    /**
+     * The client listener accepts only TLS, with a self-signed certificate for 127.0.0.1 made at
+     * creation; {@link KafkaBroker#clientProperties()} names the trust store that holds it.
+     * With {@link #saslScram(String, String)} too, the listener is SASL_SSL.
+     */
+    public Builder tls() {
+      this.tls = true;
+      return this;
+    }
+
+    /**
+     * The client listener accepts only SASL_PLAINTEXT with SCRAM-SHA-512, and {@code user} exists
+     * with {@code password} from the start. The password must not contain {@code , ] "} or a
+     * backslash (the storage tool's and JAAS syntax); it never appears in the broker's log.
+     */
+    public Builder saslScram(String user, String password) {
+      for (String value : List.of(user, password)) {
+        if (value.isEmpty() || value.chars().anyMatch(c -> ",]\"\\=[".indexOf(c) >= 0 || Character.isWhitespace(c))) {
+          throw new IllegalArgumentException(
+              "SCRAM user and password must be non-empty, without whitespace or any of , ] [ = \" \\");
+        }
+      }
+      this.scram = new Scram(user, password, Uuid.randomUuid().toString());
+      return this;
+    }
+
+    /** The node's place in a {@link KafkaCluster}: its id, the shared voters and cluster id. */
+    Builder clusterNode(int nodeId, int controllerPort, String quorumVoters, String clusterId) {
+      this.nodeId = nodeId;
+      this.controllerPort = controllerPort;
+      this.quorumVoters = quorumVoters;
+      this.clusterId = clusterId;
+      return this;
+    }
+
+    /** Extra options of the broker JVM, after the defaults. */
+    Builder jvmOption(String option) {
+      jvmOptions.add(option);
+      return this;
+    }
+
+    /** Creates the broker without starting it. */
+    KafkaBroker create() {
+      try {
+        return new KafkaBroker(this);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
 
     /**
      * Whether a JVM exit hook stops the broker (default true). An owner that closes the broker
@@ -427,11 +592,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Creates the broker and starts it. */
     public KafkaBroker start() {
-      try {
-        return new KafkaBroker(this).startProcess();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      return create().startProcess();
     }
   }
 }
