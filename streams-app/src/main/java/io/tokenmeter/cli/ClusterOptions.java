@@ -1,6 +1,14 @@
 package io.tokenmeter.cli;
 
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,6 +33,38 @@ final class ClusterOptions {
         "Without it: Avro single-object encoding against the bundled schemas."
       })
   String schemaRegistry;
+
+  // Kafka's own tools take client security settings the same way (--command-config).
+  @Option(
+      names = "--command-config",
+      paramLabel = "FILE",
+      description = {
+        "Kafka client properties (security.protocol, sasl.*, ssl.*, ...) for a secured cluster,",
+        "as for Kafka's own tools. Values are never printed."
+      })
+  Path commandConfig;
+
+  /**
+   * {@code ours} on top of the {@code --command-config} file: the file brings what the cluster
+   * needs (security), while the settings the command relies on (isolation, idempotence, no topic
+   * creation) and {@code --bootstrap-server} stay as the command sets them.
+   */
+  Map<String, Object> clientConfig(CommandSpec spec, Map<String, Object> ours) {
+    Map<String, Object> config = new HashMap<>();
+    if (commandConfig != null) {
+      Properties file = new Properties();
+      try (Reader in = Files.newBufferedReader(commandConfig, StandardCharsets.UTF_8)) {
+        file.load(in);
+      } catch (IOException | IllegalArgumentException e) {
+        // The reason only: a line of the file may hold a password.
+        throw new ParameterException(spec.commandLine(),
+            "--command-config: cannot read " + commandConfig + " (" + e.getClass().getSimpleName() + ")");
+      }
+      file.stringPropertyNames().forEach(k -> config.put(k, file.getProperty(k)));
+    }
+    config.putAll(ours);
+    return config;
+  }
 
   /** The serde configuration; a bad registry URL fails naming the option. */
   AvroSerdeConfig serdeConfig(CommandSpec spec) {

@@ -156,7 +156,7 @@ final class ConsumeCommand implements Callable<Integer> {
 
   private Map<String, Object> consumerConfig() {
     // No group.id: partitions are assigned, not subscribed, so no group's offsets are touched.
-    return Map.of(
+    return cluster.clientConfig(spec, Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers,
         ConsumerConfig.CLIENT_ID_CONFIG, "tokenmeter-consume",
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
@@ -164,6 +164,6 @@ final class ConsumeCommand implements Callable<Integer> {
         ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
         // The streams app writes with exactly-once; records of aborted transactions are not results.
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis());
+        ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis()));
   }
 }

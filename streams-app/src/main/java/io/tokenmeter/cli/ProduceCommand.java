@@ -187,7 +187,7 @@ final class ProduceCommand implements Callable<Integer> {
 
   private Map<String, Object> producerConfig() {
     int timeout = (int) KAFKA_TIMEOUT.toMillis();
-    return Map.of(
+    return cluster.clientConfig(spec, Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers,
         ProducerConfig.CLIENT_ID_CONFIG, "tokenmeter-produce",
         // The SDK's guarantees: no duplicates from retries, nothing acknowledged before it is replicated.
@@ -197,6 +197,6 @@ final class ProduceCommand implements Callable<Integer> {
         ProducerConfig.LINGER_MS_CONFIG, 20,
         ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout,
         ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout,
-        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 2 * timeout);
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 2 * timeout));
   }
 }

@@ -259,12 +259,12 @@ final class TailCommand implements Callable<Integer> {
 
   private Map<String, Object> consumerConfig() {
     // As consume: assigned, not subscribed, so no group's offsets are touched.
-    return Map.of(
+    return cluster.clientConfig(spec, Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers,
         ConsumerConfig.CLIENT_ID_CONFIG, "tokenmeter-tail",
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
         ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis());
+        ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis()));
   }
 }

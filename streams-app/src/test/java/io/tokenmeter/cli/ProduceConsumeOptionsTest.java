@@ -57,6 +57,15 @@ class ProduceConsumeOptionsTest {
   }
 
   @Test
+  void anUnreadableCommandConfigIsAUsageErrorNamingTheOption() {
+    CliRun run = CliRun.of(
+        "consume", "--bootstrap-server", "127.0.0.1:1", "--topic", "llm.calls", "--command-config", "/no/such/client.properties");
+
+    assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("--command-config: cannot read /no/such/client.properties");
+  }
+
+  @Test
   void consumeRefusesToGuessTheRecordTypeOfAnUnknownTopicName() {
     CliRun run = CliRun.of("consume", "--bootstrap-server", "127.0.0.1:1", "--topic", "my.topic");
 
