@@ -218,22 +218,11 @@ class JsonRecordReaderTest {
   }
 
   @Test
-  void aKeyInTheWrongFieldIsNotRepeated() {
-    String key = "sk-proj-4f1d2c3b4a5968778695a4b3c2d1e0f9a8b7c6d5";
-
-    assertRejected(with(JsonLines.CALL, "input_tokens", key),
-        "input_tokens: expected a whole number, got a string of 48 characters that looks like an API key (not repeated)");
-    assertThatThrownBy(() -> calls.read(with(JsonLines.CALL, "streaming", "Bearer " + key)))
-        .hasMessageNotContaining("4f1d");
-  }
-
-  @Test
-  void longValuesAreShortenedInMessages() {
+  void longTextIsDescribedByItsLengthNotRepeated() {
     String longText = "x".repeat(500);
 
     assertThatThrownBy(() -> calls.read(with(JsonLines.CALL, "input_tokens", longText)))
-        .hasMessageContaining("...")
-        .hasMessageNotContaining(longText);
+        .hasMessage("input_tokens: expected a whole number, got a string of 500 characters (not repeated, it may be a secret)");
   }
 
   @Test
