@@ -3,7 +3,9 @@
 // on stdout. DashboardIT compares those numbers with the trace it sent.
 //
 // usage: node dashboard.spec.mjs <dashboard-url> [screenshot.png] [timeout-ms] [refreshes]
-// With refreshes (default 1), it reads the page once that many refreshes have finished.
+// With refreshes (default 1), it reads the page once that many refreshes have finished. With
+// TOKENMETER_DASHBOARD_PASSWORD in the environment, the browser answers the app's Basic login
+// prompt (http.auth.token) with it, as a person would.
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +24,9 @@ const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   headless: true,
   viewport: { width: 1400, height: 1000 },
+  httpCredentials: process.env.TOKENMETER_DASHBOARD_PASSWORD
+    ? { username: "tokenmeter", password: process.env.TOKENMETER_DASHBOARD_PASSWORD }
+    : undefined,
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync"],
 });

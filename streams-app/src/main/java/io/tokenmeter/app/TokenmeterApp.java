@@ -105,7 +105,8 @@ public final class TokenmeterApp implements AutoCloseable {
   private Map<String, HttpHandler> httpHandlers() {
     Map<String, HttpHandler> handlers = new LinkedHashMap<>();
     handlers.put(HealthEndpoint.PATH, new HealthEndpoint(this::health));
-    handlers.putAll(QueryEndpoints.handlers(this::streams, this::advertised, config.query().retention()));
+    handlers.putAll(QueryEndpoints.handlers(this::streams, this::advertised, config.query().retention(),
+        config.http().authToken()));
     handlers.put(DashboardEndpoint.PATH, new DashboardEndpoint());
     return handlers;
   }

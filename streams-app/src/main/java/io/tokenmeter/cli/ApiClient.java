@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -28,12 +29,21 @@ final class ApiClient {
    */
   private static final Duration NOT_READY_PATIENCE = Duration.ofSeconds(10);
 
+  /** The app's http.auth.token, read from the environment only: a flag would show in {@code ps}. */
+  static final String TOKEN_ENV = "TOKENMETER_HTTP_AUTH_TOKEN";
+
   private final String baseUrl;
   private final HttpClient http;
+  private final Optional<String> authToken;
 
   ApiClient(String baseUrl) {
+    this(baseUrl, Optional.ofNullable(System.getenv(TOKEN_ENV)).map(String::trim).filter(t -> !t.isEmpty()));
+  }
+
+  ApiClient(String baseUrl, Optional<String> authToken) {
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    this.authToken = authToken;
   }
 
   String baseUrl() {
@@ -80,6 +90,11 @@ final class ApiClient {
           + (body != null && body.hasNonNull("error") ? ": " + body.get("error").asText() : "")
           + "; try again in a moment");
     }
+    if (response.statusCode() == 401) {
+      throw new Unavailable("the Tokenmeter app at " + baseUrl + (authToken.isPresent()
+          ? " refused the token in " + TOKEN_ENV + "; set it to the app's http.auth.token"
+          : " wants a token; set " + TOKEN_ENV + " to the app's http.auth.token"));
+    }
     if (response.statusCode() == 400) {
       String message = body != null && body.hasNonNull("error") ? body.get("error").asText() : response.body();
       String parameter = body != null && body.hasNonNull("parameter") ? body.get("parameter").asText() : null;
@@ -93,10 +108,10 @@ final class ApiClient {
   }
 
   private HttpResponse<String> send(URI uri) throws Unavailable {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json").GET();
+    authToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
     try {
-      return http.send(
-          HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json").GET().build(),
-          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException | IllegalArgumentException e) {
       throw new Unavailable("cannot reach the Tokenmeter app at " + baseUrl + " (" + describe(e)
           + "); start it with 'tokenmeter run', or point --url at a running one");

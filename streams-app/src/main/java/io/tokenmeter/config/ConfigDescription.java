@@ -79,6 +79,7 @@ final class ConfigDescription {
     p.put(HTTP_HOST.name(), http.host());
     p.put(HTTP_PORT.name(), Integer.toString(http.port()));
     p.put(HTTP_ADVERTISED_URL.name(), http.advertisedUrl().orElse(""));
+    p.put(HTTP_AUTH_TOKEN.name(), http.authToken().map(t -> redact ? REDACTED : t).orElse(""));
     p.put(QUERY_RETENTION.name(), duration(config.query().retention()));
 
     RouterSettings router = config.router();

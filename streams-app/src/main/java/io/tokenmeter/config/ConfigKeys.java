@@ -49,12 +49,12 @@ final class ConfigKeys {
   /**
    * Substrings of a key whose value must never be printed. Kafka names its secrets
    * {@code *.password}, {@code *.secret} and {@code sasl.jaas.config}; the PEM private key and the
-   * registry's user:password pair are secrets too, and so are the router's PagerDuty routing key
-   * and webhook {@code Authorization} header.
+   * registry's user:password pair are secrets too, and so are the router's PagerDuty routing key,
+   * its webhook {@code Authorization} header and the HTTP endpoints' token.
    */
   private static final List<String> SECRET_MARKERS = List.of(
       "password", "secret", "sasl.jaas.config", "ssl.keystore.key", "basic.auth.user.info", "routing.key",
-      "authorization");
+      "authorization", "auth.token");
 
   static final String REDACTED = "[redacted]";
 
@@ -179,6 +179,13 @@ final class ConfigKeys {
           + " `application.server`), for queries across instances. Empty means `http://<http.host>:<bound port>`,"
           + " or the machine's host name in place of a wildcard `http.host` such as `0.0.0.0`; set it when that"
           + " name does not reach this instance (containers, NAT).");
+  static final Key HTTP_AUTH_TOKEN = key("http.auth.token", "",
+      "secret text, or empty",
+      "Token that every HTTP endpoint but `GET /health` then requires: `Authorization: Bearer <token>`, or HTTP"
+          + " Basic with the token as password (any user name) so a browser can open the dashboard. The instances"
+          + " send it to each other for queries across instances, so give them all the same. Empty leaves the"
+          + " endpoints open to whoever reaches `http.host`. Never printed; prefer the environment variable. See"
+          + " [Securing the HTTP endpoints](#securing-the-http-endpoints).");
   static final Key QUERY_RETENTION = key("query.retention", "6h",
       "duration > 0",
       "How long final rollups stay queryable in the app's own state (store `query-rollups`); a query that"

@@ -416,7 +416,8 @@ public final class ConfigLoader {
           get(HTTP_ENABLED, ValueParsers.bool()),
           get(HTTP_HOST, ValueParsers.host()),
           get(HTTP_PORT, ValueParsers.integer(0, 65535)),
-          get(HTTP_ADVERTISED_URL, ValueParsers.optionalHttpUrl()));
+          get(HTTP_ADVERTISED_URL, ValueParsers.optionalHttpUrl()),
+          get(HTTP_AUTH_TOKEN, ValueParsers.optionalText()));
     }
 
     private QuerySettings query() {

@@ -31,6 +31,11 @@ final class JsonToAvro {
   private static final BigInteger MIN_LONG = BigInteger.valueOf(Long.MIN_VALUE);
   private static final BigInteger MAX_LONG = BigInteger.valueOf(Long.MAX_VALUE);
   private static final int MAX_ECHO = 40;
+  /**
+   * Text longer than this is described by its length, not echoed: a key is longer, and a key cut
+   * to the first 40 characters is still most of a key.
+   */
+  private static final int MAX_ECHO_TEXT = 24;
 
   private final SpecificData model;
 
@@ -239,6 +244,9 @@ final class JsonToAvro {
 
   /** The offending value as JSON, shortened: enough to find it in the line, not to flood stderr. */
   private static String echo(JsonNode json) {
+    if (json.isTextual() && json.textValue().length() > MAX_ECHO_TEXT) {
+      return "a string of " + json.textValue().length() + " characters (not repeated, it may be a secret)";
+    }
     String text = json.isContainerNode() ? (json.isObject() ? "an object" : "an array") : json.toString();
     return text.length() <= MAX_ECHO ? text : text.substring(0, MAX_ECHO) + "...";
   }

@@ -12,13 +12,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
  * Asks another instance for the raw rows of its local stores ({@code /internal/v1/...}): Avro
- * binary, base64, so that sketches and nulls arrive exactly as stored.
+ * binary, base64, so that sketches and nulls arrive exactly as stored. With {@code
+ * http.auth.token} set it sends the token as Bearer: the instances share one configuration.
  */
 final class PeerClient {
 
@@ -27,10 +29,12 @@ final class PeerClient {
 
   private final HttpClient client;
   private final Duration timeout;
+  private final Optional<String> authToken;
 
-  PeerClient(Duration timeout) {
+  PeerClient(Duration timeout, Optional<String> authToken) {
     this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
     this.timeout = timeout;
+    this.authToken = authToken;
   }
 
   CompletableFuture<List<UsageRollup>> rollups(HostInfo peer, RollupQuery q) {
@@ -43,8 +47,13 @@ final class PeerClient {
 
   private <T> CompletableFuture<List<T>> get(HostInfo peer, String pathAndQuery, String field, Function<byte[], T> decode) {
     URI uri = URI.create("http://" + peer.host() + ":" + peer.port() + pathAndQuery);
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
-    return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).GET();
+    authToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
+    return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
+      if (response.statusCode() == 401) {
+        throw new StateSource.UnavailableException("instance " + peer.host() + ":" + peer.port()
+            + " refused this instance's credentials; give every instance the same http.auth.token", null);
+      }
       if (response.statusCode() != 200) {
         throw new StateSource.UnavailableException(
             "instance " + peer.host() + ":" + peer.port() + " answered " + response.statusCode(), null);

@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
@@ -54,7 +55,17 @@ public final class QueryEndpoints {
    */
   public static Map<String, HttpHandler> handlers(Supplier<KafkaStreams> streams, Supplier<HostInfo> self,
       Duration retention) {
-    QueryEndpoints endpoints = new QueryEndpoints(new ClusterQueries(streams, self, new PeerClient(PEER_TIMEOUT)),
+    return handlers(streams, self, retention, Optional.empty());
+  }
+
+  /**
+   * As {@link #handlers(Supplier, Supplier, Duration)}, sending {@code authToken} ({@code
+   * http.auth.token}) to the other instances, whose endpoints want the same token.
+   */
+  public static Map<String, HttpHandler> handlers(Supplier<KafkaStreams> streams, Supplier<HostInfo> self,
+      Duration retention, Optional<String> authToken) {
+    QueryEndpoints endpoints = new QueryEndpoints(
+        new ClusterQueries(streams, self, new PeerClient(PEER_TIMEOUT, authToken)),
         new LocalQueries(streams), Clock.systemUTC(), retention);
     return endpoints.handlers();
   }

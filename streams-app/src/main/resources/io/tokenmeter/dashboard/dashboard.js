@@ -87,7 +87,9 @@
     const url = path + "?" + q.toString();
     let response;
     try {
-      response = await fetch(url, { headers: { Accept: "application/json" } });
+      // With http.auth.token the browser asked for the password when it opened the page; same-origin
+      // credentials make it send that Basic login with every API request too.
+      response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
     } catch (e) {
       throw new ApiError(`${url}: ${e.message}`);
     }

@@ -205,7 +205,7 @@ final class AppProcess implements AutoCloseable {
    * {@link ChildAppMain}). Read from files rather than {@code java.class.path}, which under
    * Surefire/Failsafe may be a manifest-only booter jar.
    */
-  private static String classpath() {
+  static String classpath() {
     Path classes = codeSource(TokenmeterCli.class);
     Path testClasses = codeSource(ChildAppMain.class);
     Path target = classes.getParent();

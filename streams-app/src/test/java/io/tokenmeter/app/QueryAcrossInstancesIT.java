@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two app processes share the partitions; each serves the query API. Asking either one gives the
  * totals of all partitions (it asks the other for its part), and a query for one org/project is
- * answered right by the instance that does not own it (it forwards to the owner).
+ * answered right by the instance that does not own it (it forwards to the owner). Both have the
+ * same {@code http.auth.token}, so that the instances' requests to each other must carry it.
  */
 class QueryAcrossInstancesIT {
 
@@ -43,6 +44,7 @@ class QueryAcrossInstancesIT {
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ObjectMapper json = new ObjectMapper();
+  private final String token = "tm-" + java.util.UUID.randomUUID();
 
   @TempDir Path dir;
 
@@ -107,11 +109,12 @@ class QueryAcrossInstancesIT {
     }
   }
 
-  private static Map<String, String> withHttp(Map<String, String> instance, int port) {
+  private Map<String, String> withHttp(Map<String, String> instance, int port) {
     Map<String, String> p = new TreeMap<>(instance);
     p.put("http.enabled", "true");
     p.put("http.host", "127.0.0.1");
     p.put("http.port", Integer.toString(port));
+    p.put("http.auth.token", token);
     return p;
   }
 
@@ -140,7 +143,8 @@ class QueryAcrossInstancesIT {
 
   private JsonNode get(int port, String path) throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(path + " on " + port + ": " + r.body()).isEqualTo(200);
     return json.readTree(r.body());
   }

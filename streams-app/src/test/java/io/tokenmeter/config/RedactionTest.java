@@ -17,7 +17,8 @@ class RedactionTest {
           "TOKENMETER_KAFKA_CLIENT_SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_SECRET", "hunter2-oauth",
           "TOKENMETER_KAFKA_CLIENT_BASIC_AUTH_USER_INFO", "svc:hunter2-registry",
           "TOKENMETER_KAFKA_SCHEMA_REGISTRY_URL", "https://svc:hunter2-url@registry.example.com:8081",
-          "TOKENMETER_KAFKA_CLIENT_SECURITY_PROTOCOL", "SASL_SSL"))
+          "TOKENMETER_KAFKA_CLIENT_SECURITY_PROTOCOL", "SASL_SSL",
+          "TOKENMETER_HTTP_AUTH_TOKEN", "hunter2-http"))
       .load();
 
   @Test
@@ -32,6 +33,7 @@ class RedactionTest {
         .contains("kafka.client.basic.auth.user.info = [redacted]")
         .contains("kafka.schema.registry.url = https://[redacted]@registry.example.com:8081")
         .contains("kafka.client.security.protocol = SASL_SSL")
+        .contains("http.auth.token = [redacted]")
         .contains("rollup.grace = 2m")
         .contains("kafka.cache.max.bytes = 16MiB")
         .doesNotContain("hunter2");
@@ -41,11 +43,13 @@ class RedactionTest {
   void toStringOfTheRecordsHidesSecretsToo() {
     assertThat(config.toString()).contains("sasl.jaas.config=[redacted]").doesNotContain("hunter2");
     assertThat(config.kafka().toString()).doesNotContain("hunter2");
+    assertThat(config.http().toString()).contains("authToken=Optional[[redacted]]").doesNotContain("hunter2");
   }
 
   @Test
   void theSecretsStillReachKafka() {
     assertThat(config.kafka().streamsProperties().getProperty("sasl.jaas.config")).isEqualTo(JAAS);
+    assertThat(config.http().authToken()).hasValue("hunter2-http");
   }
 
   @Test

@@ -219,12 +219,21 @@ class DashboardIT {
 
   /** As {@link #browse(String, Path)}, reading the page after {@code refreshes} refreshes. */
   static String browse(String url, Path screenshot, int refreshes) throws IOException, InterruptedException {
+    return browse(url, screenshot, refreshes, null);
+  }
+
+  /** As {@link #browse(String, Path, int)}, answering the login prompt with {@code password} unless null. */
+  static String browse(String url, Path screenshot, int refreshes, String password) throws IOException, InterruptedException {
     Path stderr = Path.of("target", "dashboard-it-browser-" + screenshot.getFileName() + ".log");
-    Process browser = new ProcessBuilder("node", "dashboard.spec.mjs", url, screenshot.toAbsolutePath().toString(), "60000",
+    ProcessBuilder pb = new ProcessBuilder("node", "dashboard.spec.mjs", url, screenshot.toAbsolutePath().toString(), "60000",
             Integer.toString(refreshes))
         .directory(BROWSER.toFile())
-        .redirectError(stderr.toFile())
-        .start();
+        .redirectError(stderr.toFile());
+    pb.environment().remove("TOKENMETER_DASHBOARD_PASSWORD");
+    if (password != null) {
+      pb.environment().put("TOKENMETER_DASHBOARD_PASSWORD", password);
+    }
+    Process browser = pb.start();
     byte[] out = browser.getInputStream().readAllBytes();
     if (!browser.waitFor(120, TimeUnit.SECONDS)) {
       browser.destroyForcibly();
