@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.avro.JsonProperties;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
@@ -31,6 +32,18 @@ final class JsonToAvro {
   private static final BigInteger MIN_LONG = BigInteger.valueOf(Long.MIN_VALUE);
   private static final BigInteger MAX_LONG = BigInteger.valueOf(Long.MAX_VALUE);
   private static final int MAX_ECHO = 40;
+  /**
+   * Text longer than this is described by its length, not echoed: a key is longer, and a key cut
+   * to the first 40 characters is still most of a key.
+   */
+  private static final int MAX_ECHO_TEXT = 24;
+  /** What a field name looks like; anything else may be a secret in the wrong place. */
+  private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,23}");
+  /**
+   * A whole number with more integer digits than this is outside every range we accept; it is
+   * refused before it is expanded, since 1e999999999 is a whole number of a billion digits.
+   */
+  private static final int MAX_WHOLE_DIGITS = 20;
 
   private final SpecificData model;
 
@@ -106,11 +119,21 @@ final class JsonToAvro {
     return record;
   }
 
-  /** Field names are known, so naming an unknown one is safe; its value is never repeated. */
+  /**
+   * An unknown field is named when its name looks like a field name; any other name is described
+   * by its length only, since a key pasted in the wrong place may sit where a name belongs. Its
+   * value is never repeated.
+   */
   private static void rejectUnknownFields(Schema schema, JsonNode json, String path) throws InvalidRecordException {
     for (Iterator<String> names = json.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (schema.getField(name) == null) {
+        if (!FIELD_NAME.matcher(name).matches()) {
+          throw new InvalidRecordException(
+              path,
+              "a field whose name is not a field name (" + name.length() + " characters; not repeated, it may be a"
+                  + " secret), not in " + schema.getName());
+        }
         String reason =
             PLAINTEXT_KEY_FIELDS.contains(name)
                 ? "unknown field; plaintext API keys are never accepted, send api_key_fingerprint and api_key_hint"
@@ -185,7 +208,12 @@ final class JsonToAvro {
     if (json.isIntegralNumber()) {
       value = json.bigIntegerValue();
     } else if (json.isNumber() && isWhole(json.decimalValue())) {
-      value = json.decimalValue().toBigIntegerExact();
+      BigDecimal d = json.decimalValue();
+      if (d.signum() != 0 && (long) d.precision() - d.scale() > MAX_WHOLE_DIGITS) {
+        throw new InvalidRecordException(
+            path, "expected a whole number from " + min + " to " + max + ", got " + echo(json));
+      }
+      value = d.signum() == 0 ? BigInteger.ZERO : d.toBigIntegerExact();
     } else {
       throw wrongType(path, "a whole number", json);
     }
@@ -239,6 +267,9 @@ final class JsonToAvro {
 
   /** The offending value as JSON, shortened: enough to find it in the line, not to flood stderr. */
   private static String echo(JsonNode json) {
+    if (json.isTextual() && json.textValue().length() > MAX_ECHO_TEXT) {
+      return "a string of " + json.textValue().length() + " characters (not repeated, it may be a secret)";
+    }
     String text = json.isContainerNode() ? (json.isObject() ? "an object" : "an array") : json.toString();
     return text.length() <= MAX_ECHO ? text : text.substring(0, MAX_ECHO) + "...";
   }

@@ -218,12 +218,11 @@ class JsonRecordReaderTest {
   }
 
   @Test
-  void longValuesAreShortenedInMessages() {
+  void longTextIsDescribedByItsLengthNotRepeated() {
     String longText = "x".repeat(500);
 
     assertThatThrownBy(() -> calls.read(with(JsonLines.CALL, "input_tokens", longText)))
-        .hasMessageContaining("...")
-        .hasMessageNotContaining(longText);
+        .hasMessage("input_tokens: expected a whole number, got a string of 500 characters (not repeated, it may be a secret)");
   }
 
   @Test
