@@ -2,9 +2,12 @@ package io.tokenmeter.schemas.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tokenmeter.schemas.Alert;
 import io.tokenmeter.schemas.LlmCallEvent;
+import io.tokenmeter.schemas.UsageRollup;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -17,6 +20,8 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
@@ -144,6 +149,36 @@ class DeserializerFuzzTest {
     assertThat(thrown).isExactlyInstanceOf(SerializationException.class);
     assertThat(thrown.getMessage()).contains("schema id " + id);
   }
+
+  @Property(tries = 1500)
+  void randomBodiesOfTheRecordsWithMapsYieldARecordOrAClearSerializationException(
+      @ForAll @Size(max = 400) byte[] body, @ForAll boolean alert, @ForAll("hugeLengths") long spliced,
+      @ForAll @IntRange(min = 0, max = 400) int at) {
+    // Alert (scope, details) and UsageRollup (errors_by_class) hold maps, whose block counts
+    // BoundedDecoder checks as well; the call event has none.
+    Schema schema = alert ? Alert.getClassSchema() : UsageRollup.getClassSchema();
+    byte[] header = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN)
+        .put(WireFormat.SINGLE_OBJECT_MARKER_0).put(WireFormat.SINGLE_OBJECT_MARKER_1)
+        .putLong(SchemaNormalization.parsingFingerprint64(schema)).array();
+    int cut = Math.min(at, body.length);
+    byte[] bytes = concat(header, Arrays.copyOf(body, cut), zigZagVarLong(spliced), Arrays.copyOfRange(body, cut, body.length));
+
+    Throwable thrown;
+    try {
+      (alert ? ALERTS : ROLLUPS).deserialize(TOPIC, bytes);
+      thrown = null;
+    } catch (RuntimeException e) {
+      thrown = e;
+    }
+    if (thrown != null) {
+      assertThat(thrown).isExactlyInstanceOf(SerializationException.class);
+      assertThat(thrown.getMessage()).isNotBlank();
+    }
+  }
+
+  private static final AvroDeserializer<Alert> ALERTS = new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry());
+  private static final AvroDeserializer<UsageRollup> ROLLUPS =
+      new AvroDeserializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry());
 
   @Provide
   Arbitrary<List<Tuple.Tuple2<Integer, Byte>>> mutations() {
