@@ -15,9 +15,10 @@ import org.apache.avro.generic.IndexedRecord;
 final class CallValidation {
 
   /**
-   * The most tokens one call may report in one field: a million times the largest context window
-   * of any model. A window of one dimension set would need millions of such calls before its sum
-   * could overflow, and the price of one such call still fits a long of micro-dollars.
+   * The most tokens one call may report in one field: a million times a million-token context
+   * window. A window of one dimension set would need millions of such calls before its sum
+   * could overflow, and at any real price one such call still costs well under Long.MAX_VALUE
+   * micro-dollars.
    */
   static final long MAX_TOKENS = 1_000_000_000_000L;
 
