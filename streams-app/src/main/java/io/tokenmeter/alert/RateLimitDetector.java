@@ -30,7 +30,8 @@ import java.util.Objects;
  * already closed (late) is ignored.
  *
  * <p>Store: one {@link RateLimitState} per {@link RateLimitScope#storeKey()}, kept while traffic
- * flows (it remembers the header limit); cardinality is orgs/projects times models.
+ * flows (it remembers the header limit) and deleted once a closed minute passed without a call while
+ * no alert of the scope is open; cardinality is the orgs/projects times models calling now.
  */
 public final class RateLimitDetector {
 
@@ -94,7 +95,16 @@ public final class RateLimitDetector {
       return new Transition<>(null, List.of());
     }
     List<Alert> out = new ArrayList<>();
-    RateLimitState s = closeBefore(state, Minutes.of(closedUpTo), now, out);
+    long closedMinute = Minutes.of(closedUpTo);
+    boolean idleMinuteClosed =
+        state.openMinute() != Minutes.NONE && closedMinute > state.openMinute() && state.requests().used() == 0;
+    RateLimitState s = closeBefore(state, closedMinute, now, out);
+    if (idleMinuteClosed && s.requests().firing() == null && s.tokens().firing() == null) {
+      // A whole closed minute without a call and nothing open: forget the scope, so that the
+      // store holds the scopes that call now, not every org/project ever seen. The header limit
+      // it remembered comes back with the next call's headers.
+      return new Transition<>(null, out);
+    }
     return new Transition<>(s, out);
   }
 

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.avro.JsonProperties;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
@@ -36,6 +37,13 @@ final class JsonToAvro {
    * to the first 40 characters is still most of a key.
    */
   private static final int MAX_ECHO_TEXT = 24;
+  /** What a field name looks like; anything else may be a secret in the wrong place. */
+  private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,23}");
+  /**
+   * A whole number with more integer digits than this is outside every range we accept; it is
+   * refused before it is expanded, since 1e999999999 is a whole number of a billion digits.
+   */
+  private static final int MAX_WHOLE_DIGITS = 20;
 
   private final SpecificData model;
 
@@ -111,11 +119,21 @@ final class JsonToAvro {
     return record;
   }
 
-  /** Field names are known, so naming an unknown one is safe; its value is never repeated. */
+  /**
+   * An unknown field is named when its name looks like a field name; any other name is described
+   * by its length only, since a key pasted in the wrong place may sit where a name belongs. Its
+   * value is never repeated.
+   */
   private static void rejectUnknownFields(Schema schema, JsonNode json, String path) throws InvalidRecordException {
     for (Iterator<String> names = json.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (schema.getField(name) == null) {
+        if (!FIELD_NAME.matcher(name).matches()) {
+          throw new InvalidRecordException(
+              path,
+              "a field whose name is not a field name (" + name.length() + " characters; not repeated, it may be a"
+                  + " secret), not in " + schema.getName());
+        }
         String reason =
             PLAINTEXT_KEY_FIELDS.contains(name)
                 ? "unknown field; plaintext API keys are never accepted, send api_key_fingerprint and api_key_hint"
@@ -190,7 +208,12 @@ final class JsonToAvro {
     if (json.isIntegralNumber()) {
       value = json.bigIntegerValue();
     } else if (json.isNumber() && isWhole(json.decimalValue())) {
-      value = json.decimalValue().toBigIntegerExact();
+      BigDecimal d = json.decimalValue();
+      if (d.signum() != 0 && (long) d.precision() - d.scale() > MAX_WHOLE_DIGITS) {
+        throw new InvalidRecordException(
+            path, "expected a whole number from " + min + " to " + max + ", got " + echo(json));
+      }
+      value = d.signum() == 0 ? BigInteger.ZERO : d.toBigIntegerExact();
     } else {
       throw wrongType(path, "a whole number", json);
     }

@@ -2,21 +2,63 @@ package io.tokenmeter.rollup;
 
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.RateLimitSnapshot;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.IndexedRecord;
 
 /**
  * The rules an event must keep before it may count. Avro already guarantees the required fields
- * are present; these are the semantic ones a schema cannot say.
+ * are present; these are the semantic ones a schema cannot say, and the bounds that keep one
+ * hostile event from overflowing a sum, bloating the state or closing every open window.
  */
 final class CallValidation {
 
+  /**
+   * The most tokens one call may report in one field: a million times a million-token context
+   * window. A window of one dimension set would need millions of such calls before its sum
+   * could overflow, and at any real price one such call still costs well under Long.MAX_VALUE
+   * micro-dollars.
+   */
+  static final long MAX_TOKENS = 1_000_000_000_000L;
+
+  /**
+   * The longest text any field may hold. Model names, ids and fingerprints are tens of characters;
+   * a dimension value becomes part of a state key and an output key, so a megabyte one would be
+   * carried in every store and rollup of its window.
+   */
+  static final int MAX_TEXT_CHARS = 1024;
+
+  /**
+   * How far an event may lie ahead of the app's clock. The newest event time closes every window
+   * that ended a grace period before it, so one event stamped in the year 9999 would make all real
+   * traffic after it late; a day covers any producer's clock skew.
+   */
+  static final Duration MAX_AHEAD_OF_CLOCK = Duration.ofDays(1);
+
   private CallValidation() {}
 
-  static void check(LlmCallEvent e) {
+  /**
+   * @param nowMillis the app's wall clock, which the event time may not pass by more than {@link
+   *     #MAX_AHEAD_OF_CLOCK}
+   */
+  static void check(LlmCallEvent e, long nowMillis) {
     if (e.getEventId() == null || e.getEventId().isBlank()) {
       throw new InvalidCallException("event_id is empty; it is the deduplication key");
     }
     if (e.getTimestamp() == null) {
       throw new InvalidCallException("timestamp is null");
+    }
+    long eventTime = e.getTimestamp().toEpochMilli();
+    if (eventTime < 0) {
+      throw new InvalidCallException(
+          "timestamp " + e.getTimestamp() + " is before 1970-01-01T00:00:00Z; Kafka record times cannot be negative");
+    }
+    long latest = nowMillis + MAX_AHEAD_OF_CLOCK.toMillis();
+    if (eventTime > latest) {
+      throw new InvalidCallException(
+          "timestamp " + e.getTimestamp() + " is more than " + MAX_AHEAD_OF_CLOCK.toHours() + " h ahead of the app's clock ("
+              + Instant.ofEpochMilli(nowMillis) + "); it would close every open window");
     }
     if (e.getRequestModel() == null || e.getRequestModel().isBlank()) {
       throw new InvalidCallException("request_model is empty");
@@ -24,11 +66,12 @@ final class CallValidation {
     if (e.getService() == null) {
       throw new InvalidCallException("service is null");
     }
-    nonNegative("input_tokens", e.getInputTokens());
-    nonNegative("output_tokens", e.getOutputTokens());
-    nonNegative("cache_read_input_tokens", e.getCacheReadInputTokens());
-    nonNegative("cache_creation_input_tokens", e.getCacheCreationInputTokens());
-    nonNegative("reasoning_output_tokens", e.getReasoningOutputTokens());
+    textWithinBounds(e, "");
+    tokens("input_tokens", e.getInputTokens());
+    tokens("output_tokens", e.getOutputTokens());
+    tokens("cache_read_input_tokens", e.getCacheReadInputTokens());
+    tokens("cache_creation_input_tokens", e.getCacheCreationInputTokens());
+    tokens("reasoning_output_tokens", e.getReasoningOutputTokens());
     nonNegative("duration_ms", e.getDurationMs());
     nonNegative("time_to_first_token_ms", e.getTimeToFirstTokenMs());
     RateLimitSnapshot r = e.getRateLimit();
@@ -37,6 +80,27 @@ final class CallValidation {
       nonNegative("rate_limit.limit_tokens", r.getLimitTokens());
       nonNegative("rate_limit.remaining_requests", r.getRemainingRequests());
       nonNegative("rate_limit.remaining_tokens", r.getRemainingTokens());
+    }
+  }
+
+  /** Every text field, nested records included, so that a field added to the schema is covered too. */
+  private static void textWithinBounds(IndexedRecord record, String prefix) {
+    for (Schema.Field field : record.getSchema().getFields()) {
+      Object value = record.get(field.pos());
+      if (value instanceof CharSequence text && text.length() > MAX_TEXT_CHARS) {
+        throw new InvalidCallException(
+            prefix + field.name() + " is " + text.length() + " characters long; at most " + MAX_TEXT_CHARS + " are accepted");
+      }
+      if (value instanceof IndexedRecord nested) {
+        textWithinBounds(nested, prefix + field.name() + ".");
+      }
+    }
+  }
+
+  private static void tokens(String field, Long value) {
+    nonNegative(field, value);
+    if (value != null && value > MAX_TOKENS) {
+      throw new InvalidCallException(field + " is " + value + ", more than the " + MAX_TOKENS + " one call can report");
     }
   }
 

@@ -48,7 +48,7 @@ public final class DecodeProcessor implements Processor<byte[], byte[], String, 
       return;
     }
     try {
-      CallValidation.check(event);
+      CallValidation.check(event, context.currentSystemTimeMs());
     } catch (InvalidCallException e) {
       forward(record, key, Call.rejected(record.key(), record.value(), origin, DeadLetterReason.INVALID, DeadLetterHeaders.describe(e)));
       return;

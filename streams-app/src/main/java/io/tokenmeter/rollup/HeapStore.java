@@ -193,6 +193,20 @@ public final class HeapStore<V> implements StateStore, CachedStateStore<Bytes, b
     inner.put(key, value);
   }
 
+  /**
+   * Number of values in the logged store, counted one by one: for tests and diagnostics that show
+   * the state stays bounded, not for the hot path.
+   */
+  public long storedCount() {
+    long n = 0;
+    try (var all = inner.all()) {
+      for (; all.hasNext(); all.next()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Number of values held on the heap (for tests). */
   int onHeap() {
     return onHeap.size();

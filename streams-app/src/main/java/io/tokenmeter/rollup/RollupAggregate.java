@@ -30,6 +30,11 @@ final class RollupAggregate {
 
   private static final IndexMapping MAPPING = DDSketches.logarithmicUnboundedDense(RELATIVE_ACCURACY).getIndexMapping();
   private static final int FORMAT = 1;
+  /**
+   * Distinct {@code error_type} values kept apart per window and dimension set; more become {@code
+   * __other__}, so that an error type that carries a request id cannot grow one aggregate without end.
+   */
+  static final int MAX_ERROR_CLASSES = 32;
 
   long requests;
   long errors;
@@ -56,18 +61,21 @@ final class RollupAggregate {
     requests++;
     if (e.getErrorType() != null) {
       errors++;
-      errorsByClass.merge(e.getErrorType(), 1L, Long::sum);
+      String errorClass = errorsByClass.containsKey(e.getErrorType()) || errorsByClass.size() < MAX_ERROR_CLASSES
+          ? e.getErrorType()
+          : Dimensions.OTHER;
+      errorsByClass.merge(errorClass, 1L, Long::sum);
     }
     if (e.getInputTokens() == null || e.getOutputTokens() == null) {
       requestsWithoutUsage++;
     }
-    inputTokens += orZero(e.getInputTokens());
-    outputTokens += orZero(e.getOutputTokens());
-    cacheReadInputTokens += orZero(e.getCacheReadInputTokens());
-    cacheCreationInputTokens += orZero(e.getCacheCreationInputTokens());
-    reasoningOutputTokens += orZero(e.getReasoningOutputTokens());
+    inputTokens = saturatedSum(inputTokens, orZero(e.getInputTokens()));
+    outputTokens = saturatedSum(outputTokens, orZero(e.getOutputTokens()));
+    cacheReadInputTokens = saturatedSum(cacheReadInputTokens, orZero(e.getCacheReadInputTokens()));
+    cacheCreationInputTokens = saturatedSum(cacheCreationInputTokens, orZero(e.getCacheCreationInputTokens()));
+    reasoningOutputTokens = saturatedSum(reasoningOutputTokens, orZero(e.getReasoningOutputTokens()));
     if (cost.isPresent()) {
-      costMicros = (costMicros == null ? 0L : costMicros) + cost.getAsLong();
+      costMicros = saturatedSum(costMicros == null ? 0L : costMicros, cost.getAsLong());
     } else {
       unpricedRequests++;
     }
@@ -225,6 +233,16 @@ final class RollupAggregate {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * {@code a + b} for the non-negative counts of a window, held at {@link Long#MAX_VALUE} instead of
+   * wrapping to a negative total. {@link CallValidation} bounds each event, so only millions of
+   * absurd events in one window could reach it; a reader sees the maximum, never a small number.
+   */
+  static long saturatedSum(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
   }
 
   private static long orZero(Long v) {

@@ -147,6 +147,53 @@ public final class RollupDriver implements AutoCloseable {
     return driver.getKeyValueStore(name);
   }
 
+  /**
+   * Drops what the driver has kept of every other topic written (changelogs, repartitions), which
+   * it holds until read: a long run would otherwise fill the test's heap with copies.
+   */
+  public void discardOtherOutput() {
+    for (String topic : driver.producedTopicNames()) {
+      if (!Set.of(ROLLUPS, DEAD_LETTERS, ALERTS).contains(topic)) {
+        driver.createOutputTopic(topic, new ByteArrayDeserializer(), new ByteArrayDeserializer()).readRecordsToList();
+      }
+    }
+  }
+
+  /**
+   * Entries in every state store of the topology, by store name, counted one by one (a window store
+   * counts each (key, window)); {@link HeapStore}s count what they have written to their logged
+   * store, which after each record's commit is every value they hold.
+   */
+  public Map<String, Long> stateStoreSizes() {
+    Map<String, Long> sizes = new java.util.TreeMap<>();
+    driver.getAllStateStores().forEach((name, store) -> sizes.put(name, entries(store)));
+    return sizes;
+  }
+
+  private static long entries(org.apache.kafka.streams.processor.StateStore store) {
+    if (store instanceof HeapStore<?> heap) {
+      return heap.storedCount();
+    }
+    long n = 0;
+    if (store instanceof org.apache.kafka.streams.state.ReadOnlyKeyValueStore<?, ?> kv) {
+      try (var all = kv.all()) {
+        for (; all.hasNext(); all.next()) {
+          n++;
+        }
+      }
+      return n;
+    }
+    if (store instanceof org.apache.kafka.streams.state.ReadOnlyWindowStore<?, ?> windows) {
+      try (var all = windows.all()) {
+        for (; all.hasNext(); all.next()) {
+          n++;
+        }
+      }
+      return n;
+    }
+    throw new IllegalStateException("cannot count the entries of " + store.name() + " (" + store.getClass() + ")");
+  }
+
   @Override
   public void close() {
     driver.close();
