@@ -1,8 +1,11 @@
 package io.tokenmeter.rollup;
 
+import io.tokenmeter.schemas.ApiKeyFields;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.serde.AvroDeserializer;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
+import io.tokenmeter.schemas.serde.AvroSerializer;
+import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -14,10 +17,21 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * Turns the raw input bytes into a {@link Call}. A record that does not decode is a {@code
  * malformed} dead letter, one that decodes but breaks a rule is {@code invalid}; both keep their
  * original bytes. Nothing thrown here can stop the app.
+ *
+ * <p>One exception to "original bytes": an event whose {@code api_key_hint} or {@code
+ * api_key_fingerprint} is not SDK-shaped may carry a whole API key (a producer other than the SDK
+ * pasted it). It is an {@code invalid} dead letter whose value is the event with those fields
+ * replaced by a redaction marker, written in single-object encoding, so the app never writes the
+ * key to a topic again.
  */
 public final class DecodeProcessor implements Processor<byte[], byte[], String, Call> {
 
+  /** What replaces a key field that may hold a key; it matches neither SDK shape, on purpose. */
+  static final String REDACTED = "[redacted]";
+
   private final AvroDeserializer<LlmCallEvent> deserializer;
+  private final AvroSerializer<LlmCallEvent> redactedCopies =
+      new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry());
   private ProcessorContext<String, Call> context;
 
   DecodeProcessor(AvroSerdeConfig avro) {
@@ -47,6 +61,13 @@ public final class DecodeProcessor implements Processor<byte[], byte[], String, 
       forward(record, key, Call.rejected(record.key(), record.value(), origin, DeadLetterReason.MALFORMED, DeadLetterHeaders.describe(e)));
       return;
     }
+    Optional<String> keyProblem = ApiKeyFields.keyProblem(event.getApiKeyHint(), event.getApiKeyFingerprint());
+    if (keyProblem.isPresent()) {
+      byte[] redacted = redactedCopies.serialize(origin.topic(), redactKeyFields(event));
+      forward(record, key, Call.rejected(record.key(), redacted, origin, DeadLetterReason.INVALID,
+          keyProblem.get() + "; this dead letter holds the event with the key fields redacted"));
+      return;
+    }
     try {
       CallValidation.check(event, context.currentSystemTimeMs());
     } catch (InvalidCallException e) {
@@ -54,6 +75,11 @@ public final class DecodeProcessor implements Processor<byte[], byte[], String, 
       return;
     }
     forward(record, key, Call.decoded(event, record.key(), record.value(), origin));
+  }
+
+  private static LlmCallEvent redactKeyFields(LlmCallEvent event) {
+    // Both fields go when either may hold a key: a producer that pasted one may have pasted both.
+    return LlmCallEvent.newBuilder(event).setApiKeyHint(REDACTED).setApiKeyFingerprint(REDACTED).build();
   }
 
   private void forward(Record<byte[], byte[]> record, String key, Call call) {

@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.tokenmeter.cli.TokenmeterCli;
+import io.tokenmeter.schemas.LlmCallEvent;
+import io.tokenmeter.schemas.serde.AvroSerdeConfig;
+import io.tokenmeter.schemas.serde.AvroSerializer;
 import io.tokenmeter.sdk.LlmCall;
 import io.tokenmeter.sdk.Tokenmeter;
 import io.tokenmeter.sdk.internal.KeyFingerprints;
@@ -133,9 +136,11 @@ class KeyLeakHuntIT {
     Secret cliKey = Secret.apiKey("key handed to tokenmeter produce", "sk-proj-");
     Secret wrongCredential = Secret.apiKey("key sent as a wrong HTTP credential", "sk-");
     Secret malformedKey = Secret.apiKey("key in a malformed record", "sk-proj-");
+    Secret pastedKey = Secret.apiKey("key pasted into api_key_hint by another producer", "sk-proj-");
     Secret httpToken = Secret.token("http.auth.token", "tm-");
     Secret webhookAuth = Secret.token("router.webhook.authorization", "Bearer whsec-");
-    List<Secret> secrets = List.of(proj, ant, bearer, cliKey, wrongCredential, malformedKey, httpToken, webhookAuth);
+    List<Secret> secrets = List.of(proj, ant, bearer, cliKey, wrongCredential, malformedKey, pastedKey, httpToken,
+        webhookAuth);
 
     KeyFingerprints fingerprints = new KeyFingerprints(FINGERPRINT_SECRET.getBytes(StandardCharsets.UTF_8));
     KeyFingerprints.Identity projId = fingerprints.identify(proj.text());
@@ -231,6 +236,12 @@ class KeyLeakHuntIT {
           Map.of("bootstrap.servers", broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
         raw.send(new ProducerRecord<>(config.calls(), null, at.toEpochMilli(), "org-1/proj-1".getBytes(StandardCharsets.UTF_8),
             ("{\"provider\":\"openai\",\"api_key\":\"" + malformedKey.text() + "\"}").getBytes(StandardCharsets.UTF_8)))
+            .get(30, TimeUnit.SECONDS);
+        // A well-formed event whose api_key_hint holds a whole key: the app dead-letters a copy
+        // with the key fields redacted, so the key stays in the calls topic, where it was put.
+        LlmCallEvent pasted = io.tokenmeter.rollup.Calls.call(at).setEventId("pasted-1").setApiKeyHint(pastedKey.text()).build();
+        raw.send(new ProducerRecord<>(config.calls(), null, at.toEpochMilli(), "org-1/proj-1".getBytes(StandardCharsets.UTF_8),
+            new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()).serialize(config.calls(), pasted)))
             .get(30, TimeUnit.SECONDS);
       }
 
@@ -346,6 +357,8 @@ class KeyLeakHuntIT {
         .anyMatch(s -> s.contains(projId.fingerprint()));
     assertThat(new String(topics.get(deadLetters), StandardCharsets.ISO_8859_1).contains(malformedKey.text()))
         .as("the dead-letter topic holds the malformed record's original bytes").isTrue();
+    assertHolds(new String(topics.get(deadLetters), StandardCharsets.ISO_8859_1), "the dead-letter topic",
+        "pasted-1", "[redacted]");
 
     List<String> found = new ArrayList<>();
     for (Place place : places) {
@@ -356,14 +369,19 @@ class KeyLeakHuntIT {
             || place.where().equals("topic " + deadLetters + ": record values"))) {
           continue;
         }
+        if (secret == pastedKey && place.where().equals("topic " + config.calls() + ": record values")) {
+          continue;
+        }
         scan(haystack, place.where(), secret, found);
       }
     }
     for (Place place : brokerFiles) {
       String haystack = new String(place.bytes(), StandardCharsets.ISO_8859_1);
       for (Secret secret : secrets) {
-        // The calls and dead-letter segments hold the malformed record, as above.
-        if (secret != malformedKey) {
+        // The calls and dead-letter segments hold the malformed record, as above; the calls
+        // segments hold the pasted key, which its producer wrote there.
+        boolean callsSegment = place.where().contains("/" + config.calls() + "-");
+        if (secret != malformedKey && !(secret == pastedKey && callsSegment)) {
           scan(haystack, place.where(), secret, found);
         }
       }

@@ -4,7 +4,11 @@ import static io.tokenmeter.rollup.Calls.call;
 import static io.tokenmeter.rollup.RollupDriver.header;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tokenmeter.schemas.ApiKeyFields;
 import io.tokenmeter.schemas.LlmCallEvent;
+import io.tokenmeter.schemas.serde.AvroDeserializer;
+import io.tokenmeter.schemas.serde.AvroSerdeConfig;
+import io.tokenmeter.schemas.serde.AvroSerializer;
 import io.tokenmeter.schemas.UsageRollup;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -77,7 +81,7 @@ class HostileInputTopologyTest {
         assertThat(header(d, DeadLetterHeaders.REASON)).isIn(REASONS);
         assertThat(header(d, DeadLetterHeaders.ERROR)).isNotBlank();
         String original = describe(d.key(), d.value());
-        assertThat(unmatched.merge(original, -1, Integer::sum)).as("dead letter carries an input's own bytes").isGreaterThanOrEqualTo(0);
+        assertThat(unmatched.merge(original, -1, Integer::sum)).as("dead letter carries an input's own bytes (key fields redacted where they may hold a key)").isGreaterThanOrEqualTo(0);
       }
     }
   }
@@ -217,12 +221,32 @@ class HostileInputTopologyTest {
     return b;
   }
 
+  /**
+   * What each input's dead letter must hold: its own bytes, except that an event whose key fields
+   * may hold a key (a mutation can make a hint unlike the SDK's) is dead-lettered as its copy with
+   * those fields redacted.
+   */
   private static Map<String, Integer> multiset(List<byte[][]> inputs) {
     Map<String, Integer> m = new HashMap<>();
     for (byte[][] kv : inputs) {
-      m.merge(describe(kv[0], kv[1]), 1, Integer::sum);
+      m.merge(describe(kv[0], redactedIfItMayHoldAKey(kv[1])), 1, Integer::sum);
     }
     return m;
+  }
+
+  private static byte[] redactedIfItMayHoldAKey(byte[] value) {
+    LlmCallEvent event;
+    try {
+      event = new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()).deserialize(RollupDriver.CALLS, value);
+    } catch (RuntimeException notAnEvent) {
+      return value;
+    }
+    if (event == null || ApiKeyFields.keyProblem(event.getApiKeyHint(), event.getApiKeyFingerprint()).isEmpty()) {
+      return value;
+    }
+    LlmCallEvent redacted = LlmCallEvent.newBuilder(event)
+        .setApiKeyHint(DecodeProcessor.REDACTED).setApiKeyFingerprint(DecodeProcessor.REDACTED).build();
+    return new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()).serialize(RollupDriver.CALLS, redacted);
   }
 
   private static String describe(byte[] key, byte[] value) {
