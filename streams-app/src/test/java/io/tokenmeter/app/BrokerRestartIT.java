@@ -21,6 +21,7 @@ import io.tokenmeter.testkit.KafkaBroker;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -206,8 +207,14 @@ class BrokerRestartIT {
         assertThat(app.isAlive()).as("the app rode out the outage without a restart").isTrue();
         assertThat(Files.readString(app.log())).doesNotContain("-> ERROR").doesNotContain("alert router stopped");
       } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError(e.getMessage() + "\napp log " + dir.resolve("app.log") + "\nbroker log "
-            + broker.logFile(), e);
+        // The temporary directory goes with the test; keep the app's log (INFO on group coordination
+        // and transactions) where a CI run leaves its reports.
+        Path kept = Path.of("target", "failsafe-reports", "BrokerRestartIT-app.log");
+        Files.createDirectories(kept.getParent());
+        Path keptBroker = kept.resolveSibling("BrokerRestartIT-broker.log");
+        Files.copy(dir.resolve("app.log"), kept, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(broker.logFile(), keptBroker, StandardCopyOption.REPLACE_EXISTING);
+        throw new AssertionError(e.getMessage() + "\nlogs kept as " + kept.toAbsolutePath() + " and " + keptBroker, e);
       }
     } finally {
       sampling.set(false);
