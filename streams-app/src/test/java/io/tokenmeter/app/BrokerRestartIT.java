@@ -91,7 +91,7 @@ class BrokerRestartIT {
   @TempDir Path dir;
 
   /*
-   * Off by default: in 2 of 10 runs the app did not resume (after the broker's restart its state
+   * Off by default: in 2 of 24 runs the app did not resume (after the broker's restart its state
    * restoration polled the changelogs for minutes without finishing), which would make CI red at
    * random. Run it with -Dtokenmeter.it.brokerRestart=true; on failure it keeps the app's and
    * the broker's logs and the open transactions in target/failsafe-reports.
