@@ -40,6 +40,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -90,6 +91,8 @@ public final class AlertRouter implements AutoCloseable {
   private final Map<TopicPartition, InFlight> inFlight = new HashMap<>();
   /** Finished offsets whose commit has not succeeded yet. */
   private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+  /** How many finished records each entry of {@link #uncommitted} stands for. */
+  private final Map<TopicPartition, Integer> uncommittedRecords = new HashMap<>();
 
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong deadLettered = new AtomicLong();
@@ -239,6 +242,7 @@ public final class AlertRouter implements AutoCloseable {
       consumer.subscribe(List.of(config.topics().alerts()), new Rebalance());
       while (running) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(nextPollTimeout());
+        commitPending();
         for (TopicPartition tp : records.partitions()) {
           pending.computeIfAbsent(tp, k -> new ArrayDeque<>()).addAll(records.records(tp));
         }
@@ -403,29 +407,45 @@ public final class AlertRouter implements AutoCloseable {
 
   private void commit(TopicPartition tp, long nextOffset) {
     uncommitted.put(tp, new OffsetAndMetadata(nextOffset));
+    uncommittedRecords.merge(tp, 1, Integer::sum);
+    commitPending();
+  }
+
+  /**
+   * Commits every finished offset not committed yet: the record just finished, and any whose commit
+   * timed out before.
+   */
+  private void commitPending() {
+    if (uncommitted.isEmpty()) {
+      return;
+    }
     try {
-      consumer.commitSync(new HashMap<>(uncommitted));
-      uncommitted.clear();
-      committed.incrementAndGet();
+      commitUncommitted();
     } catch (CommitFailedException | RebalanceInProgressException e) {
       // The partition is moving to another member, which starts after the last commit: the alert
       // is delivered again there (at least once), never lost.
       LOG.warn("commit of {} failed during a rebalance ({}); its alerts may be delivered again", uncommitted.keySet(),
           e.toString());
       uncommitted.clear();
+      uncommittedRecords.clear();
+    } catch (TimeoutException e) {
+      // Kafka has been away for default.api.timeout.ms. Giving up here would stop the router for
+      // good (inside `run` nothing restarts it); the receivers already have these alerts, so keep
+      // the offsets and commit them after the next poll. A crash meanwhile only repeats them.
+      LOG.warn("commit of {} timed out ({}); retrying after the next poll", uncommitted.keySet(), e.getMessage());
     }
   }
 
   /**
-   * Commits what an interrupted {@link #commit} left behind (close wakes the consumer, which can
-   * interrupt the commit of the record just accepted). Each entry is one record: every finished
-   * record is committed at once, so an entry outlives {@code commit} only when that was cut short.
+   * Commits what an interrupted or timed-out commit left behind (close wakes the consumer, which can
+   * interrupt the commit of the record just accepted).
    */
   private void commitUncommitted() {
     if (!uncommitted.isEmpty()) {
       consumer.commitSync(new HashMap<>(uncommitted));
-      committed.addAndGet(uncommitted.size());
+      committed.addAndGet(uncommittedRecords.values().stream().mapToInt(Integer::intValue).sum());
       uncommitted.clear();
+      uncommittedRecords.clear();
     }
   }
 
@@ -475,16 +495,19 @@ public final class AlertRouter implements AutoCloseable {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       Map<TopicPartition, OffsetAndMetadata> mine = new HashMap<>();
-      partitions.forEach(tp -> {
+      int records = 0;
+      for (TopicPartition tp : partitions) {
         OffsetAndMetadata offset = uncommitted.remove(tp);
+        Integer count = uncommittedRecords.remove(tp);
         if (offset != null) {
           mine.put(tp, offset);
+          records += count == null ? 0 : count;
         }
-      });
+      }
       if (!mine.isEmpty()) {
         try {
           consumer.commitSync(mine);
-          committed.addAndGet(mine.size());
+          committed.addAndGet(records);
         } catch (RuntimeException e) {
           LOG.warn("commit on revocation failed ({}); those alerts may be delivered again", e.toString());
         }
@@ -495,6 +518,7 @@ public final class AlertRouter implements AutoCloseable {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       partitions.forEach(uncommitted::remove);
+      partitions.forEach(uncommittedRecords::remove);
       forget(partitions);
     }
 

@@ -23,9 +23,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,7 +42,7 @@ class AlertRouterTest {
   private static final TopicPartition P0 = new TopicPartition("llm.alerts", 0);
   private static final AvroSerializer<Alert> AVRO = new AvroSerializer<>(Alert.class, AvroSerdeConfig.withoutRegistry());
 
-  private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+  private final FlakyCommitConsumer consumer = new FlakyCommitConsumer();
   private final MockProducer<byte[], byte[]> producer =
       new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
   private AlertRouter router;
@@ -73,6 +75,23 @@ class AlertRouterTest {
     public Delivery deliver(Alert alert) {
       received.add(alert.getDedupKey() + "/" + alert.getState());
       return answers.apply(calls.incrementAndGet());
+    }
+  }
+
+  /** A mock consumer whose next commits time out, as they do while the broker is away. */
+  static final class FlakyCommitConsumer extends MockConsumer<byte[], byte[]> {
+    final AtomicInteger commitTimeoutsLeft = new AtomicInteger();
+
+    FlakyCommitConsumer() {
+      super("earliest");
+    }
+
+    @Override
+    public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+      if (commitTimeoutsLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        throw new TimeoutException("Timeout of 60000ms expired before successfully committing offsets " + offsets);
+      }
+      super.commitSync(offsets);
     }
   }
 
@@ -211,6 +230,23 @@ class AlertRouterTest {
       assertThat(header(dead, "tokenmeter.dlq.reason")).isEqualTo("malformed");
     });
     assertThat(webhook.received).containsExactly("k:1/FIRING");
+  }
+
+  @Test
+  void aCommitThatTimesOutWhileTheBrokerIsAwayIsRetriedAndTheRouterKeepsDelivering() {
+    ScriptedReceiver webhook = new ScriptedReceiver("webhook", n -> Delivery.accepted());
+    // commitSync gives up after default.api.timeout.ms (60 s) when the broker is down that long.
+    consumer.commitTimeoutsLeft.set(3);
+    start(webhook);
+
+    append(0, TestAlerts.of("k:1", AlertState.FIRING, "k", "warning", Map.of()));
+    append(1, TestAlerts.of("k:1", AlertState.RESOLVED, "k", "warning", Map.of()));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> Long.valueOf(2).equals(committedOffset()));
+    assertThat(router.failure()).isEmpty();
+    assertThat(router.health()).isEqualTo(new Health(true, "RUNNING"));
+    assertThat(webhook.received).as("delivered once each: the router did not start over")
+        .containsExactly("k:1/FIRING", "k:1/RESOLVED");
   }
 
   @Test
