@@ -147,7 +147,9 @@ final class AppProcess implements AutoCloseable {
     if (process == null) {
       return 0;
     }
-    process.destroy();
+    // The handle only signals: Process.destroy() also closes the child's stdin, which its
+    // ExitWithParent guard takes for a dead parent and answers with exit(3) mid-shutdown.
+    process.toHandle().destroy();
     if (!waitFor(Duration.ofSeconds(60))) {
       throw new IllegalStateException(name + " did not stop within 60s of SIGTERM:\n" + logTail());
     }
