@@ -13,8 +13,6 @@ import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.cost.TablePricing;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
-import io.tokenmeter.schemas.serde.AvroDeserializer;
-import io.tokenmeter.schemas.serde.AvroSerdeConfig;
 import io.tokenmeter.sdk.LlmCall;
 import io.tokenmeter.sdk.Tokenmeter;
 import io.tokenmeter.testkit.KafkaBroker;
@@ -24,7 +22,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -33,7 +30,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -51,12 +47,9 @@ import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -321,25 +314,7 @@ class BrokerRestartIT {
 
   /** Every record of {@code topic}, read to its end offsets. */
   private static List<LlmCallEvent> readAll(String bootstrapServers, String topic) {
-    List<LlmCallEvent> events = new ArrayList<>();
-    try (KafkaConsumer<String, LlmCallEvent> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ConsumerConfig.GROUP_ID_CONFIG, "broker-restart-reader-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(),
-        new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()))) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      await("calls topic read to its end").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ZERO).until(() -> {
-        for (ConsumerRecord<String, LlmCallEvent> r : consumer.poll(Duration.ofMillis(200))) {
-          events.add(r.value());
-        }
-        return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
-      });
-    }
-    return events;
+    return CallsTopic.readAll(Map.of("bootstrap.servers", bootstrapServers), topic).stream()
+        .map(ConsumerRecord::value).toList();
   }
 }

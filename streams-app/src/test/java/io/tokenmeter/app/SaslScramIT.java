@@ -11,8 +11,6 @@ import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.cost.TablePricing;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
-import io.tokenmeter.schemas.serde.AvroDeserializer;
-import io.tokenmeter.schemas.serde.AvroSerdeConfig;
 import io.tokenmeter.sdk.LlmCall;
 import io.tokenmeter.sdk.Tokenmeter;
 import io.tokenmeter.testkit.KafkaBroker;
@@ -31,10 +29,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -200,23 +195,7 @@ class SaslScramIT {
   }
 
   private static List<LlmCallEvent> readCalls(Map<String, String> client, String topic, int expected) {
-    Map<String, Object> props = new HashMap<>(client);
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, "calls-reader-" + UUID.randomUUID());
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    List<LlmCallEvent> events = new ArrayList<>();
-    try (KafkaConsumer<String, LlmCallEvent> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-        new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()))) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-      await("calls topic read to its end").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ZERO).until(() -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(r -> events.add(r.value()));
-        return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
-      });
-    }
+    List<LlmCallEvent> events = CallsTopic.readAll(client, topic).stream().map(ConsumerRecord::value).toList();
     assertThat(events).hasSize(expected);
     return events;
   }

@@ -10,8 +10,6 @@ import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.cost.TablePricing;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
-import io.tokenmeter.schemas.serde.AvroDeserializer;
-import io.tokenmeter.schemas.serde.AvroSerdeConfig;
 import io.tokenmeter.testkit.KafkaCluster;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,18 +22,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -179,25 +174,10 @@ class ThreeNodeClusterIT {
 
   /** Every record of the calls topic, by "partition@offset", read from the surviving replicas. */
   private static Map<String, Set<String>> eventIdsAtOffsets(String bootstrap, String topic) {
-    Map<String, Object> props = Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.GROUP_ID_CONFIG, "calls-reader-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     Map<String, Set<String>> ids = new HashMap<>();
-    try (KafkaConsumer<String, LlmCallEvent> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-        new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()))) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-      await("calls topic read to its end").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ZERO).until(() -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(r -> ids
-            .computeIfAbsent(new TopicPartition(r.topic(), r.partition()) + "@" + r.offset(), k -> new HashSet<>())
-            .add(r.value().getEventId()));
-        return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
-      });
+    for (ConsumerRecord<String, LlmCallEvent> r : CallsTopic.readAll(Map.of("bootstrap.servers", bootstrap), topic)) {
+      ids.computeIfAbsent(new TopicPartition(r.topic(), r.partition()) + "@" + r.offset(), k -> new HashSet<>())
+          .add(r.value().getEventId());
     }
     return ids;
   }
