@@ -100,9 +100,12 @@ class HttpTokenAuthTest {
         HttpResponse<String> r = get(path, authorization);
         String what = path + " with attempt " + attempts.indexOf(authorization);
         assertThat(r.statusCode()).as(what).isEqualTo(401);
-        assertThat(r.body()).as(what).doesNotContain(wrong).doesNotContain(token)
-            .doesNotContain(Base64.getEncoder().encodeToString(wrong.getBytes(StandardCharsets.UTF_8)));
-        assertThat(r.headers().map().toString()).as(what).doesNotContain(wrong).doesNotContain(token);
+        // Checked as booleans: AssertJ would quote the answer, and with it the key, if they failed.
+        String headers = r.headers().map().toString();
+        String wrongBase64 = Base64.getEncoder().encodeToString(wrong.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.body().contains(wrong) || r.body().contains(token) || r.body().contains(wrongBase64))
+            .as(what + ": the body repeats what was sent").isFalse();
+        assertThat(headers.contains(wrong) || headers.contains(token)).as(what + ": a header repeats what was sent").isFalse();
       }
     }
   }
