@@ -49,6 +49,11 @@ public final class KafkaBroker implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
   private static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
+  /**
+   * For diagnosing a broker in a failing test: {@code -Dtokenmeter.broker.log.levels=
+   * kafka.coordinator.transaction=debug,state.change.logger=info} raises those loggers above WARN.
+   */
+  static final String LOG_LEVELS_PROPERTY = "tokenmeter.broker.log.levels";
 
   private final Path dataDir;
   private final boolean ownsDataDir;
@@ -378,6 +383,7 @@ public final class KafkaBroker implements AutoCloseable {
     cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
     cmd.add("-Dlog4j2.level=WARN");
+    cmd.addAll(loggerLevelOptions(System.getProperty(LOG_LEVELS_PROPERTY, "")));
     cmd.add("-cp");
     cmd.add(brokerClasspath());
     cmd.addAll(mainAndArgs);
@@ -450,6 +456,25 @@ public final class KafkaBroker implements AutoCloseable {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /** {@code logger=level,...} as slf4j-simple options; the broker logs through slf4j-simple. */
+  static List<String> loggerLevelOptions(String spec) {
+    List<String> options = new ArrayList<>();
+    for (String entry : spec.split(",")) {
+      String trimmed = entry.trim();
+      if (trimmed.isEmpty()) {
+        continue;
+      }
+      int eq = trimmed.indexOf('=');
+      if (eq <= 0 || eq == trimmed.length() - 1) {
+        throw new IllegalArgumentException(
+            LOG_LEVELS_PROPERTY + " takes logger=level pairs separated by commas, got '" + trimmed + "'");
+      }
+      options.add("-Dorg.slf4j.simpleLogger.log." + trimmed.substring(0, eq).trim() + "="
+          + trimmed.substring(eq + 1).trim());
+    }
+    return options;
   }
 
   private static String brokerClasspath() {
