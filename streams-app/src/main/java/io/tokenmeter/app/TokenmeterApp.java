@@ -1,5 +1,6 @@
 package io.tokenmeter.app;
 
+import io.tokenmeter.config.KafkaSettings;
 import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.dashboard.DashboardEndpoint;
@@ -13,7 +14,9 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.Set;
 import org.apache.kafka.streams.state.HostInfo;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -30,7 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The running streams app: creates missing topics, then runs {@link TokenmeterTopology} in Kafka
  * Streams until {@link #close(Duration)}. A stream thread that dies is logged and replaced; its
- * tasks restart from their last commit, which under exactly-once loses and repeats nothing.
+ * tasks restart from their last commit, which under exactly-once loses and repeats nothing. Under
+ * exactly-once, {@link HangingTransactions} aborts transactions of the app's own that no
+ * coordinator will finish, which would otherwise hold up its readers for good.
  *
  * <p>With {@code http.enabled} it serves {@code /health} (200 while Streams is RUNNING or
  * REBALANCING), the query API ({@link QueryEndpoints}) and the dashboard ({@code /}) on {@code
@@ -47,6 +52,7 @@ public final class TokenmeterApp implements AutoCloseable {
   // Read without the lock by the health check, which is served before Streams exists.
   private volatile KafkaStreams streams;
   private HttpService http;
+  private HangingTransactions hangingTransactions;
 
   public TokenmeterApp(TokenmeterConfig config, Pricing pricing) {
     this.config = config;
@@ -95,7 +101,25 @@ public final class TokenmeterApp implements AutoCloseable {
     });
     streams.setStateListener(listener);
     streams.start();
+    watchForHangingTransactions(StreamsProperties.of(config));
     return this;
+  }
+
+  /** Exactly-once only: at-least-once writes no transactions and reads uncommitted. */
+  private void watchForHangingTransactions(Properties streamsProps) {
+    Duration abortAfter = config.kafka().abortHangingTransactionsAfter();
+    if (config.kafka().processingGuarantee() != KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2
+        || abortAfter.isZero()) {
+      return;
+    }
+    Set<String> outputs = new HashSet<>(Set.of(config.topics().rollups(), config.topics().alerts(),
+        config.topics().deadLetter()));
+    if (config.connect().jsonEnabled()) {
+      outputs.add(config.connect().rollupsTopic());
+      outputs.add(config.connect().alertsTopic());
+    }
+    hangingTransactions = HangingTransactions.watch(adminProperties(streamsProps), config.kafka().applicationId(),
+        outputs, abortAfter);
   }
 
   /**
@@ -166,6 +190,10 @@ public final class TokenmeterApp implements AutoCloseable {
     if (http != null) {
       http.close();
       http = null;
+    }
+    if (hangingTransactions != null) {
+      hangingTransactions.close();
+      hangingTransactions = null;
     }
     if (streams == null) {
       return true;

@@ -100,6 +100,13 @@ final class ConfigKeys {
   static final Key NUM_STREAM_THREADS = key("kafka.num.stream.threads", "1",
       "integer >= 1",
       "Stream threads in this instance.");
+  static final Key ABORT_HANGING_TRANSACTIONS_AFTER = key("kafka.abort.hanging.transactions.after", "1m",
+      "duration >= 0; `0s` turns it off",
+      "Exactly-once only. How long a transaction of this app may stay open on one of its own topics (changelogs,"
+          + " repartition and output topics) after its transaction coordinator has moved past it, before the app"
+          + " aborts it. Such a hanging transaction holds back every `read_committed` reader of the partition,"
+          + " including the app's own state restoration, for good. Only transactions of the app's own"
+          + " transactional ids at an older producer epoch are aborted; see docs/reliability.md.");
   static final Key SCHEMA_REGISTRY_URL = key("kafka.schema.registry.url", "",
       "http(s) URL or empty",
       "Schema registry; empty uses Avro single-object encoding without a registry. User info in the URL is"

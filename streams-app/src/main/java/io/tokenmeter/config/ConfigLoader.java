@@ -291,6 +291,7 @@ public final class ConfigLoader {
           get(COMMIT_INTERVAL, ValueParsers.duration(Duration.ZERO)),
           get(CACHE_MAX_BYTES, ValueParsers.size()),
           get(NUM_STREAM_THREADS, ValueParsers.integer(1, Integer.MAX_VALUE)),
+          get(ABORT_HANGING_TRANSACTIONS_AFTER, ValueParsers.duration(Duration.ZERO)),
           get(SCHEMA_REGISTRY_URL, ValueParsers.optionalHttpUrl()),
           clientOverrides);
       checkWithKafka(kafka);

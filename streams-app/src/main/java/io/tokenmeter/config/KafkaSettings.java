@@ -25,6 +25,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param cacheMaxBytes {@code kafka.cache.max.bytes}, default 16 MiB: Streams' record cache, all
  *     threads
  * @param numStreamThreads {@code kafka.num.stream.threads}, default 1
+ * @param abortHangingTransactionsAfter {@code kafka.abort.hanging.transactions.after}, default 1
+ *     minute, zero for never: exactly-once only, see {@code io.tokenmeter.app.HangingTransactions}
  * @param schemaRegistryUrl {@code kafka.schema.registry.url}: empty for single-object encoding
  * @param clientOverrides {@code kafka.client.*}: any Kafka client or Streams property, for
  *     example SASL and TLS settings, passed through as is. Values may be secrets: {@link
@@ -38,6 +40,7 @@ public record KafkaSettings(
     Duration commitInterval,
     long cacheMaxBytes,
     int numStreamThreads,
+    Duration abortHangingTransactionsAfter,
     Optional<String> schemaRegistryUrl,
     Map<String, String> clientOverrides) {
 
@@ -47,6 +50,7 @@ public record KafkaSettings(
     Objects.requireNonNull(processingGuarantee, "processingGuarantee");
     Objects.requireNonNull(stateDir, "stateDir");
     Objects.requireNonNull(commitInterval, "commitInterval");
+    Objects.requireNonNull(abortHangingTransactionsAfter, "abortHangingTransactionsAfter");
     Objects.requireNonNull(schemaRegistryUrl, "schemaRegistryUrl");
     clientOverrides = Collections.unmodifiableMap(new TreeMap<>(clientOverrides));
   }
@@ -91,6 +95,7 @@ public record KafkaSettings(
         + ", commitInterval=" + commitInterval
         + ", cacheMaxBytes=" + cacheMaxBytes
         + ", numStreamThreads=" + numStreamThreads
+        + ", abortHangingTransactionsAfter=" + abortHangingTransactionsAfter
         + ", schemaRegistryUrl=" + schemaRegistryUrl.map(ConfigDescription::redactUserInfo)
         + ", clientOverrides=" + ConfigDescription.redact(clientOverrides) + "]";
   }

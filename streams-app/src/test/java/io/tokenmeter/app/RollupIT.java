@@ -196,7 +196,7 @@ class RollupIT {
     return new TokenmeterConfig(
         new KafkaSettings(broker.bootstrapServers(), "tokenmeter-it-" + suffix,
             KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2, Files.createTempDirectory("tokenmeter-it-state-"),
-            Duration.ofMillis(200), 1024 * 1024, 1, Optional.empty(),
+            Duration.ofMillis(200), 1024 * 1024, 1, Duration.ofMinutes(1), Optional.empty(),
             // Kafka Streams does not leave the group on close; the restart waits this out.
             Map.of("session.timeout.ms", "10000")),
         new TopicSettings("llm.calls." + suffix, "llm.rollups.1m." + suffix, "llm.alerts." + suffix,

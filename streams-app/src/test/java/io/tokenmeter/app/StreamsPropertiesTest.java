@@ -23,7 +23,7 @@ class StreamsPropertiesTest {
   static TokenmeterConfig config(KafkaSettings.ProcessingGuarantee guarantee, Map<String, String> overrides) {
     return new TokenmeterConfig(
         new KafkaSettings("broker:9092", "tokenmeter", guarantee, Path.of("/var/lib/tokenmeter"),
-            Duration.ofMillis(250), 5_000_000, 2, Optional.empty(), overrides),
+            Duration.ofMillis(250), 5_000_000, 2, Duration.ofMinutes(1), Optional.empty(), overrides),
         new TopicSettings("llm.calls", "llm.rollups.1m", "llm.alerts", "llm.calls.dlq", 6, (short) 1,
             Duration.ofDays(7), Duration.ofDays(30)),
         new RollupSettings(Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(1), 10_000),

@@ -286,7 +286,7 @@ class DashboardIT {
     return new TokenmeterConfig(
         new KafkaSettings(broker.bootstrapServers(), "tokenmeter-dash-it-" + suffix,
             KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2, Files.createTempDirectory("tokenmeter-dash-it-state-"),
-            Duration.ofMillis(200), 1024 * 1024, 1, Optional.empty(), Map.of()),
+            Duration.ofMillis(200), 1024 * 1024, 1, Duration.ofMinutes(1), Optional.empty(), Map.of()),
         new TopicSettings("llm.calls." + suffix, "llm.rollups.1m." + suffix, "llm.alerts." + suffix,
             "llm.calls.dlq." + suffix, 3, (short) 1, Duration.ofDays(1), Duration.ofDays(1)),
         new RollupSettings(Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofMillis(500), 10_000),

@@ -87,7 +87,7 @@ public final class RollupDriver implements AutoCloseable {
     }
     return new TokenmeterConfig(
         new KafkaSettings(bootstrap, "tokenmeter-test", KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2,
-            stateDir, Duration.ofMillis(100), 1024 * 1024, 1, Optional.empty(), Map.of()),
+            stateDir, Duration.ofMillis(100), 1024 * 1024, 1, Duration.ofMinutes(1), Optional.empty(), Map.of()),
         new TopicSettings(CALLS, ROLLUPS, ALERTS, DEAD_LETTERS, 2, (short) 1, Duration.ofDays(7), Duration.ofDays(7)),
         rollup,
         alertSettings,
