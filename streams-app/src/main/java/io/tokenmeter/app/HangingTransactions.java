@@ -31,6 +31,7 @@ import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -171,8 +172,21 @@ final class HangingTransactions implements AutoCloseable {
         continue;
       }
       TransactionDescription current = coordinators.get(ownIds.get(o.producerId()));
-      await(admin.abortTransaction(new AbortTransactionSpec(o.partition(), o.producerId(), (short) o.producerEpoch(),
-          o.coordinatorEpoch())).all());
+      try {
+        await(admin.abortTransaction(new AbortTransactionSpec(o.partition(), o.producerId(),
+            (short) o.producerEpoch(), o.coordinatorEpoch())).all());
+      } catch (ExecutionException | TimeoutException e) {
+        Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+        boolean denied = cause instanceof AuthorizationException;
+        if (denied) {
+          reported.add(o);
+        }
+        LOG.warn("Could not abort the hanging transaction on {} ({}){}. To abort it by hand: kafka-transactions.sh"
+                + " --bootstrap-server <brokers> abort --topic {} --partition {} --start-offset {}",
+            o, cause.toString(), denied ? "; the app's principal needs Alter on the Cluster (KIP-1037) for this"
+                : "; the next sweep tries again", o.partition().topic(), o.partition().partition(), o.firstOffset());
+        continue;
+      }
       firstSeen.remove(o);
       aborted.add(o);
       LOG.warn("Aborted a hanging transaction on {}: it was open for over {}, while the coordinator of {} is at"

@@ -1,5 +1,7 @@
 package io.tokenmeter.app;
 
+import static io.tokenmeter.testkit.HangingTransaction.endOffset;
+import static io.tokenmeter.testkit.HangingTransaction.lastStableOffset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,7 +13,6 @@ import io.tokenmeter.cost.TablePricing;
 import io.tokenmeter.schemas.UsageRollup;
 import io.tokenmeter.testkit.HangingTransaction;
 import io.tokenmeter.testkit.KafkaBroker;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,11 +26,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,8 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A hanging transaction, as a single broker's crash left one in {@code BrokerRestartIT}'s rare
  * failures, made on purpose: a transaction of a former instance of the app (its transactional id,
  * an epoch its coordinator has moved past) left open on every changelog partition while the app is
- * down with its state wiped. Restoring a store under exactly-once reads a changelog to its end with
- * {@code read_committed}, so without the app's abort it would wait forever.
+ * down; then an instance with an empty state directory starts. Restoring a store under exactly-once
+ * reads a changelog to its end with {@code read_committed}, so without the app's abort it would
+ * wait forever (with {@code kafka.abort.hanging.transactions.after=0s} it never got to RUNNING).
  */
 class HangingTransactionIT {
 
@@ -62,27 +60,28 @@ class HangingTransactionIT {
           Duration.ofMinutes(5), Duration.ofSeconds(3));
       Map<RollupId, Totals> reference = new TreeMap<>(before.reference(pricing));
       reference.putAll(after.reference(pricing));
-      Path stateDir = dir.resolve("state");
-      Map<String, String> instance = new TreeMap<>(config.instance("exactly_once_v2", stateDir));
-      instance.put("kafka.abort.hanging.transactions.after", "2s");
+      Map<String, String> first = new TreeMap<>(config.instance("exactly_once_v2", dir.resolve("state-1")));
+      first.put("kafka.abort.hanging.transactions.after", "2s");
+      // The second instance starts on an empty state directory: it restores every store from its changelog.
+      Map<String, String> second = new TreeMap<>(first);
+      second.put("kafka.state.dir", dir.resolve("state-2").toString());
 
-      try (AppProcess app = AppProcess.start("app", dir, instance).awaitRunning()) {
+      try (AppProcess app = AppProcess.start("app", dir, first).awaitRunning()) {
         publish(broker, config, before);
         FinalRollups.read(broker.bootstrapServers(), config.rollups(), before.reference(pricing).keySet(),
             Duration.ofMinutes(2));
         app.stop();
-        deleteRecursively(stateDir);
+      }
+      List<TopicPartition> changelogs = partitionsOf(admin, config.applicationId(), "-changelog");
+      assertThat(changelogs).as("changelog partitions").hasSizeGreaterThan(10);
+      // Named as Streams names an instance's producer: <application.id>-<process id>-<thread>.
+      String formerInstance = config.applicationId() + "-" + UUID.randomUUID() + "-1";
+      List<HangingTransaction.Open> hanging = HangingTransaction.leaveOpen(broker, changelogs, formerInstance);
+      for (HangingTransaction.Open h : hanging) {
+        assertThat(lastStableOffset(admin, h.partition())).as("%s held", h.partition()).isEqualTo(h.offset());
+      }
 
-        List<TopicPartition> changelogs = partitionsOf(admin, config.applicationId(), "-changelog");
-        assertThat(changelogs).as("changelog partitions").hasSizeGreaterThan(10);
-        // Named as Streams names an instance's producer: <application.id>-<process id>-<thread>.
-        String formerInstance = config.applicationId() + "-" + UUID.randomUUID() + "-1";
-        List<HangingTransaction.Open> hanging = HangingTransaction.leaveOpen(broker, changelogs, formerInstance);
-        for (HangingTransaction.Open h : hanging) {
-          assertThat(lastStable(admin, h.partition())).as("%s held", h.partition()).isEqualTo(h.offset());
-        }
-
-        app.startProcess().awaitRunning();
+      try (AppProcess app = AppProcess.start("restored", dir, second).awaitRunning()) {
         publish(broker, config, after);
         List<UsageRollup> rollups = FinalRollups.read(broker.bootstrapServers(), config.rollups(), reference.keySet(),
             Duration.ofMinutes(2));
@@ -94,8 +93,8 @@ class HangingTransactionIT {
         byId.forEach((id, copies) -> actual.put(id, Totals.of(copies.get(0))));
         assertThat(actual).as("totals of both traces, the first restored from the changelogs").isEqualTo(reference);
         for (HangingTransaction.Open h : hanging) {
-          assertThat(lastStable(admin, h.partition())).as("%s released", h.partition())
-              .isEqualTo(end(admin, h.partition()));
+          assertThat(lastStableOffset(admin, h.partition())).as("%s released", h.partition())
+              .isEqualTo(endOffset(admin, h.partition()));
         }
         String log = Files.readString(app.log(), StandardCharsets.ISO_8859_1);
         for (HangingTransaction.Open h : hanging) {
@@ -110,10 +109,10 @@ class HangingTransactionIT {
         await("the app reports the foreign transaction").atMost(Duration.ofMinutes(1))
             .until(() -> Files.readString(app.log(), StandardCharsets.ISO_8859_1)
                 .contains("--topic " + output.topic() + " --partition 0 --start-offset " + foreign.offset()));
-        assertThat(lastStable(admin, output)).as("left open").isEqualTo(foreign.offset());
+        assertThat(lastStableOffset(admin, output)).as("left open").isEqualTo(foreign.offset());
         app.stop();
       } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError(e.getMessage() + "\napp log " + dir.resolve("app.log"), e);
+        throw new AssertionError(e.getMessage() + "\napp log " + dir.resolve("restored.log"), e);
       }
     }
   }
@@ -130,26 +129,5 @@ class HangingTransactionIT {
     return admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
         .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
         .sorted(Comparator.comparing(TopicPartition::toString)).toList();
-  }
-
-  private static long lastStable(Admin admin, TopicPartition tp) throws Exception {
-    return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-        .partitionResult(tp).get(30, TimeUnit.SECONDS).offset();
-  }
-
-  private static long end(Admin admin, TopicPartition tp) throws Exception {
-    return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
-        .partitionResult(tp).get(30, TimeUnit.SECONDS).offset();
-  }
-
-  private static void deleteRecursively(Path path) throws IOException {
-    if (!Files.exists(path)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(path)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -14,9 +14,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -83,6 +86,24 @@ public final class HangingTransaction {
       open.add(new Open(partition, transactionalId, producerId, epoch, offset));
     }
     return open;
+  }
+
+  /** The partition's last stable offset: where a {@code read_committed} reader stops. */
+  public static long lastStableOffset(Admin admin, TopicPartition partition)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    return latest(admin, partition, IsolationLevel.READ_COMMITTED);
+  }
+
+  /** The partition's end offset (high watermark): where a {@code read_uncommitted} reader stops. */
+  public static long endOffset(Admin admin, TopicPartition partition)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    return latest(admin, partition, IsolationLevel.READ_UNCOMMITTED);
+  }
+
+  private static long latest(Admin admin, TopicPartition partition, IsolationLevel isolation)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    return admin.listOffsets(Map.of(partition, OffsetSpec.latest()), new ListOffsetsOptions(isolation))
+        .partitionResult(partition).get(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS).offset();
   }
 
   private static void registerProducer(Map<String, Object> clients, String transactionalId) {

@@ -1,5 +1,7 @@
 package io.tokenmeter.testkit;
 
+import static io.tokenmeter.testkit.HangingTransaction.endOffset;
+import static io.tokenmeter.testkit.HangingTransaction.lastStableOffset;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -8,16 +10,13 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -56,24 +55,16 @@ class HangingTransactionIT {
       assertThat(coordinator.state()).isEqualTo(TransactionState.EMPTY);
       assertThat(coordinator.producerId()).isEqualTo(first.producerId());
       assertThat(coordinator.producerEpoch()).isGreaterThan(first.producerEpoch());
-      assertThat(lastStable(admin, held)).as("last stable offset").isEqualTo(first.offset());
-      assertThat(end(admin, held)).isEqualTo(first.offset() + 2);
+      assertThat(lastStableOffset(admin, held)).as("last stable offset").isEqualTo(first.offset());
+      assertThat(endOffset(admin, held)).isEqualTo(first.offset() + 2);
 
       admin.abortTransaction(new AbortTransactionSpec(held, first.producerId(), first.producerEpoch(), 0))
           .all().get(30, TimeUnit.SECONDS);
 
-      assertThat(lastStable(admin, held)).as("last stable offset after the abort").isEqualTo(end(admin, held));
-      assertThat(lastStable(admin, other)).as("the other partition is still held").isEqualTo(open.get(1).offset());
+      assertThat(lastStableOffset(admin, held)).as("last stable offset after the abort")
+          .isEqualTo(endOffset(admin, held));
+      assertThat(lastStableOffset(admin, other)).as("the other partition is still held").isEqualTo(open.get(1).offset());
     }
   }
 
-  private static long lastStable(Admin admin, TopicPartition tp) throws Exception {
-    return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-        .partitionResult(tp).get(30, TimeUnit.SECONDS).offset();
-  }
-
-  private static long end(Admin admin, TopicPartition tp) throws Exception {
-    return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
-        .partitionResult(tp).get(30, TimeUnit.SECONDS).offset();
-  }
 }
