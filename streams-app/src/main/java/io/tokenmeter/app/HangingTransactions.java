@@ -1,6 +1,5 @@
 package io.tokenmeter.app;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -88,17 +87,15 @@ final class HangingTransactions implements AutoCloseable {
   private final String applicationId;
   private final Set<String> outputTopics;
   private final Duration abortAfter;
-  private final Clock clock;
   private final Map<OpenTransaction, Instant> firstSeen = new HashMap<>();
   private final Set<OpenTransaction> reported = new HashSet<>();
   private ScheduledExecutorService executor;
 
-  HangingTransactions(Admin admin, String applicationId, Set<String> outputTopics, Duration abortAfter, Clock clock) {
+  HangingTransactions(Admin admin, String applicationId, Set<String> outputTopics, Duration abortAfter) {
     this.admin = admin;
     this.applicationId = applicationId;
     this.outputTopics = Set.copyOf(outputTopics);
     this.abortAfter = abortAfter;
-    this.clock = clock;
   }
 
   /**
@@ -108,7 +105,7 @@ final class HangingTransactions implements AutoCloseable {
   static HangingTransactions watch(Properties adminProperties, String applicationId, Set<String> outputTopics,
       Duration abortAfter) {
     HangingTransactions watch = new HangingTransactions(Admin.create(adminProperties), applicationId, outputTopics,
-        abortAfter, Clock.systemUTC());
+        abortAfter);
     Duration period = abortAfter.dividedBy(2).compareTo(MIN_PERIOD) < 0 ? MIN_PERIOD : abortAfter.dividedBy(2);
     watch.executor = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "hanging-transactions");
@@ -133,7 +130,7 @@ final class HangingTransactions implements AutoCloseable {
 
   /** One pass: returns the transactions it aborted. */
   List<OpenTransaction> sweep() throws InterruptedException, ExecutionException, TimeoutException {
-    Instant now = clock.instant();
+    Instant now = Instant.now();
     Set<OpenTransaction> open = openTransactions(watchedPartitions());
     firstSeen.keySet().retainAll(open);
     reported.retainAll(open);
@@ -156,8 +153,8 @@ final class HangingTransactions implements AutoCloseable {
       String transactionalId = ownIds.get(o.producerId());
       if (transactionalId == null) {
         reported.add(o);
-        LOG.warn("A transaction has been open on {} for over {} and its producer is not one of this app's, so the"
-                + " app leaves it alone. If it holds up readers, find its owner or abort it with: kafka-transactions.sh"
+        LOG.warn("A transaction has been open on {} for over {} and its producer id belongs to none of this app's"
+                + " transactional ids, so the app leaves it alone. If it holds up readers, find its owner or abort it with: kafka-transactions.sh"
                 + " --bootstrap-server <brokers> abort --topic {} --partition {} --start-offset {}",
             o, abortAfter, o.partition().topic(), o.partition().partition(), o.firstOffset());
       } else if (coordinatorIsPast(o, coordinators.get(transactionalId))) {
