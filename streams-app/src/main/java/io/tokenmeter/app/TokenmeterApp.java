@@ -74,8 +74,8 @@ public final class TokenmeterApp implements AutoCloseable {
       // 0), and a taken port fails the start instead of a later health check.
       http = HttpService.start(config.http(), httpHandlers());
     }
+    Properties props = StreamsProperties.of(config);
     try {
-      Properties props = StreamsProperties.of(config);
       if (http != null) {
         HostInfo self = advertised();
         LOG.info("HTTP endpoints on {}:{}; other instances reach this one at {}:{}", config.http().host(), http.port(),
@@ -101,7 +101,7 @@ public final class TokenmeterApp implements AutoCloseable {
     });
     streams.setStateListener(listener);
     streams.start();
-    watchForHangingTransactions(StreamsProperties.of(config));
+    watchForHangingTransactions(props);
     return this;
   }
 

@@ -106,7 +106,7 @@ final class ConfigKeys {
           + " repartition and output topics) after its transaction coordinator has moved past it, before the app"
           + " aborts it. Such a hanging transaction holds back every `read_committed` reader of the partition,"
           + " including the app's own state restoration, for good. Only transactions of the app's own"
-          + " transactional ids at an older producer epoch are aborted; see docs/reliability.md.");
+          + " transactional ids at an older producer epoch are aborted; see docs/streams-app.md.");
   static final Key SCHEMA_REGISTRY_URL = key("kafka.schema.registry.url", "",
       "http(s) URL or empty",
       "Schema registry; empty uses Avro single-object encoding without a registry. User info in the URL is"
