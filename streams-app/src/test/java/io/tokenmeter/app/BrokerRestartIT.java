@@ -5,23 +5,25 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.tokenmeter.app.CallTrace.RollupId;
 import io.tokenmeter.app.CallTrace.Totals;
 import io.tokenmeter.config.PricingSettings;
 import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.cost.TablePricing;
+import io.tokenmeter.paging.RecordingWebhook;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
 import io.tokenmeter.sdk.LlmCall;
 import io.tokenmeter.sdk.Tokenmeter;
 import io.tokenmeter.testkit.KafkaBroker;
-import java.net.InetSocketAddress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -32,7 +34,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -84,15 +85,7 @@ class BrokerRestartIT {
 
   @Test
   void sdkCountsEveryDropAndTheAppAndRouterResumeWithExactTotalsForWhatTheBrokerAccepted() throws Exception {
-    List<JsonNode> hooks = new CopyOnWriteArrayList<>();
-    HttpServer webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    webhook.createContext("/hook", exchange -> {
-      try (exchange) {
-        hooks.add(JSON.readTree(exchange.getRequestBody().readAllBytes()).get("alerts").get(0));
-        exchange.sendResponseHeaders(200, -1);
-      }
-    });
-    webhook.start();
+    RecordingWebhook webhook = RecordingWebhook.start();
     ExecutorService callers = Executors.newFixedThreadPool(CALLERS);
     AtomicInteger maxQueued = new AtomicInteger();
     AtomicBoolean sampling = new AtomicBoolean(true);
@@ -105,7 +98,7 @@ class BrokerRestartIT {
       appConfig.put("router.enabled", "true");
       appConfig.put("router.group.id", "router-" + config.applicationId());
       appConfig.put("router.dead.letter.topic", "llm.alerts.dlq." + config.applicationId());
-      appConfig.put("router.webhook.url", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook");
+      appConfig.put("router.webhook.url", webhook.url());
       appConfig.put("router.retry.initial.backoff", "100ms");
       appConfig.put("router.retry.max.backoff", "1s");
       // Now and then the restarted broker leaves a transaction of the app hanging (docs/reliability.md);
@@ -143,7 +136,7 @@ class BrokerRestartIT {
         // Before: the pipeline runs; the first alert reaching the webhook shows the router delivers.
         phase(callers, sdk, recordedIds, "before", 120, 40).get(2, TimeUnit.MINUTES);
         await("an alert from before the outage reaches the webhook").atMost(Duration.ofSeconds(90))
-            .until(() -> !hooks.isEmpty());
+            .until(() -> !webhook.bodies().isEmpty());
 
         broker.kill();
         long killedAt = System.nanoTime();
@@ -206,9 +199,10 @@ class BrokerRestartIT {
             .map(e -> "unauthorized_key:" + e.getApiKeyFingerprint()).collect(Collectors.toSet());
         assertThat(expectedAlerts).hasSizeGreaterThanOrEqualTo(2 * CALLERS);
         await("every unauthorized_key alert reaches the webhook").atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-            assertThat(firing(hooks)).containsAll(expectedAlerts));
+            assertThat(firing(webhook.bodies())).containsAll(expectedAlerts));
         System.out.printf("broker restart: %d unauthorized_key alerts expected, %d FIRING notifications received%n",
-            expectedAlerts.size(), firing(hooks).stream().filter(k -> k.startsWith("unauthorized_key:")).count());
+            expectedAlerts.size(),
+            firing(webhook.bodies()).stream().filter(k -> k.startsWith("unauthorized_key:")).count());
         assertThat(app.isAlive()).as("the app rode out the outage without a restart").isTrue();
         String appLog = Files.readString(app.log());
         assertThat(appLog).doesNotContain("-> ERROR").doesNotContain("alert router stopped");
@@ -229,7 +223,7 @@ class BrokerRestartIT {
     } finally {
       sampling.set(false);
       callers.shutdownNow();
-      webhook.stop(0);
+      webhook.close();
     }
   }
 
@@ -304,9 +298,23 @@ class BrokerRestartIT {
   }
 
   /** The dedup keys of the FIRING notifications the webhook received, repeats included. */
-  private static List<String> firing(List<JsonNode> hooks) {
-    return hooks.stream().filter(a -> a.get("status").asText().equals("firing"))
-        .map(a -> a.get("fingerprint").asText()).toList();
+  private static List<String> firing(List<String> bodies) {
+    List<String> keys = new ArrayList<>();
+    for (String body : bodies) {
+      JsonNode alert = readJson(body).get("alerts").get(0);
+      if (alert.get("status").asText().equals("firing")) {
+        keys.add(alert.get("fingerprint").asText());
+      }
+    }
+    return keys;
+  }
+
+  private static JsonNode readJson(String body) {
+    try {
+      return JSON.readTree(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException("the webhook received a body that is not JSON", e);
+    }
   }
 
   /** Every record of {@code topic}, read to its end offsets. */

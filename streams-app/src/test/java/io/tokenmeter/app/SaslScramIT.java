@@ -3,18 +3,17 @@ package io.tokenmeter.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import io.tokenmeter.app.CallTrace.RollupId;
 import io.tokenmeter.app.CallTrace.Totals;
 import io.tokenmeter.config.PricingSettings;
 import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.cost.TablePricing;
+import io.tokenmeter.paging.RecordingWebhook;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
 import io.tokenmeter.sdk.LlmCall;
 import io.tokenmeter.sdk.Tokenmeter;
 import io.tokenmeter.testkit.KafkaBroker;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -80,22 +78,14 @@ class SaslScramIT {
     Map<String, String> client = broker.clientProperties();
     AppConfig config = AppConfig.create(client, dir, 4, Duration.ofSeconds(5), (short) 1);
     Pricing pricing = TablePricing.from(new PricingSettings(Optional.of(config.priceFile())));
-    List<String> hooks = new CopyOnWriteArrayList<>();
-    HttpServer webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    webhook.createContext("/hook", exchange -> {
-      try (exchange) {
-        hooks.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-        exchange.sendResponseHeaders(200, -1);
-      }
-    });
-    webhook.start();
+    RecordingWebhook webhook = RecordingWebhook.start();
     Map<String, String> instance = new TreeMap<>(config.instance("exactly_once_v2", dir.resolve("state")));
     instance.putAll(appSecurity);
     String suffix = config.calls().substring(config.calls().lastIndexOf('.') + 1);
     instance.put("router.enabled", "true");
     instance.put("router.group.id", "tokenmeter-router-" + suffix);
     instance.put("router.dead.letter.topic", "llm.alerts.dlq." + suffix);
-    instance.put("router.webhook.url", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook");
+    instance.put("router.webhook.url", webhook.url());
 
     try (AppProcess app = AppProcess.start("app", dir, instance).awaitRunning()) {
       Map<String, Object> sdkKafka = new HashMap<>(client);
@@ -133,7 +123,7 @@ class SaslScramIT {
 
       await("the unpriced_model alert reaches the webhook through the SCRAM-authenticated router")
           .atMost(Duration.ofSeconds(90))
-          .until(() -> hooks.stream().anyMatch(h -> h.contains("unpriced_model") && h.contains("local-llama")));
+          .until(() -> webhook.bodies().stream().anyMatch(h -> h.contains("unpriced_model") && h.contains("local-llama")));
       app.stop();
       String log = Files.readString(app.log(), StandardCharsets.UTF_8);
       assertThat(log).contains(redactedLine);
@@ -141,7 +131,7 @@ class SaslScramIT {
         assertThat(log.contains(secret)).as("a secret is in the app's output (%s)", app.log()).isFalse();
       }
     } finally {
-      webhook.stop(0);
+      webhook.close();
     }
   }
 

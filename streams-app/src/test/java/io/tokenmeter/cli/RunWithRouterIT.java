@@ -3,18 +3,16 @@ package io.tokenmeter.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
+import io.tokenmeter.paging.RecordingWebhook;
 import io.tokenmeter.sdk.LlmCall;
 import io.tokenmeter.sdk.Tokenmeter;
 import io.tokenmeter.testkit.FreePorts;
 import io.tokenmeter.testkit.KafkaBroker;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +20,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -44,15 +41,7 @@ class RunWithRouterIT {
 
   @Test
   void runDeliversItsOwnAlertsToTheWebhookWhenTheRouterIsEnabled(@TempDir Path dir) throws Exception {
-    List<String> hooks = new CopyOnWriteArrayList<>();
-    HttpServer webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    webhook.createContext("/hook", exchange -> {
-      try (exchange) {
-        hooks.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-        exchange.sendResponseHeaders(200, -1);
-      }
-    });
-    webhook.start();
+    RecordingWebhook webhook = RecordingWebhook.start();
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     int httpPort = FreePorts.next();
 
@@ -68,7 +57,7 @@ class RunWithRouterIT {
           Map.entry("TOKENMETER_HTTP_PORT", Integer.toString(httpPort)),
           Map.entry("TOKENMETER_ROUTER_ENABLED", "true"),
           Map.entry("TOKENMETER_ROUTER_GROUP_ID", "tokenmeter-router-" + suffix),
-          Map.entry("TOKENMETER_ROUTER_WEBHOOK_URL", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook"));
+          Map.entry("TOKENMETER_ROUTER_WEBHOOK_URL", webhook.url()));
       ProcessBuilder pb = new ProcessBuilder(REPO_ROOT.resolve("bin/tokenmeter").toString(), "run")
           .directory(REPO_ROOT.toFile())
           .redirectErrorStream(true)
@@ -103,8 +92,8 @@ class RunWithRouterIT {
         }
 
         await("the unpriced_model alert reaches the webhook").atMost(Duration.ofSeconds(90))
-            .until(() -> hooks.stream().anyMatch(h -> h.contains("unpriced_model") && h.contains("local-llama")));
-        assertThat(hooks).anySatisfy(h -> assertThat(h).contains("\"status\":\"firing\""));
+            .until(() -> webhook.bodies().stream().anyMatch(h -> h.contains("unpriced_model") && h.contains("local-llama")));
+        assertThat(webhook.bodies()).anySatisfy(h -> assertThat(h).contains("\"status\":\"firing\""));
 
         run.destroy();
         assertThat(run.waitFor(60, TimeUnit.SECONDS)).as(log(dir)).isTrue();
@@ -127,7 +116,7 @@ class RunWithRouterIT {
         run.destroyForcibly();
       }
     } finally {
-      webhook.stop(0);
+      webhook.close();
     }
   }
 
