@@ -59,7 +59,7 @@ public final class TokenmeterTopology {
     RollupSettings rollup = config.rollup();
     AvroSerdeConfig avro = avroSerdeConfig(config);
     StreamsBuilder builder = new StreamsBuilder();
-    builder.addStateStore(RollupStores.dedup(rollup));
+    builder.addStateStore(RollupStores.dedup());
     builder.addStateStore(RollupStores.windows());
     builder.addStateStore(RollupStores.clock());
     builder.addStateStore(RollupStores.dimensionValues());
@@ -87,7 +87,8 @@ public final class TokenmeterTopology {
         .defaultBranch(Branched.as("on-time"));
 
     KStream<String, Call> accepted = timely.get("timely-on-time")
-        .process(DeduplicateProcessor.supplier(rollup.dedupHorizon()), Named.as("deduplicate"), RollupStores.DEDUP);
+        .process(DeduplicateProcessor.supplier(rollup.dedupHorizon(), rollup.closeCheckInterval()), Named.as("deduplicate"),
+            RollupStores.DEDUP, RollupStores.CLOCK);
     KStream<String, UsageRollup> rollups = accepted
         .process(FoldDimensionsProcessor.supplier(rollup.maxDistinctValuesPerDimension()), Named.as("fold-dimensions"), RollupStores.DIMENSION_VALUES)
         .process(MinuteRollupProcessor.supplier(rollup.grace(), rollup.closeCheckInterval(), pricing), Named.as("minute-rollup"), RollupStores.WINDOWS, RollupStores.CLOCK);

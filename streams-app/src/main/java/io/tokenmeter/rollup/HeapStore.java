@@ -5,20 +5,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.StateStore;
-import org.apache.kafka.streams.processor.StateStoreContext;
-import org.apache.kafka.streams.query.Position;
-import org.apache.kafka.streams.query.PositionBound;
-import org.apache.kafka.streams.query.Query;
-import org.apache.kafka.streams.query.QueryConfig;
-import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.internals.CacheFlushListener;
-import org.apache.kafka.streams.state.internals.CachedStateStore;
 
 /**
  * Values that change on nearly every event (the open windows' rollup aggregates, the error
@@ -27,22 +17,12 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * the store (and so to its changelog) once per commit, not once per event, which spares decoding
  * and re-encoding it, latency sketch and all, and the record cache's sorted map, on every event.
  *
- * <p>Why it cannot lose a count: Kafka Streams commits a task's input offsets without asking its
- * processors, so heap state has to reach the logged store inside every commit. It does, the way
- * Kafka Streams' own record cache does: this store implements {@link CachedStateStore}, whose
- * {@link #flushCache()} the task calls while preparing each commit, before it flushes the producer
- * and (under exactly-once) commits the transaction that holds the changelog writes and the
- * offsets together. A punctuator would not do: a crash between a commit and the next punctuation
- * would keep the offsets and lose the counts. When a task closes dirty (a crash, a fenced producer)
- * the heap copy is dropped with the store and the task restores from the changelog, the last
- * committed state.
- *
- * <p>{@code CachedStateStore} is a Kafka Streams internal interface; {@code HeapStoreTest} and the
- * crash-recovery tests pin the behaviour this class relies on.
+ * <p>Why it cannot lose a count: see {@link HeapStateStore}, which writes the changed values in
+ * every commit.
  *
  * @param <V> the value on the heap; written with its {@link Codec}
  */
-public final class HeapStore<V> implements StateStore, CachedStateStore<Bytes, byte[]> {
+public final class HeapStore<V> extends HeapStateStore {
 
   /** How a value is written to the store and read back. */
   public interface Codec<V> {
@@ -73,7 +53,6 @@ public final class HeapStore<V> implements StateStore, CachedStateStore<Bytes, b
    */
   public static final int MAX_ON_HEAP = 50_000;
 
-  private final KeyValueStore<Bytes, byte[]> inner;
   private final Codec<V> codec;
   private final int maxOnHeap;
   private final TreeMap<Bytes, Entry<V>> onHeap = new TreeMap<>();
@@ -93,7 +72,7 @@ public final class HeapStore<V> implements StateStore, CachedStateStore<Bytes, b
   }
 
   HeapStore(KeyValueStore<Bytes, byte[]> inner, Codec<V> codec, int maxOnHeap) {
-    this.inner = inner;
+    super(inner);
     this.codec = codec;
     this.maxOnHeap = maxOnHeap;
   }
@@ -193,20 +172,6 @@ public final class HeapStore<V> implements StateStore, CachedStateStore<Bytes, b
     inner.put(key, value);
   }
 
-  /**
-   * Number of values in the logged store, counted one by one: for tests and diagnostics that show
-   * the state stays bounded, not for the hot path.
-   */
-  public long storedCount() {
-    long n = 0;
-    try (var all = inner.all()) {
-      for (; all.hasNext(); all.next()) {
-        n++;
-      }
-    }
-    return n;
-  }
-
   /** Number of values held on the heap (for tests). */
   int onHeap() {
     return onHeap.size();
@@ -225,72 +190,8 @@ public final class HeapStore<V> implements StateStore, CachedStateStore<Bytes, b
     }
   }
 
-  /** Called when the task's state is recycled: forget the heap copy, the store is the truth. */
   @Override
-  public void clearCache() {
+  protected void forgetHeap() {
     onHeap.clear();
-  }
-
-  @Override
-  public boolean setFlushListener(CacheFlushListener<Bytes, byte[]> listener, boolean sendOldValues) {
-    return false;
-  }
-
-  @Override
-  public String name() {
-    return inner.name();
-  }
-
-  @Override
-  public void init(StateStoreContext context, StateStore root) {
-    onHeap.clear();
-    inner.init(context, root);
-  }
-
-  @Override
-  public void commit(Map<TopicPartition, Long> changelogOffsets) {
-    inner.commit(changelogOffsets);
-  }
-
-  @Override
-  public boolean managesOffsets() {
-    return inner.managesOffsets();
-  }
-
-  @Override
-  public Long committedOffset(TopicPartition partition) {
-    return inner.committedOffset(partition);
-  }
-
-  @Override
-  public void close() {
-    // A clean close has flushed in its last commit; after a dirty one the heap must not survive.
-    onHeap.clear();
-    inner.close();
-  }
-
-  @Override
-  public boolean persistent() {
-    return inner.persistent();
-  }
-
-  @Override
-  public boolean isOpen() {
-    return inner.isOpen();
-  }
-
-  @Override
-  public <R> QueryResult<R> query(Query<R> query, PositionBound positionBound, QueryConfig config) {
-    return inner.query(query, positionBound, config);
-  }
-
-  @Override
-  public long approximateNumUncommittedBytes() {
-    return inner.approximateNumUncommittedBytes();
-  }
-
-  @Override
-  public Position getPosition() {
-    return inner.getPosition();
   }
 }

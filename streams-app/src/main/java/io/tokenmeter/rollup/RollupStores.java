@@ -1,23 +1,24 @@
 package io.tokenmeter.rollup;
 
-import io.tokenmeter.config.RollupSettings;
-import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The rollup's state stores. All are persistent and backed by a changelog topic, so that
  * under exactly-once every count, every "seen" mark and the close watermark commit together with
- * the offsets and outputs of the same transaction; nothing lives only on the heap.
+ * the offsets and outputs of the same transaction. What the per-event path changes lives on the
+ * heap and reaches its store in every commit ({@link HeapStateStore}); nothing lives only there.
  */
 public final class RollupStores {
 
-  /** event_id → event time, remembered for the dedup horizon. */
-  public static final String DEDUP = "rollup-dedup";
+  /**
+   * The event ids counted, per minute of event time, while their window is open (at most the
+   * dedup horizon): one record per minute and commit ({@link SeenEventIdsStore}).
+   */
+  public static final String DEDUP = "rollup-seen-ids";
   /**
    * (window start, dimensions) → {@link RollupAggregate}, for windows not yet closed: decoded on the
    * heap, encoded into the logged store at every commit ({@link HeapStore}).
@@ -33,15 +34,13 @@ public final class RollupStores {
 
   private RollupStores() {}
 
-  public static StoreBuilder<WindowStore<String, Long>> dedup(RollupSettings settings) {
-    Duration horizon = settings.dedupHorizon();
-    return Stores.windowStoreBuilder(
-            Stores.persistentWindowStore(DEDUP, horizon, Duration.ofMillis(1), false),
-            Serdes.String(),
-            Serdes.Long())
-        // Each id is written once, so a cache would save no changelog writes; and it would keep
-        // ids past the horizon that the store itself has already expired.
-        .withCachingDisabled();
+  public static StoreBuilder<SeenEventIdsStore> dedup() {
+    return new HeapStateStoreBuilder<>(DEDUP) {
+      @Override
+      protected SeenEventIdsStore over(KeyValueStore<Bytes, byte[]> logged) {
+        return new SeenEventIdsStore(logged);
+      }
+    };
   }
 
   public static StoreBuilder<HeapStore<RollupAggregate>> windows() {

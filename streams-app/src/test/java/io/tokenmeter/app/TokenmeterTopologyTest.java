@@ -35,7 +35,7 @@ class TokenmeterTopologyTest {
         .contains("Source: calls (topics: [llm.calls])")
         .contains("Source: rekeyed-repartition-source (topics: [rekeyed-repartition])")
         .contains("Processor: minute-rollup (stores: [" + RollupStores.WINDOWS + ", " + RollupStores.CLOCK + "])")
-        .contains("Processor: deduplicate (stores: [" + RollupStores.DEDUP + "])")
+        .contains("Processor: deduplicate (stores: [" + RollupStores.DEDUP + ", " + RollupStores.CLOCK + "])")
         .contains("Sink: rollups (topic: llm.rollups.1m)")
         .contains("Sink: dead-letters (topic: llm.calls.dlq)");
   }

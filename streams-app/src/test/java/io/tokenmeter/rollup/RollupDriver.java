@@ -171,7 +171,7 @@ public final class RollupDriver implements AutoCloseable {
   }
 
   private static long entries(org.apache.kafka.streams.processor.StateStore store) {
-    if (store instanceof HeapStore<?> heap) {
+    if (store instanceof HeapStateStore heap) {
       return heap.storedCount();
     }
     long n = 0;

@@ -1,0 +1,179 @@
+package io.tokenmeter.rollup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The seen ids reach the changelog as one record per minute and commit, through the hook Kafka
+ * Streams calls while preparing a commit; forgetting a minute deletes its records; and a store
+ * whose heap was dropped answers from what its logged store holds, as a restored task does.
+ */
+class SeenEventIdsStoreTest {
+
+  private static final String CHANGELOG = "seen-ids-test-" + RollupStores.DEDUP + "-changelog";
+  private static final long MINUTE = 60_000;
+
+  private final TopologyTestDriver driver = new TopologyTestDriver(topology(), props());
+  private final TestInputTopic<String, String> in =
+      driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+  private final TestOutputTopic<String, String> answers =
+      driver.createOutputTopic("answers", new StringDeserializer(), new StringDeserializer());
+  private final TestOutputTopic<byte[], byte[]> changelog =
+      driver.createOutputTopic(CHANGELOG, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+
+  @AfterEach
+  void close() {
+    driver.close();
+  }
+
+  /**
+   * "seen:MINUTE:ID,ID,..." asks for each id in that minute and answers "new" or "dup" each;
+   * "forget:MINUTE" forgets the minutes before it; "drop-heap" drops the heap copy, as a recycled
+   * task does; "size" answers the ids on the heap and their bytes.
+   */
+  private static final class Asking implements Processor<String, String, String, String> {
+    private ProcessorContext<String, String> context;
+    private SeenEventIdsStore store;
+
+    @Override
+    public void init(ProcessorContext<String, String> context) {
+      this.context = context;
+      this.store = context.getStateStore(RollupStores.DEDUP);
+    }
+
+    @Override
+    public void process(Record<String, String> record) {
+      String[] op = record.value().split(":", 3);
+      switch (op[0]) {
+        case "seen" -> {
+          long eventTime = Long.parseLong(op[1]) * MINUTE + 30_000;
+          StringBuilder answer = new StringBuilder();
+          for (String id : op[2].split(",")) {
+            answer.append(answer.isEmpty() ? "" : ",").append(store.firstSeen(id, eventTime) ? "new" : "dup");
+          }
+          context.forward(record.withValue(answer.toString()));
+        }
+        case "forget" -> store.forgetBefore(Long.parseLong(op[1]) * MINUTE);
+        case "drop-heap" -> store.clearCache();
+        case "size" -> context.forward(record.withValue(store.size() + " ids, " + store.heapBytes() + " bytes"));
+        default -> throw new IllegalArgumentException(record.value());
+      }
+    }
+  }
+
+  private static Topology topology() {
+    Topology t = new Topology();
+    t.addSource("in", new StringDeserializer(), new StringDeserializer(), "in");
+    t.addProcessor("asking", Asking::new, "in");
+    t.addStateStore(RollupStores.dedup(), "asking");
+    t.addSink("answers", "answers", new StringSerializer(), new StringSerializer(), "asking");
+    return t;
+  }
+
+  private static Properties props() {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "seen-ids-test");
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+    p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+    return p;
+  }
+
+  private String ask(String op) {
+    in.pipeInput("k", op);
+    return answers.readValue();
+  }
+
+  /** (minute, batch sequence) of a changelog key; null value = a deleted batch. */
+  private static String describe(TestRecord<byte[], byte[]> r) {
+    ByteBuffer key = ByteBuffer.wrap(r.key());
+    return "minute " + (key.getLong() ^ Long.MIN_VALUE) / MINUTE + " batch " + key.getLong()
+        + (r.value() == null ? " deleted" : " " + r.value().length + " bytes");
+  }
+
+  @Test
+  void aSecondIdOfAnyRememberedMinuteIsADuplicate() {
+    assertThat(ask("seen:1:a,b,a")).isEqualTo("new,new,dup");
+    assertThat(ask("seen:2:b,c")).isEqualTo("dup,new");
+    assertThat(ask("seen:1:c")).isEqualTo("dup");
+  }
+
+  @Test
+  void aCommitWritesOneRecordPerMinuteThatGainedIdsAndNothingWhenNoneDid() {
+    ask("seen:1:id-1,id-2,id-3"); // one commit (the test driver commits after each input record)
+    ask("seen:1:id-1");           // a duplicate only: nothing new to write
+    ask("seen:1:id-4,id-5");
+    ask("seen:2:id-6");
+
+    assertThat(changelog.readRecordsToList()).extracting(SeenEventIdsStoreTest::describe).containsExactly(
+        "minute 1 batch 0 15 bytes", // three ids of 4 bytes, each after a 1-byte length
+        "minute 1 batch 1 10 bytes",
+        "minute 2 batch 2 5 bytes");
+  }
+
+  @Test
+  void forgettingAMinuteDeletesItsBatchesAndItsIdsCountAsNewAgain() {
+    ask("seen:1:a");
+    ask("seen:1:b");
+    ask("seen:2:c");
+    changelog.readRecordsToList();
+
+    in.pipeInput("k", "forget:2");
+
+    assertThat(changelog.readRecordsToList()).extracting(SeenEventIdsStoreTest::describe)
+        .containsExactly("minute 1 batch 0 deleted", "minute 1 batch 1 deleted");
+    assertThat(ask("seen:2:a,c")).isEqualTo("new,dup");
+  }
+
+  @Test
+  void aStoreThatLostItsHeapRemembersEveryCommittedIdFromItsLoggedStore() {
+    String longId = "x".repeat(300); // a two-byte length
+    String unicode = "évènement-日本-\uD83D\uDE00";
+    List<String> uuids = new ArrayList<>();
+    for (int i = 0; i < 5_000; i++) { // enough to grow the table and the array several times
+      uuids.add(UUID.nameUUIDFromBytes(new byte[] {(byte) i, (byte) (i >> 8)}).toString());
+    }
+    ask("seen:1:" + String.join(",", uuids.subList(0, 2_500)));
+    ask("seen:2:" + String.join(",", uuids.subList(2_500, 5_000)) + "," + longId + "," + unicode);
+
+    in.pipeInput("k", "drop-heap");
+
+    assertThat(ask("seen:3:" + longId + "," + unicode + ",fresh")).isEqualTo("dup,dup,new");
+    assertThat(ask("seen:3:" + String.join(",", uuids)).split(",")).containsOnly("dup");
+    assertThat(ask("size")).startsWith("5003 ids");
+  }
+
+  @Test
+  void aUuidTakesAboutSeventyBytesOnTheHeap() {
+    StringBuilder ids = new StringBuilder();
+    for (int i = 0; i < 100_000; i++) {
+      ids.append(i == 0 ? "" : ",").append(UUID.nameUUIDFromBytes(Integer.toString(i).getBytes()));
+    }
+    ask("seen:1:" + ids);
+
+    String[] size = ask("size").split(" ");
+    long bytesPerId = Long.parseLong(size[2]) / Long.parseLong(size[0]);
+    // 37 bytes of id in an array that grows by doubling, 16 to 32 bytes of table.
+    assertThat(bytesPerId).isBetween(53L, 106L);
+  }
+}
