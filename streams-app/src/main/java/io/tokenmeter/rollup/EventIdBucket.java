@@ -8,9 +8,9 @@ import java.util.Arrays;
  * offset) pairs over it. A UUID takes 37 bytes in the array and 16 to 32 in the table (kept at
  * most half full), with no object per id.
  *
- * <p>The array is also the batch written to the logged store: the ids added since the last
- * commit are the array's tail ({@link #unflushed()}), so a commit writes one record per minute
- * that gained ids, not one per id.
+ * <p>The array is also what is written to the logged store: the ids added since the last commit
+ * are the array's tail ({@link #nextBatch}), so a commit writes one record per minute that gained
+ * ids (or a few, for a large backlog), not one per id.
  */
 final class EventIdBucket {
 
@@ -21,6 +21,8 @@ final class EventIdBucket {
   private byte[] ids = new byte[INITIAL_BYTES];
   private int used;
   private int flushed;
+  /** Where the batch last handed out by {@link #nextBatch} ends. */
+  private int batchEnd;
   /** (hash << 32) | (offset + 1); 0 is an empty slot. */
   private long[] slots = new long[INITIAL_SLOTS];
   private int size;
@@ -69,26 +71,38 @@ final class EventIdBucket {
     return ids.length + 8L * slots.length + 8L * batches.length;
   }
 
-  boolean hasUnflushed() {
-    return used > flushed;
+  /**
+   * The next ids not yet written, as one batch of at most {@code maxBytes} (one id is never
+   * split), or null when all are written. A backlog puts tens of thousands of ids in one minute
+   * between two commits, more than one record may hold.
+   */
+  byte[] nextBatch(int maxBytes) {
+    if (flushed == used) {
+      return null;
+    }
+    int end = flushed;
+    while (end < used) {
+      int next = end + (ids[end] >= 0 ? 1 : 2) + lengthAt(end);
+      if (next - flushed > maxBytes && end > flushed) {
+        break;
+      }
+      end = next;
+    }
+    batchEnd = end;
+    return Arrays.copyOfRange(ids, flushed, end);
   }
 
-  /** The ids added since the last {@link #flushedAs}, as one batch. */
-  byte[] unflushed() {
-    return Arrays.copyOfRange(ids, flushed, used);
-  }
-
-  /** The unflushed ids were written as batch {@code sequence}. */
+  /** The batch last handed out by {@link #nextBatch} was written as batch {@code sequence}. */
   void flushedAs(long sequence) {
-    flushed = used;
+    flushed = batchEnd;
     rememberBatch(sequence);
   }
 
-  /** Reads back a batch written by {@link #unflushed()}, as stored under {@code sequence}. */
+  /** Reads back a batch written by {@link #nextBatch}, as stored under {@code sequence}. */
   void load(byte[] batch, long sequence) {
     int pos = 0;
     while (pos < batch.length) {
-      int length = batch[pos] >= 0 ? batch[pos] : (batch[pos] & 0x7f) | (batch[pos + 1] << 7);
+      int length = lengthAt(batch, pos);
       pos += batch[pos] >= 0 ? 1 : 2;
       int hash = hash(batch, pos, length);
       byte[] id = Arrays.copyOfRange(batch, pos, pos + length);
@@ -122,9 +136,16 @@ final class EventIdBucket {
   }
 
   private boolean sameId(int offset, byte[] id, int length) {
-    int stored = ids[offset] >= 0 ? ids[offset] : (ids[offset] & 0x7f) | (ids[offset + 1] << 7);
     int start = offset + (ids[offset] >= 0 ? 1 : 2);
-    return stored == length && Arrays.equals(ids, start, start + length, id, 0, length);
+    return lengthAt(offset) == length && Arrays.equals(ids, start, start + length, id, 0, length);
+  }
+
+  private int lengthAt(int offset) {
+    return lengthAt(ids, offset);
+  }
+
+  private static int lengthAt(byte[] bytes, int offset) {
+    return bytes[offset] >= 0 ? bytes[offset] : (bytes[offset] & 0x7f) | (bytes[offset + 1] << 7);
   }
 
   /** One byte below 128, else two (ids are at most a few thousand bytes). */

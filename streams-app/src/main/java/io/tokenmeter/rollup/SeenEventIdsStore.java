@@ -12,7 +12,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * The {@code event_id}s the deduplication has counted, on the heap in one {@link EventIdBucket}
  * per minute of event time, and in a logged store as one record per minute and commit: the ids
- * that minute gained since the last commit. So a commit writes a handful of records, not one per
+ * that minute gained since the last commit (split into records of at most {@value
+ * #MAX_BATCH_BYTES} bytes). So a commit writes a handful of records, not one per
  * event, and a lookup is a hash probe per open minute, with no store read.
  *
  * <p>Logged store layout: key = minute start (8 bytes, big-endian, sign bit flipped) + batch
@@ -23,6 +24,11 @@ public final class SeenEventIdsStore extends HeapStateStore {
 
   /** Ids are at most {@link CallValidation#MAX_TEXT_CHARS} characters, at most 3 bytes each in UTF-8. */
   private static final int MAX_ID_BYTES = 3 * CallValidation.MAX_TEXT_CHARS;
+  /**
+   * The largest batch record: well under the producer's default {@code max.request.size} and a
+   * topic's default {@code max.message.bytes} (1 MB each), with room for the record's overhead.
+   */
+  static final int MAX_BATCH_BYTES = 256 * 1024;
 
   /** Oldest first; few (the open minutes), so a list beats a map on the per-event path. */
   private final List<EventIdBucket> buckets = new ArrayList<>();
@@ -88,9 +94,9 @@ public final class SeenEventIdsStore extends HeapStateStore {
   @Override
   public void flushCache() {
     for (EventIdBucket b : buckets) {
-      if (b.hasUnflushed()) {
+      for (byte[] batch = b.nextBatch(MAX_BATCH_BYTES); batch != null; batch = b.nextBatch(MAX_BATCH_BYTES)) {
         long sequence = nextSequence++;
-        inner.put(key(b.minuteStart, sequence), b.unflushed());
+        inner.put(key(b.minuteStart, sequence), batch);
         b.flushedAs(sequence);
       }
     }

@@ -132,6 +132,21 @@ class SeenEventIdsStoreTest {
   }
 
   @Test
+  void aBacklogCommitSplitsAMinutesIdsIntoRecordsOfAtMost256KiBAndAllComeBack() {
+    List<String> uuids = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      uuids.add(UUID.nameUUIDFromBytes(Integer.toString(i).getBytes()).toString());
+    }
+    ask("seen:1:" + String.join(",", uuids)); // 10,000 ids of 37 bytes in one commit
+
+    // 262,144 / 37 = 7,084 ids in the first record, the other 2,916 in the second.
+    assertThat(changelog.readRecordsToList()).extracting(SeenEventIdsStoreTest::describe)
+        .containsExactly("minute 1 batch 0 262108 bytes", "minute 1 batch 1 107892 bytes");
+    in.pipeInput("k", "drop-heap");
+    assertThat(ask("seen:1:" + String.join(",", uuids)).split(",")).containsOnly("dup");
+  }
+
+  @Test
   void forgettingAMinuteDeletesItsBatchesAndItsIdsCountAsNewAgain() {
     ask("seen:1:a");
     ask("seen:1:b");
