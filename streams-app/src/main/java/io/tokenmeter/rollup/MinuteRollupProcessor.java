@@ -5,8 +5,6 @@ import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
 import java.time.Duration;
 import java.util.List;
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -26,8 +24,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * that is minutes ahead of the events it is still reading, which would make the whole backlog
  * late. When traffic stops, the windows close at most one grace period after the last event.
  *
- * <p>Every update changes the window's aggregate in the {@link RollupStores#WINDOWS} store, an
- * {@link HeapStore}, which writes it to its changelog in every commit; emitting a window
+ * <p>Every update changes the window's aggregate on the heap, in the {@link RollupStores#WINDOWS}
+ * store ({@link OpenWindows}), which writes it to its changelog in every commit; emitting a window
  * deletes it and advances the {@link RollupStores#CLOCK} watermark, so under exactly-once an
  * emitted rollup, its deletion and the watermark commit together.
  */
@@ -37,8 +35,12 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
   private final Duration closeCheckInterval;
   private final Pricing pricing;
   private ProcessorContext<String, UsageRollup> context;
-  private HeapStore<RollupAggregate> windows;
+  private OpenWindows windows;
   private KeyValueStore<String, Long> clock;
+  /** The highest event time counted, as in {@link RollupStores#CLOCK}; read once, written when its minute moves. */
+  private long eventTime = Long.MIN_VALUE;
+  /** Windows starting before this are closed, as in {@link RollupStores#CLOCK}. */
+  private long closedBefore = Long.MIN_VALUE;
   /** Only decides when the wall clock may close windows; no count depends on it. */
   private final IdleTimer idle = new IdleTimer();
 
@@ -58,6 +60,8 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
     this.context = context;
     this.windows = context.getStateStore(RollupStores.WINDOWS);
     this.clock = context.getStateStore(RollupStores.CLOCK);
+    this.eventTime = orMin(clock.get(RollupStores.EVENT_TIME));
+    this.closedBefore = orMin(clock.get(RollupStores.CLOSED_BEFORE));
     context.schedule(closeCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::closeWindowsIfIdle);
   }
 
@@ -72,15 +76,25 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
     idle.input(context.currentSystemTimeMs());
     Call call = record.value();
     LlmCallEvent event = call.event();
-    long eventTime = event.getTimestamp().toEpochMilli();
-    Bytes key = Bytes.wrap(RollupKeys.stateKey(RollupKeys.windowStart(eventTime), call.dimensions()));
-    windows.getForUpdate(key, RollupAggregate::new).add(event, call.folded(), pricing.costMicros(event), pricing.version());
+    long time = event.getTimestamp().toEpochMilli();
+    windows.forUpdate(RollupKeys.windowStart(time), call.dimensions())
+        .add(event, call.folded(), pricing.costMicros(event), pricing.version());
 
-    Long seen = clock.get(RollupStores.EVENT_TIME);
-    if (seen == null || eventTime > seen) {
-      clock.put(RollupStores.EVENT_TIME, eventTime);
-      closeWindowsUpTo(eventTime, false);
+    if (time > eventTime) {
+      // Windows close only when event time - grace enters a new minute, so only then is there
+      // anything to close or worth writing: not a store write per event of a backlog.
+      boolean newMinute = eventTime == Long.MIN_VALUE
+          || RollupKeys.windowStart(time - graceMillis) > RollupKeys.windowStart(eventTime - graceMillis);
+      eventTime = time;
+      if (newMinute) {
+        clock.put(RollupStores.EVENT_TIME, eventTime);
+        closeWindowsUpTo(eventTime, false);
+      }
     }
+  }
+
+  private static long orMin(Long value) {
+    return value == null ? Long.MIN_VALUE : value;
   }
 
   /**
@@ -92,20 +106,15 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
    */
   private void closeWindowsUpTo(long now, boolean byWallClock) {
     long closeBefore = RollupKeys.windowStart(now - graceMillis);
-    Long closedBefore = clock.get(RollupStores.CLOSED_BEFORE);
-    if (closedBefore != null && closeBefore <= closedBefore) {
+    if (closeBefore <= closedBefore) {
       return;
     }
-    List<KeyValue<Bytes, RollupAggregate>> closing =
-        windows.removeRange(Bytes.wrap(RollupKeys.statePrefix(Long.MIN_VALUE)), Bytes.wrap(RollupKeys.statePrefix(closeBefore)));
+    List<OpenWindows.Slot> closing = windows.removeBefore(closeBefore);
     long lastEnd = Long.MIN_VALUE;
-    for (KeyValue<Bytes, RollupAggregate> window : closing) {
-      BinaryReader reader = new BinaryReader(window.key.get());
-      long windowStart = RollupKeys.windowStartOf(reader);
-      Dimensions dimensions = Dimensions.readFrom(reader);
-      long windowEnd = windowStart + RollupKeys.WINDOW_MILLIS;
-      UsageRollup rollup = window.value.toRollup(windowStart, windowEnd, dimensions);
-      context.forward(new Record<>(RollupKeys.outputKey(windowStart, dimensions), rollup, windowStart));
+    for (OpenWindows.Slot window : closing) {
+      long windowEnd = window.windowStart + RollupKeys.WINDOW_MILLIS;
+      UsageRollup rollup = window.aggregate.toRollup(window.windowStart, windowEnd, window.dimensions);
+      context.forward(new Record<>(RollupKeys.outputKey(window.windowStart, window.dimensions), rollup, window.windowStart));
       lastEnd = windowEnd;
     }
     if (byWallClock) {
@@ -114,6 +123,7 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
       }
       closeBefore = Math.min(closeBefore, lastEnd);
     }
+    closedBefore = closeBefore;
     clock.put(RollupStores.CLOSED_BEFORE, closeBefore);
   }
 }

@@ -21,7 +21,7 @@ public final class RollupStores {
   public static final String DEDUP = "rollup-seen-ids";
   /**
    * (window start, dimensions) → {@link RollupAggregate}, for windows not yet closed: decoded on the
-   * heap, encoded into the logged store at every commit ({@link HeapStore}).
+   * heap, encoded into the logged store at every commit ({@link OpenWindows}).
    */
   public static final String WINDOWS = "rollup-windows";
   /** The task's clock: the highest event time seen and the end of the last closed window. */
@@ -43,8 +43,13 @@ public final class RollupStores {
     };
   }
 
-  public static StoreBuilder<HeapStore<RollupAggregate>> windows() {
-    return new HeapStoreBuilder<>(WINDOWS, AGGREGATES);
+  public static StoreBuilder<OpenWindows> windows() {
+    return new HeapStateStoreBuilder<>(WINDOWS) {
+      @Override
+      protected OpenWindows over(KeyValueStore<Bytes, byte[]> logged) {
+        return new OpenWindows(logged);
+      }
+    };
   }
 
   static final HeapStore.Codec<RollupAggregate> AGGREGATES = HeapStore.Codec.of(RollupAggregate::encode, RollupAggregate::decode);
