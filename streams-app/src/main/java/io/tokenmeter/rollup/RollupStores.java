@@ -33,6 +33,15 @@ public final class RollupStores {
 
   private RollupStores() {}
 
+  /**
+   * The highest event time the task counted (from {@link #CLOCK}), or null before the first: the
+   * task's event time for processors whose own input is rare, such as the alert detectors after a
+   * repartition. Only accepted calls move it, unlike Kafka Streams' stream time.
+   */
+  public static Long countedEventTime(KeyValueStore<String, Long> clock) {
+    return clock.get(EVENT_TIME);
+  }
+
   public static StoreBuilder<WindowStore<String, Long>> dedup(RollupSettings settings) {
     Duration horizon = settings.dedupHorizon();
     return Stores.windowStoreBuilder(
