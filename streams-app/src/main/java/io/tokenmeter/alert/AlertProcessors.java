@@ -20,8 +20,10 @@ import org.apache.kafka.streams.state.Stores;
  * brings its own persistent key-value store, so {@code Topology.addProcessor} (or {@code
  * KStream.process}) connects it; outputs are alerts keyed by dedup key.
  *
- * <p>{@code grace} is how far behind stream time a minute is final (the rollup's grace period);
- * {@code clock} stamps {@code emitted_at}. The error-rate detector needs per-scope window totals,
+ * <p>{@code grace} is how far behind event time a minute is final (the rollup's grace period);
+ * {@code clock} stamps {@code emitted_at}. Event time is the highest timestamp of the processor's
+ * input; inside the Tokenmeter topology the detectors with rare input also follow the event time
+ * the task counted ({@link AlertTopology}). The error-rate detector needs per-scope window totals,
  * which the topology aggregates; it calls {@link ErrorRateDetector} itself.
  */
 public final class AlertProcessors {
@@ -45,7 +47,8 @@ public final class AlertProcessors {
                 detector::onEvent,
                 detector::onTime,
                 grace,
-                clock));
+                clock,
+                null));
   }
 
   /**
@@ -54,6 +57,16 @@ public final class AlertProcessors {
    */
   public static <K> ProcessorSupplier<K, LlmCallEvent, String, Alert> unauthorizedKey(
       AlertSettings settings, Duration grace, Clock clock) {
+    return unauthorizedKey(settings, grace, clock, null);
+  }
+
+  /**
+   * As {@link #unauthorizedKey(AlertSettings, Duration, Clock)}, also closing minutes by the event
+   * time the task counted, read from {@code taskClockStore} (the rollup's clock), which the caller
+   * connects.
+   */
+  static <K> ProcessorSupplier<K, LlmCallEvent, String, Alert> unauthorizedKey(
+      AlertSettings settings, Duration grace, Clock clock, String taskClockStore) {
     UnauthorizedKeyDetector detector = new UnauthorizedKeyDetector(settings);
     return supplier(
         store(UNAUTHORIZED_KEY_STORE, AlertStateSerdes.unauthorizedKey()),
@@ -64,12 +77,22 @@ public final class AlertProcessors {
                 detector::onEvent,
                 detector::onTime,
                 grace,
-                clock));
+                clock,
+                taskClockStore));
   }
 
   /** Unpriced models from final rollups; store {@value #UNPRICED_MODEL_STORE}. */
   public static <K> ProcessorSupplier<K, UsageRollup, String, Alert> unpricedModel(
       AlertSettings settings, Duration grace, Clock clock) {
+    return unpricedModel(settings, grace, clock, null);
+  }
+
+  /**
+   * As {@link #unpricedModel(AlertSettings, Duration, Clock)}, also closing minutes by the event
+   * time the task counted, read from {@code taskClockStore}, which the caller connects.
+   */
+  static <K> ProcessorSupplier<K, UsageRollup, String, Alert> unpricedModel(
+      AlertSettings settings, Duration grace, Clock clock, String taskClockStore) {
     UnpricedModelDetector detector = new UnpricedModelDetector(settings);
     return supplier(
         store(UNPRICED_MODEL_STORE, AlertStateSerdes.unpricedModel()),
@@ -80,7 +103,8 @@ public final class AlertProcessors {
                 detector::onRollup,
                 detector::onTime,
                 grace,
-                clock));
+                clock,
+                taskClockStore));
   }
 
   private static <S> StoreBuilder<KeyValueStore<String, S>> store(String name, Serde<S> serde) {

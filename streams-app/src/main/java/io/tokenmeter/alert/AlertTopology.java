@@ -3,6 +3,7 @@ package io.tokenmeter.alert;
 import io.tokenmeter.config.AlertSettings;
 import io.tokenmeter.config.RollupSettings;
 import io.tokenmeter.config.TokenmeterConfig;
+import io.tokenmeter.rollup.RollupStores;
 import io.tokenmeter.schemas.Alert;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
@@ -56,7 +57,8 @@ public final class AlertTopology {
         .filter((key, event) -> mayConcernKey(event, settings), Named.as("key-suspects"))
         .selectKey((key, event) -> event.getApiKeyFingerprint(), Named.as("by-fingerprint"))
         .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.of(LlmCallEvent.class, avro)).withName("alert-keys"))
-        .process(AlertProcessors.<String>unauthorizedKey(settings, grace, clock), Named.as("unauthorized-key"));
+        .process(AlertProcessors.<String>unauthorizedKey(settings, grace, clock, RollupStores.CLOCK), Named.as("unauthorized-key"),
+            RollupStores.CLOCK);
 
     KStream<String, Alert> errorRate = accepted
         .process(ErrorWindowProcessor.supplier(grace, rollup.closeCheckInterval()), Named.as("error-windows"))
@@ -64,7 +66,7 @@ public final class AlertTopology {
         .process(ErrorRateProcessor.supplier(settings, grace, rollup.closeCheckInterval(), clock), Named.as("error-rate"));
 
     // Only rollups with unpriced requests cross: the detector fires on those, and resolves on
-    // minutes without any, which its punctuators close on the task's stream time (driven by the
+    // minutes without any, which it closes on the event time the task counted (driven by the
     // calls of its partition, since this repartition feeds back into the same sub-topology) or,
     // once traffic stops, on the wall clock. Sending every rollup tripled the work of emitting a
     // window, which the pipeline benchmark showed as seconds of added rollup and alert latency.
@@ -72,7 +74,8 @@ public final class AlertTopology {
         .filter((key, r) -> r.getUnpricedRequests() > 0, Named.as("with-unpriced"))
         .selectKey((key, r) -> r.getModel(), Named.as("by-model"))
         .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro)).withName("alert-rollups-by-model"))
-        .process(AlertProcessors.<String>unpricedModel(settings, grace, clock), Named.as("unpriced-model"));
+        .process(AlertProcessors.<String>unpricedModel(settings, grace, clock, RollupStores.CLOCK), Named.as("unpriced-model"),
+            RollupStores.CLOCK);
 
     KStream<String, Alert> alerts = rateLimit
         .merge(keys, Named.as("rate-limit-and-keys"))

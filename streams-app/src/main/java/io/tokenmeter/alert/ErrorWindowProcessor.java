@@ -13,9 +13,11 @@ import org.apache.kafka.streams.state.StoreBuilder;
 
 /**
  * Counts accepted calls into per-minute {@link ScopedErrorWindow}s of their two error-rate scopes,
- * inside the partition, and forwards each once its minute is final here: when event time passes
- * its end + grace (later calls are dead-lettered as late), or, when traffic stops, the wall clock
- * does after the task was idle for the grace period, like the minute rollup. Output is keyed by
+ * inside the partition, and forwards each once its minute is final here: when the event time of
+ * the calls it counted passes its end + grace (later calls are dead-lettered as late), or, when
+ * traffic stops, the wall clock does after the task was idle for the grace period, like the minute
+ * rollup. Not Kafka Streams' stream time: a record dead-lettered for a timestamp from a fast clock
+ * moves that too, and would close every minute up to its clock. Output is keyed by
  * scope, stamped with the window start, for the repartition to {@link ErrorRateProcessor}.
  *
  * <p>Why not from the rollups: a rollup's model is the response model when there is one, and
@@ -66,7 +68,9 @@ final class ErrorWindowProcessor implements Processor<String, LlmCallEvent, Stri
     for (ScopedErrorWindow part : ScopedErrorWindow.of(record.value())) {
       pending.add(part);
     }
-    closeUpTo(Math.max(context.currentStreamTimeMs(), record.value().getTimestamp().toEpochMilli()), false);
+    // The close watermark only moves forward, so closing up to each call's time closes up to the
+    // highest event time counted, and that survives a restart in the store.
+    closeUpTo(record.value().getTimestamp().toEpochMilli(), false);
   }
 
   private void closeIfIdle(long wallClock) {

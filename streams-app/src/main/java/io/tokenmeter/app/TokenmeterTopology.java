@@ -38,7 +38,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * The whole data flow of the streams app, on one page:
  *
  * <pre>
- * calls (bytes) → decode ─┬─ malformed/invalid ─────────────────────────────┐
+ * calls (bytes) → decode ─┬─ malformed/invalid/future ──────────────────────┐
  *                         ├─ keyed as the SDK keys it ──┐                    │
  *                         └─ mis-keyed → repartition ───┴→ reject-late ─┬─ late ─┴→ dead-letters
  *                                                                      └→ deduplicate → fold-dimensions
@@ -68,7 +68,7 @@ public final class TokenmeterTopology {
 
     Map<String, KStream<String, Call>> decoded = builder
         .stream(topics.calls(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("calls"))
-        .process(DecodeProcessor.supplier(avro), Named.as("decode"))
+        .process(DecodeProcessor.supplier(avro, rollup.futureTolerance()), Named.as("decode"))
         .split(Named.as("decoded-"))
         .branch((key, call) -> call.isDeadLetter(), Branched.as("rejected"))
         .branch((key, call) -> call.isKeyedAsExpected(key), Branched.as("keyed"))

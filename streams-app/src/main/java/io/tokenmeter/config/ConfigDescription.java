@@ -47,6 +47,7 @@ final class ConfigDescription {
 
     RollupSettings rollup = config.rollup();
     p.put(ROLLUP_GRACE.name(), duration(rollup.grace()));
+    p.put(ROLLUP_FUTURE_TOLERANCE.name(), duration(rollup.futureTolerance()));
     p.put(ROLLUP_DEDUP_HORIZON.name(), duration(rollup.dedupHorizon()));
     p.put(ROLLUP_CLOSE_CHECK.name(), duration(rollup.closeCheckInterval()));
     p.put(ROLLUP_MAX_DISTINCT.name(), Integer.toString(rollup.maxDistinctValuesPerDimension()));

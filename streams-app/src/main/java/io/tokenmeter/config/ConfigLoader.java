@@ -338,7 +338,8 @@ public final class ConfigLoader {
           get(ROLLUP_GRACE, ValueParsers.duration(Duration.ZERO)),
           get(ROLLUP_DEDUP_HORIZON, ValueParsers.duration(Duration.ofMillis(1))),
           get(ROLLUP_CLOSE_CHECK, ValueParsers.duration(Duration.ofMillis(1))),
-          get(ROLLUP_MAX_DISTINCT, ValueParsers.integer(1, Integer.MAX_VALUE)));
+          get(ROLLUP_MAX_DISTINCT, ValueParsers.integer(1, Integer.MAX_VALUE)),
+          get(ROLLUP_FUTURE_TOLERANCE, ValueParsers.duration(Duration.ZERO)));
     }
 
     private AlertSettings alerts() {
@@ -511,6 +512,11 @@ public final class ConfigLoader {
       if (valid(ROLLUP_DEDUP_HORIZON, ROLLUP_GRACE) && rollup.dedupHorizon().compareTo(rollup.grace()) < 0) {
         problems.add(describe(ROLLUP_DEDUP_HORIZON) + " must be at least " + describe(ROLLUP_GRACE)
             + ", or a duplicate that arrives within the grace period is counted twice");
+      }
+      if (valid(ROLLUP_FUTURE_TOLERANCE, ROLLUP_GRACE) && rollup.futureTolerance().compareTo(rollup.grace()) > 0) {
+        problems.add(describe(ROLLUP_FUTURE_TOLERANCE) + " must be at most " + describe(ROLLUP_GRACE)
+            + ", or one event from a host with a fast clock can close the minute the wall clock is in and make"
+            + " on-time events of every tenant of its partition late; lower the tolerance or raise the grace");
       }
       TopicSettings topics = config.topics();
       Map<String, Key> seen = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.RateLimitSnapshot;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.IndexedRecord;
 
@@ -37,6 +38,23 @@ final class CallValidation {
   static final Duration MAX_AHEAD_OF_CLOCK = Duration.ofDays(1);
 
   private CallValidation() {}
+
+  /**
+   * Why a valid event lies too far ahead of the app's wall clock to count, or empty: its time is
+   * more than {@code tolerance} past {@code nowMillis}. Counted, it would move event time to where
+   * its producer's clock is and close minutes that every other producer of its partition still
+   * writes to; dead-lettered, it costs only itself. Checked after {@link #check}, which makes an
+   * event more than {@link #MAX_AHEAD_OF_CLOCK} ahead {@code invalid}.
+   */
+  static Optional<String> aheadOfClock(LlmCallEvent e, long nowMillis, Duration tolerance) {
+    long ahead = e.getTimestamp().toEpochMilli() - nowMillis;
+    if (ahead <= tolerance.toMillis()) {
+      return Optional.empty();
+    }
+    return Optional.of("timestamp " + e.getTimestamp() + " is " + Duration.ofMillis(ahead) + " ahead of the app's wall clock ("
+        + Instant.ofEpochMilli(nowMillis) + "), more than rollup.future.tolerance (" + tolerance
+        + ") allows; the producer's clock runs fast, and counting the event would close minutes other events still fall in");
+  }
 
   /**
    * @param nowMillis the app's wall clock, which the event time may not pass by more than {@link

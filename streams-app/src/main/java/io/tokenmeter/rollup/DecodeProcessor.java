@@ -5,6 +5,7 @@ import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.serde.AvroDeserializer;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
 import io.tokenmeter.schemas.serde.AvroSerializer;
+import java.time.Duration;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -15,8 +16,9 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * Turns the raw input bytes into a {@link Call}. A record that does not decode is a {@code
- * malformed} dead letter, one that decodes but breaks a rule is {@code invalid}; both keep their
- * original bytes. Nothing thrown here can stop the app.
+ * malformed} dead letter, one that decodes but breaks a rule is {@code invalid}, and a valid one
+ * stamped more than {@code rollup.future.tolerance} ahead of the app's wall clock is {@code
+ * future}; all keep their original bytes. Nothing thrown here can stop the app.
  *
  * <p>One exception to "original bytes": an event whose {@code api_key_hint} or {@code
  * api_key_fingerprint} is not SDK-shaped may carry a whole API key (a producer other than the SDK
@@ -30,16 +32,18 @@ public final class DecodeProcessor implements Processor<byte[], byte[], String, 
   static final String REDACTED = "[redacted]";
 
   private final AvroDeserializer<LlmCallEvent> deserializer;
+  private final Duration futureTolerance;
   private final AvroSerializer<LlmCallEvent> redactedCopies =
       new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry());
   private ProcessorContext<String, Call> context;
 
-  DecodeProcessor(AvroSerdeConfig avro) {
+  DecodeProcessor(AvroSerdeConfig avro, Duration futureTolerance) {
     this.deserializer = new AvroDeserializer<>(LlmCallEvent.class, avro);
+    this.futureTolerance = futureTolerance;
   }
 
-  public static ProcessorSupplier<byte[], byte[], String, Call> supplier(AvroSerdeConfig avro) {
-    return () -> new DecodeProcessor(avro);
+  public static ProcessorSupplier<byte[], byte[], String, Call> supplier(AvroSerdeConfig avro, Duration futureTolerance) {
+    return () -> new DecodeProcessor(avro, futureTolerance);
   }
 
   @Override
@@ -68,10 +72,16 @@ public final class DecodeProcessor implements Processor<byte[], byte[], String, 
           keyProblem.get() + "; this dead letter holds the event with the key fields redacted"));
       return;
     }
+    long now = context.currentSystemTimeMs();
     try {
-      CallValidation.check(event, context.currentSystemTimeMs());
+      CallValidation.check(event, now);
     } catch (InvalidCallException e) {
       forward(record, key, Call.rejected(record.key(), record.value(), origin, DeadLetterReason.INVALID, DeadLetterHeaders.describe(e)));
+      return;
+    }
+    Optional<String> ahead = CallValidation.aheadOfClock(event, now, futureTolerance);
+    if (ahead.isPresent()) {
+      forward(record, key, Call.rejected(record.key(), record.value(), origin, DeadLetterReason.FUTURE, ahead.get()));
       return;
     }
     forward(record, key, Call.decoded(event, record.key(), record.value(), origin));

@@ -34,6 +34,16 @@ public final class RollupStores {
 
   private RollupStores() {}
 
+  /**
+   * The highest event time the task counted (from {@link #CLOCK}), or null before the first: the
+   * task's event time for processors whose own input is rare, such as the alert detectors after a
+   * repartition. Only accepted calls move it, unlike Kafka Streams' stream time. It is written when
+   * event time minus grace enters a new minute, so it is exact to the minute that closes.
+   */
+  public static Long countedEventTime(KeyValueStore<String, Long> clock) {
+    return clock.get(EVENT_TIME);
+  }
+
   public static StoreBuilder<SeenEventIdsStore> dedup() {
     return new HeapStateStoreBuilder<>(DEDUP) {
       @Override

@@ -75,6 +75,8 @@ record AppConfig(String bootstrapServers, String applicationId, String calls, St
     p.put("topics.calls.retention", "1d");
     p.put("topics.output.retention", "1d");
     p.put("rollup.grace", grace.toMillis() + "ms");
+    // The most the grace allows (the app refuses more); the traces lie in the past.
+    p.put("rollup.future.tolerance", grace.toMillis() + "ms");
     p.put("rollup.close.check.interval", "500ms");
     p.put("pricing.file", priceFile.toString());
     p.put("http.enabled", "false");

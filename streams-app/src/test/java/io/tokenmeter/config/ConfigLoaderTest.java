@@ -36,7 +36,7 @@ class ConfigLoaderTest {
     assertThat(config.topics()).isEqualTo(new TopicSettings(
         "llm.calls", "llm.rollups.1m", "llm.alerts", "llm.calls.dlq", 6, (short) 1, Duration.ofDays(7), Duration.ofDays(30)));
     assertThat(config.rollup()).isEqualTo(
-        new RollupSettings(Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(1), 10_000));
+        new RollupSettings(Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(1), 10_000, Duration.ofSeconds(10)));
     assertThat(config.alerts()).isEqualTo(new AlertSettings(
         0.80, 0.95, 2, java.util.List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), java.util.Set.of()));
     assertThat(config.pricing().overrideFile()).isEmpty();
@@ -235,6 +235,39 @@ class ConfigLoaderTest {
 
     assertThat(e.getMessage()).contains(
         "rollup.dedup.horizon = '1m' (flag --dedup-horizon) must be at least rollup.grace = '2m' (default)");
+  }
+
+  @Test
+  void futureToleranceIsTenSecondsUnlessSetAndShowsInTheEffectiveConfiguration() {
+    assertThat(ConfigLoader.create().load().rollup().futureTolerance()).isEqualTo(Duration.ofSeconds(10));
+
+    TokenmeterConfig custom = ConfigLoader.create()
+        .env(Map.of("TOKENMETER_ROLLUP_FUTURE_TOLERANCE", "30s"))
+        .load();
+
+    assertThat(custom.rollup().futureTolerance()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(custom.describe()).contains("rollup.future.tolerance = 30s");
+  }
+
+  @Test
+  void aFutureToleranceThatIsNotADurationFailsNamingTheKey() {
+    ConfigException e = failure(ConfigLoader.create().override("rollup.future.tolerance", "-5s"));
+
+    assertThat(e.problems()).singleElement().asString()
+        .contains("invalid value '-5s' for rollup.future.tolerance")
+        .contains("expected a duration >= 0");
+  }
+
+  @Test
+  void aFutureToleranceBeyondTheGraceWouldLetOneFastClockCloseTheCurrentMinute() {
+    ConfigException e = failure(ConfigLoader.create()
+        .override("rollup.grace", "10s")
+        .override("rollup.future.tolerance", "11s", "--future-tolerance"));
+
+    assertThat(e.problems()).singleElement().asString().startsWith(
+        "rollup.future.tolerance = '11s' (flag --future-tolerance) must be at most rollup.grace = '10s' (override of rollup.grace)");
+    assertThat(ConfigLoader.create().override("rollup.grace", "10s").load().rollup().futureTolerance())
+        .isEqualTo(Duration.ofSeconds(10));
   }
 
   @Test

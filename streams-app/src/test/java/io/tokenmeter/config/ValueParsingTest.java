@@ -31,7 +31,8 @@ class ValueParsingTest {
       topics.calls.retention         | 7d      | PT168H
       """)
   void durationsTakeAUnitOrIso8601(String key, String value, String expected) {
-    TokenmeterConfig config = ConfigLoader.create().override(key, value).override("rollup.dedup.horizon", "1d").load();
+    TokenmeterConfig config = ConfigLoader.create().override(key, value).override("rollup.dedup.horizon", "1d")
+        .override("rollup.future.tolerance", "0s").load();
 
     Duration parsed = key.equals("rollup.grace") ? config.rollup().grace() : config.topics().callsRetention();
     assertThat(parsed).isEqualTo(Duration.parse(expected));

@@ -57,8 +57,9 @@ class ConnectCopiesTopologyTest {
   @Test
   void eachFinalRollupAndAlertChangeIsCopiedOnceUnderTheSameKey() throws Exception {
     TokenmeterConfig config = config("true");
+    // The wall clock stands at the last call's time: no call lies ahead of it (rollup.future.tolerance).
     try (TopologyTestDriver driver = new TopologyTestDriver(TokenmeterTopology.build(config, PRICING),
-        StreamsProperties.of(config), T0)) {
+        StreamsProperties.of(config), T0.plusSeconds(95))) {
       TestInputTopic<String, LlmCallEvent> calls = driver.createInputTopic("llm.calls", new StringSerializer(),
           new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
       for (KeyValue<String, LlmCallEvent> call : List.of(

@@ -70,8 +70,18 @@ public final class RollupDriver implements AutoCloseable {
     alerts = driver.createOutputTopic(ALERTS, new StringDeserializer(), new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry()));
   }
 
+  /**
+   * Settings for stories whose events run minutes or hours ahead of a wall clock that stands still
+   * at the driver's start: no event is {@code future}, and only the 24 h bound of {@code invalid}
+   * holds. Stories of a producer with a fast clock give the tolerance ({@link #rollup(Duration,
+   * Duration, int, Duration)}) and move the wall clock with their traffic.
+   */
   public static RollupSettings rollup(Duration grace, Duration dedupHorizon, int maxDistinct) {
-    return new RollupSettings(grace, dedupHorizon, Duration.ofSeconds(1), maxDistinct);
+    return rollup(grace, dedupHorizon, maxDistinct, Duration.ofDays(1));
+  }
+
+  public static RollupSettings rollup(Duration grace, Duration dedupHorizon, int maxDistinct, Duration futureTolerance) {
+    return new RollupSettings(grace, dedupHorizon, Duration.ofSeconds(1), maxDistinct, futureTolerance);
   }
 
   static TokenmeterConfig config(RollupSettings rollup, String bootstrap) {

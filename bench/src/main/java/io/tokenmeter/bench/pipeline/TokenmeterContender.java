@@ -53,6 +53,9 @@ final class TokenmeterContender implements Contender {
     c.put("topics.dead.letter", "bench.dlq." + name() + suffix);
     c.put("http.enabled", "false");
     c.put("rollup.grace", options.graceSeconds() + "s");
+    // The most the grace allows (the app refuses more): the preload lies in the past, and live
+    // events are stamped on this host.
+    c.put("rollup.future.tolerance", options.graceSeconds() + "s");
     c.put("rollup.close.check.interval", "1s");
     c.put("kafka.client.main.consumer.interceptor.classes", FirstPollInterceptor.class.getName());
     c.putAll(options.sets());
