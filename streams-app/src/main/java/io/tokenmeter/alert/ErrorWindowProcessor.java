@@ -1,14 +1,20 @@
 package io.tokenmeter.alert;
 
+import io.tokenmeter.rollup.HeapStateStoreBuilder;
+import io.tokenmeter.rollup.HeapWindows;
 import io.tokenmeter.rollup.IdleTimer;
 import io.tokenmeter.schemas.LlmCallEvent;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 
 /**
@@ -19,6 +25,10 @@ import org.apache.kafka.streams.state.StoreBuilder;
  * rollup. Not Kafka Streams' stream time: a record dead-lettered for a timestamp from a fast clock
  * moves that too, and would close every minute up to its clock. Output is keyed by
  * scope, stamped with the window start, for the repartition to {@link ErrorRateProcessor}.
+ *
+ * <p>The counts are on the heap ({@link HeapWindows}), changed in place per call and written to the
+ * logged store at every commit, in the layout {@link PendingErrorWindows} also uses, with the close
+ * watermark written through beside them.
  *
  * <p>Why not from the rollups: a rollup's model is the response model when there is one, and
  * failed calls have none, so successes and failures of one requested model would land in different
@@ -31,7 +41,9 @@ final class ErrorWindowProcessor implements Processor<String, LlmCallEvent, Stri
   private final long graceMillis;
   private final Duration closeCheckInterval;
   private ProcessorContext<String, ScopedErrorWindow> context;
-  private PendingErrorWindows pending;
+  private HeapWindows<ErrorRateScope, ErrorCounts> windows;
+  /** Windows starting before this are closed; kept in the store beside the windows. */
+  private long closedBefore;
   /** Only decides when the wall clock may close windows; no count depends on it. */
   private final IdleTimer idle = new IdleTimer();
 
@@ -50,7 +62,16 @@ final class ErrorWindowProcessor implements Processor<String, LlmCallEvent, Stri
 
       @Override
       public Set<StoreBuilder<?>> stores() {
-        return Set.of(PendingErrorWindows.store(STORE));
+        return Set.of(store());
+      }
+    };
+  }
+
+  static StoreBuilder<HeapWindows<ErrorRateScope, ErrorCounts>> store() {
+    return new HeapStateStoreBuilder<>(STORE) {
+      @Override
+      protected HeapWindows<ErrorRateScope, ErrorCounts> over(KeyValueStore<Bytes, byte[]> logged) {
+        return new HeapWindows<>(logged, LAYOUT);
       }
     };
   }
@@ -58,19 +79,26 @@ final class ErrorWindowProcessor implements Processor<String, LlmCallEvent, Stri
   @Override
   public void init(ProcessorContext<String, ScopedErrorWindow> context) {
     this.context = context;
-    this.pending = new PendingErrorWindows(context.getStateStore(STORE));
+    this.windows = context.getStateStore(STORE);
+    byte[] stored = windows.readThrough(PendingErrorWindows.CLOSED_BEFORE);
+    this.closedBefore = stored == null ? Long.MIN_VALUE : Long.parseLong(new String(stored, StandardCharsets.UTF_8));
     context.schedule(closeCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::closeIfIdle);
   }
 
   @Override
   public void process(Record<String, LlmCallEvent> record) {
     idle.input(context.currentSystemTimeMs());
-    for (ScopedErrorWindow part : ScopedErrorWindow.of(record.value())) {
-      pending.add(part);
+    LlmCallEvent event = record.value();
+    long eventTime = event.getTimestamp().toEpochMilli();
+    long start = Math.floorDiv(eventTime, Minutes.MINUTE_MS) * Minutes.MINUTE_MS;
+    if (start >= closedBefore) {
+      ErrorClass errorClass = ErrorClass.of(event.getErrorType());
+      windows.forUpdate(start, ErrorRateScope.forService(event.getRequestModel(), event.getService())).count(errorClass);
+      windows.forUpdate(start, ErrorRateScope.forOrg(event.getRequestModel(), event.getOrgId())).count(errorClass);
     }
     // The close watermark only moves forward, so closing up to each call's time closes up to the
     // highest event time counted, and that survives a restart in the store.
-    closeUpTo(record.value().getTimestamp().toEpochMilli(), false);
+    closeUpTo(eventTime, false);
   }
 
   private void closeIfIdle(long wallClock) {
@@ -79,10 +107,58 @@ final class ErrorWindowProcessor implements Processor<String, LlmCallEvent, Stri
     }
   }
 
+  /**
+   * Forwards, in window order, every window starting before the minute of {@code now - grace}.
+   * By the wall clock, the watermark moves no further than the end of the last window taken out,
+   * and not at all when none was open: a task still waiting for its backlog must not have that
+   * backlog's calls dropped.
+   */
   private void closeUpTo(long now, boolean byWallClock) {
     long before = Math.floorDiv(now - graceMillis, Minutes.MINUTE_MS) * Minutes.MINUTE_MS;
-    for (ScopedErrorWindow closed : pending.close(before, byWallClock)) {
-      context.forward(new Record<>(closed.scope().storeKey(), closed, closed.window().start().toEpochMilli()));
+    if (before <= closedBefore) {
+      return;
     }
+    List<HeapWindows.Slot<ErrorRateScope, ErrorCounts>> closed = windows.removeBefore(before);
+    long lastEnd = Long.MIN_VALUE;
+    for (HeapWindows.Slot<ErrorRateScope, ErrorCounts> slot : closed) {
+      ScopedErrorWindow part = new ScopedErrorWindow(slot.key, slot.value.toWindow(slot.windowStart));
+      context.forward(new Record<>(slot.key.storeKey(), part, slot.windowStart));
+      lastEnd = Math.max(lastEnd, slot.windowStart + Minutes.MINUTE_MS);
+    }
+    if (byWallClock) {
+      if (closed.isEmpty()) {
+        return;
+      }
+      before = Math.min(before, lastEnd);
+    }
+    closedBefore = before;
+    windows.writeThrough(PendingErrorWindows.CLOSED_BEFORE, Long.toString(before).getBytes(StandardCharsets.UTF_8));
   }
+
+  /** The layout of {@link PendingErrorWindows}, so a restore reads what earlier versions wrote. */
+  static final HeapWindows.Layout<ErrorRateScope, ErrorCounts> LAYOUT = new HeapWindows.Layout<>() {
+    @Override
+    public Bytes storeKey(long windowStart, ErrorRateScope scope) {
+      return PendingErrorWindows.key(windowStart, scope);
+    }
+
+    @Override
+    public byte[] encode(long windowStart, ErrorRateScope scope, ErrorCounts counts) {
+      return new ScopedErrorWindow(scope, counts.toWindow(windowStart)).encode();
+    }
+
+    @Override
+    public HeapWindows.Slot<ErrorRateScope, ErrorCounts> decode(Bytes storeKey, byte[] value) {
+      if (storeKey.get().length > 0 && storeKey.get()[0] == '~') {
+        return null; // a watermark, kept beside the windows
+      }
+      ScopedErrorWindow part = ScopedErrorWindow.decode(value);
+      return new HeapWindows.Slot<>(part.window().start().toEpochMilli(), part.scope(), ErrorCounts.of(part.window()));
+    }
+
+    @Override
+    public ErrorCounts create() {
+      return new ErrorCounts();
+    }
+  };
 }

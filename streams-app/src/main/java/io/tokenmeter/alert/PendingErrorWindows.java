@@ -20,7 +20,7 @@ import org.apache.kafka.streams.state.StoreBuilder;
 final class PendingErrorWindows {
 
   /** These sort after every window key, which starts with digits. */
-  private static final Bytes CLOSED_BEFORE = utf8("~closed-before");
+  static final Bytes CLOSED_BEFORE = utf8("~closed-before");
   private static final Bytes LATEST_START = utf8("~latest-start");
 
   static final HeapStore.Codec<ScopedErrorWindow> CODEC = HeapStore.Codec.of(ScopedErrorWindow::encode, ScopedErrorWindow::decode);
@@ -113,14 +113,14 @@ final class PendingErrorWindows {
   }
 
   /** Zero-padded window start, so that keys sort by window, then the scope. */
-  private static Bytes key(long windowStart, ErrorRateScope scope) {
+  static Bytes key(long windowStart, ErrorRateScope scope) {
     String start = Long.toString(Math.max(0, windowStart));
     StringBuilder key = new StringBuilder(21 + 64);
     key.append("0".repeat(20 - start.length())).append(start).append('|');
     return utf8(scope == null ? key.toString() : key.append(scope.storeKey()).toString());
   }
 
-  private static Bytes utf8(String s) {
+  static Bytes utf8(String s) {
     return Bytes.wrap(s.getBytes(StandardCharsets.UTF_8));
   }
 }

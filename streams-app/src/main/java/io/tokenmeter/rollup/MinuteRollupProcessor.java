@@ -25,7 +25,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * late. When traffic stops, the windows close at most one grace period after the last event.
  *
  * <p>Every update changes the window's aggregate on the heap, in the {@link RollupStores#WINDOWS}
- * store ({@link OpenWindows}), which writes it to its changelog in every commit; emitting a window
+ * store ({@link HeapWindows}), which writes it to its changelog in every commit; emitting a window
  * deletes it and advances the {@link RollupStores#CLOCK} watermark, so under exactly-once an
  * emitted rollup, its deletion and the watermark commit together.
  */
@@ -35,7 +35,7 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
   private final Duration closeCheckInterval;
   private final Pricing pricing;
   private ProcessorContext<String, UsageRollup> context;
-  private OpenWindows windows;
+  private HeapWindows<Dimensions, RollupAggregate> windows;
   private KeyValueStore<String, Long> clock;
   /** The highest event time counted, as in {@link RollupStores#CLOCK}; read once, written when its minute moves. */
   private long eventTime = Long.MIN_VALUE;
@@ -109,12 +109,12 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
     if (closeBefore <= closedBefore) {
       return;
     }
-    List<OpenWindows.Slot> closing = windows.removeBefore(closeBefore);
+    List<HeapWindows.Slot<Dimensions, RollupAggregate>> closing = windows.removeBefore(closeBefore);
     long lastEnd = Long.MIN_VALUE;
-    for (OpenWindows.Slot window : closing) {
+    for (HeapWindows.Slot<Dimensions, RollupAggregate> window : closing) {
       long windowEnd = window.windowStart + RollupKeys.WINDOW_MILLIS;
-      UsageRollup rollup = window.aggregate.toRollup(window.windowStart, windowEnd, window.dimensions);
-      context.forward(new Record<>(RollupKeys.outputKey(window.windowStart, window.dimensions), rollup, window.windowStart));
+      UsageRollup rollup = window.value.toRollup(window.windowStart, windowEnd, window.key);
+      context.forward(new Record<>(RollupKeys.outputKey(window.windowStart, window.key), rollup, window.windowStart));
       lastEnd = windowEnd;
     }
     if (byWallClock) {

@@ -21,7 +21,7 @@ public final class RollupStores {
   public static final String DEDUP = "rollup-seen-ids";
   /**
    * (window start, dimensions) → {@link RollupAggregate}, for windows not yet closed: decoded on the
-   * heap, encoded into the logged store at every commit ({@link OpenWindows}).
+   * heap, encoded into the logged store at every commit ({@link HeapWindows}).
    */
   public static final String WINDOWS = "rollup-windows";
   /** The task's clock: the highest event time seen and the end of the last closed window. */
@@ -53,14 +53,39 @@ public final class RollupStores {
     };
   }
 
-  public static StoreBuilder<OpenWindows> windows() {
+  public static StoreBuilder<HeapWindows<Dimensions, RollupAggregate>> windows() {
     return new HeapStateStoreBuilder<>(WINDOWS) {
       @Override
-      protected OpenWindows over(KeyValueStore<Bytes, byte[]> logged) {
-        return new OpenWindows(logged);
+      protected HeapWindows<Dimensions, RollupAggregate> over(KeyValueStore<Bytes, byte[]> logged) {
+        return new HeapWindows<>(logged, WINDOW_LAYOUT);
       }
     };
   }
+
+  /** {@link RollupKeys#stateKey} to the aggregate's own encoding. */
+  static final HeapWindows.Layout<Dimensions, RollupAggregate> WINDOW_LAYOUT = new HeapWindows.Layout<>() {
+    @Override
+    public Bytes storeKey(long windowStart, Dimensions dimensions) {
+      return Bytes.wrap(RollupKeys.stateKey(windowStart, dimensions));
+    }
+
+    @Override
+    public byte[] encode(long windowStart, Dimensions dimensions, RollupAggregate aggregate) {
+      return aggregate.encode();
+    }
+
+    @Override
+    public HeapWindows.Slot<Dimensions, RollupAggregate> decode(Bytes storeKey, byte[] value) {
+      BinaryReader reader = new BinaryReader(storeKey.get());
+      long windowStart = RollupKeys.windowStartOf(reader);
+      return new HeapWindows.Slot<>(windowStart, Dimensions.readFrom(reader), RollupAggregate.decode(value));
+    }
+
+    @Override
+    public RollupAggregate create() {
+      return new RollupAggregate();
+    }
+  };
 
   static final HeapStore.Codec<RollupAggregate> AGGREGATES = HeapStore.Codec.of(RollupAggregate::encode, RollupAggregate::decode);
 

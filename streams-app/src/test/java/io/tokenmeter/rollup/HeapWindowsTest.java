@@ -24,13 +24,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The open windows reach the changelog in every commit, each changed aggregate once, under the
+ * The rollup's open windows reach the changelog in every commit, each changed aggregate once, under the
  * state key the rollup has always used; a store that lost its heap (a recycled task) closes them
  * with the committed counts; closing leaves tombstones.
  */
-class OpenWindowsTest {
+class HeapWindowsTest {
 
-  private static final String CHANGELOG = "open-windows-test-" + RollupStores.WINDOWS + "-changelog";
+  private static final String CHANGELOG = "heap-windows-test-" + RollupStores.WINDOWS + "-changelog";
 
   private final TopologyTestDriver driver = new TopologyTestDriver(topology(), props());
   private final TestInputTopic<String, String> in =
@@ -48,7 +48,7 @@ class OpenWindowsTest {
   /** "count:MINUTE:MODEL" counts a request; "close:MINUTE" closes the windows before it; "drop-heap". */
   private static final class Counting implements Processor<String, String, String, String> {
     private ProcessorContext<String, String> context;
-    private OpenWindows windows;
+    private HeapWindows<Dimensions, RollupAggregate> windows;
 
     @Override
     public void init(ProcessorContext<String, String> context) {
@@ -63,9 +63,9 @@ class OpenWindowsTest {
         case "count" -> windows.forUpdate(minute(op[1]), dims(op[2]))
             .add(call(Instant.EPOCH).build(), false, OptionalLong.of(1), "v1");
         case "close" -> {
-          for (OpenWindows.Slot slot : windows.removeBefore(minute(op[1]))) {
-            context.forward(record.withKey(slot.windowStart / 60_000 + ":" + slot.dimensions.model())
-                .withValue(Long.toString(slot.aggregate.requests)));
+          for (HeapWindows.Slot<Dimensions, RollupAggregate> slot : windows.removeBefore(minute(op[1]))) {
+            context.forward(record.withKey(slot.windowStart / 60_000 + ":" + slot.key.model())
+                .withValue(Long.toString(slot.value.requests)));
           }
         }
         case "drop-heap" -> windows.clearCache();
@@ -93,7 +93,7 @@ class OpenWindowsTest {
 
   private static Properties props() {
     Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "open-windows-test");
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "heap-windows-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
     p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
@@ -115,7 +115,7 @@ class OpenWindowsTest {
     in.pipeInput("k", "count:1:gpt-4o");
     in.pipeInput("k", "count:2:o3");
 
-    assertThat(changelog.readRecordsToList()).extracting(OpenWindowsTest::describe)
+    assertThat(changelog.readRecordsToList()).extracting(HeapWindowsTest::describe)
         .containsExactly("1:gpt-4o=1", "1:gpt-4o=2", "2:o3=1");
   }
 
@@ -131,7 +131,7 @@ class OpenWindowsTest {
 
     assertThat(closed.readRecordsToList()).extracting(r -> r.key() + "=" + r.value())
         .containsExactly("1:a=1", "1:b=2", "2:b=1");
-    assertThat(changelog.readRecordsToList()).extracting(OpenWindowsTest::describe)
+    assertThat(changelog.readRecordsToList()).extracting(HeapWindowsTest::describe)
         .containsExactly("1:a=deleted", "1:b=deleted", "2:b=deleted");
     in.pipeInput("k", "close:4");
     assertThat(closed.readRecordsToList()).extracting(r -> r.key() + "=" + r.value()).containsExactly("3:c=1");
