@@ -10,7 +10,17 @@ import java.time.Duration;
  * @param closeCheckInterval {@code rollup.close.check.interval}, default 1 s: wall-clock period at
  *     which closed windows are emitted, so that windows close when traffic stops
  * @param maxDistinctValuesPerDimension {@code rollup.max.distinct.values.per.dimension}, default
- *     10000: the cardinality guard; values beyond it fold into {@code __other__}
+ *     10000: the cardinality guard of the tenant dimensions, per task: at most this many org ids
+ *     and this many (org id, project id) tenants; beyond it they fold into {@code __other__}
+ * @param maxDistinctValuesPerTenant {@code rollup.max.distinct.values.per.tenant}, default 1000:
+ *     the cardinality guard of model, API key fingerprint and service, per tenant and dimension
+ * @param distinctValuesExpireAfter {@code rollup.distinct.values.expire.after}, default 24 h: a
+ *     tracked value not seen for this long in event time frees its slot
  */
 public record RollupSettings(
-    Duration grace, Duration dedupHorizon, Duration closeCheckInterval, int maxDistinctValuesPerDimension) {}
+    Duration grace,
+    Duration dedupHorizon,
+    Duration closeCheckInterval,
+    int maxDistinctValuesPerDimension,
+    int maxDistinctValuesPerTenant,
+    Duration distinctValuesExpireAfter) {}

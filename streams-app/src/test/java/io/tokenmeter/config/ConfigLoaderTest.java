@@ -36,7 +36,7 @@ class ConfigLoaderTest {
     assertThat(config.topics()).isEqualTo(new TopicSettings(
         "llm.calls", "llm.rollups.1m", "llm.alerts", "llm.calls.dlq", 6, (short) 1, Duration.ofDays(7), Duration.ofDays(30)));
     assertThat(config.rollup()).isEqualTo(
-        new RollupSettings(Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(1), 10_000));
+        new RollupSettings(Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(1), 10_000, 1000, Duration.ofHours(24)));
     assertThat(config.alerts()).isEqualTo(new AlertSettings(
         0.80, 0.95, 2, java.util.List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), java.util.Set.of()));
     assertThat(config.pricing().overrideFile()).isEmpty();
