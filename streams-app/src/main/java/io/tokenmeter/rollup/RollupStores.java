@@ -25,8 +25,13 @@ public final class RollupStores {
   public static final String WINDOWS = "rollup-windows";
   /** The task's clock: the highest event time seen and the end of the last closed window. */
   public static final String CLOCK = "rollup-clock";
-  /** The distinct values of each dimension this task tracks, and how many. */
-  public static final String DIMENSION_VALUES = "rollup-dimension-values";
+  /**
+   * The cardinality guard's tracked orgs, tenants and per-tenant values, each with the minute it
+   * was last seen: a {@link TenantGuard} on the heap, written at every commit ({@link
+   * TenantGuardStore}). It replaces {@code rollup-dimension-values}, whose per-task sets it cannot
+   * read; that store's changelog topic is no longer used.
+   */
+  public static final String TENANT_VALUES = "rollup-tenant-values";
 
   static final String CLOSED_BEFORE = "closed-before";
   static final String EVENT_TIME = "event-time";
@@ -55,9 +60,7 @@ public final class RollupStores {
         .withCachingEnabled();
   }
 
-  public static StoreBuilder<KeyValueStore<String, Long>> dimensionValues() {
-    return Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(DIMENSION_VALUES), Serdes.String(), Serdes.Long())
-        .withCachingEnabled();
+  public static StoreBuilder<TenantGuardStore> tenantValues() {
+    return new LoggedStoreBuilder<>(TENANT_VALUES, TenantGuardStore::new);
   }
 }
