@@ -50,10 +50,6 @@ public final class DimensionFoldingDetector {
         ? close(state, minute - 1, now, out)
         : new DimensionFoldingState(rollup.getOrgId(), rollup.getProjectId(), Minutes.NONE, 0, 0, false,
             Minutes.NONE, minute - 1, 0);
-    if (s == null) {
-      s = new DimensionFoldingState(rollup.getOrgId(), rollup.getProjectId(), Minutes.NONE, 0, 0, false,
-          Minutes.NONE, minute - 1, 0);
-    }
     if (folded > 0) {
       int dimensions = foldedDimensions(rollup);
       if (minute <= s.closedThrough()) {
