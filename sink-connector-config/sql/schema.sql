@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS llm_alerts (
     dedup_key       text             NOT NULL,
     state           text             NOT NULL CHECK (state IN ('FIRING', 'RESOLVED')),
     emitted_at      timestamp        NOT NULL,
-    alert_type      text             NOT NULL,  -- rate_limit_requests, error_rate, unauthorized_key, unpriced_model, ...
+    alert_type      text             NOT NULL,  -- rate_limit_requests, error_rate, unauthorized_key, unpriced_model, dimension_folding, ...
     severity        text             NOT NULL,  -- critical, error, warning, info
     scope           jsonb            NOT NULL,  -- {"org_id": "org-1", "model": "gpt-4o"}
     observed_value  double precision,

@@ -32,6 +32,7 @@ public final class AlertProcessors {
   public static final String RATE_LIMIT_STORE = "alert-rate-limit";
   public static final String UNAUTHORIZED_KEY_STORE = "alert-unauthorized-key";
   public static final String UNPRICED_MODEL_STORE = "alert-unpriced-model";
+  public static final String DIMENSION_FOLDING_STORE = "alert-dimension-folding";
 
   private AlertProcessors() {}
 
@@ -101,6 +102,36 @@ public final class AlertProcessors {
             new DetectorProcessor<K, UsageRollup, UnpricedModelState>(
                 UNPRICED_MODEL_STORE,
                 UsageRollup::getModel,
+                detector::onRollup,
+                detector::onTime,
+                grace,
+                clock,
+                taskClockStore));
+  }
+
+  /**
+   * Tenants whose values fold, from the final rollups with folded events (keyed by org/project as
+   * the input is, so partition-local); store {@value #DIMENSION_FOLDING_STORE}.
+   */
+  public static <K> ProcessorSupplier<K, UsageRollup, String, Alert> dimensionFolding(
+      AlertSettings settings, Duration grace, Clock clock) {
+    return dimensionFolding(settings, grace, clock, null);
+  }
+
+  /**
+   * As {@link #dimensionFolding(AlertSettings, Duration, Clock)}, also closing minutes by the event
+   * time the task counted, read from {@code taskClockStore}, which the caller connects: rollups with
+   * folded events are rare, and a tenant that stopped folding must still resolve.
+   */
+  static <K> ProcessorSupplier<K, UsageRollup, String, Alert> dimensionFolding(
+      AlertSettings settings, Duration grace, Clock clock, String taskClockStore) {
+    DimensionFoldingDetector detector = new DimensionFoldingDetector(settings);
+    return supplier(
+        store(DIMENSION_FOLDING_STORE, AlertStateSerdes.dimensionFolding()),
+        () ->
+            new DetectorProcessor<K, UsageRollup, DimensionFoldingState>(
+                DIMENSION_FOLDING_STORE,
+                r -> DimensionFoldingDetector.dedupKey(r.getOrgId(), r.getProjectId()),
                 detector::onRollup,
                 detector::onTime,
                 grace,

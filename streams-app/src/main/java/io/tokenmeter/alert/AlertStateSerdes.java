@@ -25,6 +25,10 @@ public final class AlertStateSerdes {
     return of(UnpricedModelState::encode, UnpricedModelState::decode);
   }
 
+  public static Serde<DimensionFoldingState> dimensionFolding() {
+    return of(DimensionFoldingState::encode, DimensionFoldingState::decode);
+  }
+
   private static <T> Serde<T> of(Function<T, byte[]> encode, Function<byte[], T> decode) {
     return Serdes.serdeFrom(
         (topic, value) -> value == null ? null : encode.apply(value),

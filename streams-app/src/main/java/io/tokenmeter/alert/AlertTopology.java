@@ -27,7 +27,8 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *                 │    → by fingerprint → repartition alert-keys → unauthorized-key ───┤
  *                 └→ error-windows (per scope and minute, in the partition)            ├→ alerts
  *                      → repartition alert-error-windows → error-rate ─────────────────┤
- * final rollups ─→ with unpriced → by model → repartition alert-rollups-by-model → unpriced-model ─┘
+ * final rollups ─┬→ with unpriced → by model → repartition alert-rollups-by-model → unpriced-model ─┤
+ *                └→ with folded (per tenant, in the partition) → dimension-folding ────────────────┘
  * </pre>
  *
  * <p>Rate limits are scoped by (org/project, model) and the input is keyed by org/project, so that
@@ -77,10 +78,19 @@ public final class AlertTopology {
         .process(AlertProcessors.<String>unpricedModel(settings, grace, clock, RollupStores.CLOCK), Named.as("unpriced-model"),
             RollupStores.CLOCK);
 
+    // A rollup's org/project is the tenant the guard charged, and rollups stay in the partition of
+    // their org/project: no repartition. Only rollups with folded events come, a few per tenant and
+    // minute, never one per event.
+    KStream<String, Alert> folding = rollups
+        .filter((key, r) -> r.getFoldedEvents() > 0, Named.as("with-folded"))
+        .process(AlertProcessors.<String>dimensionFolding(settings, grace, clock, RollupStores.CLOCK), Named.as("dimension-folding"),
+            RollupStores.CLOCK);
+
     KStream<String, Alert> alerts = rateLimit
         .merge(keys, Named.as("rate-limit-and-keys"))
         .merge(errorRate, Named.as("and-error-rate"))
-        .merge(unpriced, Named.as("all-alerts"));
+        .merge(unpriced, Named.as("and-unpriced"))
+        .merge(folding, Named.as("all-alerts"));
     alerts.to(config.topics().alerts(), Produced.with(Serdes.String(), AvroSerdes.of(Alert.class, avro)).withName("alerts"));
     return alerts;
   }

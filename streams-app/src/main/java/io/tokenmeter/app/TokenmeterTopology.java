@@ -62,7 +62,7 @@ public final class TokenmeterTopology {
     builder.addStateStore(RollupStores.dedup());
     builder.addStateStore(RollupStores.windows());
     builder.addStateStore(RollupStores.clock());
-    builder.addStateStore(RollupStores.dimensionValues());
+    builder.addStateStore(RollupStores.tenantValues());
     builder.addStateStore(QueryStores.rollups());
     builder.addStateStore(QueryStores.openAlerts());
 
@@ -90,7 +90,7 @@ public final class TokenmeterTopology {
         .process(DeduplicateProcessor.supplier(rollup.dedupHorizon(), rollup.closeCheckInterval()), Named.as("deduplicate"),
             RollupStores.DEDUP, RollupStores.CLOCK);
     KStream<String, UsageRollup> rollups = accepted
-        .process(FoldDimensionsProcessor.supplier(rollup.maxDistinctValuesPerDimension()), Named.as("fold-dimensions"), RollupStores.DIMENSION_VALUES)
+        .process(FoldDimensionsProcessor.supplier(rollup), Named.as("fold-dimensions"), RollupStores.TENANT_VALUES)
         .process(MinuteRollupProcessor.supplier(rollup.grace(), rollup.closeCheckInterval(), pricing), Named.as("minute-rollup"), RollupStores.WINDOWS, RollupStores.CLOCK);
     rollups.to(topics.rollups(), Produced.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro)).withName("rollups"));
 

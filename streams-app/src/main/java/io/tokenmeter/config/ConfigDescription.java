@@ -51,6 +51,8 @@ final class ConfigDescription {
     p.put(ROLLUP_DEDUP_HORIZON.name(), duration(rollup.dedupHorizon()));
     p.put(ROLLUP_CLOSE_CHECK.name(), duration(rollup.closeCheckInterval()));
     p.put(ROLLUP_MAX_DISTINCT.name(), Integer.toString(rollup.maxDistinctValuesPerDimension()));
+    p.put(ROLLUP_MAX_PER_TENANT.name(), Integer.toString(rollup.maxDistinctValuesPerTenant()));
+    p.put(ROLLUP_EXPIRE_AFTER.name(), duration(rollup.distinctValuesExpireAfter()));
 
     AlertSettings alerts = config.alerts();
     p.put(ALERT_WARNING.name(), Double.toString(alerts.warningFraction()));

@@ -145,7 +145,16 @@ final class ConfigKeys {
       "Wall-clock period at which closed windows are emitted, so windows close when traffic stops.");
   static final Key ROLLUP_MAX_DISTINCT = key("rollup.max.distinct.values.per.dimension", "10000",
       "integer >= 1",
-      "Cardinality guard: values beyond it fold into `__other__`.");
+      "Cardinality guard for the tenant dimensions, per task: at most this many `org_id` values and this many "
+      + "(`org_id`, `project_id`) tenants; beyond it the org or project folds into `__other__`.");
+  static final Key ROLLUP_MAX_PER_TENANT = key("rollup.max.distinct.values.per.tenant", "1000",
+      "integer >= 1",
+      "Cardinality guard per tenant (org/project): at most this many `model`, `api_key_fingerprint` and `service` "
+      + "values each; beyond it the tenant's new values fold into `__other__`.");
+  static final Key ROLLUP_EXPIRE_AFTER = key("rollup.distinct.values.expire.after", "24h",
+      "duration >= 1m",
+      "A tracked value (org, tenant, model, key fingerprint, service) not seen for this long in event time frees "
+      + "its slot in the cardinality guard, so that key rotation never fills it.");
 
   static final Key ALERT_WARNING = key("alerts.rate.limit.warning", "0.80",
       "fraction (0, 1], < critical",

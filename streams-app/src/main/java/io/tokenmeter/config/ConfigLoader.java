@@ -339,7 +339,9 @@ public final class ConfigLoader {
           get(ROLLUP_DEDUP_HORIZON, ValueParsers.duration(Duration.ofMillis(1))),
           get(ROLLUP_CLOSE_CHECK, ValueParsers.duration(Duration.ofMillis(1))),
           get(ROLLUP_MAX_DISTINCT, ValueParsers.integer(1, Integer.MAX_VALUE)),
-          get(ROLLUP_FUTURE_TOLERANCE, ValueParsers.duration(Duration.ZERO)));
+          get(ROLLUP_FUTURE_TOLERANCE, ValueParsers.duration(Duration.ZERO)),
+          get(ROLLUP_MAX_PER_TENANT, ValueParsers.integer(1, Integer.MAX_VALUE)),
+          get(ROLLUP_EXPIRE_AFTER, ValueParsers.duration(Duration.ofMinutes(1))));
     }
 
     private AlertSettings alerts() {

@@ -64,7 +64,10 @@ final class ValueParsers {
   }
 
   static Parser<Duration> duration(Duration min) {
-    String expected = "expected a duration" + (min.isZero() ? " >= 0" : " > 0") + ", " + DURATION_EXAMPLES;
+    String bound = min.isZero() ? " >= 0"
+        : min.toSeconds() >= 60 && min.toSecondsPart() == 0 && min.toMillisPart() == 0 ? " >= " + min.toMinutes() + "m"
+        : " > 0";
+    String expected = "expected a duration" + bound + ", " + DURATION_EXAMPLES;
     return raw -> {
       String value = raw.trim();
       Duration duration;

@@ -1,81 +1,121 @@
 package io.tokenmeter.rollup;
 
+import io.tokenmeter.config.RollupSettings;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The cardinality guard: each dimension tracks at most {@code maxDistinctValues} values per task
- * (in a logged store, so the set survives restarts); a value beyond those becomes {@code
- * __other__} and the event is counted in {@code folded_events}. The empty value ("none") always
- * passes and takes no slot.
+ * The cardinality guard: per task a bounded set of orgs and (org, project) tenants, and per tenant
+ * a bounded set of models, API key fingerprints and services ({@link TenantGuard} has the rules).
+ * A value beyond its budget becomes {@code __other__} and the event counts in {@code
+ * folded_events}, in {@code tokenmeter-folded-events-total} for the task and for the tenant.
+ *
+ * <p>The guard lives on the heap, loaded once in {@link #init} from {@link
+ * RollupStores#TENANT_VALUES} and written back at every commit by {@link TenantGuardStore}: no
+ * store access per event.
  */
 public final class FoldDimensionsProcessor implements Processor<String, Call, String, Call> {
 
-  private final int maxDistinctValues;
+  private static final long MINUTE_MS = 60_000L;
+
+  private final int maxTenantValues;
+  private final int maxPerTenant;
+  private final long expireAfterMinutes;
   private ProcessorContext<String, Call> context;
-  private KeyValueStore<String, Long> known;
+  private TenantGuard guard;
   private Sensor folded;
 
-  FoldDimensionsProcessor(int maxDistinctValues) {
-    this.maxDistinctValues = maxDistinctValues;
+  FoldDimensionsProcessor(int maxTenantValues, int maxPerTenant, long expireAfterMinutes) {
+    this.maxTenantValues = maxTenantValues;
+    this.maxPerTenant = maxPerTenant;
+    this.expireAfterMinutes = expireAfterMinutes;
   }
 
-  public static ProcessorSupplier<String, Call, String, Call> supplier(int maxDistinctValues) {
-    return () -> new FoldDimensionsProcessor(maxDistinctValues);
+  public static ProcessorSupplier<String, Call, String, Call> supplier(RollupSettings settings) {
+    int maxTenantValues = settings.maxDistinctValuesPerDimension();
+    int maxPerTenant = settings.maxDistinctValuesPerTenant();
+    long expireAfterMinutes = settings.distinctValuesExpireAfter().toMinutes();
+    return () -> new FoldDimensionsProcessor(maxTenantValues, maxPerTenant, expireAfterMinutes);
   }
 
   @Override
   public void init(ProcessorContext<String, Call> context) {
     this.context = context;
-    this.known = context.getStateStore(RollupStores.DIMENSION_VALUES);
     this.folded = RollupMetrics.foldedEvents(context);
+    // A revived task calls init again on this instance: start from the committed state.
+    removeTenantSensors();
+    guard = new TenantGuard(maxTenantValues, maxPerTenant, expireAfterMinutes);
+    guard.onTenantRemoved(this::removeSensor);
+    TenantGuardStore store = context.getStateStore(RollupStores.TENANT_VALUES);
+    store.attach(guard);
   }
 
   @Override
   public void process(Record<String, Call> record) {
     Call call = record.value();
     Dimensions d = call.dimensions();
-    String[] values = new String[Dimensions.COUNT];
-    boolean anyFolded = false;
-    for (int i = 0; i < Dimensions.COUNT; i++) {
-      values[i] = d.get(i);
-      if (!admit(i, values[i], record.timestamp())) {
-        values[i] = Dimensions.OTHER;
-        anyFolded = true;
+    long minute = Math.floorDiv(call.event().getTimestamp().toEpochMilli(), MINUTE_MS);
+    TenantGuard.Tenant tenant = guard.tenant(d.orgId(), d.projectId(), minute);
+    String[] values = null;
+    if (!tenant.orgId().equals(d.orgId()) || !tenant.projectId.equals(d.projectId())) {
+      values = fold(values, d, 1, tenant.orgId());
+      values = fold(values, d, 2, tenant.projectId);
+    }
+    for (int slot = 0; slot < TenantGuard.TENANT_DIMENSIONS.length; slot++) {
+      int dimension = TenantGuard.TENANT_DIMENSIONS[slot];
+      if (!guard.admit(tenant, slot, d.get(dimension), minute)) {
+        values = fold(values, d, dimension, Dimensions.OTHER);
       }
     }
-    if (anyFolded) {
+    if (values != null) {
       folded.record();
+      tenantSensor(tenant).record();
       call = call.withDimensions(d.with(values), true);
     }
     context.forward(record.withValue(call));
   }
 
-  private boolean admit(int dimension, String value, long timestamp) {
-    if (value.isEmpty() || Dimensions.OTHER.equals(value)) {
-      return true;
+  /** The event's dimensions with {@code dimension} set to {@code value}, copied on the first fold. */
+  private static String[] fold(String[] values, Dimensions d, int dimension, String value) {
+    if (d.get(dimension).equals(value)) {
+      return values;
     }
-    String key = dimension + "|" + value;
-    if (known.get(key) != null) {
-      return true;
+    if (values == null) {
+      values = new String[Dimensions.COUNT];
+      for (int i = 0; i < Dimensions.COUNT; i++) {
+        values[i] = d.get(i);
+      }
     }
-    String countKey = "#" + dimension;
-    Long count = known.get(countKey);
-    long n = count == null ? 0 : count;
-    if (n >= maxDistinctValues) {
-      return false;
+    values[dimension] = value;
+    return values;
+  }
+
+  private Sensor tenantSensor(TenantGuard.Tenant tenant) {
+    if (tenant.sensor == null) {
+      tenant.sensor = RollupMetrics.tenantFoldedEvents(context, tenant.orgId(), tenant.projectId);
     }
-    known.put(key, timestamp);
-    known.put(countKey, n + 1);
-    return true;
+    return tenant.sensor;
+  }
+
+  private void removeSensor(TenantGuard.Tenant tenant) {
+    if (tenant.sensor != null) {
+      context.metrics().removeSensor(tenant.sensor);
+      tenant.sensor = null;
+    }
+  }
+
+  private void removeTenantSensors() {
+    if (guard != null) {
+      guard.forEachTenant(this::removeSensor);
+    }
   }
 
   @Override
   public void close() {
+    removeTenantSensors();
     context.metrics().removeSensor(folded);
   }
 }

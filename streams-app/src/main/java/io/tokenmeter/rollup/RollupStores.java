@@ -26,8 +26,13 @@ public final class RollupStores {
   public static final String WINDOWS = "rollup-windows";
   /** The task's clock: the highest event time seen and the end of the last closed window. */
   public static final String CLOCK = "rollup-clock";
-  /** The distinct values of each dimension this task tracks, and how many. */
-  public static final String DIMENSION_VALUES = "rollup-dimension-values";
+  /**
+   * The cardinality guard's tracked orgs, tenants and per-tenant values, each with the minute it
+   * was last seen: a {@link TenantGuard} on the heap, written at every commit ({@link
+   * TenantGuardStore}). It replaces {@code rollup-dimension-values}, whose per-task sets it cannot
+   * read; that store's changelog topic is no longer used.
+   */
+  public static final String TENANT_VALUES = "rollup-tenant-values";
 
   static final String CLOSED_BEFORE = "closed-before";
   static final String EVENT_TIME = "event-time";
@@ -94,9 +99,12 @@ public final class RollupStores {
         .withCachingEnabled();
   }
 
-  public static StoreBuilder<KeyValueStore<String, Long>> dimensionValues() {
-    return Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(DIMENSION_VALUES), Serdes.String(), Serdes.Long())
-        .withCachingEnabled();
+  public static StoreBuilder<TenantGuardStore> tenantValues() {
+    return new HeapStateStoreBuilder<>(TENANT_VALUES) {
+      @Override
+      protected TenantGuardStore over(KeyValueStore<Bytes, byte[]> logged) {
+        return new TenantGuardStore(logged);
+      }
+    };
   }
 }

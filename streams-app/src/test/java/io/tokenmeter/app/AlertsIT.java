@@ -146,7 +146,7 @@ class AlertsIT {
             Duration.ofMillis(200), 1024 * 1024, 1, Duration.ofMinutes(1), Optional.empty(), Map.of()),
         new TopicSettings("llm.calls." + suffix, "llm.rollups.1m." + suffix, "llm.alerts." + suffix,
             "llm.calls.dlq." + suffix, 3, (short) 1, Duration.ofDays(1), Duration.ofDays(1)),
-        new RollupSettings(Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofMillis(500), 10_000, Duration.ofSeconds(10)),
+        new RollupSettings(Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofMillis(500), 10_000, Duration.ofSeconds(10), 1000, Duration.ofHours(24)),
         new AlertSettings(0.8, 0.95, 2,
             List.of(new AlertSettings.RateLimit("org-surge", "proj-1", "gpt-4o", 10L, null)),
             new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of()),

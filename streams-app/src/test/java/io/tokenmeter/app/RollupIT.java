@@ -201,7 +201,7 @@ class RollupIT {
             Map.of("session.timeout.ms", "10000")),
         new TopicSettings("llm.calls." + suffix, "llm.rollups.1m." + suffix, "llm.alerts." + suffix,
             "llm.calls.dlq." + suffix, 3, (short) 1, Duration.ofDays(1), Duration.ofDays(1)),
-        new RollupSettings(grace, Duration.ofHours(1), Duration.ofMillis(500), 10_000, Duration.ofSeconds(10)),
+        new RollupSettings(grace, Duration.ofHours(1), Duration.ofMillis(500), 10_000, Duration.ofSeconds(10), 1000, Duration.ofHours(24)),
         new AlertSettings(0.8, 0.95, 2, List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of()),
         new PricingSettings(Optional.empty()),
         new HttpSettings(true, "127.0.0.1", 0));

@@ -26,7 +26,7 @@ class StreamsPropertiesTest {
             Duration.ofMillis(250), 5_000_000, 2, Duration.ofMinutes(1), Optional.empty(), overrides),
         new TopicSettings("llm.calls", "llm.rollups.1m", "llm.alerts", "llm.calls.dlq", 6, (short) 1,
             Duration.ofDays(7), Duration.ofDays(30)),
-        new RollupSettings(Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(1), 10_000, Duration.ofSeconds(10)),
+        new RollupSettings(Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(1), 10_000, Duration.ofSeconds(10), 1000, Duration.ofHours(24)),
         new AlertSettings(0.8, 0.95, 2, List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of()),
         new PricingSettings(Optional.empty()));
   }

@@ -114,7 +114,7 @@ class InspectAgainstAppIT {
             Duration.ofMillis(200), 1024 * 1024, 1, Duration.ofMinutes(1), Optional.empty(), Map.of()),
         new TopicSettings("llm.calls." + suffix, "llm.rollups.1m." + suffix, "llm.alerts." + suffix,
             "llm.calls.dlq." + suffix, 1, (short) 1, Duration.ofDays(1), Duration.ofDays(1)),
-        new RollupSettings(Duration.ofSeconds(3), Duration.ofHours(1), Duration.ofMillis(500), 10_000, Duration.ofSeconds(3)),
+        new RollupSettings(Duration.ofSeconds(3), Duration.ofHours(1), Duration.ofMillis(500), 10_000, Duration.ofSeconds(3), 1000, Duration.ofHours(24)),
         new AlertSettings(0.8, 0.95, 2, List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of()),
         new PricingSettings(Optional.empty()),
         new HttpSettings(true, "127.0.0.1", 0));

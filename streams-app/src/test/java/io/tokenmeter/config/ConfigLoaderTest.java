@@ -36,7 +36,7 @@ class ConfigLoaderTest {
     assertThat(config.topics()).isEqualTo(new TopicSettings(
         "llm.calls", "llm.rollups.1m", "llm.alerts", "llm.calls.dlq", 6, (short) 1, Duration.ofDays(7), Duration.ofDays(30)));
     assertThat(config.rollup()).isEqualTo(
-        new RollupSettings(Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(1), 10_000, Duration.ofSeconds(10)));
+        new RollupSettings(Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(1), 10_000, Duration.ofSeconds(10), 1000, Duration.ofHours(24)));
     assertThat(config.alerts()).isEqualTo(new AlertSettings(
         0.80, 0.95, 2, java.util.List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), java.util.Set.of()));
     assertThat(config.pricing().overrideFile()).isEmpty();
@@ -88,11 +88,15 @@ class ConfigLoaderTest {
   void environmentVariableIsTheKeyUpperCasedWithUnderscoresForDots() {
     TokenmeterConfig config = fromEnv(Map.of(
         "TOKENMETER_ROLLUP_MAX_DISTINCT_VALUES_PER_DIMENSION", "500",
+        "TOKENMETER_ROLLUP_MAX_DISTINCT_VALUES_PER_TENANT", "250",
+        "TOKENMETER_ROLLUP_DISTINCT_VALUES_EXPIRE_AFTER", "7d",
         "TOKENMETER_KAFKA_CLIENT_SECURITY_PROTOCOL", "SASL_SSL",
         "TOKENMETER_ALERTS_RATE_LIMIT_1_ORG", "org-1",
         "TOKENMETER_ALERTS_RATE_LIMIT_1_TOKENS_PER_MINUTE", "200000"));
 
     assertThat(config.rollup().maxDistinctValuesPerDimension()).isEqualTo(500);
+    assertThat(config.rollup().maxDistinctValuesPerTenant()).isEqualTo(250);
+    assertThat(config.rollup().distinctValuesExpireAfter()).isEqualTo(java.time.Duration.ofDays(7));
     assertThat(config.kafka().clientOverrides()).containsEntry("security.protocol", "SASL_SSL");
     assertThat(config.alerts().rateLimits())
         .containsExactly(new AlertSettings.RateLimit("org-1", null, null, null, 200_000L));

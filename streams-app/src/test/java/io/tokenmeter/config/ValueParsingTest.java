@@ -93,6 +93,9 @@ class ValueParsingTest {
       rollup.grace                     | soon              | expected a duration >= 0
       rollup.dedup.horizon             | PT-1H             | expected a duration > 0
       rollup.max.distinct.values.per.dimension | 1e4       | expected an integer >= 1
+      rollup.max.distinct.values.per.tenant | 0            | expected an integer >= 1
+      rollup.distinct.values.expire.after | 30s            | expected a duration >= 1m
+      rollup.distinct.values.expire.after | 24            | expected a duration >= 1m, such as 500ms, 90s, 2m, 1h, 7d or ISO-8601 PT2M (a bare number has no unit)
       alerts.rate.limit.critical       | 1.5               | expected a fraction in (0, 1], such as 0.8 or 80%
       alerts.rate.limit.warning        | 0                 | expected a fraction in (0, 1]
       alerts.calm.windows              | 2.5               | expected an integer >= 1

@@ -289,7 +289,7 @@ class DashboardIT {
             Duration.ofMillis(200), 1024 * 1024, 1, Duration.ofMinutes(1), Optional.empty(), Map.of()),
         new TopicSettings("llm.calls." + suffix, "llm.rollups.1m." + suffix, "llm.alerts." + suffix,
             "llm.calls.dlq." + suffix, 3, (short) 1, Duration.ofDays(1), Duration.ofDays(1)),
-        new RollupSettings(Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofMillis(500), 10_000, Duration.ofSeconds(10)),
+        new RollupSettings(Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofMillis(500), 10_000, Duration.ofSeconds(10), 1000, Duration.ofHours(24)),
         // A limit for org-a's gpt-4o so that the trace raises an alert; calm windows high enough
         // that it is still open when the page loads.
         new AlertSettings(0.8, 0.95, 60, List.of(new AlertSettings.RateLimit("org-a", null, "gpt-4o", 45L, null)),

@@ -45,7 +45,7 @@ class CardinalityBoundTest {
     long counted = 0;
     long folded = 0;
     Map<String, Long> otherServiceRequests = new LinkedHashMap<>();
-    try (RollupDriver driver = new RollupDriver(RollupDriver.rollup(GRACE, DEDUP_HORIZON, MAX_DISTINCT), new FakePricing(), T0)) {
+    try (RollupDriver driver = new RollupDriver(RollupDriver.rollup(GRACE, DEDUP_HORIZON, MAX_DISTINCT, MAX_DISTINCT, Duration.ofHours(24)), new FakePricing(), T0)) {
       for (int i = 0; i < EVENTS; i++) {
         Instant at = T0.plusMillis(i * MILLIS_PER_EVENT);
         LlmCallEvent.Builder event = call(at)
@@ -85,10 +85,11 @@ class CardinalityBoundTest {
     }
 
     assertThat(counted).isEqualTo(EVENTS);
-    // The first MAX_DISTINCT orgs (and services, and keys) keep their names; every later event
-    // has all three folded.
+    // The first MAX_DISTINCT orgs keep their names, each a tenant with its own service and key;
+    // every later event has its org (and so its tenant) folded. The tenant (__other__, __other__)
+    // has a budget of its own: its first MAX_DISTINCT services and keys keep their names.
     assertThat(folded).isEqualTo(EVENTS - MAX_DISTINCT);
-    assertThat(otherServiceRequests.get(Dimensions.OTHER)).isEqualTo(EVENTS - MAX_DISTINCT);
+    assertThat(otherServiceRequests.get(Dimensions.OTHER)).isEqualTo(EVENTS - 2L * MAX_DISTINCT);
 
     System.out.println("state store entries at each of " + CHECKPOINTS + " checkpoints of " + EVENTS / CHECKPOINTS + " events:");
     sizes.get(0).keySet().forEach(store ->
@@ -98,8 +99,8 @@ class CardinalityBoundTest {
     Map<String, Long> middle = sizes.get(CHECKPOINTS / 2);
     long eventsInDedupHorizon = DEDUP_HORIZON.toMillis() / MILLIS_PER_EVENT;
     // Bounds from the configuration alone, whatever the number of events:
-    assertThat(last.get(RollupStores.DIMENSION_VALUES)).as("guard: values and a count per dimension")
-        .isLessThanOrEqualTo(Dimensions.COUNT * (MAX_DISTINCT + 1L));
+    assertThat(last.get(RollupStores.TENANT_VALUES)).as("guard: orgs, tenants and three budgets per tenant")
+        .isLessThanOrEqualTo(2 * (MAX_DISTINCT + 1L) + 3L * MAX_DISTINCT * (MAX_DISTINCT + 1L));
     assertThat(last.get(RollupStores.DEDUP)).as("dedup: ids of (at most twice, by segment) the horizon")
         .isLessThanOrEqualTo(2 * eventsInDedupHorizon + 2);
     assertThat(last.get(RollupStores.WINDOWS)).as("windows: open windows of the one folded dimension set, plus watermarks")

@@ -81,7 +81,12 @@ public final class RollupDriver implements AutoCloseable {
   }
 
   public static RollupSettings rollup(Duration grace, Duration dedupHorizon, int maxDistinct, Duration futureTolerance) {
-    return new RollupSettings(grace, dedupHorizon, Duration.ofSeconds(1), maxDistinct, futureTolerance);
+    return new RollupSettings(grace, dedupHorizon, Duration.ofSeconds(1), maxDistinct, futureTolerance, 1000, Duration.ofHours(24));
+  }
+
+  public static RollupSettings rollup(
+      Duration grace, Duration dedupHorizon, int maxDistinct, int maxPerTenant, Duration expireAfter) {
+    return new RollupSettings(grace, dedupHorizon, Duration.ofSeconds(1), maxDistinct, Duration.ofDays(1), maxPerTenant, expireAfter);
   }
 
   static TokenmeterConfig config(RollupSettings rollup, String bootstrap) {
@@ -139,12 +144,31 @@ public final class RollupDriver implements AutoCloseable {
     return deadLetters.readRecordsToList();
   }
 
+  /** A per-task metric, summed over the tasks; per-tenant metrics of the same name are left out. */
   double metric(String name, String reason) {
     return driver.metrics().entrySet().stream()
         .filter(e -> e.getKey().name().equals(name))
+        .filter(e -> !e.getKey().tags().containsKey("org_id"))
         .filter(e -> reason == null || reason.equals(e.getKey().tags().get("reason")))
         .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
         .sum();
+  }
+
+  /** A per-tenant metric, summed over the tasks; 0 when the tenant has none. */
+  double tenantMetric(String name, String orgId, String projectId) {
+    return driver.metrics().entrySet().stream()
+        .filter(e -> e.getKey().name().equals(name))
+        .filter(e -> orgId.equals(e.getKey().tags().get("org_id")) && projectId.equals(e.getKey().tags().get("project_id")))
+        .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+        .sum();
+  }
+
+  /** Tenants with a per-tenant metric called {@code name}, as {@code org_id/project_id}. */
+  Set<String> tenantsWithMetric(String name) {
+    return driver.metrics().keySet().stream()
+        .filter(m -> m.name().equals(name) && m.tags().containsKey("org_id"))
+        .map(m -> m.tags().get("org_id") + "/" + m.tags().get("project_id"))
+        .collect(java.util.stream.Collectors.toSet());
   }
 
   static String header(TestRecord<?, ?> r, String name) {

@@ -327,9 +327,9 @@ class RollupTopologyTest {
   }
 
   @Test
-  void valuesBeyondTheCardinalityLimitFoldIntoOther() {
+  void valuesBeyondTheTenantsBudgetFoldIntoOther() {
     driver.close();
-    driver = new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 2), new FakePricing(), T0);
+    driver = new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000, 2, Duration.ofHours(24)), new FakePricing(), T0);
     driver.send(call(at("10:00:01")).setApiKeyFingerprint("fp-a").build());
     driver.send(call(at("10:00:02")).setApiKeyFingerprint("fp-b").build());
     driver.send(call(at("10:00:03")).setApiKeyFingerprint("fp-c").build());
@@ -344,6 +344,7 @@ class RollupTopologyTest {
             org.assertj.core.groups.Tuple.tuple("fp-a", 2L, 0L),
             org.assertj.core.groups.Tuple.tuple("fp-b", 1L, 0L));
     assertThat(driver.metric("tokenmeter-folded-events-total", null)).isEqualTo(2.0);
+    assertThat(driver.tenantMetric("tokenmeter-folded-events-total", "org-1", "proj-1")).isEqualTo(2.0);
   }
 
   @Test
