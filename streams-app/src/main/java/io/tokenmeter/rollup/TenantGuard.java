@@ -32,7 +32,9 @@ import org.apache.kafka.common.utils.Bytes;
  * </ul>
  *
  * <p>Per event: a few hash lookups and no allocation, unless a value is new or folds. A value's
- * last-seen minute changes at most once per minute, and only then is it queued for the store.
+ * last-seen minute changes at most once per minute on the heap, and it is queued for the store
+ * only once it is a 16th of the expiry period newer than the stored one: after a restart a value
+ * may expire that much early, and in exchange a commit does not rewrite every value in use.
  */
 final class TenantGuard {
 
@@ -47,6 +49,8 @@ final class TenantGuard {
   /** Something the guard tracks: an org, a tenant or a value of one tenant's dimension. */
   abstract static class Tracked {
     long lastSeen;
+    /** The last-seen minute the store holds. */
+    long storedLastSeen = NONE;
     /** Queued to be written to the store at the next commit. */
     boolean dirty;
     /** Expired: it must not be written again. */
@@ -127,6 +131,11 @@ final class TenantGuard {
   private final int maxTenantValues;
   private final int maxPerTenant;
   private final long expireAfterMinutes;
+  /**
+   * How many minutes a stored last-seen may lag the one on the heap: a 16th of the expiry period,
+   * so a restored value expires at most that much early.
+   */
+  private final long writeEvery;
   private final Map<String, Org> orgs = new HashMap<>();
   private int trackedOrgs;
   private int trackedTenants;
@@ -141,6 +150,7 @@ final class TenantGuard {
     this.maxTenantValues = maxTenantValues;
     this.maxPerTenant = maxPerTenant;
     this.expireAfterMinutes = expireAfterMinutes;
+    this.writeEvery = Math.max(1, expireAfterMinutes / 16);
   }
 
   void onTenantRemoved(TenantRemoved listener) {
@@ -244,7 +254,10 @@ final class TenantGuard {
   private void seen(Tracked t, long minute) {
     if (minute > t.lastSeen) {
       t.lastSeen = minute;
-      if (!t.dirty) {
+      // The store only needs last-seen to the precision of expiry: writing every value again in
+      // every minute it is used put tens of thousands of writes into the commit after each minute
+      // boundary, beside that minute's final rollups.
+      if (!t.dirty && minute - t.storedLastSeen >= writeEvery) {
         t.dirty = true;
         dirty.add(t);
       }
@@ -335,6 +348,7 @@ final class TenantGuard {
       t.dirty = false;
       if (!t.removed) {
         write.accept(t.key(), new BinaryWriter(8).writeLongBigEndian(t.lastSeen).toByteArray());
+        t.storedLastSeen = t.lastSeen;
       }
     }
     dirty.clear();
@@ -368,6 +382,7 @@ final class TenantGuard {
         default -> throw new IllegalStateException("unknown entry kind " + kind + " in the guard's store");
       };
       t.lastSeen = Math.max(t.lastSeen, lastSeen);
+      t.storedLastSeen = lastSeen;
       currentMinute = Math.max(currentMinute, lastSeen);
     }
     // A parent is never older than what it holds; one loaded only through a child takes its time.
