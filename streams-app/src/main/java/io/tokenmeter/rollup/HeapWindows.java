@@ -90,6 +90,20 @@ public final class HeapWindows<K, V> extends HeapStateStore {
    * window in store-key order. Their tombstones go to the store in the same processor call.
    */
   public List<Slot<K, V>> removeBefore(long before) {
+    List<Slot<K, V>> closing = takeBefore(before);
+    for (Slot<K, V> slot : closing) {
+      forget(slot);
+    }
+    return closing;
+  }
+
+  /**
+   * Takes every window starting before {@code before} off the heap's open windows, in window order
+   * and within a window in store-key order, leaving them in the store until {@link #forget}: a
+   * caller that emits them over several calls keeps each one until it is out. A changed one is
+   * still written at the next commit until it is forgotten.
+   */
+  public List<Slot<K, V>> takeBefore(long before) {
     loadIfNeeded();
     List<Slot<K, V>> closing = new ArrayList<>();
     Map<Long, Map<K, Slot<K, V>>> head = windows.headMap(before);
@@ -100,10 +114,6 @@ public final class HeapWindows<K, V> extends HeapStateStore {
       }
       ordered.sort((a, b) -> a.key.compareTo(b.key));
       for (KeyValue<Bytes, Slot<K, V>> kv : ordered) {
-        if (kv.value.stored) {
-          inner.delete(kv.key);
-        }
-        kv.value.dirty = false; // never to be written again
         closing.add(kv.value);
       }
     }
@@ -113,6 +123,15 @@ public final class HeapWindows<K, V> extends HeapStateStore {
       current = null;
     }
     return closing;
+  }
+
+  /** Deletes a slot taken by {@link #takeBefore} from the store: its tombstone goes out now. */
+  public void forget(Slot<K, V> slot) {
+    if (slot.stored) {
+      inner.delete(layout.storeKey(slot.windowStart, slot.key));
+      slot.stored = false;
+    }
+    slot.dirty = false; // never to be written again
   }
 
   /**

@@ -4,6 +4,7 @@ import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -31,6 +32,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 public final class MinuteRollupProcessor implements Processor<String, Call, String, UsageRollup> {
 
+  /**
+   * Rollups emitted per event at most. An event opens at most one window, so the queue drains
+   * faster than windows close; 64 rollups cost a few milliseconds.
+   */
+  static final int EMIT_PER_EVENT = 64;
+  /** Rollups emitted per wall-clock check at most, for when events are few or none. */
+  static final int EMIT_PER_WALL_CLOCK_CHECK = 20_000;
+
   private final long graceMillis;
   private final Duration closeCheckInterval;
   private final Pricing pricing;
@@ -43,6 +52,8 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
   private long closedBefore = Long.MIN_VALUE;
   /** Only decides when the wall clock may close windows; no count depends on it. */
   private final IdleTimer idle = new IdleTimer();
+  /** Closed windows not yet emitted, in emission order; each stays in the store until it is out. */
+  private final ArrayDeque<HeapWindows.Slot<Dimensions, RollupAggregate>> closed = new ArrayDeque<>();
 
   MinuteRollupProcessor(Duration grace, Duration closeCheckInterval, Pricing pricing) {
     this.graceMillis = grace.toMillis();
@@ -62,13 +73,17 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
     this.clock = context.getStateStore(RollupStores.CLOCK);
     this.eventTime = orMin(clock.get(RollupStores.EVENT_TIME));
     this.closedBefore = orMin(clock.get(RollupStores.CLOSED_BEFORE));
-    context.schedule(closeCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::closeWindowsIfIdle);
+    // Windows closed before a restart whose rollups had not all gone out are still in the store.
+    closed.clear();
+    closed.addAll(windows.takeBefore(closedBefore));
+    context.schedule(closeCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
   }
 
-  private void closeWindowsIfIdle(long wallClock) {
+  private void onWallClock(long wallClock) {
     if (idle.idleFor(graceMillis, wallClock)) {
       closeWindowsUpTo(wallClock, true);
     }
+    emitClosed(EMIT_PER_WALL_CLOCK_CHECK);
   }
 
   @Override
@@ -91,6 +106,24 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
         closeWindowsUpTo(eventTime, false);
       }
     }
+    emitClosed(EMIT_PER_EVENT);
+  }
+
+  /**
+   * Emits up to {@code max} closed windows, in order: a minute's tens of thousands of rollups go
+   * out a few per event instead of in one call, so the task's commits, and the alerts they carry,
+   * never wait behind them. A window is deleted from the store as its rollup goes, so under
+   * exactly-once each one is either emitted and deleted, or still stored and emitted after a
+   * restart.
+   */
+  private void emitClosed(int max) {
+    for (int i = 0; i < max && !closed.isEmpty(); i++) {
+      HeapWindows.Slot<Dimensions, RollupAggregate> window = closed.poll();
+      long windowEnd = window.windowStart + RollupKeys.WINDOW_MILLIS;
+      UsageRollup rollup = window.value.toRollup(window.windowStart, windowEnd, window.key);
+      context.forward(new Record<>(RollupKeys.outputKey(window.windowStart, window.key), rollup, window.windowStart));
+      windows.forget(window);
+    }
   }
 
   private static long orMin(Long value) {
@@ -98,8 +131,8 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
   }
 
   /**
-   * Emits, in window order, every window whose end + grace is at or before {@code now}, and moves
-   * the close watermark there. When {@code now} is the wall clock, the watermark moves no further
+   * Closes, in window order, every window whose end + grace is at or before {@code now}, queues
+   * them for {@link #emitClosed}, and moves the close watermark there. When {@code now} is the wall clock, the watermark moves no further
    * than the end of the last window it emitted: the wall clock says nothing about windows nobody
    * wrote to yet, and a task that has a backlog still to read (it may look idle while it waits for
    * its first fetch) must not turn that backlog late.
@@ -109,13 +142,11 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
     if (closeBefore <= closedBefore) {
       return;
     }
-    List<HeapWindows.Slot<Dimensions, RollupAggregate>> closing = windows.removeBefore(closeBefore);
+    List<HeapWindows.Slot<Dimensions, RollupAggregate>> closing = windows.takeBefore(closeBefore);
     long lastEnd = Long.MIN_VALUE;
     for (HeapWindows.Slot<Dimensions, RollupAggregate> window : closing) {
-      long windowEnd = window.windowStart + RollupKeys.WINDOW_MILLIS;
-      UsageRollup rollup = window.value.toRollup(window.windowStart, windowEnd, window.key);
-      context.forward(new Record<>(RollupKeys.outputKey(window.windowStart, window.key), rollup, window.windowStart));
-      lastEnd = windowEnd;
+      closed.add(window);
+      lastEnd = window.windowStart + RollupKeys.WINDOW_MILLIS;
     }
     if (byWallClock) {
       if (closing.isEmpty()) {

@@ -183,6 +183,32 @@ class RollupTopologyTest {
   }
 
   @Test
+  void aMinuteWithManyRollupsGoesOutAFewPerEventInOrderAndEachOnce() {
+    for (int i = 0; i < 200; i++) { // 200 dimension sets in the 10:00 window
+      driver.send(call(at("10:00:10")).setService(String.format("svc-%03d", i)).build());
+    }
+    closeWindowsBefore(at("10:01:00"));
+    List<TestRecord<String, UsageRollup>> first = driver.rollups();
+    assertThat(first).as("the closing event brings out the first %d", MinuteRollupProcessor.EMIT_PER_EVENT)
+        .hasSize(MinuteRollupProcessor.EMIT_PER_EVENT);
+
+    driver.send(call(at("10:02:30")).build());
+    List<TestRecord<String, UsageRollup>> second = driver.rollups();
+    assertThat(second).hasSize(MinuteRollupProcessor.EMIT_PER_EVENT);
+    driver.advanceWallClock(Duration.ofSeconds(1)); // the wall-clock check brings out the rest
+    List<TestRecord<String, UsageRollup>> rest = driver.rollups();
+    assertThat(rest).hasSize(200 - 2 * MinuteRollupProcessor.EMIT_PER_EVENT);
+
+    List<TestRecord<String, UsageRollup>> all = new java.util.ArrayList<>(first);
+    all.addAll(second);
+    all.addAll(rest);
+    assertThat(all).extracting(r -> r.value().getService())
+        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 200).mapToObj(i -> String.format("svc-%03d", i)).toList());
+    assertThat(all).extracting(r -> r.value().getRequests()).containsOnly(1L);
+    assertThat(driver.deadLetters()).isEmpty();
+  }
+
+  @Test
   void aReplayedEventIsCountedOnce() {
     LlmCallEvent e = call(at("10:00:10")).build();
     driver.send(e).send(e).send(call(at("10:00:20")).build()).send(e);
