@@ -97,10 +97,9 @@ final class ConfigKeys {
   static final Key CACHE_MAX_BYTES = key("kafka.cache.max.bytes", "16MiB",
       "size >= 0",
       "Streams record cache across all threads (`statestore.cache.max.bytes`).");
-  static final Key NUM_STREAM_THREADS = key("kafka.num.stream.threads", "2",
+  static final Key NUM_STREAM_THREADS = key("kafka.num.stream.threads", "1",
       "integer >= 1",
-      "Stream threads in this instance. Two keep both cores of a 2-core machine busy next to the"
-          + " producer's and consumer's I/O threads (docs/benchmarks.md).");
+      "Stream threads in this instance.");
   static final Key ABORT_HANGING_TRANSACTIONS_AFTER = key("kafka.abort.hanging.transactions.after", "1m",
       "duration >= 0; `0s` turns it off",
       "Exactly-once only. How long a transaction of this app may stay open on one of its own topics (changelogs,"

@@ -24,7 +24,7 @@ import org.apache.kafka.streams.StreamsConfig;
  *     visible under exactly-once
  * @param cacheMaxBytes {@code kafka.cache.max.bytes}, default 16 MiB: Streams' record cache, all
  *     threads
- * @param numStreamThreads {@code kafka.num.stream.threads}, default 2
+ * @param numStreamThreads {@code kafka.num.stream.threads}, default 1
  * @param abortHangingTransactionsAfter {@code kafka.abort.hanging.transactions.after}, default 1
  *     minute, zero for never: exactly-once only, see {@code io.tokenmeter.app.HangingTransactions}
  * @param schemaRegistryUrl {@code kafka.schema.registry.url}: empty for single-object encoding

@@ -29,7 +29,7 @@ class ConfigLoaderTest {
     assertThat(kafka.stateDir()).isEqualTo(Path.of(System.getProperty("user.home"), ".tokenmeter", "state"));
     assertThat(kafka.commitInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(kafka.cacheMaxBytes()).isEqualTo(16L * 1024 * 1024);
-    assertThat(kafka.numStreamThreads()).isEqualTo(2);
+    assertThat(kafka.numStreamThreads()).isEqualTo(1);
     assertThat(kafka.schemaRegistryUrl()).isEmpty();
     assertThat(kafka.clientOverrides()).isEmpty();
 
@@ -59,7 +59,7 @@ class ConfigLoaderTest {
     assertThat(config.kafka().bootstrapServers()).isEqualTo("flag:9092");
     assertThat(config.rollup().grace()).isEqualTo(Duration.ofMinutes(3));
     assertThat(config.kafka().applicationId()).isEqualTo("from-file");
-    assertThat(config.kafka().numStreamThreads()).isEqualTo(2);
+    assertThat(config.kafka().numStreamThreads()).isEqualTo(1);
   }
 
   @Test
