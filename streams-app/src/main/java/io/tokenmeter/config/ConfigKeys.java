@@ -136,7 +136,8 @@ final class ConfigKeys {
       "duration >= 0, <= `rollup.grace`",
       "How far an event's time may lie ahead of the app's wall clock and still count; events further ahead go to"
           + " the dead-letter topic with reason `future` (more than 24 h ahead: `invalid`). At most the grace period,"
-          + " so that an event from a host with a fast clock cannot close the minute the wall clock is in.");
+          + " so that an event from a host with a fast clock cannot close the minute the wall clock is in; left unset"
+          + " with a shorter grace, it is cut to the grace.");
   static final Key ROLLUP_DEDUP_HORIZON = key("rollup.dedup.horizon", "1h",
       "duration > 0, >= `rollup.grace`",
       "How long an `event_id` is remembered. Shorter than the grace period would count a late duplicate twice.");

@@ -334,12 +334,19 @@ public final class ConfigLoader {
     }
 
     private RollupSettings rollup() {
+      Duration grace = get(ROLLUP_GRACE, ValueParsers.duration(Duration.ZERO));
+      Duration futureTolerance = get(ROLLUP_FUTURE_TOLERANCE, ValueParsers.duration(Duration.ZERO));
+      if (isDefault(ROLLUP_FUTURE_TOLERANCE) && futureTolerance.compareTo(grace) > 0) {
+        // A grace shorter than the default tolerance was valid before the tolerance existed: such
+        // a configuration keeps starting, with the tolerance cut to the grace.
+        futureTolerance = grace;
+      }
       return new RollupSettings(
-          get(ROLLUP_GRACE, ValueParsers.duration(Duration.ZERO)),
+          grace,
           get(ROLLUP_DEDUP_HORIZON, ValueParsers.duration(Duration.ofMillis(1))),
           get(ROLLUP_CLOSE_CHECK, ValueParsers.duration(Duration.ofMillis(1))),
           get(ROLLUP_MAX_DISTINCT, ValueParsers.integer(1, Integer.MAX_VALUE)),
-          get(ROLLUP_FUTURE_TOLERANCE, ValueParsers.duration(Duration.ZERO)),
+          futureTolerance,
           get(ROLLUP_MAX_PER_TENANT, ValueParsers.integer(1, Integer.MAX_VALUE)),
           get(ROLLUP_EXPIRE_AFTER, ValueParsers.duration(Duration.ofMinutes(1))));
     }
@@ -553,6 +560,10 @@ public final class ConfigLoader {
             + ROUTER_PAGERDUTY_ROUTING_KEY.name() + " (" + ROUTER_PAGERDUTY_ROUTING_KEY.envName() + ") or "
             + ROUTER_WEBHOOK_URL.name() + " (" + ROUTER_WEBHOOK_URL.envName() + ")");
       }
+    }
+
+    private boolean isDefault(Key key) {
+      return "default".equals(settings.get(key.name()).origin());
     }
 
     private boolean valid(Key... keys) {

@@ -254,6 +254,13 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aGraceShorterThanTheDefaultToleranceStillStartsWithTheToleranceCutToTheGrace() {
+    TokenmeterConfig config = ConfigLoader.create().override("rollup.grace", "1s", "--grace").load();
+
+    assertThat(config.rollup().futureTolerance()).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
   void aFutureToleranceThatIsNotADurationFailsNamingTheKey() {
     ConfigException e = failure(ConfigLoader.create().override("rollup.future.tolerance", "-5s"));
 
