@@ -7,18 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -34,20 +26,16 @@ import org.junit.jupiter.api.Test;
 class HeapStoreTest {
 
   private static final String STORE = "test-aggregates";
-  private static final String CHANGELOG = "heap-store-test-" + STORE + "-changelog";
   private static final int MAX_ON_HEAP = 2;
 
-  private final TopologyTestDriver driver = new TopologyTestDriver(topology(), props());
-  private final TestInputTopic<String, String> in =
-      driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
-  private final TestOutputTopic<String, String> closed =
-      driver.createOutputTopic("closed", new StringDeserializer(), new StringDeserializer());
-  private final TestOutputTopic<byte[], byte[]> changelog =
-      driver.createOutputTopic(CHANGELOG, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  private final StoreDriver store = new StoreDriver("heap-store-test", Counting::new, new HeapStoreBuilder<>(STORE, RollupStores.AGGREGATES, MAX_ON_HEAP));
+  private final TestInputTopic<String, String> in = store.in;
+  private final TestOutputTopic<String, String> closed = store.out;
+  private final TestOutputTopic<byte[], byte[]> changelog = store.changelog;
 
   @AfterEach
   void close() {
-    driver.close();
+    store.close();
   }
 
   /** "count:KEY" adds one request to KEY; "close:KEY" closes every key before KEY. */
@@ -74,24 +62,6 @@ class HeapStoreTest {
         }
       }
     }
-  }
-
-  private static Topology topology() {
-    Topology t = new Topology();
-    t.addSource("in", new StringDeserializer(), new StringDeserializer(), "in");
-    t.addProcessor("counting", Counting::new, "in");
-    t.addStateStore(new HeapStoreBuilder<>(STORE, RollupStores.AGGREGATES, MAX_ON_HEAP), "counting");
-    t.addSink("closed", "closed", new StringSerializer(), new StringSerializer(), "counting");
-    return t;
-  }
-
-  private static Properties props() {
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "heap-store-test");
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-    p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-    return p;
   }
 
   private List<KeyValue<String, Long>> changelogRequests() {

@@ -6,16 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -30,19 +22,15 @@ import org.junit.jupiter.api.Test;
  */
 class HeapWindowsTest {
 
-  private static final String CHANGELOG = "heap-windows-test-" + RollupStores.WINDOWS + "-changelog";
 
-  private final TopologyTestDriver driver = new TopologyTestDriver(topology(), props());
-  private final TestInputTopic<String, String> in =
-      driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
-  private final TestOutputTopic<String, String> closed =
-      driver.createOutputTopic("closed", new StringDeserializer(), new StringDeserializer());
-  private final TestOutputTopic<byte[], byte[]> changelog =
-      driver.createOutputTopic(CHANGELOG, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  private final StoreDriver store = new StoreDriver("heap-windows-test", Counting::new, RollupStores.windows());
+  private final TestInputTopic<String, String> in = store.in;
+  private final TestOutputTopic<String, String> closed = store.out;
+  private final TestOutputTopic<byte[], byte[]> changelog = store.changelog;
 
   @AfterEach
   void close() {
-    driver.close();
+    store.close();
   }
 
   /** "count:MINUTE:MODEL" counts a request; "close:MINUTE" closes the windows before it; "drop-heap". */
@@ -80,24 +68,6 @@ class HeapWindowsTest {
 
   private static Dimensions dims(String model) {
     return new Dimensions(model, "org-1", "proj-1", "fp-1", "svc");
-  }
-
-  private static Topology topology() {
-    Topology t = new Topology();
-    t.addSource("in", new StringDeserializer(), new StringDeserializer(), "in");
-    t.addProcessor("counting", Counting::new, "in");
-    t.addStateStore(RollupStores.windows(), "counting");
-    t.addSink("closed", "closed", new StringSerializer(), new StringSerializer(), "counting");
-    return t;
-  }
-
-  private static Properties props() {
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "heap-windows-test");
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-    p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-    return p;
   }
 
   /** "MINUTE:MODEL=REQUESTS", or "=deleted" for a tombstone. */

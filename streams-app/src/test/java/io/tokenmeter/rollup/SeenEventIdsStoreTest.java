@@ -5,17 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -30,20 +22,16 @@ import org.junit.jupiter.api.Test;
  */
 class SeenEventIdsStoreTest {
 
-  private static final String CHANGELOG = "seen-ids-test-" + RollupStores.DEDUP + "-changelog";
   private static final long MINUTE = 60_000;
 
-  private final TopologyTestDriver driver = new TopologyTestDriver(topology(), props());
-  private final TestInputTopic<String, String> in =
-      driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
-  private final TestOutputTopic<String, String> answers =
-      driver.createOutputTopic("answers", new StringDeserializer(), new StringDeserializer());
-  private final TestOutputTopic<byte[], byte[]> changelog =
-      driver.createOutputTopic(CHANGELOG, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  private final StoreDriver store = new StoreDriver("seen-ids-test", Asking::new, RollupStores.dedup());
+  private final TestInputTopic<String, String> in = store.in;
+  private final TestOutputTopic<String, String> answers = store.out;
+  private final TestOutputTopic<byte[], byte[]> changelog = store.changelog;
 
   @AfterEach
   void close() {
-    driver.close();
+    store.close();
   }
 
   /**
@@ -79,24 +67,6 @@ class SeenEventIdsStoreTest {
         default -> throw new IllegalArgumentException(record.value());
       }
     }
-  }
-
-  private static Topology topology() {
-    Topology t = new Topology();
-    t.addSource("in", new StringDeserializer(), new StringDeserializer(), "in");
-    t.addProcessor("asking", Asking::new, "in");
-    t.addStateStore(RollupStores.dedup(), "asking");
-    t.addSink("answers", "answers", new StringSerializer(), new StringSerializer(), "asking");
-    return t;
-  }
-
-  private static Properties props() {
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "seen-ids-test");
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-    p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-    return p;
   }
 
   private String ask(String op) {
