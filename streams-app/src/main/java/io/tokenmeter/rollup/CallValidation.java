@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.util.Optional;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.IndexedRecord;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
  * The rules an event must keep before it may count. Avro already guarantees the required fields
@@ -84,7 +86,7 @@ final class CallValidation {
     if (e.getService() == null) {
       throw new InvalidCallException("service is null");
     }
-    textWithinBounds(e, "");
+    textWithinBounds(e);
     tokens("input_tokens", e.getInputTokens());
     tokens("output_tokens", e.getOutputTokens());
     tokens("cache_read_input_tokens", e.getCacheReadInputTokens());
@@ -101,18 +103,59 @@ final class CallValidation {
     }
   }
 
-  /** Every text field, nested records included, so that a field added to the schema is covered too. */
-  private static void textWithinBounds(IndexedRecord record, String prefix) {
-    for (Schema.Field field : record.getSchema().getFields()) {
-      Object value = record.get(field.pos());
+  /**
+   * Every text field, nested records included, so that a field added to the schema is covered too.
+   * Only the fields that can hold text or a record are looked at, found once per class; the
+   * field's dotted name is only built for the message.
+   */
+  private static void textWithinBounds(IndexedRecord record) {
+    String tooLong = firstTooLong(record);
+    if (tooLong != null) {
+      throw new InvalidCallException(tooLong + " characters long; at most " + MAX_TEXT_CHARS + " are accepted");
+    }
+  }
+
+  /** "{@code name} is {@code n}" for the first text over the bound, or null when none is. */
+  private static String firstTooLong(IndexedRecord record) {
+    int[] positions = record instanceof SpecificRecord
+        ? TEXT_OR_RECORD_FIELDS.get(record.getClass())
+        : textOrRecordFields(record.getSchema());
+    for (int pos : positions) {
+      Object value = record.get(pos);
       if (value instanceof CharSequence text && text.length() > MAX_TEXT_CHARS) {
-        throw new InvalidCallException(
-            prefix + field.name() + " is " + text.length() + " characters long; at most " + MAX_TEXT_CHARS + " are accepted");
+        return record.getSchema().getFields().get(pos).name() + " is " + text.length();
       }
       if (value instanceof IndexedRecord nested) {
-        textWithinBounds(nested, prefix + field.name() + ".");
+        String inner = firstTooLong(nested);
+        if (inner != null) {
+          return record.getSchema().getFields().get(pos).name() + "." + inner;
+        }
       }
     }
+    return null;
+  }
+
+  private static final ClassValue<int[]> TEXT_OR_RECORD_FIELDS = new ClassValue<>() {
+    @Override
+    protected int[] computeValue(Class<?> type) {
+      return textOrRecordFields(SpecificData.get().getSchema(type));
+    }
+  };
+
+  /** Positions of the fields whose values may be text or a record: all but numbers and booleans. */
+  private static int[] textOrRecordFields(Schema schema) {
+    return schema.getFields().stream()
+        .filter(f -> mayHoldTextOrRecord(f.schema()))
+        .mapToInt(Schema.Field::pos)
+        .toArray();
+  }
+
+  private static boolean mayHoldTextOrRecord(Schema s) {
+    return switch (s.getType()) {
+      case INT, LONG, FLOAT, DOUBLE, BOOLEAN, NULL -> false;
+      case UNION -> s.getTypes().stream().anyMatch(CallValidation::mayHoldTextOrRecord);
+      default -> true;
+    };
   }
 
   private static void tokens(String field, Long value) {
