@@ -20,4 +20,22 @@ public final class CallEventKeys {
   public static String of(LlmCallEvent event) {
     return of(event.getOrgId(), event.getProjectId(), event.getService());
   }
+
+  /** Whether {@code key} equals {@link #of(LlmCallEvent)}, without building that key. */
+  public static boolean matches(String key, LlmCallEvent event) {
+    return matches(key, event.getOrgId(), event.getProjectId(), event.getService());
+  }
+
+  /** Whether {@code key} equals {@link #of(String, String, String)}, without building that key. */
+  public static boolean matches(String key, String org, String project, String service) {
+    if (org == null && project == null) {
+      return key.equals(service);
+    }
+    int orgLength = org == null ? 0 : org.length();
+    int projectLength = project == null ? 0 : project.length();
+    return key.length() == orgLength + 1 + projectLength
+        && key.charAt(orgLength) == '/'
+        && (org == null || key.startsWith(org))
+        && (project == null || key.endsWith(project));
+  }
 }

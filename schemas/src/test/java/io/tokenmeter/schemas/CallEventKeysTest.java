@@ -17,4 +17,21 @@ class CallEventKeysTest {
   void withoutOrgAndProjectTheServiceIsTheKey() {
     assertThat(CallEventKeys.of(null, null, "checkout")).isEqualTo("checkout");
   }
+
+  @Test
+  void aKeyMatchesExactlyWhenItEqualsTheKeyBuilt() {
+    String[] values = {null, "", "a", "ab", "a/b", "b", "/", "org-1"};
+    String[] keys = {"", "/", "a/", "/a", "a/b", "ab/", "a//b", "a/b/", "org-1/", "org-1/b", "ab", "a", "b", "/ab"};
+    for (String org : values) {
+      for (String project : values) {
+        for (String service : new String[] {"a", "ab", ""}) {
+          for (String key : keys) {
+            assertThat(CallEventKeys.matches(key, org, project, service))
+                .as("key %s for org %s, project %s, service %s", key, org, project, service)
+                .isEqualTo(key.equals(CallEventKeys.of(org, project, service)));
+          }
+        }
+      }
+    }
+  }
 }

@@ -139,6 +139,11 @@ public final class AlertProcessors {
                 taskClockStore));
   }
 
+  /** The rate-limit detector's store, for a processor that runs the detector inside itself. */
+  static StoreBuilder<HeapKeyValueStore<RateLimitState>> rateLimitStore() {
+    return store(RATE_LIMIT_STORE, AlertStateSerdes.rateLimit());
+  }
+
   private static <S> StoreBuilder<HeapKeyValueStore<S>> store(String name, Serde<S> serde) {
     // On the heap: a state changes on most calls, and each changed one is written once per commit,
     // instead of a cache lookup, a decode and an encode per call.

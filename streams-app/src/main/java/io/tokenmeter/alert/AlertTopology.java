@@ -3,6 +3,7 @@ package io.tokenmeter.alert;
 import io.tokenmeter.config.AlertSettings;
 import io.tokenmeter.config.RollupSettings;
 import io.tokenmeter.config.TokenmeterConfig;
+import io.tokenmeter.rollup.CallStep;
 import io.tokenmeter.rollup.RollupStores;
 import io.tokenmeter.schemas.Alert;
 import io.tokenmeter.schemas.LlmCallEvent;
@@ -22,27 +23,37 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * rollups, all alerts merged into {@code topics.alerts}, keyed by dedup key.
  *
  * <pre>
- * accepted calls ─┬→ rate-limit ──────────────────────────────────────────────────────┐
- *                 ├→ key-suspects (auth error or off the allow-list)                   │
- *                 │    → by fingerprint → repartition alert-keys → unauthorized-key ───┤
- *                 └→ error-windows (per scope and minute, in the partition)            ├→ alerts
- *                      → repartition alert-error-windows → error-rate ─────────────────┤
+ * count (each accepted call, inside the count node: {@link CallAlerts}) ─┬→ rate-limit ──────────┐
+ *   ├→ key-suspects (auth error or off the allow-list), by fingerprint                          │
+ *   │    → repartition alert-keys → unauthorized-key ──────────────────────────────────────────┤
+ *   └→ error-windows (per scope and minute, in the partition)                                  ├→ alerts
+ *        → repartition alert-error-windows → error-rate ───────────────────────────────────────┤
  * final rollups ─┬→ with unpriced → by model → repartition alert-rollups-by-model → unpriced-model ─┤
  *                └→ with folded (per tenant, in the partition) → dimension-folding ────────────────┘
  * </pre>
  *
  * <p>Rate limits are scoped by (org/project, model) and the input is keyed by org/project, so that
- * state is partition-local. A key fingerprint can call from several org/projects, so its state
- * lives after a repartition by fingerprint; only the calls that can change it (auth errors, and
- * keys off a non-empty allow-list) cross, which keeps the extra traffic to what alerts anyway.
+ * state is partition-local and is kept by the count node itself. A key fingerprint can call from
+ * several org/projects, so its state lives after a repartition by fingerprint; only the calls that
+ * can change it (auth errors, and keys off a non-empty allow-list) cross, which keeps the extra
+ * traffic to what alerts anyway.
  */
 public final class AlertTopology {
 
   private AlertTopology() {}
 
-  /** Returns the merged alert stream, already written to {@code topics.alerts}, for other sinks to reuse. */
+  /** What the count node does for alerts on each accepted call; its outputs are {@link #attach}ed. */
+  public static CallStep.Factory callSteps(TokenmeterConfig config, Clock clock) {
+    RollupSettings rollup = config.rollup();
+    return CallAlerts.factory(config.alerts(), rollup.grace(), rollup.closeCheckInterval(), clock);
+  }
+
+  /**
+   * Returns the merged alert stream, already written to {@code topics.alerts}, for other sinks to
+   * reuse. {@code counted} is the count node's output, which carries {@link #callSteps}'s.
+   */
   public static KStream<String, Alert> attach(
-      KStream<String, LlmCallEvent> accepted,
+      KStream<String, Object> counted,
       KStream<String, UsageRollup> rollups,
       TokenmeterConfig config,
       AvroSerdeConfig avro,
@@ -51,21 +62,18 @@ public final class AlertTopology {
     RollupSettings rollup = config.rollup();
     Duration grace = rollup.grace();
 
-    KStream<String, Alert> rateLimit = accepted
-        .process(AlertProcessors.<String>rateLimit(settings, grace, clock), Named.as("rate-limit"));
+    KStream<String, Alert> rateLimit = counted.mapValues(v -> (Alert) v, Named.as(CallAlerts.RATE_LIMIT_ALERTS));
 
-    KStream<String, Alert> keys = accepted
-        .filter((key, event) -> mayConcernKey(event, settings), Named.as("key-suspects"))
-        .selectKey((key, event) -> event.getApiKeyFingerprint(), Named.as("by-fingerprint"))
+    KStream<String, Alert> keys = counted
+        .mapValues(v -> (LlmCallEvent) v, Named.as(CallAlerts.KEY_SUSPECTS))
         .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.of(LlmCallEvent.class, avro)).withName("alert-keys"))
         .process(AlertProcessors.<String>unauthorizedKey(settings, grace, clock, RollupStores.CLOCK), Named.as("unauthorized-key"),
             RollupStores.CLOCK);
 
-    KStream<String, Alert> errorRate = accepted
-        .process(ErrorWindowProcessor.supplier(grace, rollup.closeCheckInterval()), Named.as("error-windows"))
+    KStream<String, Alert> errorRate = counted
+        .mapValues(v -> (ScopedErrorWindow) v, Named.as(CallAlerts.ERROR_WINDOWS))
         .repartition(Repartitioned.with(Serdes.String(), ScopedErrorWindow.serde()).withName("alert-error-windows"))
         .process(ErrorRateProcessor.supplier(settings, grace, rollup.closeCheckInterval(), clock), Named.as("error-rate"));
-
     // Only rollups with unpriced requests cross: the detector fires on those, and resolves on
     // minutes without any, which it closes on the event time the task counted (driven by the
     // calls of its partition, since this repartition feeds back into the same sub-topology) or,

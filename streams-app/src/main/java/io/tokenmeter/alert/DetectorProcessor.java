@@ -51,6 +51,8 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
   private final Duration grace;
   private final Clock clock;
   private final String taskClockStore;
+  /** The one child alerts go to, by name, or null for every child. */
+  private final String child;
   private ProcessorContext<String, Alert> context;
   private KeyValueStore<String, S> store;
   private KeyValueStore<String, Long> taskClock;
@@ -72,6 +74,19 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
       Duration grace,
       Clock clock,
       String taskClockStore) {
+    this(storeName, storeKey, step, tick, grace, clock, taskClockStore, null);
+  }
+
+  DetectorProcessor(
+      String storeName,
+      Function<V, String> storeKey,
+      Step<V, S> step,
+      Tick<S> tick,
+      Duration grace,
+      Clock clock,
+      String taskClockStore,
+      String child) {
+    this.child = child;
     this.storeName = storeName;
     this.storeKey = storeKey;
     this.step = step;
@@ -92,11 +107,16 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
 
   @Override
   public void process(Record<K, V> record) {
+    onInput(record.value(), record.timestamp());
+  }
+
+  /** One input, as {@link #process} takes it, for a processor that runs this detector inside itself. */
+  void onInput(V value, long timestamp) {
     idle.input(context.currentSystemTimeMs());
-    ownEventTime = Math.max(ownEventTime, record.timestamp());
-    String key = record.value() == null ? null : storeKey.apply(record.value());
+    ownEventTime = Math.max(ownEventTime, timestamp);
+    String key = value == null ? null : storeKey.apply(value);
     if (key != null) {
-      apply(key, step.apply(store.get(key), record.value(), clock.instant()), record.timestamp());
+      apply(key, step.apply(store.get(key), value, clock.instant()), timestamp);
     }
     closeMinutesByEventTime();
   }
@@ -144,7 +164,12 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
       store.put(key, transition.state());
     }
     for (Alert alert : transition.alerts()) {
-      context.forward(new Record<>(alert.getDedupKey(), alert, timestamp));
+      Record<String, Alert> out = new Record<>(alert.getDedupKey(), alert, timestamp);
+      if (child == null) {
+        context.forward(out);
+      } else {
+        context.forward(out, child);
+      }
     }
   }
 }

@@ -11,23 +11,19 @@ import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.query.QueryStores;
 import io.tokenmeter.rollup.Call;
 import io.tokenmeter.rollup.CallSerde;
+import io.tokenmeter.rollup.CountProcessor;
 import io.tokenmeter.rollup.DeadLetterProcessor;
 import io.tokenmeter.rollup.DecodeProcessor;
-import io.tokenmeter.rollup.DeduplicateProcessor;
-import io.tokenmeter.rollup.FoldDimensionsProcessor;
-import io.tokenmeter.rollup.MinuteRollupProcessor;
-import io.tokenmeter.rollup.RejectLateProcessor;
 import io.tokenmeter.rollup.RollupStores;
 import io.tokenmeter.schemas.Alert;
 import io.tokenmeter.schemas.UsageRollup;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
 import io.tokenmeter.schemas.serde.AvroSerdes;
 import java.time.Clock;
-import java.util.Map;
+import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -38,14 +34,14 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * The whole data flow of the streams app, on one page:
  *
  * <pre>
- * calls (bytes) → decode ─┬─ malformed/invalid/future ──────────────────────┐
- *                         ├─ keyed as the SDK keys it ──┐                    │
- *                         └─ mis-keyed → repartition ───┴→ reject-late ─┬─ late ─┴→ dead-letters
- *                                                                      └→ deduplicate → fold-dimensions
- *                                                                          │    → minute-rollup → rollups
- *                                                                          │            │ final rollups
- *                                                             accepted calls└→ alerts ←─┘ (AlertTopology)
+ * calls (bytes) → decode ─┬─ malformed/invalid/future ────────────────────────────┐
+ *                         ├─ keyed as the SDK keys it ──┐                          │
+ *                         └─ mis-keyed → repartition ───┴→ count ─┬─ late ─────────┴→ dead-letters
+ *                                                                 ├→ final rollups → rollups
+ *                                                                 └→ alert outputs → alerts (AlertTopology)
  *
+ * count: per call, in one node and on the heap: late check → deduplicate → fold dimensions →
+ *        minute window (priced, sketched) → alert call steps (rate limit, error counts, key suspects)
  * final rollups → query-rollups, alerts → query-open-alerts (state for the query API)
  * with connect.json.enabled: final rollups → rollups-connect, alerts → alerts-connect (Connect JSON)
  * </pre>
@@ -58,6 +54,7 @@ public final class TokenmeterTopology {
     TopicSettings topics = config.topics();
     RollupSettings rollup = config.rollup();
     AvroSerdeConfig avro = avroSerdeConfig(config);
+    Clock clock = Clock.systemUTC();
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(RollupStores.dedup());
     builder.addStateStore(RollupStores.windows());
@@ -66,55 +63,36 @@ public final class TokenmeterTopology {
     builder.addStateStore(QueryStores.rollups());
     builder.addStateStore(QueryStores.openAlerts());
 
-    Map<String, KStream<String, Call>> decoded = builder
+    // The decoder sends each call to one child by name (DecodeProcessor.REJECTED, KEYED, MIS_KEYED).
+    KStream<String, Call> decoded = builder
         .stream(topics.calls(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("calls"))
-        .process(DecodeProcessor.supplier(avro, rollup.futureTolerance()), Named.as("decode"))
-        .split(Named.as("decoded-"))
-        .branch((key, call) -> call.isDeadLetter(), Branched.as("rejected"))
-        .branch((key, call) -> call.isKeyedAsExpected(key), Branched.as("keyed"))
-        .defaultBranch(Branched.as("mis-keyed"));
+        .process(DecodeProcessor.supplier(avro, rollup.futureTolerance()), Named.as("decode"));
 
     // A producer that keys by anything but org/project would split one rollup across partitions.
-    KStream<String, Call> rekeyed = decoded.get("decoded-mis-keyed")
-        .selectKey((key, call) -> call.expectedKey(), Named.as("expected-key"))
+    KStream<String, Call> rekeyed = decoded
+        .selectKey((key, call) -> call.expectedKey(), Named.as(DecodeProcessor.MIS_KEYED))
         .repartition(Repartitioned.with(Serdes.String(), new CallSerde(avro)).withName("rekeyed"));
 
-    Map<String, KStream<String, Call>> timely = decoded.get("decoded-keyed")
-        .merge(rekeyed, Named.as("by-org-project"))
-        .process(RejectLateProcessor.supplier(rollup.grace()), Named.as("reject-late"), RollupStores.CLOCK)
-        .split(Named.as("timely-"))
-        .branch((key, call) -> call.isDeadLetter(), Branched.as("late"))
-        .defaultBranch(Branched.as("on-time"));
-
-    KStream<String, Call> accepted = timely.get("timely-on-time")
-        .process(DeduplicateProcessor.supplier(rollup.dedupHorizon(), rollup.closeCheckInterval()), Named.as("deduplicate"),
-            RollupStores.DEDUP, RollupStores.CLOCK);
-    KStream<String, UsageRollup> rollups = accepted
-        .process(FoldDimensionsProcessor.supplier(rollup), Named.as("fold-dimensions"), RollupStores.TENANT_VALUES)
-        .process(MinuteRollupProcessor.supplier(rollup.grace(), rollup.closeCheckInterval(), pricing), Named.as("minute-rollup"), RollupStores.WINDOWS, RollupStores.CLOCK);
+    // The count sends each output to one child by name (CountProcessor.LATE, ROLLUPS, and the alert steps').
+    KStream<String, Object> counted = decoded
+        .merge(rekeyed, Named.as(DecodeProcessor.KEYED))
+        .process(CountProcessor.supplier(rollup, pricing, List.of(AlertTopology.callSteps(config, clock))), Named.as("count"),
+            CountProcessor.STORES);
+    KStream<String, UsageRollup> rollups = counted.mapValues(v -> (UsageRollup) v, Named.as(CountProcessor.ROLLUPS));
     rollups.to(topics.rollups(), Produced.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro)).withName("rollups"));
 
-    KStream<String, Alert> alerts = attachAlerts(accepted, rollups, config, avro);
+    KStream<String, Alert> alerts = AlertTopology.attach(counted, rollups, config, avro, clock);
     attachQueryStores(rollups, alerts, config);
     if (config.connect().jsonEnabled()) {
       attachConnectCopies(rollups, alerts, config.connect());
     }
 
-    decoded.get("decoded-rejected")
-        .merge(timely.get("timely-late"), Named.as("rejected-or-late"))
+    decoded
+        .merge(counted.mapValues(v -> (Call) v, Named.as(CountProcessor.LATE)), Named.as(DecodeProcessor.REJECTED))
         .process(DeadLetterProcessor.supplier(), Named.as("dead-letter"))
         .to(topics.deadLetter(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dead-letters"));
 
     return builder.build();
-  }
-
-  /**
-   * The alert detectors read the accepted calls (on time, deduplicated) and the final rollups, and
-   * write FIRING/RESOLVED changes to {@code topics.alerts}; {@link AlertTopology} shows how.
-   */
-  static KStream<String, Alert> attachAlerts(KStream<String, Call> accepted, KStream<String, UsageRollup> rollups,
-      TokenmeterConfig config, AvroSerdeConfig avro) {
-    return AlertTopology.attach(accepted.mapValues(Call::event, Named.as("accepted-events")), rollups, config, avro, Clock.systemUTC());
   }
 
   /**

@@ -57,7 +57,7 @@ public record Call(
 
   /** Whether the record arrived under its expected key, so needs no repartition. */
   public boolean isKeyedAsExpected(String key) {
-    return key != null && key.equals(expectedKey());
+    return key != null && CallEventKeys.matches(key, event);
   }
 
   /** The original key as text, for the stream's key; null stays null. */

@@ -1,6 +1,7 @@
 package io.tokenmeter.rollup;
 
 import io.tokenmeter.schemas.ApiKeyFields;
+import io.tokenmeter.schemas.CallEventKeys;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.serde.AvroDeserializer;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
@@ -27,6 +28,13 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * key to a topic again.
  */
 public final class DecodeProcessor implements Processor<byte[], byte[], String, Call> {
+
+  /** The child that takes dead letters (malformed, invalid, future), by name. */
+  public static final String REJECTED = "rejected-or-late";
+  /** The child that takes calls keyed as the SDK keys them ({@link CallEventKeys}), by name. */
+  public static final String KEYED = "by-org-project";
+  /** The child that takes calls under any other key, to be repartitioned, by name. */
+  public static final String MIS_KEYED = "expected-key";
 
   /** What replaces a key field that may hold a key; it matches neither SDK shape, on purpose. */
   static final String REDACTED = "[redacted]";
@@ -87,13 +95,16 @@ public final class DecodeProcessor implements Processor<byte[], byte[], String, 
     forward(record, key, Call.decoded(event, record.key(), record.value(), origin));
   }
 
+  /** Sends a call to the child for its kind: a dead letter, keyed as expected, or mis-keyed. */
+
   private static LlmCallEvent redactKeyFields(LlmCallEvent event) {
     // Both fields go when either may hold a key: a producer that pasted one may have pasted both.
     return LlmCallEvent.newBuilder(event).setApiKeyHint(REDACTED).setApiKeyFingerprint(REDACTED).build();
   }
 
   private void forward(Record<byte[], byte[]> record, String key, Call call) {
-    context.forward(record.withKey(key).withValue(call));
+    String child = call.isDeadLetter() ? REJECTED : call.isKeyedAsExpected(key) ? KEYED : MIS_KEYED;
+    context.forward(record.withKey(key).withValue(call), child);
   }
 
   private DeadLetterHeaders.Origin origin() {

@@ -230,7 +230,7 @@ class AlertTopologyTest {
         .contains("Source: alert-keys-repartition-source (topics: [alert-keys-repartition])")
         .contains("Source: alert-error-windows-repartition-source (topics: [alert-error-windows-repartition])")
         .contains("Source: alert-rollups-by-model-repartition-source (topics: [alert-rollups-by-model-repartition])")
-        .contains("Processor: rate-limit (stores: [" + AlertProcessors.RATE_LIMIT_STORE + "])")
+        .containsPattern("Processor: count \\(stores: \\[[^]]*" + AlertProcessors.RATE_LIMIT_STORE)
         .contains("Processor: error-rate (stores: [")
         .contains("Sink: alerts (topic: llm.alerts)");
   }

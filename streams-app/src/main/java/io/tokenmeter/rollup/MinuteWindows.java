@@ -6,10 +6,7 @@ import io.tokenmeter.schemas.UsageRollup;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
-import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -30,7 +27,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * deletes it and advances the {@link RollupStores#CLOCK} watermark, so under exactly-once an
  * emitted rollup, its deletion and the watermark commit together.
  */
-public final class MinuteRollupProcessor implements Processor<String, Call, String, UsageRollup> {
+final class MinuteWindows {
 
   /**
    * Rollups emitted per event at most. An event opens at most one window, so the queue drains
@@ -41,9 +38,10 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
   static final int EMIT_PER_WALL_CLOCK_CHECK = 20_000;
 
   private final long graceMillis;
-  private final Duration closeCheckInterval;
   private final Pricing pricing;
-  private ProcessorContext<String, UsageRollup> context;
+  /** The child the final rollups go to, by name. */
+  private final String child;
+  private ProcessorContext<String, Object> context;
   private HeapWindows<Dimensions, RollupAggregate> windows;
   private KeyValueStore<String, Long> clock;
   /** The highest event time counted, as in {@link RollupStores#CLOCK}; read once, written when its minute moves. */
@@ -55,19 +53,13 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
   /** Closed windows not yet emitted, in emission order; each stays in the store until it is out. */
   private final ArrayDeque<HeapWindows.Slot<Dimensions, RollupAggregate>> closed = new ArrayDeque<>();
 
-  MinuteRollupProcessor(Duration grace, Duration closeCheckInterval, Pricing pricing) {
+  MinuteWindows(Duration grace, Pricing pricing, String child) {
     this.graceMillis = grace.toMillis();
-    this.closeCheckInterval = closeCheckInterval;
     this.pricing = pricing;
+    this.child = child;
   }
 
-  public static ProcessorSupplier<String, Call, String, UsageRollup> supplier(
-      Duration grace, Duration closeCheckInterval, Pricing pricing) {
-    return () -> new MinuteRollupProcessor(grace, closeCheckInterval, pricing);
-  }
-
-  @Override
-  public void init(ProcessorContext<String, UsageRollup> context) {
+  void init(ProcessorContext<String, Object> context) {
     this.context = context;
     this.windows = context.getStateStore(RollupStores.WINDOWS);
     this.clock = context.getStateStore(RollupStores.CLOCK);
@@ -76,22 +68,35 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
     // Windows closed before a restart whose rollups had not all gone out are still in the store.
     closed.clear();
     closed.addAll(windows.takeBefore(closedBefore));
-    context.schedule(closeCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
   }
 
-  private void onWallClock(long wallClock) {
+  /** Windows starting before this are closed: an event in one of them is late. */
+  long closedBefore() {
+    return closedBefore;
+  }
+
+  /**
+   * The wall-clock check: closes windows when the task has been idle for the grace period, and
+   * emits a batch of closed ones. Returns whether the close watermark moved.
+   */
+  boolean onWallClock(long wallClock) {
+    long before = closedBefore;
     if (idle.idleFor(graceMillis, wallClock)) {
       closeWindowsUpTo(wallClock, true);
     }
     emitClosed(EMIT_PER_WALL_CLOCK_CHECK);
+    return closedBefore != before;
   }
 
-  @Override
-  public void process(Record<String, Call> record) {
+  /**
+   * Adds an accepted call (on time, first seen, folded) at its event time {@code time}, closes the
+   * windows its event time closes, and emits a few closed ones. Returns whether the close
+   * watermark moved.
+   */
+  boolean add(Call call, long time) {
     idle.input(context.currentSystemTimeMs());
-    Call call = record.value();
     LlmCallEvent event = call.event();
-    long time = event.getTimestamp().toEpochMilli();
+    long before = closedBefore;
     windows.forUpdate(RollupKeys.windowStart(time), call.dimensions())
         .add(event, call.folded(), pricing.costMicros(event), pricing.version());
 
@@ -107,6 +112,7 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
       }
     }
     emitClosed(EMIT_PER_EVENT);
+    return closedBefore != before;
   }
 
   /**
@@ -121,7 +127,7 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
       HeapWindows.Slot<Dimensions, RollupAggregate> window = closed.poll();
       long windowEnd = window.windowStart + RollupKeys.WINDOW_MILLIS;
       UsageRollup rollup = window.value.toRollup(window.windowStart, windowEnd, window.key);
-      context.forward(new Record<>(RollupKeys.outputKey(window.windowStart, window.key), rollup, window.windowStart));
+      context.forward(new Record<>(RollupKeys.outputKey(window.windowStart, window.key), rollup, window.windowStart), child);
       windows.forget(window);
     }
   }
@@ -132,7 +138,8 @@ public final class MinuteRollupProcessor implements Processor<String, Call, Stri
 
   /**
    * Closes, in window order, every window whose end + grace is at or before {@code now}, queues
-   * them for {@link #emitClosed}, and moves the close watermark there. When {@code now} is the wall clock, the watermark moves no further
+   * them for {@link #emitClosed}, and moves the close watermark there. When {@code now} is the wall
+   * clock, the watermark moves no further
    * than the end of the last window it emitted: the wall clock says nothing about windows nobody
    * wrote to yet, and a task that has a backlog still to read (it may look idle while it waits for
    * its first fetch) must not turn that backlog late.

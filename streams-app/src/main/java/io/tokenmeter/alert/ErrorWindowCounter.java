@@ -7,12 +7,9 @@ import io.tokenmeter.schemas.LlmCallEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -34,37 +31,25 @@ import org.apache.kafka.streams.state.StoreBuilder;
  * failed calls have none, so successes and failures of one requested model would land in different
  * scopes. Pre-aggregating here keeps the repartition to one record per scope, minute and partition.
  */
-final class ErrorWindowProcessor implements Processor<String, LlmCallEvent, String, ScopedErrorWindow> {
+final class ErrorWindowCounter {
 
   static final String STORE = "alert-error-windows-local";
 
   private final long graceMillis;
   private final Duration closeCheckInterval;
-  private ProcessorContext<String, ScopedErrorWindow> context;
+  /** The child the closed windows go to, by name. */
+  private final String child;
+  private ProcessorContext<String, Object> context;
   private HeapWindows<ErrorRateScope, ErrorCounts> windows;
   /** Windows starting before this are closed; kept in the store beside the windows. */
   private long closedBefore;
   /** Only decides when the wall clock may close windows; no count depends on it. */
   private final IdleTimer idle = new IdleTimer();
 
-  private ErrorWindowProcessor(Duration grace, Duration closeCheckInterval) {
+  ErrorWindowCounter(Duration grace, Duration closeCheckInterval, String child) {
     this.graceMillis = grace.toMillis();
     this.closeCheckInterval = closeCheckInterval;
-  }
-
-  static ProcessorSupplier<String, LlmCallEvent, String, ScopedErrorWindow> supplier(
-      Duration grace, Duration closeCheckInterval) {
-    return new ProcessorSupplier<>() {
-      @Override
-      public Processor<String, LlmCallEvent, String, ScopedErrorWindow> get() {
-        return new ErrorWindowProcessor(grace, closeCheckInterval);
-      }
-
-      @Override
-      public Set<StoreBuilder<?>> stores() {
-        return Set.of(store());
-      }
-    };
+    this.child = child;
   }
 
   static StoreBuilder<HeapWindows<ErrorRateScope, ErrorCounts>> store() {
@@ -76,8 +61,7 @@ final class ErrorWindowProcessor implements Processor<String, LlmCallEvent, Stri
     };
   }
 
-  @Override
-  public void init(ProcessorContext<String, ScopedErrorWindow> context) {
+  void init(ProcessorContext<String, Object> context) {
     this.context = context;
     this.windows = context.getStateStore(STORE);
     byte[] stored = windows.readThrough(PendingErrorWindows.CLOSED_BEFORE);
@@ -85,10 +69,9 @@ final class ErrorWindowProcessor implements Processor<String, LlmCallEvent, Stri
     context.schedule(closeCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::closeIfIdle);
   }
 
-  @Override
-  public void process(Record<String, LlmCallEvent> record) {
+  /** Counts one accepted call, and sends out the windows its event time closes. */
+  void count(LlmCallEvent event) {
     idle.input(context.currentSystemTimeMs());
-    LlmCallEvent event = record.value();
     long eventTime = event.getTimestamp().toEpochMilli();
     long start = Math.floorDiv(eventTime, Minutes.MINUTE_MS) * Minutes.MINUTE_MS;
     if (start >= closedBefore) {
@@ -122,7 +105,7 @@ final class ErrorWindowProcessor implements Processor<String, LlmCallEvent, Stri
     long lastEnd = Long.MIN_VALUE;
     for (HeapWindows.Slot<ErrorRateScope, ErrorCounts> slot : closed) {
       ScopedErrorWindow part = new ScopedErrorWindow(slot.key, slot.value.toWindow(slot.windowStart));
-      context.forward(new Record<>(slot.key.storeKey(), part, slot.windowStart));
+      context.forward(new Record<>(slot.key.storeKey(), part, slot.windowStart), child);
       lastEnd = Math.max(lastEnd, slot.windowStart + Minutes.MINUTE_MS);
     }
     if (byWallClock) {

@@ -2,10 +2,7 @@ package io.tokenmeter.rollup;
 
 import io.tokenmeter.config.RollupSettings;
 import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.ProcessorSupplier;
-import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * The cardinality guard: per task a bounded set of orgs and (org, project) tenants, and per tenant
@@ -17,32 +14,24 @@ import org.apache.kafka.streams.processor.api.Record;
  * RollupStores#TENANT_VALUES} and written back at every commit by {@link TenantGuardStore}: no
  * store access per event.
  */
-public final class FoldDimensionsProcessor implements Processor<String, Call, String, Call> {
+final class DimensionFold {
 
   private static final long MINUTE_MS = 60_000L;
 
   private final int maxTenantValues;
   private final int maxPerTenant;
   private final long expireAfterMinutes;
-  private ProcessorContext<String, Call> context;
+  private ProcessorContext<?, ?> context;
   private TenantGuard guard;
   private Sensor folded;
 
-  FoldDimensionsProcessor(int maxTenantValues, int maxPerTenant, long expireAfterMinutes) {
-    this.maxTenantValues = maxTenantValues;
-    this.maxPerTenant = maxPerTenant;
-    this.expireAfterMinutes = expireAfterMinutes;
+  DimensionFold(RollupSettings settings) {
+    this.maxTenantValues = settings.maxDistinctValuesPerDimension();
+    this.maxPerTenant = settings.maxDistinctValuesPerTenant();
+    this.expireAfterMinutes = settings.distinctValuesExpireAfter().toMinutes();
   }
 
-  public static ProcessorSupplier<String, Call, String, Call> supplier(RollupSettings settings) {
-    int maxTenantValues = settings.maxDistinctValuesPerDimension();
-    int maxPerTenant = settings.maxDistinctValuesPerTenant();
-    long expireAfterMinutes = settings.distinctValuesExpireAfter().toMinutes();
-    return () -> new FoldDimensionsProcessor(maxTenantValues, maxPerTenant, expireAfterMinutes);
-  }
-
-  @Override
-  public void init(ProcessorContext<String, Call> context) {
+  void init(ProcessorContext<?, ?> context) {
     this.context = context;
     this.folded = RollupMetrics.foldedEvents(context);
     // A revived task calls init again on this instance: start from the committed state.
@@ -53,9 +42,8 @@ public final class FoldDimensionsProcessor implements Processor<String, Call, St
     store.attach(guard);
   }
 
-  @Override
-  public void process(Record<String, Call> record) {
-    Call call = record.value();
+  /** The call with the values over their budget folded into {@code __other__}; the same call when none is. */
+  Call apply(Call call) {
     Dimensions d = call.dimensions();
     long minute = Math.floorDiv(call.event().getTimestamp().toEpochMilli(), MINUTE_MS);
     TenantGuard.Tenant tenant = guard.tenant(d.orgId(), d.projectId(), minute);
@@ -73,9 +61,9 @@ public final class FoldDimensionsProcessor implements Processor<String, Call, St
     if (values != null) {
       folded.record();
       tenantSensor(tenant).record();
-      call = call.withDimensions(d.with(values), true);
+      return call.withDimensions(d.with(values), true);
     }
-    context.forward(record.withValue(call));
+    return call;
   }
 
   /** The event's dimensions with {@code dimension} set to {@code value}, copied on the first fold. */
@@ -113,8 +101,7 @@ public final class FoldDimensionsProcessor implements Processor<String, Call, St
     }
   }
 
-  @Override
-  public void close() {
+  void close() {
     removeTenantSensors();
     context.metrics().removeSensor(folded);
   }
