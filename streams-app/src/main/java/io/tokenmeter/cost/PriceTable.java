@@ -74,14 +74,7 @@ public final class PriceTable {
    * UTC day) is not after it. Empty for an unknown model or a time before the model's first row.
    */
   public Optional<ModelPrice> find(String provider, String model, Instant at) {
-    List<ModelPrice> timeline = byModel.get(key(provider, model));
-    if (timeline == null) {
-      String family = key(provider, ModelFamily.of(model));
-      timeline = byModel.getOrDefault(family, byDatedMemberOfFamily.get(family));
-    }
-    if (timeline == null) {
-      return Optional.empty();
-    }
+    List<ModelPrice> timeline = timeline(provider, model);
     LocalDate day = LocalDate.ofInstant(at, ZoneOffset.UTC);
     ModelPrice inForce = null;
     for (ModelPrice row : timeline) {
@@ -91,6 +84,16 @@ public final class PriceTable {
       inForce = row;
     }
     return Optional.ofNullable(inForce);
+  }
+
+  /** Every row that can price {@code model}, by {@code effective_from}; empty for an unknown model. */
+  List<ModelPrice> timeline(String provider, String model) {
+    List<ModelPrice> timeline = byModel.get(key(provider, model));
+    if (timeline == null) {
+      String family = key(provider, ModelFamily.of(model));
+      timeline = byModel.getOrDefault(family, byDatedMemberOfFamily.get(family));
+    }
+    return timeline == null ? List.of() : timeline;
   }
 
   private static String key(String provider, String model) {

@@ -120,39 +120,42 @@ final class RollupAggregate {
     return Double.isNaN(b) ? a : Math.max(a, b);
   }
 
+  /**
+   * The final rollup. Built with the setters of a new record rather than its builder, which copies
+   * schema defaults into every field first: this runs once per rollup on the emitting thread. So
+   * every field is set here; {@code RollupAggregateTest} fails when the schema gains one.
+   */
   UsageRollup toRollup(long windowStart, long windowEnd, Dimensions d) {
-    UsageRollup.Builder b = UsageRollup.newBuilder()
-        .setWindowStart(Instant.ofEpochMilli(windowStart))
-        .setWindowEnd(Instant.ofEpochMilli(windowEnd))
-        .setModel(d.model())
-        .setOrgId(d.orgId())
-        .setProjectId(d.projectId())
-        .setApiKeyFingerprint(d.apiKeyFingerprint())
-        .setApiKeyHint(apiKeyHint)
-        .setService(d.service())
-        .setRequests(requests)
-        .setErrors(errors)
-        .setErrorsByClass(new TreeMap<>(errorsByClass))
-        .setInputTokens(inputTokens)
-        .setOutputTokens(outputTokens)
-        .setCacheReadInputTokens(cacheReadInputTokens)
-        .setCacheCreationInputTokens(cacheCreationInputTokens)
-        .setReasoningOutputTokens(reasoningOutputTokens)
-        .setRequestsWithoutUsage(requestsWithoutUsage)
-        .setCostMicros(costMicros)
-        .setUnpricedRequests(unpricedRequests)
-        .setPriceTableVersion(priceTableVersion)
-        .setPeakRateLimitUtilization(Double.isNaN(peakRateLimitUtilization) ? null : peakRateLimitUtilization)
-        .setFoldedEvents(foldedEvents);
+    UsageRollup r = new UsageRollup();
+    r.setWindowStart(Instant.ofEpochMilli(windowStart));
+    r.setWindowEnd(Instant.ofEpochMilli(windowEnd));
+    r.setModel(d.model());
+    r.setOrgId(d.orgId());
+    r.setProjectId(d.projectId());
+    r.setApiKeyFingerprint(d.apiKeyFingerprint());
+    r.setApiKeyHint(apiKeyHint);
+    r.setService(d.service());
+    r.setRequests(requests);
+    r.setErrors(errors);
+    r.setErrorsByClass(new TreeMap<>(errorsByClass));
+    r.setInputTokens(inputTokens);
+    r.setOutputTokens(outputTokens);
+    r.setCacheReadInputTokens(cacheReadInputTokens);
+    r.setCacheCreationInputTokens(cacheCreationInputTokens);
+    r.setReasoningOutputTokens(reasoningOutputTokens);
+    r.setRequestsWithoutUsage(requestsWithoutUsage);
+    r.setCostMicros(costMicros);
+    r.setUnpricedRequests(unpricedRequests);
+    r.setPriceTableVersion(priceTableVersion);
+    r.setPeakRateLimitUtilization(Double.isNaN(peakRateLimitUtilization) ? null : peakRateLimitUtilization);
+    r.setFoldedEvents(foldedEvents);
     if (latency != null && !latency.isEmpty()) {
-      b.setLatencyP50Ms(latency.getValueAtQuantile(0.50))
-          .setLatencyP95Ms(latency.getValueAtQuantile(0.95))
-          .setLatencyP99Ms(latency.getValueAtQuantile(0.99))
-          .setLatencySketch(latency.serialize());
-    } else {
-      b.setLatencySketch((ByteBuffer) null);
+      r.setLatencyP50Ms(latency.getValueAtQuantile(0.50));
+      r.setLatencyP95Ms(latency.getValueAtQuantile(0.95));
+      r.setLatencyP99Ms(latency.getValueAtQuantile(0.99));
+      r.setLatencySketch(latency.serialize());
     }
-    return b.build();
+    return r;
   }
 
   byte[] encode() {

@@ -12,6 +12,20 @@ import org.junit.jupiter.api.Test;
 
 class RollupAggregateTest {
 
+  @Test
+  void toRollupSetsEveryFieldOfTheSchemaItKnows() {
+    // toRollup sets fields one by one on a new record, so a field it misses would keep Java's
+    // default (null or 0), not the schema's. A field added to UsageRollup needs a line there.
+    assertThat(UsageRollup.getClassSchema().getFields()).extracting(org.apache.avro.Schema.Field::name).containsExactly(
+        "window_start", "window_end", "model", "org_id", "project_id", "api_key_fingerprint", "api_key_hint", "service",
+        "requests", "errors", "errors_by_class", "input_tokens", "output_tokens", "cache_read_input_tokens",
+        "cache_creation_input_tokens", "reasoning_output_tokens", "requests_without_usage", "cost_micros",
+        "unpriced_requests", "price_table_version", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_sketch",
+        "peak_rate_limit_utilization", "folded_events");
+    UsageRollup built = new RollupAggregate().toRollup(0, 60_000, DIMS);
+    assertThat(UsageRollup.newBuilder(built).build()).isEqualTo(built);
+  }
+
   private static final Instant T = Instant.parse("2026-11-27T10:00:00Z");
   private static final Dimensions DIMS = new Dimensions("gpt-4o", "org-1", "proj-1", "fp-1", "checkout");
 
