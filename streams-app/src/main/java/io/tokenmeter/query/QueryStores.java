@@ -83,6 +83,7 @@ public final class QueryStores {
 
   private static final class KeepRollups<K> implements Processor<K, UsageRollup, Void, Void> {
     private final Duration retention;
+    private final RollupCodec.Encoder<UsageRollup> encoder = new RollupCodec.Encoder<>(UsageRollup.class);
     private KeyValueStore<Bytes, byte[]> store;
 
     KeepRollups(Duration retention) {
@@ -97,7 +98,7 @@ public final class QueryStores {
 
     @Override
     public void process(Record<K, UsageRollup> record) {
-      store.put(rollupKey(record.value()), RollupCodec.encode(record.value()));
+      store.put(rollupKey(record.value()), encoder.encode(record.value()));
     }
 
     /** Deletes rollups of windows that started before {@code now - retention}. */

@@ -22,6 +22,33 @@ final class RollupCodec {
 
   private RollupCodec() {}
 
+  /**
+   * Encodes records of one class again and again, with one writer and one buffer: a new writer
+   * resolves the schema first, which cost more than the encoding itself once per final rollup.
+   * Not thread-safe; one per processor.
+   */
+  static final class Encoder<T extends SpecificRecord> {
+    private final SpecificDatumWriter<T> writer;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    private BinaryEncoder encoder;
+
+    Encoder(Class<T> type) {
+      this.writer = new SpecificDatumWriter<>(type);
+    }
+
+    byte[] encode(T record) {
+      out.reset();
+      encoder = EncoderFactory.get().directBinaryEncoder(out, encoder);
+      try {
+        writer.write(record, encoder);
+        encoder.flush();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return out.toByteArray();
+    }
+  }
+
   static byte[] encode(SpecificRecord record) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);

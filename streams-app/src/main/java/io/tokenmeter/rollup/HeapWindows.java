@@ -49,6 +49,11 @@ public final class HeapWindows<K, V> extends HeapStateStore {
     boolean dirty;
     /** The store holds a version of it, so closing it must write a tombstone. */
     boolean stored;
+    /**
+     * Its key in the store, made once: a window is written at each commit it changed in, sorted
+     * when it closes and deleted after, and encoding the key each time cost more than the value.
+     */
+    private Bytes storeKey;
 
     public Slot(long windowStart, K key, V value) {
       this.windowStart = windowStart;
@@ -110,7 +115,7 @@ public final class HeapWindows<K, V> extends HeapStateStore {
     for (Map<K, Slot<K, V>> window : head.values()) {
       List<KeyValue<Bytes, Slot<K, V>>> ordered = new ArrayList<>(window.size());
       for (Slot<K, V> slot : window.values()) {
-        ordered.add(KeyValue.pair(layout.storeKey(slot.windowStart, slot.key), slot));
+        ordered.add(KeyValue.pair(storeKey(slot), slot));
       }
       ordered.sort((a, b) -> a.key.compareTo(b.key));
       for (KeyValue<Bytes, Slot<K, V>> kv : ordered) {
@@ -128,7 +133,7 @@ public final class HeapWindows<K, V> extends HeapStateStore {
   /** Deletes a slot taken by {@link #takeBefore} from the store: its tombstone goes out now. */
   public void forget(Slot<K, V> slot) {
     if (slot.stored) {
-      inner.delete(layout.storeKey(slot.windowStart, slot.key));
+      inner.delete(storeKey(slot));
       slot.stored = false;
     }
     slot.dirty = false; // never to be written again
@@ -161,12 +166,19 @@ public final class HeapWindows<K, V> extends HeapStateStore {
   public void flushCache() {
     for (Slot<K, V> slot : changed) {
       if (slot.dirty) {
-        inner.put(layout.storeKey(slot.windowStart, slot.key), layout.encode(slot.windowStart, slot.key, slot.value));
+        inner.put(storeKey(slot), layout.encode(slot.windowStart, slot.key, slot.value));
         slot.dirty = false;
         slot.stored = true;
       }
     }
     changed.clear();
+  }
+
+  private Bytes storeKey(Slot<K, V> slot) {
+    if (slot.storeKey == null) {
+      slot.storeKey = layout.storeKey(slot.windowStart, slot.key);
+    }
+    return slot.storeKey;
   }
 
   @Override
@@ -200,6 +212,7 @@ public final class HeapWindows<K, V> extends HeapStateStore {
         Slot<K, V> slot = layout.decode(kv.key, kv.value);
         if (slot != null) {
           slot.stored = true;
+          slot.storeKey = kv.key;
           windows.computeIfAbsent(slot.windowStart, s -> new HashMap<>()).put(slot.key, slot);
         }
       }
