@@ -47,18 +47,28 @@ public final class TokenmeterChild {
         ? "tokenmeter-eos" : "tokenmeter-alos";
     TokenmeterConfig config = ConfigLoader.create().overrides(overrides).load();
     Pricing pricing = TablePricing.from(config.pricing());
-    TokenmeterApp app = new TokenmeterApp(config, pricing);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      app.close(Duration.ofSeconds(30));
-      stopped.countDown();
-    }, "tokenmeter-bench-shutdown"));
-    app.start((now, before) -> {
+    KafkaStreams.StateListener onError = (now, before) -> {
       if (now == KafkaStreams.State.ERROR) {
         ResultFile.failed(contender, "Kafka Streams went to ERROR").write(resultFile);
         stopped.countDown();
       }
-    });
+    };
+    String floor = System.getProperty("tokenmeter.bench.floor");
+    if (floor != null) {
+      KafkaStreams streams = StreamsFloor.start(config, floor, onError);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        streams.close(Duration.ofSeconds(30));
+        stopped.countDown();
+      }, "tokenmeter-bench-shutdown"));
+    } else {
+      TokenmeterApp app = new TokenmeterApp(config, pricing);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        app.close(Duration.ofSeconds(30));
+        stopped.countDown();
+      }, "tokenmeter-bench-shutdown"));
+      app.start(onError);
+    }
     String topic = config.topics().calls();
     String group = config.kafka().applicationId();
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers()))) {
