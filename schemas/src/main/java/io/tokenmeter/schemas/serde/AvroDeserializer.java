@@ -33,6 +33,8 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
   private Map<Long, SpecificDatumReader<T>> readersByFingerprint;
   private SchemaRegistryClient registry;
   private final Map<Integer, SpecificDatumReader<T>> readersById = new ConcurrentHashMap<>();
+  /** The repeated short strings of what this deserializer reads (models, orgs, services). */
+  private final BoundedDecoder.StringCache strings = new BoundedDecoder.StringCache();
 
   /** For Kafka's reflective creation; {@link #configure} must follow. */
   public AvroDeserializer() {}
@@ -147,7 +149,7 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
   private T readBody(
       SpecificDatumReader<T> reader, byte[] data, WireFormat format, String topic, String which) {
     try {
-      BoundedDecoder decoder = new BoundedDecoder(data, format.headerLength);
+      BoundedDecoder decoder = new BoundedDecoder(data, format.headerLength, strings);
       T value = reader.read(null, decoder);
       if (!decoder.isEnd()) {
         throw new SerializationException(
