@@ -37,9 +37,7 @@ final class LocalQueries implements StateSource {
       List<UsageRollup> out = new ArrayList<>();
       // Keys start with the window start, so the range is the time range; filters apply per row.
       try (KeyValueIterator<Bytes, byte[]> it = store.range(QueryStores.timePrefix(q.from()), QueryStores.timePrefix(q.to()))) {
-        while (it.hasNext()) {
-          KeyValue<Bytes, byte[]> kv = it.next();
-          UsageRollup r = RollupCodec.rollup(kv.value);
+        for (UsageRollup r : RollupHistoryStore.rollups(it)) {
           if (q.matches(r)) {
             out.add(r);
           }

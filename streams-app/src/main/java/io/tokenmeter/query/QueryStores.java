@@ -8,13 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -26,7 +25,10 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class QueryStores {
 
-  /** (window start, dimensions) → the final {@link UsageRollup}, Avro binary. */
+  /**
+   * The final rollups of the last {@code query.retention}, in batches per window and commit
+   * ({@link RollupHistoryStore}, which also reads the one-rollup records of earlier versions).
+   */
   public static final String ROLLUPS = "query-rollups";
   /** dedup key → the latest FIRING {@link Alert}, Avro binary; deleted when it resolves. */
   public static final String OPEN_ALERTS = "query-open-alerts";
@@ -36,10 +38,8 @@ public final class QueryStores {
 
   private QueryStores() {}
 
-  public static StoreBuilder<KeyValueStore<Bytes, byte[]>> rollups() {
-    return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ROLLUPS), Serdes.Bytes(), Serdes.ByteArray())
-        // Each final rollup is written once; a cache would only delay its visibility to queries.
-        .withCachingDisabled();
+  public static StoreBuilder<? extends StateStore> rollups() {
+    return RollupHistoryStore.builder(ROLLUPS);
   }
 
   public static StoreBuilder<KeyValueStore<String, byte[]>> openAlerts() {
@@ -83,8 +83,7 @@ public final class QueryStores {
 
   private static final class KeepRollups<K> implements Processor<K, UsageRollup, Void, Void> {
     private final Duration retention;
-    private final RollupCodec.Encoder<UsageRollup> encoder = new RollupCodec.Encoder<>(UsageRollup.class);
-    private KeyValueStore<Bytes, byte[]> store;
+    private RollupHistoryStore store;
 
     KeepRollups(Duration retention) {
       this.retention = retention;
@@ -98,22 +97,12 @@ public final class QueryStores {
 
     @Override
     public void process(Record<K, UsageRollup> record) {
-      store.put(rollupKey(record.value()), encoder.encode(record.value()));
+      store.add(record.value());
     }
 
     /** Deletes rollups of windows that started before {@code now - retention}. */
     void expire(long now) {
-      Bytes before = timePrefix(now - retention.toMillis());
-      java.util.List<Bytes> expired = new java.util.ArrayList<>();
-      try (KeyValueIterator<Bytes, byte[]> it = store.range(null, before)) {
-        while (it.hasNext()) {
-          KeyValue<Bytes, byte[]> kv = it.next();
-          if (kv.key.compareTo(before) < 0) {
-            expired.add(kv.key);
-          }
-        }
-      }
-      expired.forEach(store::delete);
+      store.deleteBefore(now - retention.toMillis());
     }
   }
 

@@ -12,7 +12,6 @@ import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -25,6 +24,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.Test;
 
 /** The query stores fill from the streams that emit rollups and alerts, and forget what they should. */
@@ -55,7 +55,7 @@ class QueryStoresTopologyTest {
       // Wall clock past the first window's end + grace, with no event for the grace period: it closes.
       driver.advanceWallClock(Duration.ofSeconds(75));
 
-      List<UsageRollup> kept = rows(driver.keyValueStore(QueryStores.ROLLUPS));
+      List<UsageRollup> kept = rows(driver.stateStore(QueryStores.ROLLUPS));
       assertThat(kept).extracting(r -> r.getOrgId()).containsExactlyInAnyOrder("org-1", "org-2");
       assertThat(kept).allSatisfy(r -> {
         assertThat(r.getWindowStart()).isEqualTo(START);
@@ -65,14 +65,14 @@ class QueryStoresTopologyTest {
       });
 
       driver.advanceWallClock(Duration.ofMinutes(1));
-      assertThat(rows(driver.keyValueStore(QueryStores.ROLLUPS))).hasSize(3);
+      assertThat(rows(driver.stateStore(QueryStores.ROLLUPS))).hasSize(3);
 
       // Now 16:00:30: the 10:00 window started more than 6 h ago, the 10:01 one not yet.
       driver.advanceWallClock(Duration.ofHours(6).plusSeconds(30).minusSeconds(135));
-      assertThat(rows(driver.keyValueStore(QueryStores.ROLLUPS)))
+      assertThat(rows(driver.stateStore(QueryStores.ROLLUPS)))
           .extracting(r -> r.getWindowStart()).containsExactly(START.plusSeconds(60));
       driver.advanceWallClock(Duration.ofMinutes(1));
-      assertThat(rows(driver.keyValueStore(QueryStores.ROLLUPS))).isEmpty();
+      assertThat(rows(driver.stateStore(QueryStores.ROLLUPS))).isEmpty();
     }
   }
 
@@ -120,11 +120,10 @@ class QueryStoresTopologyTest {
     return n;
   }
 
-  private static List<UsageRollup> rows(KeyValueStore<Bytes, byte[]> store) {
-    List<UsageRollup> out = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
-      it.forEachRemaining(kv -> out.add(RollupCodec.rollup(kv.value)));
+  @SuppressWarnings("unchecked")
+  private static List<UsageRollup> rows(org.apache.kafka.streams.processor.StateStore store) {
+    try (KeyValueIterator<Bytes, byte[]> it = ((ReadOnlyKeyValueStore<Bytes, byte[]>) store).all()) {
+      return RollupHistoryStore.rollups(it);
     }
-    return out;
   }
 }

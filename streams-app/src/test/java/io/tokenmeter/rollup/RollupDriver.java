@@ -181,6 +181,11 @@ public final class RollupDriver implements AutoCloseable {
     return driver.getKeyValueStore(name);
   }
 
+  /** Any store by name, for those that are not key-value stores to the driver (the heap stores). */
+  public org.apache.kafka.streams.processor.StateStore stateStore(String name) {
+    return driver.getAllStateStores().get(name);
+  }
+
   /**
    * Drops what the driver has kept of every other topic written (changelogs, repartitions), which
    * it holds until read: a long run would otherwise fill the test's heap with copies.
