@@ -372,12 +372,23 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
+  /**
+   * System property: when {@code true}, child JVMs run with the C1 compiler only. The build sets it
+   * for tests; the benchmark harness leaves it unset, so brokers under measurement run as usual.
+   */
+  public static final String QUICK_JIT_PROPERTY = "tokenmeter.testkit.quickJit";
+
   private Process java(String what, List<String> mainAndArgs) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx" + heap);
     cmd.add("-Xms64m");
     cmd.add("-XX:+UseSerialGC");
+    if (Boolean.getBoolean(QUICK_JIT_PROPERTY)) {
+      // A test broker lives seconds to minutes: C2's compiles cost more of the two cores than
+      // they earn back (a fifth of the CPU of a broker restart test). Not for benchmarks.
+      cmd.add("-XX:TieredStopAtLevel=1");
+    }
     cmd.addAll(jvmOptions);
     cmd.add("-Djava.awt.headless=true");
     cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
