@@ -1,5 +1,6 @@
 package io.tokenmeter.bench.pipeline;
 
+import io.tokenmeter.rollup.WindowBatch;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
@@ -11,9 +12,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * What the rollup state costs, read from its changelog: bytes per key-window (key + value of the
  * last non-null write, i.e. the window's state just before it closed; windows that reached the
- * changelog only as a tombstone are left out of the sizes) and writes per key-window
- * (each is a changelog record, produced and replicated: the write amplification the record cache
- * is there to absorb).
+ * changelog only as a tombstone are left out of the sizes) and writes per key-window (the write
+ * amplification). The store logs a minute's changed windows as one {@link WindowBatch} record per
+ * commit, so a write is an entry of a batch, and the records (batches and their tombstones) are
+ * counted apart; a single-window record of an earlier version is a write of its own.
  */
 record ChangelogStats(
     String topic,
@@ -35,10 +37,12 @@ record ChangelogStats(
       while (!reader.atEnd()) {
         for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(500))) {
           records++;
-          long[] s = perKey.computeIfAbsent(ByteBuffer.wrap(r.key()), k -> new long[2]);
-          s[0]++;
-          if (r.value() != null) {
-            s[1] = r.key().length + r.value().length;
+          if (WindowBatch.isBatchKey(r.key())) {
+            if (r.value() != null) {
+              WindowBatch.read(r.value(), (key, value) -> write(perKey, key, value));
+            }
+          } else {
+            write(perKey, r.key(), r.value());
           }
         }
       }
@@ -56,6 +60,14 @@ record ChangelogStats(
     return new ChangelogStats(topic, perKey.size(), bytes.length, records,
         Stats.percentile(bytes, 50), Stats.percentile(bytes, 90), Stats.percentile(bytes, 99), bytes[bytes.length - 1],
         Stats.percentile(writes, 50), Arrays.stream(writes).average().orElse(0), null);
+  }
+
+  private static void write(Map<ByteBuffer, long[]> perKey, byte[] key, byte[] value) {
+    long[] s = perKey.computeIfAbsent(ByteBuffer.wrap(key), k -> new long[2]);
+    s[0]++;
+    if (value != null) {
+      s[1] = key.length + value.length;
+    }
   }
 
   Map<String, Object> toMap() {

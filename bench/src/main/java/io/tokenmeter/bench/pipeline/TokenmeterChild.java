@@ -87,6 +87,7 @@ public final class TokenmeterChild {
           long records = end.values().stream().mapToLong(Long::longValue).sum();
           new ResultFile(contender, records, FirstPollInterceptor.FIRST_RECORD_AT_MS.get(), finishedMs, cpu, 0,
               null, null, null).write(resultFile);
+          System.err.print(ThreadCpu.describe(ThreadCpu.byGroup()));
           break;
         }
         stopped.await(POLL_MILLIS, TimeUnit.MILLISECONDS);

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -75,6 +76,7 @@ final class TokenmeterContender implements Contender {
     Path stateDir = Files.createTempDirectory("tokenmeter-bench-state-");
     Map<String, String> config = config(run.bootstrap(), run.topic(), run.suffix(), stateDir, run.options());
     long broker0 = Cpu.processNanos(run.brokerPid());
+    Map<String, Double> brokerThreads0 = ThreadCpu.byGroup(Long.toString(run.brokerPid()));
     Map<String, Object> extra = new LinkedHashMap<>();
     ResultFile r;
     Gate.Verdict verdict;
@@ -82,6 +84,8 @@ final class TokenmeterContender implements Contender {
         args(result, config), run.workDir().resolve(name() + run.suffix() + ".log"))) {
       r = child.awaitResult(result, run.timeout());
       double brokerCpu = (Cpu.processNanos(run.brokerPid()) - broker0) / 1e9;
+      System.out.print("broker " + ThreadCpu.describe(
+          ThreadCpu.since(brokerThreads0, ThreadCpu.byGroup(Long.toString(run.brokerPid())))));
       if (r.error() != null) {
         return Outcome.failed(name(), r.error());
       }
@@ -105,6 +109,9 @@ final class TokenmeterContender implements Contender {
     if (verdict.passed() && "exactly_once_v2".equals(guarantee)) {
       String changelog = config.get("kafka.application.id") + "-rollup-windows-changelog";
       extra.put("state", ChangelogStats.read(run.bootstrap(), changelog).toMap());
+      extra.put("offsetsWritten", TopicOffsets.written(run.bootstrap(),
+          Set.of(config.get("kafka.application.id"), config.get("topics.rollups"),
+              config.get("topics.alerts"), config.get("topics.dead.letter"))));
     }
     if (!verdict.passed()) {
       return Outcome.failed(name(), verdict.reason());

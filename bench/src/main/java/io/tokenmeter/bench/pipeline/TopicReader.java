@@ -32,7 +32,8 @@ final class TopicReader implements AutoCloseable {
   }
 
   ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
-    return consumer.poll(timeout);
+    // A topic nobody created (the floor writes no dead letters) has no partitions to poll.
+    return partitions.isEmpty() ? ConsumerRecords.empty() : consumer.poll(timeout);
   }
 
   /** True once every partition's position has reached its last stable offset, as of now. */
