@@ -45,7 +45,7 @@ public final class AlertProcessors {
         () ->
             new DetectorProcessor<K, LlmCallEvent, RateLimitState>(
                 RATE_LIMIT_STORE,
-                event -> RateLimitScope.of(event).storeKey(),
+                new RateLimitKeys()::of,
                 detector::onEvent,
                 detector::onTime,
                 grace,

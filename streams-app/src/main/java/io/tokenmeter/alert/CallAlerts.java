@@ -34,7 +34,7 @@ final class CallAlerts implements CallStep {
   private CallAlerts(AlertSettings settings, Duration grace, Duration closeCheckInterval, Clock clock) {
     this.settings = settings;
     RateLimitDetector detector = new RateLimitDetector(settings);
-    this.rateLimit = new DetectorProcessor<>(AlertProcessors.RATE_LIMIT_STORE, event -> RateLimitScope.of(event).storeKey(),
+    this.rateLimit = new DetectorProcessor<>(AlertProcessors.RATE_LIMIT_STORE, new RateLimitKeys()::of,
         detector::onEvent, detector::onTime, grace, clock, null, RATE_LIMIT_ALERTS);
     this.errorWindows = new ErrorWindowCounter(grace, closeCheckInterval, ERROR_WINDOWS);
   }

@@ -54,11 +54,10 @@ public final class RateLimitDetector {
    * @param now stamped as {@code emitted_at}
    */
   public Transition<RateLimitState> onEvent(RateLimitState state, LlmCallEvent event, Instant now) {
-    RateLimitScope scope = RateLimitScope.of(event);
     List<Alert> out = new ArrayList<>();
     long minute = Minutes.of(event.getTimestamp());
     RateLimitState s =
-        closeBefore(state == null ? RateLimitState.initial(scope) : state, minute, now, out);
+        closeBefore(state == null ? RateLimitState.initial(RateLimitScope.of(event)) : state, minute, now, out);
     if (minute < s.openMinute()) {
       return new Transition<>(s, out); // late: that minute has closed
     }
