@@ -36,6 +36,8 @@ final class RollupHistoryStore extends HeapStateStore implements ReadOnlyKeyValu
 
   /** Under the producer's 1 MiB request limit with room to spare. */
   static final int MAX_BATCH_BYTES = 256 * 1024;
+  /** A new batch's buffer, doubled as it fills, up to {@link #MAX_BATCH_BYTES}. */
+  private static final int FIRST_BATCH_BYTES = 4 * 1024;
   private static final int BATCH_KEY_BYTES = 16;
 
   private final RollupCodec.Encoder<UsageRollup> encoder = new RollupCodec.Encoder<>(UsageRollup.class);
@@ -59,10 +61,19 @@ final class RollupHistoryStore extends HeapStateStore implements ReadOnlyKeyValu
   void add(UsageRollup rollup) {
     byte[] encoded = encoder.encode(rollup);
     List<ByteBuffer> batches = pending.computeIfAbsent(rollup.getWindowStart().toEpochMilli(), w -> new ArrayList<>());
-    ByteBuffer open = batches.isEmpty() ? null : batches.get(batches.size() - 1);
-    if (open == null || open.remaining() < 4 + encoded.length) {
-      open = ByteBuffer.allocate(Math.max(MAX_BATCH_BYTES, 4 + encoded.length));
+    int needed = 4 + encoded.length;
+    int last = batches.size() - 1;
+    ByteBuffer open = last < 0 ? null : batches.get(last);
+    if (open == null || open.position() + needed > Math.max(MAX_BATCH_BYTES, open.capacity())) {
+      // A window's first rollup, or a full batch: start small, since most windows of a commit
+      // hold a few rollups, not 256 KiB of them.
+      open = ByteBuffer.allocate(Math.max(FIRST_BATCH_BYTES, needed));
       batches.add(open);
+    } else if (open.remaining() < needed) {
+      ByteBuffer grown = ByteBuffer.allocate(Math.min(MAX_BATCH_BYTES, Math.max(2 * open.capacity(), open.position() + needed)));
+      grown.put(open.flip());
+      open = grown;
+      batches.set(last, open);
     }
     open.putInt(encoded.length).put(encoded);
   }
