@@ -4,6 +4,7 @@ import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -50,6 +51,9 @@ final class MinuteWindows {
   private long closedBefore = Long.MIN_VALUE;
   /** Only decides when the wall clock may close windows; no count depends on it. */
   private final IdleTimer idle = new IdleTimer();
+  /** The window start of the last rollup emitted, and the same in ISO-8601, its key's prefix. */
+  private long keyStart = Long.MIN_VALUE;
+  private String keyStartIso;
   /** Closed windows not yet emitted, in emission order; each stays in the store until it is out. */
   private final ArrayDeque<HeapWindows.Slot<Dimensions, RollupAggregate>> closed = new ArrayDeque<>();
 
@@ -127,7 +131,11 @@ final class MinuteWindows {
       HeapWindows.Slot<Dimensions, RollupAggregate> window = closed.poll();
       long windowEnd = window.windowStart + RollupKeys.WINDOW_MILLIS;
       UsageRollup rollup = window.value.toRollup(window.windowStart, windowEnd, window.key);
-      context.forward(new Record<>(RollupKeys.outputKey(window.windowStart, window.key), rollup, window.windowStart), child);
+      if (window.windowStart != keyStart) {
+        keyStart = window.windowStart;
+        keyStartIso = Instant.ofEpochMilli(keyStart).toString();
+      }
+      context.forward(new Record<>(RollupKeys.outputKey(keyStartIso, window.key), rollup, window.windowStart), child);
       windows.forget(window);
     }
   }

@@ -40,7 +40,15 @@ public final class RollupKeys {
 
   /** The output topic's key for one window and dimension set. */
   public static String outputKey(long windowStart, Dimensions d) {
-    StringBuilder sb = new StringBuilder(96).append(Instant.ofEpochMilli(windowStart));
+    return outputKey(Instant.ofEpochMilli(windowStart).toString(), d);
+  }
+
+  /**
+   * The same, from the window start already written as ISO-8601: a minute's rollups share it, so
+   * the emitter writes it once per minute.
+   */
+  static String outputKey(String windowStartIso, Dimensions d) {
+    StringBuilder sb = new StringBuilder(96).append(windowStartIso);
     for (int i = 0; i < Dimensions.COUNT; i++) {
       sb.append('|');
       String v = d.get(i);
