@@ -7,6 +7,8 @@ import io.tokenmeter.schemas.UsageRollup;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import io.tokenmeter.rollup.HeapKeyValueStore;
 import io.tokenmeter.rollup.HeapStateStoreBuilder;
 import org.apache.kafka.common.serialization.Serde;
@@ -40,17 +42,9 @@ public final class AlertProcessors {
   public static <K> ProcessorSupplier<K, LlmCallEvent, String, Alert> rateLimit(
       AlertSettings settings, Duration grace, Clock clock) {
     RateLimitDetector detector = new RateLimitDetector(settings);
-    return supplier(
-        store(RATE_LIMIT_STORE, AlertStateSerdes.rateLimit()),
-        () ->
-            new DetectorProcessor<K, LlmCallEvent, RateLimitState>(
-                RATE_LIMIT_STORE,
-                new RateLimitKeys()::of,
-                detector::onEvent,
-                detector::onTime,
-                grace,
-                clock,
-                null));
+    // Each processor gets its own key cache: a supplier's processors run on different threads.
+    return detector(RATE_LIMIT_STORE, AlertStateSerdes.rateLimit(), () -> new RateLimitKeys()::of,
+        detector::onEvent, detector::onTime, grace, clock, null);
   }
 
   /**
@@ -70,17 +64,8 @@ public final class AlertProcessors {
   static <K> ProcessorSupplier<K, LlmCallEvent, String, Alert> unauthorizedKey(
       AlertSettings settings, Duration grace, Clock clock, String taskClockStore) {
     UnauthorizedKeyDetector detector = new UnauthorizedKeyDetector(settings);
-    return supplier(
-        store(UNAUTHORIZED_KEY_STORE, AlertStateSerdes.unauthorizedKey()),
-        () ->
-            new DetectorProcessor<K, LlmCallEvent, UnauthorizedKeyState>(
-                UNAUTHORIZED_KEY_STORE,
-                LlmCallEvent::getApiKeyFingerprint,
-                detector::onEvent,
-                detector::onTime,
-                grace,
-                clock,
-                taskClockStore));
+    return detector(UNAUTHORIZED_KEY_STORE, AlertStateSerdes.unauthorizedKey(), () -> LlmCallEvent::getApiKeyFingerprint,
+        detector::onEvent, detector::onTime, grace, clock, taskClockStore);
   }
 
   /** Unpriced models from final rollups; store {@value #UNPRICED_MODEL_STORE}. */
@@ -96,17 +81,8 @@ public final class AlertProcessors {
   static <K> ProcessorSupplier<K, UsageRollup, String, Alert> unpricedModel(
       AlertSettings settings, Duration grace, Clock clock, String taskClockStore) {
     UnpricedModelDetector detector = new UnpricedModelDetector(settings);
-    return supplier(
-        store(UNPRICED_MODEL_STORE, AlertStateSerdes.unpricedModel()),
-        () ->
-            new DetectorProcessor<K, UsageRollup, UnpricedModelState>(
-                UNPRICED_MODEL_STORE,
-                UsageRollup::getModel,
-                detector::onRollup,
-                detector::onTime,
-                grace,
-                clock,
-                taskClockStore));
+    return detector(UNPRICED_MODEL_STORE, AlertStateSerdes.unpricedModel(), () -> UsageRollup::getModel,
+        detector::onRollup, detector::onTime, grace, clock, taskClockStore);
   }
 
   /**
@@ -126,17 +102,9 @@ public final class AlertProcessors {
   static <K> ProcessorSupplier<K, UsageRollup, String, Alert> dimensionFolding(
       AlertSettings settings, Duration grace, Clock clock, String taskClockStore) {
     DimensionFoldingDetector detector = new DimensionFoldingDetector(settings);
-    return supplier(
-        store(DIMENSION_FOLDING_STORE, AlertStateSerdes.dimensionFolding()),
-        () ->
-            new DetectorProcessor<K, UsageRollup, DimensionFoldingState>(
-                DIMENSION_FOLDING_STORE,
-                r -> DimensionFoldingDetector.dedupKey(r.getOrgId(), r.getProjectId()),
-                detector::onRollup,
-                detector::onTime,
-                grace,
-                clock,
-                taskClockStore));
+    return detector(DIMENSION_FOLDING_STORE, AlertStateSerdes.dimensionFolding(),
+        () -> r -> DimensionFoldingDetector.dedupKey(r.getOrgId(), r.getProjectId()),
+        detector::onRollup, detector::onTime, grace, clock, taskClockStore);
   }
 
   /** The rate-limit detector's store, for a processor that runs the detector inside itself. */
@@ -155,13 +123,21 @@ public final class AlertProcessors {
     };
   }
 
-  private static <K, V> ProcessorSupplier<K, V, String, Alert> supplier(
-      StoreBuilder<?> store,
-      java.util.function.Supplier<Processor<K, V, String, Alert>> processor) {
+  /** A detector with its own store, one processor per task, sending alerts to every child. */
+  private static <K, V, S> ProcessorSupplier<K, V, String, Alert> detector(
+      String storeName,
+      Serde<S> serde,
+      Supplier<Function<V, String>> storeKey,
+      DetectorProcessor.Step<V, S> step,
+      DetectorProcessor.Tick<S> tick,
+      Duration grace,
+      Clock clock,
+      String taskClockStore) {
+    StoreBuilder<HeapKeyValueStore<S>> store = store(storeName, serde);
     return new ProcessorSupplier<>() {
       @Override
       public Processor<K, V, String, Alert> get() {
-        return processor.get();
+        return new DetectorProcessor<>(storeName, storeKey.get(), step, tick, grace, clock, taskClockStore, null);
       }
 
       @Override

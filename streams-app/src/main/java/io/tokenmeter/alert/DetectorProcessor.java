@@ -66,17 +66,11 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
   // Only decides when the wall clock may close minutes; losing it on a crash merely delays that.
   private final IdleTimer idle = new IdleTimer();
 
-  DetectorProcessor(
-      String storeName,
-      Function<V, String> storeKey,
-      Step<V, S> step,
-      Tick<S> tick,
-      Duration grace,
-      Clock clock,
-      String taskClockStore) {
-    this(storeName, storeKey, step, tick, grace, clock, taskClockStore, null);
-  }
-
+  /**
+   * @param taskClockStore the task clock's store (the rollup's), or null to follow only this
+   *     processor's own input
+   * @param child the one child alerts go to, or null for every child
+   */
   DetectorProcessor(
       String storeName,
       Function<V, String> storeKey,

@@ -77,7 +77,7 @@ public final class TokenmeterTopology {
     KStream<String, Object> counted = decoded
         .merge(rekeyed, Named.as(DecodeProcessor.KEYED))
         .process(CountProcessor.supplier(rollup, pricing, List.of(AlertTopology.callSteps(config, clock))), Named.as("count"),
-            CountProcessor.STORES);
+            CountProcessor.storeNames());
     KStream<String, UsageRollup> rollups = counted.mapValues(v -> (UsageRollup) v, Named.as(CountProcessor.ROLLUPS));
     rollups.to(topics.rollups(), Produced.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro)).withName("rollups"));
 

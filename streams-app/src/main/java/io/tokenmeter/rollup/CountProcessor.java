@@ -32,8 +32,6 @@ public final class CountProcessor implements Processor<String, Call, String, Obj
   public static final String LATE = "late-calls";
   /** Final rollups, keyed by window and dimensions. */
   public static final String ROLLUPS = "final-rollups";
-  /** Rollups emitted per event at most, while a closed minute's go out. */
-  static final int EMIT_PER_EVENT = MinuteWindows.EMIT_PER_EVENT;
 
   private final Duration grace;
   private final Duration closeCheckInterval;
@@ -53,8 +51,12 @@ public final class CountProcessor implements Processor<String, Call, String, Obj
     this.steps = steps;
   }
 
+  private static final String[] STORES = {RollupStores.DEDUP, RollupStores.WINDOWS, RollupStores.CLOCK, RollupStores.TENANT_VALUES};
+
   /** The stores the count itself uses, which the topology adds and names when it connects the node. */
-  public static final String[] STORES = {RollupStores.DEDUP, RollupStores.WINDOWS, RollupStores.CLOCK, RollupStores.TENANT_VALUES};
+  public static String[] storeNames() {
+    return STORES.clone();
+  }
 
   /** A count node per task, with the call steps' stores connected too. */
   public static ProcessorSupplier<String, Call, String, Object> supplier(

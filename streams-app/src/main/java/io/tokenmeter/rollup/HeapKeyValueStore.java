@@ -4,9 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -32,7 +34,7 @@ public final class HeapKeyValueStore<V> extends HeapStateStore implements KeyVal
   private final Serde<V> serde;
   private final Map<String, V> values = new HashMap<>();
   /** Keys put or deleted since the last commit. */
-  private final Map<String, Boolean> changed = new HashMap<>();
+  private final Set<String> changed = new HashSet<>();
   private boolean loaded;
 
   public HeapKeyValueStore(KeyValueStore<Bytes, byte[]> logged, Serde<V> serde) {
@@ -54,7 +56,7 @@ public final class HeapKeyValueStore<V> extends HeapStateStore implements KeyVal
     } else {
       values.put(key, value);
     }
-    changed.put(key, Boolean.TRUE);
+    changed.add(key);
   }
 
   @Override
@@ -108,7 +110,7 @@ public final class HeapKeyValueStore<V> extends HeapStateStore implements KeyVal
 
   @Override
   public void flushCache() {
-    for (String key : changed.keySet()) {
+    for (String key : changed) {
       Bytes storeKey = Bytes.wrap(key.getBytes(StandardCharsets.UTF_8));
       V value = values.get(key);
       if (value == null) {

@@ -92,8 +92,6 @@ public final class RollupStores {
     }
   };
 
-  static final HeapStore.Codec<RollupAggregate> AGGREGATES = HeapStore.Codec.of(RollupAggregate::encode, RollupAggregate::decode);
-
   public static StoreBuilder<KeyValueStore<String, Long>> clock() {
     return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCK), Serdes.String(), Serdes.Long())
         .withCachingEnabled();

@@ -28,7 +28,8 @@ class HeapStoreTest {
   private static final String STORE = "test-aggregates";
   private static final int MAX_ON_HEAP = 2;
 
-  private final StoreDriver store = new StoreDriver("heap-store-test", Counting::new, new HeapStoreBuilder<>(STORE, RollupStores.AGGREGATES, MAX_ON_HEAP));
+  private static final HeapStore.Codec<RollupAggregate> AGGREGATES = HeapStore.Codec.of(RollupAggregate::encode, RollupAggregate::decode);
+  private final StoreDriver store = new StoreDriver("heap-store-test", Counting::new, new HeapStoreBuilder<>(STORE, AGGREGATES, MAX_ON_HEAP));
   private final TestInputTopic<String, String> in = store.in;
   private final TestOutputTopic<String, String> closed = store.out;
   private final TestOutputTopic<byte[], byte[]> changelog = store.changelog;

@@ -189,15 +189,15 @@ class RollupTopologyTest {
     }
     closeWindowsBefore(at("10:01:00"));
     List<TestRecord<String, UsageRollup>> first = driver.rollups();
-    assertThat(first).as("the closing event brings out the first %d", CountProcessor.EMIT_PER_EVENT)
-        .hasSize(CountProcessor.EMIT_PER_EVENT);
+    assertThat(first).as("the closing event brings out the first %d", MinuteWindows.EMIT_PER_EVENT)
+        .hasSize(MinuteWindows.EMIT_PER_EVENT);
 
     driver.send(call(at("10:02:30")).build());
     List<TestRecord<String, UsageRollup>> second = driver.rollups();
-    assertThat(second).hasSize(CountProcessor.EMIT_PER_EVENT);
+    assertThat(second).hasSize(MinuteWindows.EMIT_PER_EVENT);
     driver.advanceWallClock(Duration.ofSeconds(1)); // the wall-clock check brings out the rest
     List<TestRecord<String, UsageRollup>> rest = driver.rollups();
-    assertThat(rest).hasSize(200 - 2 * CountProcessor.EMIT_PER_EVENT);
+    assertThat(rest).hasSize(200 - 2 * MinuteWindows.EMIT_PER_EVENT);
 
     List<TestRecord<String, UsageRollup>> all = new java.util.ArrayList<>(first);
     all.addAll(second);
