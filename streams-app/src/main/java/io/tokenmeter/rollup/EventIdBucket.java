@@ -34,6 +34,21 @@ final class EventIdBucket {
     this.minuteStart = minuteStart;
   }
 
+  /**
+   * A bucket sized for about as many ids as {@code like} holds: the minute before is the best
+   * guess of the next, and a bucket grown by doubling from a few kilobytes copied its ids about
+   * ten times over (2% of the stream thread in the pipeline benchmark).
+   */
+  EventIdBucket(long minuteStart, EventIdBucket like) {
+    this.minuteStart = minuteStart;
+    if (like.used > INITIAL_BYTES) {
+      ids = new byte[like.used + like.used / 8]; // a little more: a minute exactly as full would double at its last id
+    }
+    if (like.slots.length > INITIAL_SLOTS) {
+      slots = new long[like.slots.length];
+    }
+  }
+
   /** Whether the id in {@code id[0, length)} with {@code hash} is here. */
   boolean contains(byte[] id, int length, int hash) {
     int mask = slots.length - 1;

@@ -136,7 +136,10 @@ public final class SeenEventIdsStore extends HeapStateStore {
     if (i >= 0 && buckets.get(i).minuteStart == minuteStart) {
       return buckets.get(i);
     }
-    EventIdBucket b = new EventIdBucket(minuteStart);
+    EventIdBucket newest = buckets.isEmpty() ? null : buckets.get(buckets.size() - 1);
+    EventIdBucket b = newest == null || newest.minuteStart > minuteStart
+        ? new EventIdBucket(minuteStart)
+        : new EventIdBucket(minuteStart, newest);
     buckets.add(i + 1, b);
     return b;
   }

@@ -161,4 +161,27 @@ class SeenEventIdsStoreTest {
     // 37 bytes of id in an array that grows by doubling, 16 to 32 bytes of table.
     assertThat(bytesPerId).isBetween(53L, 106L);
   }
+
+  @Test
+  void aNewMinuteStartsAtWhatThePreviousMinuteUsedInsteadOfGrowingFromAFewKilobytes() {
+    ask("seen:1:" + uuids(0, 20_000));
+    long oneMinute = heapBytes();
+    ask("seen:2:" + uuids(20_000, 40_000));
+    // The first minute grew by doubling, to the next power of two; the second was made at the
+    // first one's size and never grew.
+    assertThat(heapBytes() - oneMinute).isLessThan(oneMinute);
+    assertThat(ask("seen:2:" + uuids(0, 40_000)).split(",")).containsOnly("dup").hasSize(40_000);
+  }
+
+  private static String uuids(int from, int to) {
+    StringBuilder ids = new StringBuilder();
+    for (int i = from; i < to; i++) {
+      ids.append(i == from ? "" : ",").append(UUID.nameUUIDFromBytes(Integer.toString(i).getBytes()));
+    }
+    return ids.toString();
+  }
+
+  private long heapBytes() {
+    return Long.parseLong(ask("size").split(" ")[2]);
+  }
 }
