@@ -17,14 +17,15 @@ record BenchOptions(
     Map<String, String> sets,
     Path outDir,
     boolean writeDocs,
-    long seed) {
+    long seed,
+    int instances) {
 
   static final List<String> ALL = List.of("consumer-perf", "plain-consumer", "tokenmeter-alos", "tokenmeter-eos", "flink-sql");
 
   static final String USAGE = """
       usage: run-pipeline-bench.sh [--events N] [--repeats R] [--partitions P] [--contenders a,b,...]
                                    [--latency-seconds S] [--grace-seconds G] [--set key=value]...
-                                   [--out-dir DIR] [--write-docs] [--seed N]
+                                   [--out-dir DIR] [--write-docs] [--seed N] [--instances N]
         --events N           events preloaded into the topic (default 5000000)
         --repeats R          times the whole sequence of contenders runs (default 3)
         --partitions P       partitions of the input topic (default 6)
@@ -34,6 +35,7 @@ record BenchOptions(
         --set key=value      Tokenmeter config key for both tokenmeter contenders (repeatable)
         --out-dir DIR        results.json, results.md, child logs (default bench/target/pipeline)
         --write-docs         also rewrite docs/benchmarks.json and the results block of docs/benchmarks.md
+        --instances N        app instances (JVMs, one application id) per tokenmeter contender run (default 1)
       """;
 
   static BenchOptions parse(String... args) {
@@ -47,6 +49,7 @@ record BenchOptions(
     Path outDir = Path.of("bench/target/pipeline");
     boolean writeDocs = false;
     long seed = 20261127L;
+    int instances = 1;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -67,11 +70,12 @@ record BenchOptions(
         case "--out-dir" -> outDir = Path.of(value(args, ++i, a));
         case "--write-docs" -> writeDocs = true;
         case "--seed" -> seed = Long.parseLong(value(args, ++i, a));
+        case "--instances" -> instances = (int) range(a, value(args, ++i, a), 1, 16);
         default -> throw new IllegalArgumentException("unknown option '" + a + "'\n" + USAGE);
       }
     }
     return new BenchOptions(events, repeats, partitions, contenders, latency, grace, Map.copyOf(sets), outDir,
-        writeDocs, seed);
+        writeDocs, seed, instances);
   }
 
   private static String value(String[] args, int i, String option) {

@@ -72,17 +72,35 @@ final class TokenmeterContender implements Contender {
 
   @Override
   public Outcome run(Run run) throws Exception {
-    Path result = run.workDir().resolve(name() + run.suffix() + ".json");
-    Path stateDir = Files.createTempDirectory("tokenmeter-bench-state-");
-    Map<String, String> config = config(run.bootstrap(), run.topic(), run.suffix(), stateDir, run.options());
+    int instances = run.options().instances();
+    List<Path> stateDirs = new ArrayList<>();
+    List<ChildProcess> children = new ArrayList<>();
+    List<Path> results = new ArrayList<>();
+    Map<String, String> config = null;
     long broker0 = Cpu.processNanos(run.brokerPid());
     Map<String, Double> brokerThreads0 = ThreadCpu.byGroup(Long.toString(run.brokerPid()));
     Map<String, Object> extra = new LinkedHashMap<>();
     ResultFile r;
     Gate.Verdict verdict;
-    try (ChildProcess child = ChildProcess.start(name(), run.classpath(), TokenmeterChild.class.getName(),
-        args(result, config), run.workDir().resolve(name() + run.suffix() + ".log"))) {
-      r = child.awaitResult(result, run.timeout());
+    try {
+      // Every instance is the same app (one application id), with a state directory of its own;
+      // they start together, and Kafka Streams spreads the partitions over them.
+      for (int i = 0; i < instances; i++) {
+        String instance = instances == 1 ? "" : "-i" + (i + 1);
+        Path stateDir = Files.createTempDirectory("tokenmeter-bench-state-");
+        stateDirs.add(stateDir);
+        Map<String, String> c = config(run.bootstrap(), run.topic(), run.suffix(), stateDir, run.options());
+        config = config == null ? c : config;
+        Path result = run.workDir().resolve(name() + run.suffix() + instance + ".json");
+        results.add(result);
+        children.add(ChildProcess.start(name() + instance, run.classpath(), TokenmeterChild.class.getName(),
+            args(result, c), run.workDir().resolve(name() + run.suffix() + instance + ".log")));
+      }
+      List<ResultFile> each = new ArrayList<>();
+      for (int i = 0; i < instances; i++) {
+        each.add(children.get(i).awaitResult(results.get(i), run.timeout()));
+      }
+      r = combined(each);
       double brokerCpu = (Cpu.processNanos(run.brokerPid()) - broker0) / 1e9;
       System.out.print("broker " + ThreadCpu.describe(
           ThreadCpu.since(brokerThreads0, ThreadCpu.byGroup(Long.toString(run.brokerPid())))));
@@ -90,6 +108,9 @@ final class TokenmeterContender implements Contender {
         return Outcome.failed(name(), r.error());
       }
       extra.put("brokerCpuSecondsMeasured", brokerCpu);
+      if (instances > 1) {
+        extra.put("instances", instances);
+      }
       Duration rollupWait = Duration.ofSeconds(run.options().graceSeconds() + 120 + run.events() / 20_000);
       Totals got = readRollups(run.bootstrap(), config.get("topics.rollups"), run.events(), rollupWait, null);
       verdict = Gate.check(run.expected(), got);
@@ -104,7 +125,8 @@ final class TokenmeterContender implements Contender {
         verdict = Gate.Verdict.fail(verdict.reason() + " (after waiting " + rollupWait.toSeconds() + " s for rollups)");
       }
     } finally {
-      PipelineBench.deleteRecursively(stateDir);
+      children.forEach(ChildProcess::close);
+      stateDirs.forEach(PipelineBench::deleteRecursively);
     }
     if (verdict.passed() && "exactly_once_v2".equals(guarantee)) {
       String changelog = config.get("kafka.application.id") + "-rollup-windows-changelog";
@@ -118,6 +140,27 @@ final class TokenmeterContender implements Contender {
     }
     return new Outcome(name(), true, "", run.events() / r.seconds(), r.seconds(), r.cpuNanos() / 1e9,
         (double) extra.remove("brokerCpuSecondsMeasured"), extra);
+  }
+
+  /**
+   * Several instances as one contender: from the first record any of them read to the last one's
+   * finish line, on the CPU of all of them. Each watches the group's committed offsets, so each
+   * sees the whole input done; one that failed fails the run.
+   */
+  static ResultFile combined(List<ResultFile> each) {
+    if (each.size() == 1) {
+      return each.get(0);
+    }
+    for (ResultFile f : each) {
+      if (f.error() != null) {
+        return f;
+      }
+    }
+    long first = each.stream().mapToLong(ResultFile::firstRecordAtMs).filter(t -> t > 0).min().orElse(0);
+    long finished = each.stream().mapToLong(ResultFile::finishedAtMs).max().orElse(0);
+    long records = each.stream().mapToLong(ResultFile::records).max().orElse(0);
+    long cpu = each.stream().mapToLong(ResultFile::cpuNanos).sum();
+    return new ResultFile(each.get(0).contender(), records, first, finished, cpu, 0, null, null, null);
   }
 
   /** A final rollup and when it arrived here (wall clock). */

@@ -15,6 +15,8 @@ class BenchOptionsTest {
     assertThat(o.repeats()).isEqualTo(3);
     assertThat(o.contenders()).containsExactlyElementsOf(BenchOptions.ALL);
     assertThat(o.sets()).isEqualTo(Map.of("kafka.commit.interval", "500ms", "kafka.num.stream.threads", "2"));
+    assertThat(o.instances()).isEqualTo(1);
+    assertThat(BenchOptions.parse("--instances", "2").instances()).isEqualTo(2);
   }
 
   @Test
@@ -23,6 +25,7 @@ class BenchOptionsTest {
     assertThatThrownBy(() -> BenchOptions.parse("--events", "lots")).hasMessageContaining("--events");
     assertThatThrownBy(() -> BenchOptions.parse("--contenders", "spark")).hasMessageContaining("spark");
     assertThatThrownBy(() -> BenchOptions.parse("--set", "novalue")).hasMessageContaining("--set");
+    assertThatThrownBy(() -> BenchOptions.parse("--instances", "0")).hasMessageContaining("--instances");
   }
 
   @Test
