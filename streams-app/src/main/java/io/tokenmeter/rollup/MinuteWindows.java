@@ -24,9 +24,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * late. When traffic stops, the windows close at most one grace period after the last event.
  *
  * <p>Every update changes the window's aggregate on the heap, in the {@link RollupStores#WINDOWS}
- * store ({@link HeapWindows}), which writes it to its changelog in every commit; emitting a window
- * deletes it and advances the {@link RollupStores#CLOCK} watermark, so under exactly-once an
- * emitted rollup, its deletion and the watermark commit together.
+ * store ({@link HeapWindows}), which logs it in every commit; emitting a window marks it closed
+ * there and advances the {@link RollupStores#CLOCK} watermark, so under exactly-once an emitted
+ * rollup, its closed mark and the watermark commit together.
  */
 final class MinuteWindows {
 
@@ -122,8 +122,8 @@ final class MinuteWindows {
   /**
    * Emits up to {@code max} closed windows, in order: a minute's tens of thousands of rollups go
    * out a few per event instead of in one call, so the task's commits, and the alerts they carry,
-   * never wait behind them. A window is deleted from the store as its rollup goes, so under
-   * exactly-once each one is either emitted and deleted, or still stored and emitted after a
+   * never wait behind them. A window is marked closed in the store as its rollup goes, so under
+   * exactly-once each one is either emitted and marked, or still stored and emitted after a
    * restart.
    */
   private void emitClosed(int max) {
