@@ -90,7 +90,9 @@ final class TokenmeterContender implements Contender {
         Path stateDir = Files.createTempDirectory("tokenmeter-bench-state-");
         stateDirs.add(stateDir);
         Map<String, String> c = config(run.bootstrap(), run.topic(), run.suffix(), stateDir, run.options());
-        config = config == null ? c : config;
+        if (i == 0) {
+          config = c; // the instances differ only in their state directory
+        }
         Path result = run.workDir().resolve(name() + run.suffix() + instance + ".json");
         results.add(result);
         children.add(ChildProcess.start(name() + instance, run.classpath(), TokenmeterChild.class.getName(),
