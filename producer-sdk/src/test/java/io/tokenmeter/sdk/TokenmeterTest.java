@@ -14,16 +14,20 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The SDK's accounting and encoding against Kafka's MockProducer; the real broker is in *IT. */
 class TokenmeterTest {
@@ -106,7 +110,7 @@ class TokenmeterTest {
 
   @Test
   void fullQueueDropsAtOnceAndCountsQueueFull() throws Exception {
-    BlockingProducer producer = new BlockingProducer();
+    BlockingProducer producer = new BlockingProducer(() -> new KafkaException("Requested metadata update after close"));
     tm = TokenmeterConfigTest.valid().queueCapacity(2).build(producer);
     tm.record(chat().build());
     assertThat(producer.entered.await(10, TimeUnit.SECONDS)).as("worker is inside send()").isTrue();
@@ -172,9 +176,14 @@ class TokenmeterTest {
     assertThat(tm.stats().pending()).isZero();
   }
 
-  @Test
-  void closeGivesUpAtItsDeadlineAndCountsTheRestAsClosed() throws Exception {
-    BlockingProducer producer = new BlockingProducer();
+  @ParameterizedTest
+  @ValueSource(strings = {"woken in its metadata wait", "called after close"})
+  void closeGivesUpAtItsDeadlineAndCountsTheRestAsClosed(String how) throws Exception {
+    // What KafkaProducer.send() throws when close() wakes it waiting for metadata, and when it
+    // is called once the producer is closed.
+    BlockingProducer producer = new BlockingProducer(how.startsWith("woken")
+        ? () -> new KafkaException("Requested metadata update after close")
+        : () -> new IllegalStateException("Cannot perform operation after producer has been closed"));
     tm = TokenmeterConfigTest.valid().build(producer);
     for (int i = 0; i < 5; i++) {
       tm.record(chat().build());
@@ -297,10 +306,12 @@ class TokenmeterTest {
   static final class BlockingProducer extends MockProducer<String, LlmCallEvent> {
     final CountDownLatch entered = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
+    private final Supplier<RuntimeException> onClose;
     private volatile boolean closedNow;
 
-    BlockingProducer() {
+    BlockingProducer(Supplier<RuntimeException> onClose) {
       super(true, null, new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
+      this.onClose = onClose;
     }
 
     @Override
@@ -310,7 +321,7 @@ class TokenmeterTest {
         // Like KafkaProducer waiting for metadata: woken by close(), failing the send.
         while (!release.await(10, TimeUnit.MILLISECONDS)) {
           if (closedNow) {
-            throw new IllegalStateException("Cannot perform operation after producer has been closed");
+            throw onClose.get();
           }
         }
       } catch (InterruptedException e) {

@@ -377,7 +377,14 @@ public final class Dispatcher<T, V> {
       }
       return released();
     } catch (RuntimeException e) {
-      counters.drop(Reason.BROKER_UNAVAILABLE, describe(e));
+      if (producerClosing) {
+        // KafkaProducer woken by close() while it waited for metadata throws a plain
+        // KafkaException ("Requested metadata update after close"): unsent at the deadline.
+        lostToClose.incrementAndGet();
+        counters.drop(Reason.CLOSED, describe(e));
+      } else {
+        counters.drop(Reason.BROKER_UNAVAILABLE, describe(e));
+      }
       return released();
     }
     Exception failure = syncFailure;
