@@ -52,6 +52,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +73,8 @@ import org.junit.jupiter.api.io.TempDir;
  * a producer that is not the SDK put it, and in the dead-letter topic, which keeps the original
  * bytes by design. It must not spread from there into logs, state, alerts or answers.
  */
+// Scans this JVM's stderr for keys: another test class's output there would be scanned too.
+@Isolated
 class KeyLeakHuntIT {
 
   private static final String FINGERPRINT_SECRET = "leak-hunt-it-fingerprint-secret-0123456789";

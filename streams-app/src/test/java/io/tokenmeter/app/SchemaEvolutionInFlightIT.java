@@ -73,6 +73,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,6 +89,8 @@ import org.junit.jupiter.api.io.TempDir;
  * stream time past the first test's trace, so it runs second.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+// Captures this JVM's stderr: no other test class may write to it meanwhile.
+@Isolated
 class SchemaEvolutionInFlightIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
