@@ -8,6 +8,7 @@ import java.net.http.HttpHeaders;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One finished call to an LLM provider API, as handed to {@link Tokenmeter#record(LlmCall)}. It
@@ -35,16 +36,16 @@ public final class LlmCall {
   static final long UNKNOWN = RateLimits.UNKNOWN;
   static final long NO_TIMESTAMP = Long.MIN_VALUE;
 
-  final String eventId;
+  final @Nullable String eventId;
   final long timestampMillis;
-  final String provider;
-  final String operation;
-  final String requestModel;
-  final String responseModel;
-  final String apiKey;
-  final String orgId;
-  final String projectId;
-  final String endUser;
+  final @Nullable String provider;
+  final @Nullable String operation;
+  final @Nullable String requestModel;
+  final @Nullable String responseModel;
+  final @Nullable String apiKey;
+  final @Nullable String orgId;
+  final @Nullable String projectId;
+  final @Nullable String endUser;
   final long inputTokens;
   final long outputTokens;
   final long cacheReadInputTokens;
@@ -53,24 +54,24 @@ public final class LlmCall {
   final long durationMs;
   final long timeToFirstTokenMs;
   final int statusCode;
-  final String errorType;
+  final @Nullable String errorType;
   final boolean streaming;
-  final RateLimits rateLimits;
+  final @Nullable RateLimits rateLimits;
 
   // Takes values, not the builder: a builder passed to this (too large to inline) constructor
   // would escape and be allocated; this way C2 can scalar-replace it, which halves what a
   // build-and-record costs the caller in allocation.
   private LlmCall(
-      String eventId,
+      @Nullable String eventId,
       long timestampMillis,
-      String provider,
-      String operation,
-      String requestModel,
-      String responseModel,
-      String apiKey,
-      String orgId,
-      String projectId,
-      String endUser,
+      @Nullable String provider,
+      @Nullable String operation,
+      @Nullable String requestModel,
+      @Nullable String responseModel,
+      @Nullable String apiKey,
+      @Nullable String orgId,
+      @Nullable String projectId,
+      @Nullable String endUser,
       long inputTokens,
       long outputTokens,
       long cacheReadInputTokens,
@@ -79,9 +80,9 @@ public final class LlmCall {
       long durationMs,
       long timeToFirstTokenMs,
       int statusCode,
-      String errorType,
+      @Nullable String errorType,
       boolean streaming,
-      RateLimits rateLimits) {
+      @Nullable RateLimits rateLimits) {
     this.eventId = eventId;
     this.timestampMillis = timestampMillis;
     this.provider = provider;
@@ -156,7 +157,7 @@ public final class LlmCall {
     return s.append('}').toString();
   }
 
-  private static void field(StringBuilder s, String name, String value) {
+  private static void field(StringBuilder s, String name, @Nullable String value) {
     if (value != null) {
       s.append(name).append('=').append(value).append(", ");
     }
@@ -173,16 +174,16 @@ public final class LlmCall {
    * accepts anything (null included) and returns this builder; nothing here throws.
    */
   public static final class Builder {
-    private String eventId;
+    private @Nullable String eventId;
     private long timestampMillis = NO_TIMESTAMP;
-    private String provider;
-    private String operation;
-    private String requestModel;
-    private String responseModel;
-    private String apiKey;
-    private String orgId;
-    private String projectId;
-    private String endUser;
+    private @Nullable String provider;
+    private @Nullable String operation;
+    private @Nullable String requestModel;
+    private @Nullable String responseModel;
+    private @Nullable String apiKey;
+    private @Nullable String orgId;
+    private @Nullable String projectId;
+    private @Nullable String endUser;
     private long inputTokens = UNKNOWN;
     private long outputTokens = UNKNOWN;
     private long cacheReadInputTokens = UNKNOWN;
@@ -191,9 +192,9 @@ public final class LlmCall {
     private long durationMs = UNKNOWN;
     private long timeToFirstTokenMs = UNKNOWN;
     private int statusCode;
-    private String errorType;
+    private @Nullable String errorType;
     private boolean streaming;
-    private RateLimits rateLimits;
+    private @Nullable RateLimits rateLimits;
 
     private Builder() {}
 
@@ -225,7 +226,7 @@ public final class LlmCall {
      * The event's unique id, the deduplication key downstream. Default (or null): a random UUID
      * assigned when the call is published, so recording one LlmCall twice gives two events.
      */
-    public Builder eventId(String eventId) {
+    public Builder eventId(@Nullable String eventId) {
       this.eventId = eventId;
       return this;
     }
@@ -234,7 +235,7 @@ public final class LlmCall {
      * When the call started. Default (or null): when {@link #build()} runs, minus {@link
      * #durationMs} if that is set.
      */
-    public Builder timestamp(Instant startedAt) {
+    public Builder timestamp(@Nullable Instant startedAt) {
       this.timestampMillis = startedAt == null ? NO_TIMESTAMP : startedAt.toEpochMilli();
       return this;
     }
@@ -245,25 +246,25 @@ public final class LlmCall {
     }
 
     /** Required. {@code gen_ai.provider.name}: {@code openai}, {@code azure.ai.openai}, {@code anthropic}, ... */
-    public Builder provider(String provider) {
+    public Builder provider(@Nullable String provider) {
       this.provider = provider;
       return this;
     }
 
     /** Required. {@code gen_ai.operation.name}: {@code chat}, {@code embeddings}, {@code responses}, ... */
-    public Builder operation(String operation) {
+    public Builder operation(@Nullable String operation) {
       this.operation = operation;
       return this;
     }
 
     /** Required. The model asked for, as in the request. */
-    public Builder requestModel(String requestModel) {
+    public Builder requestModel(@Nullable String requestModel) {
       this.requestModel = requestModel;
       return this;
     }
 
     /** The model that answered, often a dated snapshot. {@link #responseBody} sets it too. */
-    public Builder responseModel(String responseModel) {
+    public Builder responseModel(@Nullable String responseModel) {
       this.responseModel = responseModel;
       return this;
     }
@@ -273,25 +274,25 @@ public final class LlmCall {
      * turns it into {@code api_key_fingerprint} and {@code api_key_hint}; the key itself is never
      * sent, logged or shown.
      */
-    public Builder apiKey(String apiKey) {
+    public Builder apiKey(@Nullable String apiKey) {
       this.apiKey = apiKey;
       return this;
     }
 
     /** The provider organisation ({@code OpenAI-Organization}). Part of the Kafka record key. */
-    public Builder orgId(String orgId) {
+    public Builder orgId(@Nullable String orgId) {
       this.orgId = orgId;
       return this;
     }
 
     /** The provider project ({@code OpenAI-Project}). Part of the Kafka record key. */
-    public Builder projectId(String projectId) {
+    public Builder projectId(@Nullable String projectId) {
       this.projectId = projectId;
       return this;
     }
 
     /** The end-user id passed to the provider, if any. */
-    public Builder endUser(String endUser) {
+    public Builder endUser(@Nullable String endUser) {
       this.endUser = endUser;
       return this;
     }
@@ -332,7 +333,7 @@ public final class LlmCall {
      * server-sent-event stream of any of them (which also sets {@link #streaming}). Values the body
      * does not have are left as they are; a body that cannot be read changes nothing.
      */
-    public Builder responseBody(String body) {
+    public Builder responseBody(@Nullable String body) {
       ResponseBody parsed = ResponseBody.parse(body);
       if (parsed.model != null) {
         responseModel = parsed.model;
@@ -384,7 +385,7 @@ public final class LlmCall {
      * network}, {@code client}, {@code other}. Sets the same value as {@link #error}; the later
      * call wins. Null: derived from the status.
      */
-    public Builder errorType(String errorType) {
+    public Builder errorType(@Nullable String errorType) {
       this.errorType = errorType;
       return this;
     }
@@ -394,7 +395,7 @@ public final class LlmCall {
      * other I/O failures {@code network}, interrupts and the caller's own exceptions {@code client}.
      * Only the failure's class is used; its message is not kept.
      */
-    public Builder error(Throwable failure) {
+    public Builder error(@Nullable Throwable failure) {
       this.errorType = ErrorTypes.forThrowable(failure);
       return this;
     }
@@ -409,7 +410,7 @@ public final class LlmCall {
      * Reads the {@code x-ratelimit-{limit,remaining,reset}-{requests,tokens}} headers, now.
      * Malformed values and Azure's {@code -1} become unknown.
      */
-    public Builder rateLimitHeaders(HttpHeaders headers) {
+    public Builder rateLimitHeaders(@Nullable HttpHeaders headers) {
       if (headers != null) {
         rateLimits = RateLimits.fromHeaders(name -> headers.firstValue(name).orElse(null));
       }
@@ -420,7 +421,7 @@ public final class LlmCall {
      * As {@link #rateLimitHeaders(HttpHeaders)}, for clients that expose headers as a map of name
      * to value. Header names are matched ignoring case.
      */
-    public Builder rateLimitHeaders(Map<String, String> headers) {
+    public Builder rateLimitHeaders(@Nullable Map<String, String> headers) {
       if (headers != null) {
         rateLimits = RateLimits.fromHeaders(name -> headerIgnoringCase(headers, name));
       }

@@ -6,6 +6,7 @@ import io.tokenmeter.schemas.serde.AvroSerializer;
 import io.tokenmeter.sdk.internal.Counters;
 import io.tokenmeter.sdk.internal.Counters.Reason;
 import io.tokenmeter.sdk.internal.Dispatcher;
+import io.tokenmeter.sdk.internal.KeyFingerprints;
 import io.tokenmeter.sdk.internal.ProducerSettings;
 import io.tokenmeter.sdk.internal.SdkVersion;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +62,12 @@ import org.slf4j.LoggerFactory;
 public final class Tokenmeter implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger("io.tokenmeter.sdk");
+
+  /** The SDK's name, as every event's {@code sdk.name} carries it. */
+  public static final String SDK_NAME = SdkVersion.NAME;
+
+  /** The SDK's version, as every event's {@code sdk.version} carries it ("unknown" outside a build). */
+  public static final String SDK_VERSION = SdkVersion.VERSION;
 
   private final Counters counters;
   private final Dispatcher<LlmCall, LlmCallEvent> dispatcher;
@@ -109,10 +117,32 @@ public final class Tokenmeter implements AutoCloseable {
   }
 
   /**
+   * The fingerprint an SDK built with {@code fingerprintSecret} gives {@code apiKey}: 32 hex
+   * characters, as in the events' {@code api_key_fingerprint}. What an operator lists in
+   * {@code alerts.key.allow.list}. The key is normalised as the SDK does (surrounding whitespace
+   * and a {@code Bearer } prefix removed).
+   *
+   * @throws IllegalArgumentException when the secret is missing or too short, or the key is
+   *     blank; the message never contains either
+   */
+  public static String keyFingerprint(@Nullable String fingerprintSecret, @Nullable String apiKey) {
+    String problem = Builder.secretProblem(fingerprintSecret);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+    KeyFingerprints.Identity id =
+        new KeyFingerprints(fingerprintSecret.getBytes(StandardCharsets.UTF_8)).identify(apiKey);
+    if (id == null) {
+      throw new IllegalArgumentException("apiKey is required: the key to fingerprint");
+    }
+    return id.fingerprint();
+  }
+
+  /**
    * Queues one finished call for publishing and returns at once. Never blocks and never throws:
    * a full queue, a closed Tokenmeter, a null or incomplete call are counted in {@link #stats()}.
    */
-  public void record(LlmCall call) {
+  public void record(@Nullable LlmCall call) {
     dispatcher.offer(call);
   }
 
@@ -130,7 +160,7 @@ public final class Tokenmeter implements AutoCloseable {
    * @param template the call's fixed attributes; null is tolerated (the event is counted invalid)
    * @param call sends the request, typically {@code () -> httpClient.send(request, handler)}
    */
-  public <T> HttpResponse<T> track(LlmCall template, HttpCall<T> call)
+  public <T> HttpResponse<T> track(@Nullable LlmCall template, HttpCall<T> call)
       throws IOException, InterruptedException {
     Objects.requireNonNull(call, "call");
     long startedAtMillis = System.currentTimeMillis();
@@ -336,39 +366,39 @@ public final class Tokenmeter implements AutoCloseable {
     private static final Duration MIN_DELIVERY_TIMEOUT = Duration.ofSeconds(1);
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
-    private String bootstrapServers;
-    private String topic = DEFAULT_TOPIC;
-    private String service;
-    private String environment;
-    private String schemaRegistryUrl;
-    private String fingerprintSecret;
+    private @Nullable String bootstrapServers;
+    private @Nullable String topic = DEFAULT_TOPIC;
+    private @Nullable String service;
+    private @Nullable String environment;
+    private @Nullable String schemaRegistryUrl;
+    private @Nullable String fingerprintSecret;
     private final Map<String, Object> producerProperties = new LinkedHashMap<>();
     private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
-    private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
-    private Duration deliveryTimeout = DEFAULT_DELIVERY_TIMEOUT;
+    private @Nullable Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+    private @Nullable Duration deliveryTimeout = DEFAULT_DELIVERY_TIMEOUT;
 
     private Builder() {}
 
     /** Required. Kafka's {@code bootstrap.servers}: {@code host:port[,host:port...]}. */
-    public Builder bootstrapServers(String bootstrapServers) {
+    public Builder bootstrapServers(@Nullable String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
       return this;
     }
 
     /** The topic to write to. Default {@value #DEFAULT_TOPIC}. */
-    public Builder topic(String topic) {
+    public Builder topic(@Nullable String topic) {
       this.topic = topic;
       return this;
     }
 
     /** Required. The calling service's name, sent in every event. */
-    public Builder service(String service) {
+    public Builder service(@Nullable String service) {
       this.service = service;
       return this;
     }
 
     /** Required. The deployment environment ({@code prod}, {@code staging}, ...). */
-    public Builder environment(String environment) {
+    public Builder environment(@Nullable String environment) {
       this.environment = environment;
       return this;
     }
@@ -378,7 +408,7 @@ public final class Tokenmeter implements AutoCloseable {
      * /apis/ccompat/v7}); events are then written in the Confluent wire format. Default: none,
      * Avro single-object encoding.
      */
-    public Builder schemaRegistryUrl(String schemaRegistryUrl) {
+    public Builder schemaRegistryUrl(@Nullable String schemaRegistryUrl) {
       this.schemaRegistryUrl = schemaRegistryUrl;
       return this;
     }
@@ -388,7 +418,7 @@ public final class Tokenmeter implements AutoCloseable {
      * ({@code openssl rand -hex 32} makes one). Use the same secret in every service of a
      * deployment so that one key has one fingerprint everywhere; keep it out of source control.
      */
-    public Builder fingerprintSecret(String fingerprintSecret) {
+    public Builder fingerprintSecret(@Nullable String fingerprintSecret) {
       this.fingerprintSecret = fingerprintSecret;
       return this;
     }
@@ -399,13 +429,13 @@ public final class Tokenmeter implements AutoCloseable {
      * acks}, {@code enable.idempotence}, the serializers, {@code transactional.id}, and the
      * settings with their own method ({@code bootstrap.servers}, {@code delivery.timeout.ms}).
      */
-    public Builder producerProperty(String name, Object value) {
+    public Builder producerProperty(@Nullable String name, @Nullable Object value) {
       producerProperties.put(name, value);
       return this;
     }
 
     /** Several extra Kafka producer properties; see {@link #producerProperty}. */
-    public Builder producerProperties(Map<String, ?> properties) {
+    public Builder producerProperties(@Nullable Map<String, ?> properties) {
       if (properties != null) {
         producerProperties.putAll(properties);
       }
@@ -422,7 +452,7 @@ public final class Tokenmeter implements AutoCloseable {
     }
 
     /** How long {@link Tokenmeter#close()} may take. Default 5 s. */
-    public Builder closeTimeout(Duration closeTimeout) {
+    public Builder closeTimeout(@Nullable Duration closeTimeout) {
       this.closeTimeout = closeTimeout;
       return this;
     }
@@ -433,7 +463,7 @@ public final class Tokenmeter implements AutoCloseable {
      * retrying while the producer cannot take it at all (broker down, topic missing); meanwhile
      * the queue absorbs new calls. At least 1 s; default 2 min.
      */
-    public Builder deliveryTimeout(Duration deliveryTimeout) {
+    public Builder deliveryTimeout(@Nullable Duration deliveryTimeout) {
       this.deliveryTimeout = deliveryTimeout;
       return this;
     }
@@ -446,12 +476,7 @@ public final class Tokenmeter implements AutoCloseable {
      */
     public Tokenmeter build() {
       AvroSerdeConfig serde = validate();
-      Map<String, Object> config =
-          ProducerSettings.build(
-              bootstrapServers.strip(),
-              "tokenmeter-sdk-" + service.strip(),
-              deliveryTimeout,
-              producerProperties);
+      Map<String, Object> config = kafkaConfig();
       KafkaProducer<String, LlmCallEvent> producer;
       try {
         producer =
@@ -464,6 +489,43 @@ public final class Tokenmeter implements AutoCloseable {
             e);
       }
       return start(producer);
+    }
+
+    /**
+     * The Kafka producer configuration {@link #build()} runs with: the SDK's own settings
+     * (idempotent, {@code acks=all}, lz4, its linger, block and delivery timeouts) and the {@link
+     * #producerProperty} extras, without the serializers. For tools that write call events as the
+     * SDK writes them, and to see what a deployment's settings come to.
+     *
+     * @throws IllegalArgumentException naming every invalid setting, as {@link #build()} does
+     */
+    public Map<String, Object> producerConfig() {
+      validate();
+      return Map.copyOf(kafkaConfig());
+    }
+
+    private Map<String, Object> kafkaConfig() {
+      return ProducerSettings.build(
+          bootstrapServers.strip(), "tokenmeter-sdk-" + service.strip(), deliveryTimeout, producerProperties);
+    }
+
+    /** The problem with a fingerprint secret, or null; the secret itself never appears in it. */
+    static @Nullable String secretProblem(@Nullable String fingerprintSecret) {
+      if (fingerprintSecret == null || fingerprintSecret.isBlank()) {
+        return "fingerprintSecret is required: the HMAC key for API-key fingerprints, at least "
+            + MIN_SECRET_BYTES
+            + " bytes (openssl rand -hex 32)";
+      }
+      int bytes = fingerprintSecret.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes < MIN_SECRET_BYTES) {
+        // The length is safe to show.
+        return "fingerprintSecret is too short: "
+            + bytes
+            + " bytes, at least "
+            + MIN_SECRET_BYTES
+            + " are needed (openssl rand -hex 32 makes one)";
+      }
+      return null;
     }
 
     /** As {@link #build()}, with a given producer; for tests. */
@@ -491,22 +553,9 @@ public final class Tokenmeter implements AutoCloseable {
       if (environment == null || environment.isBlank()) {
         problems.add("environment is required, for example prod or staging");
       }
-      if (fingerprintSecret == null || fingerprintSecret.isBlank()) {
-        problems.add(
-            "fingerprintSecret is required: the HMAC key for API-key fingerprints, at least "
-                + MIN_SECRET_BYTES
-                + " bytes (openssl rand -hex 32)");
-      } else {
-        int bytes = fingerprintSecret.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes < MIN_SECRET_BYTES) {
-          // The length is safe to show; the secret itself never appears in a message.
-          problems.add(
-              "fingerprintSecret is too short: "
-                  + bytes
-                  + " bytes, at least "
-                  + MIN_SECRET_BYTES
-                  + " are needed (openssl rand -hex 32 makes one)");
-        }
+      String secretProblem = secretProblem(fingerprintSecret);
+      if (secretProblem != null) {
+        problems.add(secretProblem);
       }
       if (queueCapacity < 1 || queueCapacity > MAX_QUEUE_CAPACITY) {
         problems.add(

@@ -2,6 +2,7 @@ package io.tokenmeter.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tokenmeter.schemas.LlmCallEvent;
@@ -89,6 +90,62 @@ class TokenmeterTest {
     assertThat(tm.stats())
         .extracting(Tokenmeter.Stats::recorded, Tokenmeter.Stats::sent, Tokenmeter.Stats::dropped)
         .containsExactly(1L, 1L, 0L);
+  }
+
+  @Test
+  void keyFingerprintIsWhatTheSdkWritesForTheKeySoAnOperatorCanListIt() {
+    MockProducer<String, LlmCallEvent> producer = autoCompleting();
+    tm = TokenmeterConfigTest.valid().build(producer);
+    String key = "sk-proj-UNIT0TEST0KEY0000000000000000000000007def";
+    tm.record(chat().apiKey(key).build());
+    assertThat(tm.flush(WAIT)).isTrue();
+    LlmCallEvent written = producer.history().get(0).value();
+
+    assertThat(Tokenmeter.keyFingerprint(TokenmeterConfigTest.SECRET, key))
+        .isEqualTo(written.getApiKeyFingerprint())
+        .isEqualTo(Tokenmeter.keyFingerprint(TokenmeterConfigTest.SECRET, "Bearer " + key + " "));
+    assertThat(Tokenmeter.keyFingerprint(TokenmeterConfigTest.SECRET.toUpperCase(java.util.Locale.ROOT), key))
+        .as("another secret, another fingerprint")
+        .isNotEqualTo(written.getApiKeyFingerprint());
+    assertThat(written.getSdk().getName()).isEqualTo(Tokenmeter.SDK_NAME);
+    assertThat(written.getSdk().getVersion()).isEqualTo(Tokenmeter.SDK_VERSION);
+  }
+
+  @Test
+  void keyFingerprintRefusesAShortSecretOrNoKeyWithoutQuotingEither() {
+    String shortSecret = "short-secret-xyz";
+    String key = "sk-proj-UNIT0TEST0KEY0000000000000000000000001234";
+
+    assertThatThrownBy(() -> Tokenmeter.keyFingerprint(shortSecret, key))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("fingerprintSecret is too short")
+        .message().doesNotContain(shortSecret).doesNotContain(key);
+    assertThatThrownBy(() -> Tokenmeter.keyFingerprint(null, key)).hasMessageContaining("fingerprintSecret is required");
+    assertThatThrownBy(() -> Tokenmeter.keyFingerprint(TokenmeterConfigTest.SECRET, "  "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("apiKey is required")
+        .message().doesNotContain(TokenmeterConfigTest.SECRET);
+  }
+
+  @Test
+  void producerConfigIsTheEffectiveKafkaConfigurationOfTheBuilder() {
+    Map<String, Object> config = TokenmeterConfigTest.valid()
+        .producerProperty("linger.ms", 50)
+        .producerProperty("security.protocol", "SASL_SSL")
+        .producerConfig();
+
+    assertThat(config)
+        .containsEntry("acks", "all")
+        .containsEntry("enable.idempotence", true)
+        .containsEntry("compression.type", "lz4")
+        .containsEntry("client.id", "tokenmeter-sdk-checkout")
+        .containsEntry("linger.ms", 50)
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("delivery.timeout.ms", (int) Tokenmeter.Builder.DEFAULT_DELIVERY_TIMEOUT.toMillis())
+        .doesNotContainKeys("key.serializer", "value.serializer");
+    assertThatThrownBy(() -> TokenmeterConfigTest.valid().producerProperty("acks", "1").producerConfig())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("producerProperty acks");
   }
 
   @Test

@@ -8,11 +8,9 @@ import io.tokenmeter.cost.TablePricing;
 import io.tokenmeter.demo.LiveView;
 import io.tokenmeter.demo.TrafficScenario;
 import io.tokenmeter.sdk.Tokenmeter;
-import io.tokenmeter.sdk.internal.KeyFingerprints;
 import io.tokenmeter.testkit.KafkaBroker;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -74,7 +72,7 @@ final class DemoCommand implements Callable<Integer> {
   Duration duration;
 
   @Option(
-      names = "--bootstrap-server",
+      names = {"--bootstrap-server", "--bootstrap-servers"},
       paramLabel = "HOST:PORT",
       description = "Use this Kafka cluster instead of starting an embedded broker.")
   String bootstrapServer;
@@ -215,9 +213,8 @@ final class DemoCommand implements Callable<Integer> {
 
   /** The fingerprints of the scenario's registered keys, as an operator would list them. */
   private static String allowList(TrafficScenario scenario, String secret) {
-    KeyFingerprints fingerprints = new KeyFingerprints(secret.getBytes(StandardCharsets.UTF_8));
     return scenario.registeredKeys().stream()
-        .map(key -> fingerprints.identify(key).fingerprint())
+        .map(key -> Tokenmeter.keyFingerprint(secret, key))
         .collect(Collectors.joining(","));
   }
 

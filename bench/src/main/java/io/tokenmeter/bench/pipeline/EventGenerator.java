@@ -4,7 +4,7 @@ import io.tokenmeter.schemas.CallEventKeys;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.RateLimitSnapshot;
 import io.tokenmeter.schemas.SdkInfo;
-import io.tokenmeter.sdk.internal.SdkVersion;
+import io.tokenmeter.sdk.Tokenmeter;
 import java.time.Instant;
 import java.util.Random;
 import java.util.UUID;
@@ -26,7 +26,7 @@ final class EventGenerator {
   private final Dimensions dimensions;
   private final Zipf zipf;
   private final Random random;
-  private final SdkInfo sdk = new SdkInfo("tokenmeter-java", SdkVersion.VERSION);
+  private final SdkInfo sdk = new SdkInfo(Tokenmeter.SDK_NAME, Tokenmeter.SDK_VERSION);
   private final Totals.Sum sum = new Totals.Sum();
 
   EventGenerator(Dimensions dimensions, long seed) {
@@ -87,7 +87,7 @@ final class EventGenerator {
     }
     RateLimitSnapshot snapshot = limits;
     if (snapshot == null && random.nextInt(10) == 0) {
-      // Low utilisation: the throughput data should not be an alert storm.
+      // Low utilization: the throughput data should not be an alert storm.
       snapshot = new RateLimitSnapshot(
           30_000L, 150_000_000L, 20_000L + random.nextInt(10_000), 100_000_000L + random.nextInt(50_000_000),
           (long) random.nextInt(60_000), (long) random.nextInt(60_000));

@@ -3,8 +3,9 @@ package io.tokenmeter.bench.pipeline;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
 import io.tokenmeter.schemas.serde.AvroSerializer;
-import io.tokenmeter.sdk.internal.ProducerSettings;
+import io.tokenmeter.sdk.Tokenmeter;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -14,6 +15,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -24,6 +26,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * that no event is late.
  */
 final class Preload {
+
+  /** The builder checks for a fingerprint secret; the harness writes its own events, so none is used. */
+  private static final String UNUSED_SECRET = "bench-preload-no-api-key-is-ever-fingerprinted-here";
 
   static final long SIMULATED_MILLIS = Duration.ofMinutes(10).toMillis();
 
@@ -44,7 +49,14 @@ final class Preload {
 
   /** The producer the SDK would build, for this harness's own sends. */
   static Producer<String, LlmCallEvent> sdkProducer(String bootstrap, String clientId) {
-    Map<String, Object> config = ProducerSettings.build(bootstrap, clientId, Duration.ofMinutes(2), Map.of());
+    Map<String, Object> config = new HashMap<>(Tokenmeter.builder()
+        .bootstrapServers(bootstrap)
+        .service(clientId)
+        .environment("bench")
+        .fingerprintSecret(UNUSED_SECRET)
+        .deliveryTimeout(Duration.ofMinutes(2))
+        .producerConfig());
+    config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     // The SDK drops on a full buffer after 500 ms; the harness must not drop, so it waits instead.
     config.put("max.block.ms", 120_000);
     return new KafkaProducer<>(
