@@ -17,7 +17,7 @@ RUN --mount=type=cache,target=/root/.m2 \
  && cp streams-app/target/dependency/*.jar /out/lib/ \
  && cp streams-app/target/tokenmeter-streams-app-*.jar /out/lib/
 
-# ---- app: `run` by default; `page` for the alert router; any other tokenmeter sub-command works too
+# ---- app: `run` by default; `router` for the alert router; any other tokenmeter sub-command works too
 FROM eclipse-temurin:17-jre AS app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends curl \

@@ -139,7 +139,7 @@ public final class DimensionFoldingDetector {
   private Alert firing(DimensionFoldingState s, long minute, long folded, int dimensions, Instant now) {
     String names = dimensionNames(dimensions);
     String summary = tenant(s) + ": " + folded + (folded == 1 ? " event" : " events")
-        + " in the minute from " + Texts.hhmm(Minutes.start(minute)) + " UTC had " + names
+        + " in the minute from " + SummaryFormat.hhmm(Minutes.start(minute)) + " UTC had " + names
         + " folded into __other__; its cardinality budget is full, so per-key cost and key alerts miss those values";
     Alert alert = Alerts.builder(dedupKey(s.orgId(), s.projectId()), AlertState.FIRING, ALERT_TYPE, Severity.WARNING,
             scope(s), Minutes.start(minute), Minutes.end(minute), now)

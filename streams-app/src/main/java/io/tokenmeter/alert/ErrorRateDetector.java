@@ -161,11 +161,11 @@ public final class ErrorRateDetector {
       ErrorWindow window,
       Instant now) {
     String baseline =
-        Double.isNaN(s.baseline()) ? "no baseline yet" : "baseline " + Texts.percent1(s.baseline());
+        Double.isNaN(s.baseline()) ? "no baseline yet" : "baseline " + SummaryFormat.percent1(s.baseline());
     String summary =
         scope.humanLabel()
             + ": "
-            + Texts.percent1(rate)
+            + SummaryFormat.percent1(rate)
             + " "
             + c.description()
             + " ("
@@ -173,9 +173,9 @@ public final class ErrorRateDetector {
             + " of "
             + window.requests()
             + " requests) in the minute from "
-            + Texts.hhmm(window.start())
+            + SummaryFormat.hhmm(window.start())
             + " UTC, over "
-            + Texts.percent1(threshold)
+            + SummaryFormat.percent1(threshold)
             + " ("
             + baseline
             + ")";
@@ -196,7 +196,7 @@ public final class ErrorRateDetector {
     alert.getDetails().put("requests", Long.toString(window.requests()));
     alert.getDetails().put("errors", Long.toString(window.errors(c)));
     if (!Double.isNaN(s.baseline())) {
-      alert.getDetails().put("baseline", Texts.number(s.baseline()));
+      alert.getDetails().put("baseline", SummaryFormat.number(s.baseline()));
     }
     return alert;
   }
@@ -214,7 +214,7 @@ public final class ErrorRateDetector {
             + ": "
             + c.description()
             + " back under "
-            + Texts.percent1(threshold)
+            + SummaryFormat.percent1(threshold)
             + " for "
             + calmToResolve
             + (calmToResolve == 1 ? " minute" : " minutes");

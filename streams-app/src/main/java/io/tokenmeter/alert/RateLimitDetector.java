@@ -17,7 +17,7 @@ import java.util.Objects;
  * <p>Counts what the scope used in the current event-time minute against its limit: the most
  * specific {@code alerts.rate.limit.<n>.*} entry that matches, else the latest {@code
  * x-ratelimit-limit-*} header seen for the scope. The provider's {@code x-ratelimit-remaining-*}
- * headers count too (they see traffic we do not meter): utilisation is the higher of {@code
+ * headers count too (they see traffic we do not meter): utilization is the higher of {@code
  * used/limit} and {@code (limit-remaining)/limit}.
  *
  * <p>Fires on the event that crosses the warning or the critical fraction; crossing critical while
@@ -203,11 +203,11 @@ public final class RateLimitDetector {
       long remaining = Math.max(0, Math.min(remainingHeader, reportedLimit));
       reported = (double) (reportedLimit - remaining) / reportedLimit;
     }
-    double utilisation = Math.max(counted, reported);
+    double utilization = Math.max(counted, reported);
     Severity level =
-        utilisation >= settings.criticalFraction()
+        utilization >= settings.criticalFraction()
             ? Severity.CRITICAL
-            : utilisation >= settings.warningFraction() ? Severity.WARNING : null;
+            : utilization >= settings.warningFraction() ? Severity.WARNING : null;
 
     Severity firing = g.firing();
     int calm = g.calmMinutes();
@@ -218,7 +218,7 @@ public final class RateLimitDetector {
               s.scope(),
               metric,
               level,
-              utilisation,
+              utilization,
               byHeader ? reportedLimit : limit,
               byHeader ? "header" : configured != null ? "config" : "header",
               byHeader,
@@ -230,14 +230,14 @@ public final class RateLimitDetector {
       calm = 0;
     }
     return s.with(
-        metric, new Gauge(used, Math.max(g.peak(), utilisation), headerLimit, firing, calm));
+        metric, new Gauge(used, Math.max(g.peak(), utilization), headerLimit, firing, calm));
   }
 
   private Alert firing(
       RateLimitScope scope,
       RateLimitMetric metric,
       Severity level,
-      double utilisation,
+      double utilization,
       long limit,
       String limitSource,
       boolean byHeader,
@@ -250,7 +250,7 @@ public final class RateLimitDetector {
     String summary =
         scope.humanLabel()
             + " at "
-            + Texts.percent(utilisation)
+            + SummaryFormat.percent(utilization)
             + " of its "
             + limit
             + " "
@@ -260,7 +260,7 @@ public final class RateLimitDetector {
             + " ("
             + level.wireName()
             + " ≥ "
-            + Texts.percent(threshold)
+            + SummaryFormat.percent(threshold)
             + ")";
     Alert alert =
         Alerts.builder(
@@ -272,7 +272,7 @@ public final class RateLimitDetector {
                 Minutes.start(minute),
                 Minutes.end(minute),
                 now)
-            .setObservedValue(utilisation)
+            .setObservedValue(utilization)
             .setThreshold(threshold)
             .setSummary(summary)
             .build();
@@ -296,7 +296,7 @@ public final class RateLimitDetector {
     String summary =
         scope.humanLabel()
             + " back under "
-            + Texts.percent(settings.warningFraction())
+            + SummaryFormat.percent(settings.warningFraction())
             + " of its "
             + metric.unit()
             + "/min limit for "

@@ -21,7 +21,7 @@ public record RateLimitState(RateLimitScope scope, long openMinute, Gauge reques
    * One metric of one scope.
    *
    * @param used units used in the open minute
-   * @param peak highest utilisation (0..1+) seen in the open minute, counted or from headers
+   * @param peak highest utilization (0..1+) seen in the open minute, counted or from headers
    * @param headerLimit latest {@code x-ratelimit-limit-*} seen for the scope; 0 when none yet
    * @param firing severity of the open alert; null when not firing
    * @param calmMinutes consecutive closed minutes under the warning threshold while firing

@@ -6,12 +6,12 @@ import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /** Number and time formatting for one-line summaries. */
-final class Texts {
+final class SummaryFormat {
 
   private static final DateTimeFormatter HH_MM =
       DateTimeFormatter.ofPattern("HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
 
-  private Texts() {}
+  private SummaryFormat() {}
 
   /** Whole percent, rounded down so a summary never claims a threshold that was not reached. */
   static String percent(double fraction) {

@@ -145,7 +145,7 @@ public final class UnpricedModelDetector {
             + unpriced
             + (unpriced == 1 ? " request" : " requests")
             + " in the minute from "
-            + Texts.hhmm(Minutes.start(window))
+            + SummaryFormat.hhmm(Minutes.start(window))
             + " UTC have no cost; add it to the price table";
     Alert alert =
         Alerts.builder(

@@ -17,7 +17,7 @@ import picocli.CommandLine.ParameterException;
 /** Where the topics live and how their records are encoded; shared by produce and consume. */
 final class ClusterOptions {
 
-  // Kafka's own tools say --bootstrap-server; demo says --bootstrap-servers. Both spellings work.
+  // Kafka's own tools say --bootstrap-server, our config key says servers: every command takes both.
   @Option(
       names = {"--bootstrap-server", "--bootstrap-servers"},
       required = true,

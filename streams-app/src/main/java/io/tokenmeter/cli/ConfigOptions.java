@@ -7,7 +7,7 @@ import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
- * How the long-running commands ({@code run}, {@code page}) find their configuration: a file,
+ * How the long-running commands ({@code run}, {@code router}) find their configuration: a file,
  * then {@code TOKENMETER_*} variables, then these flags.
  */
 final class ConfigOptions {
@@ -16,7 +16,7 @@ final class ConfigOptions {
   Path configFile;
 
   @Option(
-      names = "--bootstrap-server",
+      names = {"--bootstrap-server", "--bootstrap-servers"},
       paramLabel = "HOST:PORT",
       description = "Kafka bootstrap servers; overrides kafka.bootstrap.servers (default 127.0.0.1:9092).")
   String bootstrapServer;

@@ -4,7 +4,7 @@ import io.tokenmeter.config.ConfigException;
 import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.http.HealthEndpoint;
 import io.tokenmeter.http.HttpService;
-import io.tokenmeter.paging.AlertRouter;
+import io.tokenmeter.router.AlertRouter;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
@@ -15,9 +15,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
-/** Runs the alert router on its own, in the foreground until Ctrl-C. */
+/**
+ * Runs the alert router on its own, in the foreground until Ctrl-C. Named for what it runs, as
+ * {@code AlertRouter} and the {@code router.*} keys are; {@code page}, its first name, still works.
+ */
 @Command(
-    name = "page",
+    name = "router",
+    aliases = "page",
     mixinStandardHelpOptions = true,
     description = {
       "Run the alert router: read llm.alerts and deliver every FIRING/RESOLVED state change to",
@@ -29,12 +33,12 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Examples:",
-      "  TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY=... tokenmeter page --bootstrap-server 127.0.0.1:9092",
-      "  tokenmeter page --config tokenmeter.properties",
+      "  TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY=... tokenmeter router --bootstrap-server 127.0.0.1:9092",
+      "  tokenmeter router --config tokenmeter.properties",
       "",
       "Receivers, payloads and routing rules: docs/alert-router.md. Keys: docs/configuration.md."
     })
-final class PageCommand implements Callable<Integer> {
+final class RouterCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
@@ -47,11 +51,11 @@ final class PageCommand implements Callable<Integer> {
       config = options.load();
     } catch (ConfigException e) {
       // The message names every bad key and where it came from; a stack trace would bury it.
-      spec.commandLine().getErr().println("tokenmeter page: " + e.getMessage());
+      spec.commandLine().getErr().println("tokenmeter router: " + e.getMessage());
       return 1;
     }
     if (config.router().receivers().isEmpty()) {
-      spec.commandLine().getErr().println("tokenmeter page: no receiver is configured: set"
+      spec.commandLine().getErr().println("tokenmeter router: no receiver is configured: set"
           + " router.pagerduty.routing.key (TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY) or router.webhook.url"
           + " (TOKENMETER_ROUTER_WEBHOOK_URL)");
       return 1;
@@ -61,7 +65,7 @@ final class PageCommand implements Callable<Integer> {
     try {
       router.start();
     } catch (IllegalStateException | KafkaException e) {
-      spec.commandLine().getErr().println("tokenmeter page: " + e.getMessage());
+      spec.commandLine().getErr().println("tokenmeter router: " + e.getMessage());
       return 1;
     }
     HttpService http;
@@ -71,23 +75,23 @@ final class PageCommand implements Callable<Integer> {
           : null;
     } catch (UncheckedIOException e) {
       router.close(Duration.ofSeconds(30));
-      spec.commandLine().getErr().println("tokenmeter page: " + e.getMessage());
+      spec.commandLine().getErr().println("tokenmeter router: " + e.getMessage());
       return 1;
     }
     if (http != null) {
-      System.err.println("tokenmeter page: health at http://" + config.http().host() + ":" + http.port() + "/health");
+      System.err.println("tokenmeter router: health at http://" + config.http().host() + ":" + http.port() + "/health");
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       router.close(Duration.ofSeconds(30));
       if (http != null) {
         http.close();
       }
-    }, "tokenmeter-page-shutdown"));
-    System.err.println("tokenmeter page: " + config.topics().alerts() + " -> " + config.router().receivers()
+    }, "tokenmeter-router-shutdown"));
+    System.err.println("tokenmeter router: " + config.topics().alerts() + " -> " + config.router().receivers()
         + " (group " + config.router().groupId() + "). Ctrl-C stops it.");
     router.awaitStopped();
     if (router.failure().isPresent()) {
-      spec.commandLine().getErr().println("tokenmeter page: stopped: " + router.failure().get());
+      spec.commandLine().getErr().println("tokenmeter router: stopped: " + router.failure().get());
       return 1;
     }
     return 0;

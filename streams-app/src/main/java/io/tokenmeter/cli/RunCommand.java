@@ -6,7 +6,7 @@ import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.cost.PriceTableException;
 import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.cost.TablePricing;
-import io.tokenmeter.paging.AlertRouter;
+import io.tokenmeter.router.AlertRouter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Run the Tokenmeter streams app: read llm.calls, write one final rollup per minute and",
       "dimension set to llm.rollups.1m, alert state changes to llm.alerts, and bad or late records",
-      "to llm.calls.dlq. With router.enabled=true, also runs the alert router (as tokenmeter page).",
+      "to llm.calls.dlq. With router.enabled=true, also runs the alert router (as tokenmeter router).",
       "Creates missing topics at start. Runs until interrupted (Ctrl-C), then closes cleanly."
     },
     footer = {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
       BrokerCommand.class,
       DemoCommand.class,
       RunCommand.class,
-      PageCommand.class,
+      RouterCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
       TopCommand.class,

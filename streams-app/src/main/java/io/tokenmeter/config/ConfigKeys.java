@@ -71,6 +71,16 @@ final class ConfigKeys {
 
   private static final Map<String, Key> BY_NAME = new LinkedHashMap<>();
 
+  /**
+   * Keys renamed after release, by their former name: a former name keeps working from every
+   * source (file, environment, flags), and the effective configuration prints the current one.
+   * The dead-letter topics follow the {@code topics.<topic>.<variant>} pattern of
+   * {@code topics.alerts.connect}.
+   */
+  private static final Map<String, String> FORMER_NAMES = Map.of(
+      "topics.dead.letter", "topics.calls.dead.letter",
+      "router.dead.letter.topic", "topics.alerts.dead.letter");
+
   static final Key BOOTSTRAP_SERVERS = key("kafka.bootstrap.servers", "127.0.0.1:9092",
       "list of host:port (ports 1..65535; `[::1]:9092` for IPv6)",
       "Kafka brokers to connect to.");
@@ -118,8 +128,9 @@ final class ConfigKeys {
       "topic name", "Output: one final `UsageRollup` per closed minute and dimension set.");
   static final Key TOPIC_ALERTS = key("topics.alerts", "llm.alerts",
       "topic name", "Output: alert state changes (FIRING/RESOLVED).");
-  static final Key TOPIC_DEAD_LETTER = key("topics.dead.letter", "llm.calls.dlq",
-      "topic name", "Output: input records that were not counted, with the reason.");
+  static final Key TOPIC_DEAD_LETTER = key("topics.calls.dead.letter", "llm.calls.dlq",
+      "topic name", "Output: input records that were not counted, with the reason. Formerly `topics.dead.letter`,"
+          + " which still works.");
   static final Key TOPIC_PARTITIONS = key("topics.partitions", "6",
       "integer >= 1", "Partitions of topics the app creates.");
   static final Key TOPIC_REPLICATION_FACTOR = key("topics.replication.factor", "1",
@@ -188,12 +199,12 @@ final class ConfigKeys {
       "Price table that replaces the bundled one. Checked to exist at start.");
 
   static final Key HTTP_ENABLED = key("http.enabled", "true",
-      "boolean", "Serve HTTP: `GET /health` (200 while running, 503 otherwise; `run` and `page` alike), and in"
+      "boolean", "Serve HTTP: `GET /health` (200 while running, 503 otherwise; `run` and `router` alike), and in"
           + " `run` the query API (`/api/v1/*`) and the dashboard (`/`).");
   static final Key HTTP_HOST = key("http.host", "127.0.0.1",
       "host name or IP", "Address the HTTP endpoints listen on; `0.0.0.0` to serve other hosts (as in a container).");
   static final Key HTTP_PORT = key("http.port", "8080",
-      "integer 0..65535", "Port of the HTTP endpoints; 0 picks a free port. Give `run` and `page` different ports"
+      "integer 0..65535", "Port of the HTTP endpoints; 0 picks a free port. Give `run` and `router` different ports"
           + " when they share a host.");
   static final Key HTTP_ADVERTISED_URL = key("http.advertised.url", "",
       "http(s) URL or empty",
@@ -216,16 +227,16 @@ final class ConfigKeys {
 
   static final Key ROUTER_ENABLED = key("router.enabled", "false",
       "boolean",
-      "Run the alert router inside `tokenmeter run` as well. `tokenmeter page` runs it on its own whatever"
+      "Run the alert router inside `tokenmeter run` as well. `tokenmeter router` runs it on its own whatever"
           + " this says. See [alert-router.md](alert-router.md).");
   static final Key ROUTER_GROUP_ID = key("router.group.id", "tokenmeter-router",
       "name (`[A-Za-z0-9._-]`, at most 249)",
       "Consumer group of the router. Its committed offsets mark what the receivers accepted; a new group"
           + " starts from the earliest alert still in the topic.");
-  static final Key ROUTER_DEAD_LETTER = key("router.dead.letter.topic", "llm.alerts.dlq",
+  static final Key ROUTER_DEAD_LETTER = key("topics.alerts.dead.letter", "llm.alerts.dlq",
       "topic name",
-      "Alerts a receiver refused (an HTTP 4xx other than 429), with the response in headers, and alert"
-          + " records that do not decode.");
+      "The router's output: alerts a receiver refused (an HTTP 4xx other than 429), with the response in"
+          + " headers, and alert records that do not decode. Formerly `router.dead.letter.topic`, which still works.");
   static final Key ROUTER_PAGERDUTY_URL = key("router.pagerduty.url", "https://events.pagerduty.com/v2/enqueue",
       "http(s) URL",
       "PagerDuty Events API v2 endpoint (EU accounts: `https://events.eu.pagerduty.com/v2/enqueue`).");
@@ -302,6 +313,11 @@ final class ConfigKeys {
 
   static Key byName(String name) {
     return BY_NAME.get(name);
+  }
+
+  /** The current name of {@code key}: itself, unless it is the former name of a renamed key. */
+  static String currentName(String key) {
+    return FORMER_NAMES.getOrDefault(key, key);
   }
 
   /** {@code kafka.bootstrap.servers} becomes {@code TOKENMETER_KAFKA_BOOTSTRAP_SERVERS}. */

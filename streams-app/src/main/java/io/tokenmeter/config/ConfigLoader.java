@@ -107,7 +107,7 @@ public final class ConfigLoader {
   public ConfigLoader override(String key, String value, String flag) {
     Objects.requireNonNull(key, "key");
     if (value != null) {
-      overrides.put(key, new Setting(value, flag == null ? "override of " + key : "flag " + flag));
+      overrides.put(currentName(key), new Setting(value, flag == null ? "override of " + key : "flag " + flag));
     }
     return this;
   }
@@ -130,10 +130,17 @@ public final class ConfigLoader {
       settings.put(key.name(), new Setting(key.defaultValue(), "default"));
     }
     file.ifPresent(path -> settings.putAll(readFile(path, problems)));
+    Map<String, String> fromEnv = new TreeMap<>();
     new TreeMap<>(env).forEach((name, value) -> {
       String key = keyForEnv(name);
       if (key != null) {
-        settings.put(key, new Setting(value, "environment variable " + name));
+        String current = currentName(key);
+        String other = fromEnv.put(current, name);
+        if (other != null) {
+          problems.add(current + " is set twice in the environment (" + other + " and " + name
+              + ", one of them its former name); keep " + envName(current));
+        }
+        settings.put(current, new Setting(value, "environment variable " + name));
       }
     });
     settings.putAll(overrides);
@@ -188,11 +195,13 @@ public final class ConfigLoader {
         continue;
       }
       for (String key : one.stringPropertyNames()) {
-        Integer earlier = firstLine.putIfAbsent(key, lineNumber);
+        String current = currentName(key);
+        Integer earlier = firstLine.putIfAbsent(current, lineNumber);
         if (earlier != null) {
-          problems.add(key + " is set twice in " + path + " (lines " + earlier + " and " + lineNumber + "); keep one");
+          problems.add(current + " is set twice in " + path + " (lines " + earlier + " and " + lineNumber
+              + (current.equals(key) ? "" : ", " + key + " is its former name") + "); keep one");
         }
-        settings.put(key, new Setting(one.getProperty(key), "file " + path + ":" + lineNumber));
+        settings.put(current, new Setting(one.getProperty(key), "file " + path + ":" + lineNumber));
       }
     }
     return settings;
@@ -538,7 +547,7 @@ public final class ConfigLoader {
           case "topics.alerts" -> topics.alerts();
           case "topics.rollups.connect" -> connect.rollupsTopic();
           case "topics.alerts.connect" -> connect.alertsTopic();
-          case "topics.dead.letter" -> topics.deadLetter();
+          case "topics.calls.dead.letter" -> topics.deadLetter();
           default -> config.router().deadLetterTopic();
         };
         Key other = seen.putIfAbsent(name, key);

@@ -10,13 +10,13 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The alert router ({@code tokenmeter page}, or inside {@code tokenmeter run}): reads {@code
+ * The alert router ({@code tokenmeter router}, or inside {@code tokenmeter run}): reads {@code
  * topics.alerts} and delivers each state change to PagerDuty and/or a webhook.
  *
  * @param enabled {@code router.enabled}, default false: run the router inside {@code tokenmeter run}
  * @param groupId {@code router.group.id}, default {@code tokenmeter-router}: the consumer group
  *     whose committed offsets say what was delivered
- * @param deadLetterTopic {@code router.dead.letter.topic}, default {@code llm.alerts.dlq}: alerts
+ * @param deadLetterTopic {@code topics.alerts.dead.letter} (formerly {@code router.dead.letter.topic}), default {@code llm.alerts.dlq}: alerts
  *     a receiver refused (4xx other than 429), with the response
  * @param pagerDuty the PagerDuty receiver; empty when {@code router.pagerduty.routing.key} is not set
  * @param webhook the webhook receiver; empty when {@code router.webhook.url} is not set

@@ -5,7 +5,7 @@ import io.tokenmeter.schemas.UsageRollup;
 
 /**
  * The sum of some rollups: counts add up, cost stays integer micro-dollars and null until a priced
- * request is added, latency sketches merge, the rate-limit utilisation keeps its peak.
+ * request is added, latency sketches merge, the rate-limit utilization keeps its peak.
  */
 final class Totals {
   long requests;

@@ -1,4 +1,4 @@
-package io.tokenmeter.paging;
+package io.tokenmeter.router;
 
 import io.tokenmeter.rollup.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +57,7 @@ final class AlertDeadLetters implements AutoCloseable {
   private Headers headers(ConsumerRecord<byte[], byte[]> record, String reason, String error) {
     Headers h = new RecordHeaders(record.headers().toArray());
     add(h, DeadLetterHeaders.REASON, reason);
-    add(h, DeadLetterHeaders.ERROR, Texts.truncate(error, JsonPost.MAX_EXCERPT_CHARS));
+    add(h, DeadLetterHeaders.ERROR, ReceiverLimits.truncate(error, JsonPost.MAX_EXCERPT_CHARS));
     add(h, DeadLetterHeaders.TOPIC, record.topic());
     add(h, DeadLetterHeaders.PARTITION, Integer.toString(record.partition()));
     add(h, DeadLetterHeaders.OFFSET, Long.toString(record.offset()));

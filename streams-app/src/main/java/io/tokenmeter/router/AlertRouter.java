@@ -1,4 +1,4 @@
-package io.tokenmeter.paging;
+package io.tokenmeter.router;
 
 import io.tokenmeter.app.TopicCreation;
 import io.tokenmeter.config.RouterSettings;
@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * <p>One consumer thread reads the alerts topic in a consumer group ({@code router.group.id}),
  * {@code read_committed}. Each partition is worked strictly in offset order: a record is finished
  * when every selected receiver has accepted it (HTTP 2xx) or refused it for good (a 4xx other
- * than 429, which writes it to {@code router.dead.letter.topic}), and only then is its offset
+ * than 429, which writes it to {@code topics.alerts.dead.letter}), and only then is its offset
  * committed and the next record of the partition started. A receiver that fails with 429, 5xx or a
  * network error is retried with backoff, for as long as it takes; receivers that already accepted
  * the record are not sent it again. While a partition waits, it is paused and the consumer keeps

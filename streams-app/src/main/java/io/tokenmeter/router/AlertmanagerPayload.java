@@ -1,4 +1,4 @@
-package io.tokenmeter.paging;
+package io.tokenmeter.router;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tokenmeter.schemas.Alert;

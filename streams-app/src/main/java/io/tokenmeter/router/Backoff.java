@@ -1,4 +1,4 @@
-package io.tokenmeter.paging;
+package io.tokenmeter.router;
 
 import io.tokenmeter.config.RouterSettings;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.tokenmeter.paging;
+package io.tokenmeter.router;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,7 +80,7 @@ final class JsonPost {
       if (secret != null && !secret.isEmpty()) {
         text = text.replace(secret, "[redacted]");
       }
-      return Texts.truncate(text, MAX_EXCERPT_CHARS);
+      return ReceiverLimits.truncate(text, MAX_EXCERPT_CHARS);
     } catch (IOException e) {
       return "(response body unreadable: " + e.getClass().getSimpleName() + ")";
     }

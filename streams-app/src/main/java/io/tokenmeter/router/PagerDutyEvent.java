@@ -1,4 +1,4 @@
-package io.tokenmeter.paging;
+package io.tokenmeter.router;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tokenmeter.alert.DedupKeys;
@@ -27,7 +27,7 @@ final class PagerDutyEvent {
     event.put("dedup_key", DedupKeys.limit(alert.getDedupKey().toString()));
     event.put("client", "Tokenmeter");
     ObjectNode payload = event.putObject("payload");
-    payload.put("summary", Texts.truncate(alert.getSummary().toString(), MAX_SUMMARY_CHARS));
+    payload.put("summary", ReceiverLimits.truncate(alert.getSummary().toString(), MAX_SUMMARY_CHARS));
     payload.put("source", source);
     payload.put("severity", severity(alert.getSeverity().toString()));
     payload.put("timestamp", JsonText.time(alert.getEmittedAt()));

@@ -1,9 +1,9 @@
-package io.tokenmeter.paging;
+package io.tokenmeter.router;
 
 /** Length limits that receivers impose, applied without splitting a character. */
-final class Texts {
+final class ReceiverLimits {
 
-  private Texts() {}
+  private ReceiverLimits() {}
 
   /** {@code text} if it fits in {@code max} characters, else its head and an ellipsis, {@code max} in all. */
   static String truncate(String text, int max) {

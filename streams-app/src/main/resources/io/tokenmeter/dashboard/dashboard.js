@@ -19,7 +19,7 @@
     { id: "error-rate-service", title: "Error rate by service", metric: "error_rate", groupBy: "service", format: formatPercent },
     { id: "latency-model", title: "p95 latency by model", metric: "latency_p95_ms", groupBy: "model", format: formatMillis },
     { id: "latency-service", title: "p95 latency by service", metric: "latency_p95_ms", groupBy: "service", format: formatMillis },
-    { id: "rate-limit", title: "Rate-limit utilisation by org and model (80% and 95% lines)", metric: "rate_limit_utilization",
+    { id: "rate-limit", title: "Rate-limit utilization by org and model (80% and 95% lines)", metric: "rate_limit_utilization",
       groupBy: "model", perOrg: true, format: formatPercent, lines: RATE_LIMIT_LINES },
   ];
 

@@ -70,7 +70,7 @@ record AppConfig(String bootstrapServers, String applicationId, String calls, St
     p.put("topics.calls", calls);
     p.put("topics.rollups", rollups);
     p.put("topics.alerts", "llm.alerts." + suffix);
-    p.put("topics.dead.letter", "llm.calls.dlq." + suffix);
+    p.put("topics.calls.dead.letter", "llm.calls.dlq." + suffix);
     p.put("topics.partitions", "4");
     p.put("topics.calls.retention", "1d");
     p.put("topics.output.retention", "1d");

@@ -10,7 +10,7 @@ import io.tokenmeter.app.CallTrace.Totals;
 import io.tokenmeter.config.PricingSettings;
 import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.cost.TablePricing;
-import io.tokenmeter.paging.RecordingWebhook;
+import io.tokenmeter.router.RecordingWebhook;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
 import io.tokenmeter.sdk.LlmCall;
@@ -97,7 +97,7 @@ class BrokerRestartIT {
       Map<String, String> appConfig = new TreeMap<>(config.instance("exactly_once_v2", dir.resolve("state")));
       appConfig.put("router.enabled", "true");
       appConfig.put("router.group.id", "router-" + config.applicationId());
-      appConfig.put("router.dead.letter.topic", "llm.alerts.dlq." + config.applicationId());
+      appConfig.put("topics.alerts.dead.letter", "llm.alerts.dlq." + config.applicationId());
       appConfig.put("router.webhook.url", webhook.url());
       appConfig.put("router.retry.initial.backoff", "100ms");
       appConfig.put("router.retry.max.backoff", "1s");

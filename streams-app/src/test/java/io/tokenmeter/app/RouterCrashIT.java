@@ -57,7 +57,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code tokenmeter page}, a real child process, is killed with SIGKILL while a delivery is in
+ * {@code tokenmeter router}, a real child process, is killed with SIGKILL while a delivery is in
  * flight: the receiver has the request and has not answered yet. Three times, at seeded points of
  * a backlog, then the router is restarted on the same group each time.
  *
@@ -116,7 +116,7 @@ class RouterCrashIT {
         Map.entry("topics.alerts", alertsTopic),
         Map.entry("topics.partitions", "3"),
         Map.entry("router.group.id", group),
-        Map.entry("router.dead.letter.topic", deadLetterTopic),
+        Map.entry("topics.alerts.dead.letter", deadLetterTopic),
         Map.entry("router.pagerduty.url", "http://127.0.0.1:" + pagerDuty.getAddress().getPort() + "/v2/enqueue"),
         Map.entry("router.pagerduty.routing.key", ROUTING_KEY),
         Map.entry("router.webhook.url", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook"),
@@ -137,7 +137,7 @@ class RouterCrashIT {
       List<Integer> killedAtArrival = new ArrayList<>();
       Map<TopicPartition, Long> end;
 
-      try (AppProcess page = AppProcess.start("page", dir, config, new AppProcess.Launch("page", List.of()))) {
+      try (AppProcess page = AppProcess.start("page", dir, config, new AppProcess.Launch("router", List.of()))) {
         awaitHealthy(page, healthPort);
         for (int k = 0; k < KILLS; k++) {
           Arrival held = receivers.held(k).get(90, TimeUnit.SECONDS);
@@ -324,10 +324,10 @@ class RouterCrashIT {
 
   private static void awaitHealthy(AppProcess page, int port) {
     HttpClient http = HttpClient.newHttpClient();
-    await("tokenmeter page answers /health with 200").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+    await("tokenmeter router answers /health with 200").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
         .until(() -> {
           if (!page.isAlive()) {
-            throw new IllegalStateException("tokenmeter page exited:\n" + page.logTail());
+            throw new IllegalStateException("tokenmeter router exited:\n" + page.logTail());
           }
           try {
             return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))

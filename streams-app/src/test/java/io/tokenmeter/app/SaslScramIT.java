@@ -8,7 +8,7 @@ import io.tokenmeter.app.CallTrace.Totals;
 import io.tokenmeter.config.PricingSettings;
 import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.cost.TablePricing;
-import io.tokenmeter.paging.RecordingWebhook;
+import io.tokenmeter.router.RecordingWebhook;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
 import io.tokenmeter.sdk.LlmCall;
@@ -84,7 +84,7 @@ class SaslScramIT {
     String suffix = config.calls().substring(config.calls().lastIndexOf('.') + 1);
     instance.put("router.enabled", "true");
     instance.put("router.group.id", "tokenmeter-router-" + suffix);
-    instance.put("router.dead.letter.topic", "llm.alerts.dlq." + suffix);
+    instance.put("topics.alerts.dead.letter", "llm.alerts.dlq." + suffix);
     instance.put("router.webhook.url", webhook.url());
 
     try (AppProcess app = AppProcess.start("app", dir, instance).awaitRunning()) {

@@ -124,7 +124,7 @@ class SchemaEvolutionInFlightIT {
     requireBackwardCompatibility(config.rollups() + "-value");
     Map<String, String> properties = new TreeMap<>(config.instance("exactly_once_v2", dir.resolve("state")));
     properties.put("kafka.schema.registry.url", registry.ccompatUrl());
-    deadLetterTopic = properties.get("topics.dead.letter");
+    deadLetterTopic = properties.get("topics.calls.dead.letter");
     app = AppProcess.start("app", dir, properties).awaitRunning();
   }
 

@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
-class PageCommandTest {
+class RouterCommandTest {
 
   @TempDir Path dir;
 
@@ -17,19 +19,21 @@ class PageCommandTest {
     Path config = Files.writeString(dir.resolve("router.properties"),
         "router.webhook.url=ftp://hooks.example.com/x\nrouter.route.1.receiver=pagerduty\n");
 
-    CliRun run = CliRun.of("page", "--config", config.toString());
+    CliRun run = CliRun.of("router", "--config", config.toString());
 
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err())
-        .startsWith("tokenmeter page: Invalid Tokenmeter configuration")
+        .startsWith("tokenmeter router: Invalid Tokenmeter configuration")
         .contains("router.webhook.url")
         .contains("router.route.1.receiver = 'pagerduty'")
         .contains("router.pagerduty.routing.key");
   }
 
-  @Test
-  void withoutAReceiverThereIsNothingToDoAndItSaysWhichKeysToSet() {
-    CliRun run = CliRun.of("page", "--bootstrap-server", "127.0.0.1:1");
+  @ParameterizedTest
+  @ValueSource(strings = {"router", "page"})
+  void withoutAReceiverThereIsNothingToDoAndItSaysWhichKeysToSet(String command) {
+    // page is the command's first name, kept as an alias.
+    CliRun run = CliRun.of(command, "--bootstrap-server", "127.0.0.1:1");
 
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).contains("no receiver is configured")
@@ -41,6 +45,6 @@ class PageCommandTest {
   void helpListsTheCommand() {
     CliRun run = CliRun.of("--help");
 
-    assertThat(run.out()).contains("page");
+    assertThat(run.out()).contains("router").contains("page");
   }
 }

@@ -3,7 +3,7 @@ package io.tokenmeter.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.tokenmeter.paging.RecordingWebhook;
+import io.tokenmeter.router.RecordingWebhook;
 import io.tokenmeter.sdk.LlmCall;
 import io.tokenmeter.sdk.Tokenmeter;
 import io.tokenmeter.testkit.FreePorts;

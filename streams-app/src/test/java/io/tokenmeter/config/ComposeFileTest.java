@@ -54,7 +54,7 @@ class ComposeFileTest {
     assertThat(image("kafka")).isEqualTo("apache/kafka:4.4.0");
     assertThat(image("registry")).isEqualTo("apicurio/apicurio-registry:3.0.9");
     assertThat(command("app")).containsExactly("run");
-    assertThat(command("router")).containsExactly("page");
+    assertThat(command("router")).containsExactly("router");
   }
 
   @Test

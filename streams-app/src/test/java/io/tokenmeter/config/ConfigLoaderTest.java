@@ -187,6 +187,42 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void formerNamesOfRenamedKeysStillWorkFromEverySourceAndPrintAsTheCurrentName() {
+    Path file = writeFile(dir, "topics.dead.letter=calls-dlq-from-file");
+
+    TokenmeterConfig viaFile = ConfigLoader.create().file(file).load();
+    TokenmeterConfig viaEnv = fromEnv(Map.of("TOKENMETER_ROUTER_DEAD_LETTER_TOPIC", "alerts-dlq-from-env"));
+    TokenmeterConfig viaFlag = ConfigLoader.create()
+        .file(file)
+        .override("router.dead.letter.topic", "alerts-dlq-from-flag")
+        .override("topics.calls.dead.letter", "calls-dlq-from-flag")
+        .load();
+
+    assertThat(viaFile.topics().deadLetter()).isEqualTo("calls-dlq-from-file");
+    assertThat(viaEnv.router().deadLetterTopic()).isEqualTo("alerts-dlq-from-env");
+    assertThat(viaFlag.router().deadLetterTopic()).isEqualTo("alerts-dlq-from-flag");
+    assertThat(viaFlag.topics().deadLetter()).as("a current name above a former one").isEqualTo("calls-dlq-from-flag");
+    assertThat(viaFile.describe())
+        .contains("topics.calls.dead.letter = calls-dlq-from-file")
+        .doesNotContain("topics.dead.letter");
+  }
+
+  @Test
+  void aKeyUnderBothItsNamesInOneSourceIsRejected() {
+    Path file = writeFile(dir, "topics.calls.dead.letter=a", "topics.dead.letter=b");
+
+    ConfigException inFile = failure(ConfigLoader.create().file(file));
+    ConfigException inEnv = failure(ConfigLoader.create().env(Map.of(
+        "TOKENMETER_TOPICS_ALERTS_DEAD_LETTER", "a", "TOKENMETER_ROUTER_DEAD_LETTER_TOPIC", "b")));
+
+    assertThat(inFile.problems()).containsExactly("topics.calls.dead.letter is set twice in " + file
+        + " (lines 1 and 2, topics.dead.letter is its former name); keep one");
+    assertThat(inEnv.problems()).singleElement().asString()
+        .contains("topics.alerts.dead.letter is set twice in the environment")
+        .contains("keep TOKENMETER_TOPICS_ALERTS_DEAD_LETTER");
+  }
+
+  @Test
   void missingFileIsReportedWithTheFlagToCheck() {
     ConfigException e = failure(ConfigLoader.create().file(dir.resolve("nope.properties")));
 

@@ -116,7 +116,7 @@ class RouterSettingsTest {
 
     assertThat(e.problems()).singleElement().asString()
         .contains("topics.alerts = 'llm.alerts'")
-        .contains("router.dead.letter.topic = 'llm.alerts'")
+        .contains("topics.alerts.dead.letter = 'llm.alerts' (override of router.dead.letter.topic)")
         .contains("name the same topic");
   }
 

@@ -33,7 +33,7 @@ class OpenToOthersWarningTest {
         new HttpSettings(true, "localhost", 8080), APP_PATHS)).isNull();
     assertThat(HttpService.openToOthersWarning(wildcard,
         new HttpSettings(true, "0.0.0.0", 8080).withAuthToken("s3cret"), APP_PATHS)).isNull();
-    // tokenmeter page serves /health only: nothing there to protect.
+    // tokenmeter router serves /health only: nothing there to protect.
     assertThat(HttpService.openToOthersWarning(wildcard,
         new HttpSettings(true, "0.0.0.0", 8080), Set.of(HealthEndpoint.PATH))).isNull();
   }

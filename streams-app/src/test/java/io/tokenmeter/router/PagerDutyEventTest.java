@@ -1,4 +1,4 @@
-package io.tokenmeter.paging;
+package io.tokenmeter.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.tokenmeter.paging;
+package io.tokenmeter.router;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;

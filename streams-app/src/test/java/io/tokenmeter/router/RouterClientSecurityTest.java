@@ -1,4 +1,4 @@
-package io.tokenmeter.paging;
+package io.tokenmeter.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The alert router ({@code tokenmeter page}, or {@code run} with {@code router.enabled}) connects
+ * The alert router ({@code tokenmeter router}, or {@code run} with {@code router.enabled}) connects
  * its consumer, dead-letter producer and admin client with the same {@code kafka.client.*} TLS and
  * SASL settings as the streams app. SaslScramIT proves SASL end to end against a real broker.
  */

@@ -51,7 +51,7 @@ final class TokenmeterContender implements Contender {
     c.put("topics.calls", callsTopic);
     c.put("topics.rollups", "bench.rollups." + name() + suffix);
     c.put("topics.alerts", "bench.alerts." + name() + suffix);
-    c.put("topics.dead.letter", "bench.dlq." + name() + suffix);
+    c.put("topics.calls.dead.letter", "bench.dlq." + name() + suffix);
     c.put("http.enabled", "false");
     c.put("rollup.grace", options.graceSeconds() + "s");
     // The most the grace allows (the app refuses more): the preload lies in the past, and live
@@ -116,7 +116,7 @@ final class TokenmeterContender implements Contender {
       Duration rollupWait = Duration.ofSeconds(run.options().graceSeconds() + 120 + run.events() / 20_000);
       Totals got = readRollups(run.bootstrap(), config.get("topics.rollups"), run.events(), rollupWait, null);
       verdict = Gate.check(run.expected(), got);
-      Map<String, Long> dead = TopicReader.countByHeader(run.bootstrap(), config.get("topics.dead.letter"),
+      Map<String, Long> dead = TopicReader.countByHeader(run.bootstrap(), config.get("topics.calls.dead.letter"),
           "tokenmeter.dlq.reason");
       if (!dead.isEmpty()) {
         long n = dead.values().stream().mapToLong(Long::longValue).sum();
@@ -135,7 +135,7 @@ final class TokenmeterContender implements Contender {
       extra.put("state", ChangelogStats.read(run.bootstrap(), changelog).toMap());
       extra.put("offsetsWritten", TopicOffsets.written(run.bootstrap(),
           Set.of(config.get("kafka.application.id"), config.get("topics.rollups"),
-              config.get("topics.alerts"), config.get("topics.dead.letter"))));
+              config.get("topics.alerts"), config.get("topics.calls.dead.letter"))));
     }
     if (!verdict.passed()) {
       return Outcome.failed(name(), verdict.reason());
