@@ -86,7 +86,7 @@ public final class TokenmeterApp implements AutoCloseable {
         TopicCreation.createMissing(admin, config.topics(), config.connect());
       }
       Topology topology = TokenmeterTopology.build(config, pricing);
-      LOG.info("topology:\n{}", topology.describe());
+      LOG.debug("topology:\n{}", topology.describe());
       streams = new KafkaStreams(topology, props);
     } catch (RuntimeException e) {
       if (http != null) {

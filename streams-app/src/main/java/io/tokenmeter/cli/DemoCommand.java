@@ -97,7 +97,10 @@ final class DemoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Thread hook = new Thread(this::stopAndWait, "tokenmeter-demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
-    Path stateDir = Files.createTempDirectory("tokenmeter-demo-state-");
+    // Not under the OS temp directory, which Kafka Streams warns about at every start; deleted below.
+    Path demoStates = Path.of(System.getProperty("user.home"), ".tokenmeter", "demo");
+    Files.createDirectories(demoStates);
+    Path stateDir = Files.createTempDirectory(demoStates, "state-");
     KafkaBroker broker = null;
     try {
       if (bootstrapServer == null) {
