@@ -46,7 +46,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 3,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Thread)
 public class SdkRecordBenchmark {
 
@@ -63,16 +65,18 @@ public class SdkRecordBenchmark {
     public void start() throws Exception {
       broker = KafkaBroker.start();
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-        admin.createTopics(List.of(new NewTopic("llm.calls", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        admin
+            .createTopics(List.of(new NewTopic("llm.calls", 1, (short) 1)))
+            .all()
+            .get(60, TimeUnit.SECONDS);
       }
-      tm =
-          Tokenmeter.builder()
-              .bootstrapServers(broker.bootstrapServers())
-              .service("bench")
-              .environment("bench")
-              .fingerprintSecret(SECRET)
-              .queueCapacity(1 << 16)
-              .build();
+      tm = Tokenmeter.builder()
+          .bootstrapServers(broker.bootstrapServers())
+          .service("bench")
+          .environment("bench")
+          .fingerprintSecret(SECRET)
+          .queueCapacity(1 << 16)
+          .build();
     }
 
     @TearDown(Level.Trial)
@@ -100,15 +104,14 @@ public class SdkRecordBenchmark {
       try (ServerSocket s = new ServerSocket(0)) {
         closedPort = s.getLocalPort();
       }
-      tm =
-          Tokenmeter.builder()
-              .bootstrapServers("127.0.0.1:" + closedPort)
-              .service("bench")
-              .environment("bench")
-              .fingerprintSecret(SECRET)
-              .queueCapacity(1024)
-              .deliveryTimeout(Duration.ofHours(1))
-              .build();
+      tm = Tokenmeter.builder()
+          .bootstrapServers("127.0.0.1:" + closedPort)
+          .service("bench")
+          .environment("bench")
+          .fingerprintSecret(SECRET)
+          .queueCapacity(1024)
+          .deliveryTimeout(Duration.ofHours(1))
+          .build();
       LlmCall call = call();
       for (int i = 0; i < 4096; i++) {
         tm.record(call);
@@ -182,21 +185,20 @@ public class SdkRecordBenchmark {
 
   @Benchmark
   public void buildAndRecord_accepted(RunningBroker sdk, Pacer pacer, CallerAllocation alloc) {
-    sdk.tm.record(
-        LlmCall.builder()
-            .provider("openai")
-            .operation("chat")
-            .requestModel("gpt-4o-mini")
-            .responseModel("gpt-4o-mini-2024-07-18")
-            .apiKey(API_KEY)
-            .orgId("org_bench")
-            .projectId("proj_bench")
-            .inputTokens(pacer.n)
-            .outputTokens(300)
-            .cacheReadInputTokens(1024)
-            .durationMs(850)
-            .statusCode(200)
-            .build());
+    sdk.tm.record(LlmCall.builder()
+        .provider("openai")
+        .operation("chat")
+        .requestModel("gpt-4o-mini")
+        .responseModel("gpt-4o-mini-2024-07-18")
+        .apiKey(API_KEY)
+        .orgId("org_bench")
+        .projectId("proj_bench")
+        .inputTokens(pacer.n)
+        .outputTokens(300)
+        .cacheReadInputTokens(1024)
+        .durationMs(850)
+        .statusCode(200)
+        .build());
   }
 
   /** Building the call alone, no SDK: separates the builder's cost from the enqueue. */

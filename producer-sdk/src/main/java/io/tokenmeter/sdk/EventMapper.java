@@ -35,42 +35,40 @@ final class EventMapper implements Dispatcher.Encoder<LlmCall, LlmCallEvent> {
 
   @Override
   public ProducerRecord<String, LlmCallEvent> encode(LlmCall c) {
-    String missing =
-        isBlank(c.provider)
-            ? "provider"
-            : isBlank(c.operation) ? "operation" : isBlank(c.requestModel) ? "requestModel" : null;
+    String missing = isBlank(c.provider)
+        ? "provider"
+        : isBlank(c.operation) ? "operation" : isBlank(c.requestModel) ? "requestModel" : null;
     if (missing != null) {
       throw new Dispatcher.InvalidEventException("an LlmCall has no " + missing + " (required)");
     }
     KeyFingerprints.Identity key = fingerprints.identify(c.apiKey);
     String errorType = c.errorType != null ? c.errorType : ErrorTypes.forStatus(c.statusCode);
-    LlmCallEvent event =
-        new LlmCallEvent(
-            c.eventId != null ? c.eventId : UUID.randomUUID().toString(),
-            Instant.ofEpochMilli(c.timestampMillis),
-            sdk,
-            service,
-            environment,
-            c.orgId,
-            c.projectId,
-            key == null ? null : key.fingerprint(),
-            key == null ? null : key.hint(),
-            c.endUser,
-            c.provider,
-            c.operation,
-            c.requestModel,
-            c.responseModel,
-            boxed(c.inputTokens),
-            boxed(c.outputTokens),
-            boxed(c.cacheReadInputTokens),
-            boxed(c.cacheCreationInputTokens),
-            boxed(c.reasoningOutputTokens),
-            boxed(c.durationMs),
-            boxed(c.timeToFirstTokenMs),
-            c.statusCode > 0 ? c.statusCode : null,
-            errorType,
-            c.streaming,
-            snapshot(c.rateLimits));
+    LlmCallEvent event = new LlmCallEvent(
+        c.eventId != null ? c.eventId : UUID.randomUUID().toString(),
+        Instant.ofEpochMilli(c.timestampMillis),
+        sdk,
+        service,
+        environment,
+        c.orgId,
+        c.projectId,
+        key == null ? null : key.fingerprint(),
+        key == null ? null : key.hint(),
+        c.endUser,
+        c.provider,
+        c.operation,
+        c.requestModel,
+        c.responseModel,
+        boxed(c.inputTokens),
+        boxed(c.outputTokens),
+        boxed(c.cacheReadInputTokens),
+        boxed(c.cacheCreationInputTokens),
+        boxed(c.reasoningOutputTokens),
+        boxed(c.durationMs),
+        boxed(c.timeToFirstTokenMs),
+        c.statusCode > 0 ? c.statusCode : null,
+        errorType,
+        c.streaming,
+        snapshot(c.rateLimits));
     // The record timestamp is the event time, so Kafka Streams windows by it without an extractor.
     return new ProducerRecord<>(topic, null, c.timestampMillis, recordKey(c), event);
   }

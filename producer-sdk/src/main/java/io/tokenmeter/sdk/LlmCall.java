@@ -431,10 +431,9 @@ public final class LlmCall {
     /** The immutable call. Never throws; missing required fields are reported when recorded. */
     public LlmCall build() {
       // Event time is when the call started; without an explicit one, now minus its length.
-      long startedAt =
-          timestampMillis != NO_TIMESTAMP
-              ? timestampMillis
-              : System.currentTimeMillis() - Math.max(0, durationMs);
+      long startedAt = timestampMillis != NO_TIMESTAMP
+          ? timestampMillis
+          : System.currentTimeMillis() - Math.max(0, durationMs);
       return new LlmCall(
           eventId,
           startedAt,

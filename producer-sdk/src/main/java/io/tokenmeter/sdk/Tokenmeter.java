@@ -78,26 +78,23 @@ public final class Tokenmeter implements AutoCloseable {
   private Tokenmeter(Builder b, Producer<String, LlmCallEvent> producer) {
     this.counters = new Counters();
     this.closeTimeout = b.closeTimeout;
-    EventMapper mapper =
-        new EventMapper(
-            b.topic, b.service, b.environment, b.fingerprintSecret.getBytes(StandardCharsets.UTF_8));
-    this.dispatcher =
-        Dispatcher.start(
-            b.queueCapacity, mapper, producer, b.deliveryTimeout, counters, "tokenmeter-sdk-worker");
-    this.description =
-        "Tokenmeter[topic="
-            + b.topic
-            + ", service="
-            + b.service
-            + ", environment="
-            + b.environment
-            + ", bootstrapServers="
-            + b.bootstrapServers
-            + ", schemaRegistry="
-            + (b.schemaRegistryUrl == null ? "none" : withoutUserInfo(b.schemaRegistryUrl))
-            + ", queueCapacity="
-            + b.queueCapacity
-            + "]";
+    EventMapper mapper = new EventMapper(
+        b.topic, b.service, b.environment, b.fingerprintSecret.getBytes(StandardCharsets.UTF_8));
+    this.dispatcher = Dispatcher.start(
+        b.queueCapacity, mapper, producer, b.deliveryTimeout, counters, "tokenmeter-sdk-worker");
+    this.description = "Tokenmeter[topic="
+        + b.topic
+        + ", service="
+        + b.service
+        + ", environment="
+        + b.environment
+        + ", bootstrapServers="
+        + b.bootstrapServers
+        + ", schemaRegistry="
+        + (b.schemaRegistryUrl == null ? "none" : withoutUserInfo(b.schemaRegistryUrl))
+        + ", queueCapacity="
+        + b.queueCapacity
+        + "]";
   }
 
   // A registry URL may carry basic-auth credentials; they stay out of logs.
@@ -177,20 +174,22 @@ public final class Tokenmeter implements AutoCloseable {
   }
 
   private void recordTracked(
-      LlmCall template, long startedAtMillis, long startNanos, HttpResponse<?> response, Throwable failure) {
+      LlmCall template,
+      long startedAtMillis,
+      long startNanos,
+      HttpResponse<?> response,
+      Throwable failure) {
     try {
       long durationMs = (System.nanoTime() - startNanos) / 1_000_000L;
       if (template == null) {
         record(null);
         return;
       }
-      LlmCall.Builder b =
-          template
-              .toBuilder()
-              .eventId(null)
-              .timestampMillis(startedAtMillis)
-              .durationMs(durationMs)
-              .errorType(null);
+      LlmCall.Builder b = template.toBuilder()
+          .eventId(null)
+          .timestampMillis(startedAtMillis)
+          .durationMs(durationMs)
+          .errorType(null);
       if (failure != null) {
         b.statusCode(0).error(failure);
       } else if (response != null) {
@@ -479,9 +478,8 @@ public final class Tokenmeter implements AutoCloseable {
       Map<String, Object> config = kafkaConfig();
       KafkaProducer<String, LlmCallEvent> producer;
       try {
-        producer =
-            new KafkaProducer<>(
-                config, new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, serde));
+        producer = new KafkaProducer<>(
+            config, new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, serde));
       } catch (KafkaException e) {
         throw new IllegalArgumentException(
             "Invalid Tokenmeter configuration: Kafka refused the producer settings: "
@@ -506,7 +504,10 @@ public final class Tokenmeter implements AutoCloseable {
 
     private Map<String, Object> kafkaConfig() {
       return ProducerSettings.build(
-          bootstrapServers.strip(), "tokenmeter-sdk-" + service.strip(), deliveryTimeout, producerProperties);
+          bootstrapServers.strip(),
+          "tokenmeter-sdk-" + service.strip(),
+          deliveryTimeout,
+          producerProperties);
     }
 
     /** The problem with a fingerprint secret, or null; the secret itself never appears in it. */
@@ -543,7 +544,10 @@ public final class Tokenmeter implements AutoCloseable {
     private AvroSerdeConfig validate() {
       List<String> problems = new ArrayList<>();
       checkBootstrapServers(problems);
-      if (topic == null || !TOPIC.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
+      if (topic == null
+          || !TOPIC.matcher(topic).matches()
+          || topic.equals(".")
+          || topic.equals("..")) {
         problems.add(
             "topic: '" + topic + "' is not a valid Kafka topic name (1-249 of a-z A-Z 0-9 . _ -)");
       }
@@ -567,11 +571,10 @@ public final class Tokenmeter implements AutoCloseable {
       if (deliveryTimeout == null
           || deliveryTimeout.compareTo(MIN_DELIVERY_TIMEOUT) < 0
           || deliveryTimeout.toMillis() > Integer.MAX_VALUE) {
-        problems.add(
-            "deliveryTimeout must be between 1 s and "
-                + Integer.MAX_VALUE
-                + " ms, was "
-                + deliveryTimeout);
+        problems.add("deliveryTimeout must be between 1 s and "
+            + Integer.MAX_VALUE
+            + " ms, was "
+            + deliveryTimeout);
       }
       problems.addAll(ProducerSettings.problems(producerProperties));
       AvroSerdeConfig serde = AvroSerdeConfig.withoutRegistry();

@@ -47,7 +47,12 @@ class BrokerOutageIT {
   }
 
   private static LlmCall call(String id) {
-    return LlmCall.builder().eventId(id).provider("openai").operation("chat").requestModel("gpt-4o-mini").build();
+    return LlmCall.builder()
+        .eventId(id)
+        .provider("openai")
+        .operation("chat")
+        .requestModel("gpt-4o-mini")
+        .build();
   }
 
   /** Records one event and waits for its acknowledgement, so the producer knows the topic. */
@@ -62,13 +67,12 @@ class BrokerOutageIT {
     broker.stop();
     // Created while the broker is down: the worker waits max.block.ms for metadata on each send,
     // so the small queue fills and the rest is dropped at once.
-    try (Tokenmeter tm =
-        sdk(broker.bootstrapServers(), TOPIC)
-            .queueCapacity(16)
-            .deliveryTimeout(Duration.ofSeconds(2))
-            .producerProperty("max.block.ms", 200)
-            .closeTimeout(Duration.ofSeconds(1))
-            .build()) {
+    try (Tokenmeter tm = sdk(broker.bootstrapServers(), TOPIC)
+        .queueCapacity(16)
+        .deliveryTimeout(Duration.ofSeconds(2))
+        .producerProperty("max.block.ms", 200)
+        .closeTimeout(Duration.ofSeconds(1))
+        .build()) {
       long slowest = 0;
       for (int i = 0; i < 500; i++) {
         long start = System.nanoTime();
@@ -92,8 +96,10 @@ class BrokerOutageIT {
 
   @Test
   void eventsRecordedDuringAnOutageAreDroppedAsBrokerUnavailableAfterTheDeliveryTimeout() {
-    try (Tokenmeter tm =
-        sdk(broker.bootstrapServers(), TOPIC).deliveryTimeout(Duration.ofSeconds(2)).closeTimeout(Duration.ofSeconds(1)).build()) {
+    try (Tokenmeter tm = sdk(broker.bootstrapServers(), TOPIC)
+        .deliveryTimeout(Duration.ofSeconds(2))
+        .closeTimeout(Duration.ofSeconds(1))
+        .build()) {
       warmUp(tm, "expire-warmup");
       broker.kill(); // a crash: no controlled shutdown telling the client anything
       long start = System.nanoTime();
@@ -102,9 +108,14 @@ class BrokerOutageIT {
         tm.record(call("expire-" + i));
         assertThat(System.nanoTime() - callStart).isLessThan(MAX_RECORD_NANOS);
       }
-      assertThat(tm.stats().droppedBrokerUnavailable()).as("nothing given up before the timeout").isZero();
-      await().atMost(Duration.ofSeconds(60)).until(() -> tm.stats().droppedBrokerUnavailable() == 5);
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+      assertThat(tm.stats().droppedBrokerUnavailable())
+          .as("nothing given up before the timeout")
+          .isZero();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> tm.stats().droppedBrokerUnavailable() == 5);
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
       assertThat(tm.stats().pending()).isZero();
       assertThat(tm.stats().sent()).isEqualTo(1);
     }
@@ -112,7 +123,9 @@ class BrokerOutageIT {
 
   @Test
   void eventsFlowAgainAfterTheBrokerRestartsOnItsData() {
-    try (Tokenmeter tm = sdk(broker.bootstrapServers(), TOPIC).deliveryTimeout(Duration.ofMinutes(2)).build()) {
+    try (Tokenmeter tm = sdk(broker.bootstrapServers(), TOPIC)
+        .deliveryTimeout(Duration.ofMinutes(2))
+        .build()) {
       warmUp(tm, "restart-warmup");
       broker.stop();
       for (int i = 0; i < 3; i++) {
@@ -127,24 +140,28 @@ class BrokerOutageIT {
       assertThat(s.sent()).isEqualTo(7);
       assertThat(s.dropped()).isZero();
     }
-    Set<String> expected =
-        Set.of("restart-warmup", "during-0", "during-1", "during-2", "after-0", "after-1", "after-2");
-    List<String> ids =
-        readEvents(
-                broker.bootstrapServers(),
-                TOPIC,
-                r -> r.stream().map(x -> x.value().getEventId()).collect(Collectors.toSet()).containsAll(expected))
-            .stream()
-            .map(r -> r.value().getEventId())
-            .filter(expected::contains)
-            .toList();
+    Set<String> expected = Set.of(
+        "restart-warmup", "during-0", "during-1", "during-2", "after-0", "after-1", "after-2");
+    List<String> ids = readEvents(
+            broker.bootstrapServers(),
+            TOPIC,
+            r -> r.stream()
+                .map(x -> x.value().getEventId())
+                .collect(Collectors.toSet())
+                .containsAll(expected))
+        .stream()
+        .map(r -> r.value().getEventId())
+        .filter(expected::contains)
+        .toList();
     // Idempotence: the retries across the restart wrote no duplicates.
     assertThat(ids).containsExactlyInAnyOrderElementsOf(expected);
   }
 
   @Test
   void closeReturnsByItsDeadlineWhileTheBrokerIsDownAndCountsWhatItCouldNotSend() {
-    Tokenmeter tm = sdk(broker.bootstrapServers(), TOPIC).deliveryTimeout(Duration.ofMinutes(2)).build();
+    Tokenmeter tm = sdk(broker.bootstrapServers(), TOPIC)
+        .deliveryTimeout(Duration.ofMinutes(2))
+        .build();
     warmUp(tm, "close-warmup");
     broker.stop();
     for (int i = 0; i < 10; i++) {

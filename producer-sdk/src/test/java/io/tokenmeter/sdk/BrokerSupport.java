@@ -36,7 +36,10 @@ final class BrokerSupport {
    */
   static void createTopic(String bootstrap, String topic) throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+      admin
+          .createTopics(List.of(new NewTopic(topic, 1, (short) 1)))
+          .all()
+          .get(60, TimeUnit.SECONDS);
     }
   }
 
@@ -72,23 +75,22 @@ final class BrokerSupport {
       Deserializer<K> keys,
       Deserializer<V> values,
       Predicate<List<ConsumerRecord<K, V>>> done) {
-    Map<String, Object> conf =
-        Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-            ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + UUID.randomUUID(),
-            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Map<String, Object> conf = Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        bootstrap,
+        ConsumerConfig.GROUP_ID_CONFIG,
+        "it-reader-" + UUID.randomUUID(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+        "earliest",
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        "read_committed");
     List<ConsumerRecord<K, V>> out = new ArrayList<>();
     try (KafkaConsumer<K, V> consumer = new KafkaConsumer<>(conf, keys, values)) {
       consumer.subscribe(Set.of(topic));
-      await()
-          .atMost(READ_TIMEOUT)
-          .pollDelay(Duration.ZERO)
-          .until(
-              () -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-                return done.test(out);
-              });
+      await().atMost(READ_TIMEOUT).pollDelay(Duration.ZERO).until(() -> {
+        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+        return done.test(out);
+      });
     }
     return out;
   }

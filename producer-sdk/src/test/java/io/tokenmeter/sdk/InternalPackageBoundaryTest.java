@@ -23,16 +23,21 @@ class InternalPackageBoundaryTest {
   void noOtherModulesMainCodeImportsTheInternalPackage() throws IOException {
     List<Path> sources;
     try (Stream<Path> walk = Files.walk(ROOT)) {
-      sources = walk
-          .filter(p -> p.toString().endsWith(".java"))
+      sources = walk.filter(p -> p.toString().endsWith(".java"))
           .filter(p -> ROOT.relativize(p).toString().contains("/src/main/java/"))
           .filter(p -> !ROOT.relativize(p).startsWith("producer-sdk"))
           .toList();
     }
-    List<Path> usingTheSdk = sources.stream().filter(p -> read(p).contains("import io.tokenmeter.sdk.")).toList();
-    assertThat(usingTheSdk).as("main sources of other modules that use the SDK (so the scan sees them)").isNotEmpty();
+    List<Path> usingTheSdk = sources.stream()
+        .filter(p -> read(p).contains("import io.tokenmeter.sdk."))
+        .toList();
+    assertThat(usingTheSdk)
+        .as("main sources of other modules that use the SDK (so the scan sees them)")
+        .isNotEmpty();
 
-    assertThat(usingTheSdk.stream().filter(p -> read(p).contains("io.tokenmeter.sdk.internal")).map(ROOT::relativize))
+    assertThat(usingTheSdk.stream()
+            .filter(p -> read(p).contains("io.tokenmeter.sdk.internal"))
+            .map(ROOT::relativize))
         .as("main sources outside producer-sdk that reach into io.tokenmeter.sdk.internal")
         .isEmpty();
   }

@@ -37,10 +37,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class KeyNeverLeavesProcessIT {
 
   // Unique per run, so nothing else in the log or the topic can contain it by accident.
-  private static final String SECRET_PART = "LEAK" + UUID.randomUUID().toString().replace("-", "");
+  private static final String SECRET_PART =
+      "LEAK" + UUID.randomUUID().toString().replace("-", "");
   private static final String KEY = "sk-proj-" + SECRET_PART + "9z8y";
 
-  @RegisterExtension static final SharedBroker broker = new SharedBroker();
+  @RegisterExtension
+  static final SharedBroker broker = new SharedBroker();
 
   @Test
   void plaintextKeyIsInNoRecordByteNoLogLineAndNoToString() throws Exception {
@@ -51,14 +53,13 @@ class KeyNeverLeavesProcessIT {
       closedPort = s.getLocalPort();
     }
     List<String> shown = new ArrayList<>();
-    LlmCall withKey =
-        LlmCall.builder()
-            .provider("openai")
-            .operation("chat")
-            .requestModel("gpt-4o")
-            .apiKey("Bearer " + KEY)
-            .orgId("org_leak")
-            .build();
+    LlmCall withKey = LlmCall.builder()
+        .provider("openai")
+        .operation("chat")
+        .requestModel("gpt-4o")
+        .apiKey("Bearer " + KEY)
+        .orgId("org_leak")
+        .build();
     shown.add(withKey.toString());
 
     String fingerprint;
@@ -67,8 +68,11 @@ class KeyNeverLeavesProcessIT {
       tm.record(withKey);
       tm.record(LlmCall.builder().apiKey(KEY).provider("openai").build()); // invalid: logged
       HttpClient http = HttpClient.newHttpClient();
-      HttpRequest refused = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + closedPort + "/v1")).build();
-      assertThatThrownBy(() -> tm.track(withKey, () -> http.send(refused, HttpResponse.BodyHandlers.ofString())))
+      HttpRequest refused = HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + closedPort + "/v1"))
+          .build();
+      assertThatThrownBy(() ->
+              tm.track(withKey, () -> http.send(refused, HttpResponse.BodyHandlers.ofString())))
           .isInstanceOf(ConnectException.class);
       assertThat(tm.flush(Duration.ofSeconds(30))).isTrue();
       shown.add(tm.stats().toString());
@@ -78,21 +82,26 @@ class KeyNeverLeavesProcessIT {
 
     // A serialization failure (registry unreachable) and a broker that cannot be reached both
     // log their causes; the key must not be in them either.
-    try (Tokenmeter badRegistry =
-        sdk(broker.bootstrapServers(), topic).schemaRegistryUrl("http://127.0.0.1:" + closedPort).build()) {
+    try (Tokenmeter badRegistry = sdk(broker.bootstrapServers(), topic)
+        .schemaRegistryUrl("http://127.0.0.1:" + closedPort)
+        .build()) {
       badRegistry.record(withKey);
-      await().atMost(Duration.ofSeconds(60)).until(() -> badRegistry.stats().droppedSerialization() == 1);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> badRegistry.stats().droppedSerialization() == 1);
     }
-    try (Tokenmeter noBroker =
-        sdk("127.0.0.1:" + closedPort, topic)
-            .producerProperty("max.block.ms", 100)
-            .deliveryTimeout(Duration.ofSeconds(1))
-            .build()) {
+    try (Tokenmeter noBroker = sdk("127.0.0.1:" + closedPort, topic)
+        .producerProperty("max.block.ms", 100)
+        .deliveryTimeout(Duration.ofSeconds(1))
+        .build()) {
       noBroker.record(withKey);
-      await().atMost(Duration.ofSeconds(60)).until(() -> noBroker.stats().droppedBrokerUnavailable() == 1);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> noBroker.stats().droppedBrokerUnavailable() == 1);
     }
 
-    List<ConsumerRecord<byte[], byte[]>> records = readRaw(broker.bootstrapServers(), topic, r -> r.size() >= 2);
+    List<ConsumerRecord<byte[], byte[]>> records =
+        readRaw(broker.bootstrapServers(), topic, r -> r.size() >= 2);
     assertThat(records).hasSize(2);
     ByteArrayOutputStream everything = new ByteArrayOutputStream();
     for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -105,12 +114,18 @@ class KeyNeverLeavesProcessIT {
     }
     // ISO-8859-1 maps every byte to one char, so a substring search is a byte search.
     String onTheWire = everything.toString(StandardCharsets.ISO_8859_1);
-    fingerprint = new io.tokenmeter.sdk.internal.KeyFingerprints(BrokerSupport.SECRET.getBytes(StandardCharsets.UTF_8))
-        .identify(KEY).fingerprint();
-    assertThat(onTheWire).as("the scan sees the event text").contains(fingerprint).contains("sk-...9z8y");
+    fingerprint = new io.tokenmeter.sdk.internal.KeyFingerprints(
+            BrokerSupport.SECRET.getBytes(StandardCharsets.UTF_8))
+        .identify(KEY)
+        .fingerprint();
+    assertThat(onTheWire)
+        .as("the scan sees the event text")
+        .contains(fingerprint)
+        .contains("sk-...9z8y");
     assertNoPartOfTheKey(onTheWire, "the records on the topic");
 
-    Path log = Path.of(System.getProperty("org.slf4j.simpleLogger.logFile", "target/sdk-integration-tests.log"));
+    Path log = Path.of(
+        System.getProperty("org.slf4j.simpleLogger.logFile", "target/sdk-integration-tests.log"));
     String logText = Files.readString(log, StandardCharsets.UTF_8);
     assertThat(logText)
         .as("the scan sees the SDK's log output")

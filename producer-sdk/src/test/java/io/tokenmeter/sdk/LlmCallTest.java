@@ -14,8 +14,12 @@ class LlmCallTest {
 
   @Test
   void toStringShowsTheHintNeverTheKey() {
-    LlmCall call =
-        LlmCall.builder().provider("openai").operation("chat").requestModel("gpt-4o").apiKey(KEY).build();
+    LlmCall call = LlmCall.builder()
+        .provider("openai")
+        .operation("chat")
+        .requestModel("gpt-4o")
+        .apiKey(KEY)
+        .build();
     assertThat(call.toString())
         .contains("provider=openai", "apiKey=sk-...wxyz (redacted)")
         .doesNotContain(KEY)
@@ -24,22 +28,20 @@ class LlmCallTest {
 
   @Test
   void builderAcceptsAnythingWithoutThrowing() {
-    assertThatCode(
-            () ->
-                LlmCall.builder()
-                    .provider(null)
-                    .apiKey(null)
-                    .inputTokens(-1)
-                    .statusCode(-7)
-                    .durationMs(-3)
-                    .timestamp(null)
-                    .responseBody(null)
-                    .responseBody("{broken")
-                    .rateLimitHeaders((java.net.http.HttpHeaders) null)
-                    .rateLimitHeaders((Map<String, String>) null)
-                    .error(null)
-                    .build()
-                    .toString())
+    assertThatCode(() -> LlmCall.builder()
+            .provider(null)
+            .apiKey(null)
+            .inputTokens(-1)
+            .statusCode(-7)
+            .durationMs(-3)
+            .timestamp(null)
+            .responseBody(null)
+            .responseBody("{broken")
+            .rateLimitHeaders((java.net.http.HttpHeaders) null)
+            .rateLimitHeaders((Map<String, String>) null)
+            .error(null)
+            .build()
+            .toString())
         .doesNotThrowAnyException();
   }
 
@@ -60,13 +62,12 @@ class LlmCallTest {
 
   @Test
   void responseBodyFillsUsageAndModelButKeepsWhatTheBodyLacks() {
-    LlmCall call =
-        LlmCall.builder()
-            .responseModel("set-by-hand")
-            .cacheCreationInputTokens(7)
-            .responseBody(
-                "{\"model\":\"gpt-4o-2024-08-06\",\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":2}}")
-            .build();
+    LlmCall call = LlmCall.builder()
+        .responseModel("set-by-hand")
+        .cacheCreationInputTokens(7)
+        .responseBody(
+            "{\"model\":\"gpt-4o-2024-08-06\",\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":2}}")
+        .build();
     assertThat(call.responseModel).isEqualTo("gpt-4o-2024-08-06");
     assertThat(call.inputTokens).isEqualTo(10);
     assertThat(call.outputTokens).isEqualTo(2);
@@ -86,26 +87,25 @@ class LlmCallTest {
 
   @Test
   void toBuilderCopiesEveryValue() {
-    LlmCall original =
-        LlmCall.builder()
-            .provider("anthropic")
-            .operation("chat")
-            .requestModel("claude")
-            .apiKey(KEY)
-            .orgId("o")
-            .projectId("p")
-            .endUser("u")
-            .inputTokens(1)
-            .outputTokens(2)
-            .cacheReadInputTokens(3)
-            .cacheCreationInputTokens(4)
-            .reasoningOutputTokens(5)
-            .durationMs(6)
-            .timeToFirstTokenMs(7)
-            .statusCode(200)
-            .streaming(true)
-            .eventId("e")
-            .build();
+    LlmCall original = LlmCall.builder()
+        .provider("anthropic")
+        .operation("chat")
+        .requestModel("claude")
+        .apiKey(KEY)
+        .orgId("o")
+        .projectId("p")
+        .endUser("u")
+        .inputTokens(1)
+        .outputTokens(2)
+        .cacheReadInputTokens(3)
+        .cacheCreationInputTokens(4)
+        .reasoningOutputTokens(5)
+        .durationMs(6)
+        .timeToFirstTokenMs(7)
+        .statusCode(200)
+        .streaming(true)
+        .eventId("e")
+        .build();
     assertThat(original.toBuilder().build()).usingRecursiveComparison().isEqualTo(original);
   }
 }

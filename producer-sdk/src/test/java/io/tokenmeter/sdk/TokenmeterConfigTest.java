@@ -57,7 +57,8 @@ class TokenmeterConfigTest {
   void bootstrapServersMustBeHostAndPort() {
     assertThatThrownBy(() -> valid().bootstrapServers("kafka").build())
         .hasMessageContaining("bootstrapServers: 'kafka' is not host:port");
-    assertThatThrownBy(() -> valid().bootstrapServers("kafka:9092, kafka2:99999").build())
+    assertThatThrownBy(
+            () -> valid().bootstrapServers("kafka:9092, kafka2:99999").build())
         .hasMessageContaining("bootstrapServers: 'kafka2:99999'")
         .message()
         .doesNotContain("'kafka:9092'");
@@ -87,9 +88,11 @@ class TokenmeterConfigTest {
   void sdkOwnedProducerPropertiesCannotBeOverridden() {
     assertThatThrownBy(() -> valid().producerProperty("acks", "1").build())
         .hasMessageContaining("producerProperty acks: set by the SDK itself");
-    assertThatThrownBy(() -> valid().producerProperty("enable.idempotence", false).build())
+    assertThatThrownBy(
+            () -> valid().producerProperty("enable.idempotence", false).build())
         .hasMessageContaining("producerProperty enable.idempotence");
-    assertThatThrownBy(() -> valid().producerProperty("delivery.timeout.ms", 1000).build())
+    assertThatThrownBy(
+            () -> valid().producerProperty("delivery.timeout.ms", 1000).build())
         .hasMessageContaining("use deliveryTimeout(...)");
     assertThatThrownBy(() -> valid().producerProperty("linger.ms", null).build())
         .hasMessageContaining("producerProperty linger.ms: the value must not be null");
@@ -105,13 +108,12 @@ class TokenmeterConfigTest {
 
   @Test
   void extraProducerPropertiesAreAccepted() {
-    try (Tokenmeter tm =
-        valid()
-            .producerProperty("security.protocol", "PLAINTEXT")
-            .producerProperty("linger.ms", 5)
-            .deliveryTimeout(Duration.ofSeconds(1))
-            .closeTimeout(Duration.ZERO)
-            .build()) {
+    try (Tokenmeter tm = valid()
+        .producerProperty("security.protocol", "PLAINTEXT")
+        .producerProperty("linger.ms", 5)
+        .deliveryTimeout(Duration.ofSeconds(1))
+        .closeTimeout(Duration.ZERO)
+        .build()) {
       assertThat(tm.stats().dropped()).isZero();
     }
   }
@@ -119,13 +121,16 @@ class TokenmeterConfigTest {
   @Test
   void schemaRegistryUrlMustBeHttp() {
     assertThatThrownBy(() -> valid().schemaRegistryUrl("ftp://registry").build())
-        .hasMessageContaining("schemaRegistryUrl: 'ftp://registry' must be an http:// or https:// URL");
+        .hasMessageContaining(
+            "schemaRegistryUrl: 'ftp://registry' must be an http:// or https:// URL");
   }
 
   @Test
   void registryCredentialsStayOutOfTheDescription() {
-    try (Tokenmeter tm =
-        valid().schemaRegistryUrl("https://user:pa55word@registry:8081").closeTimeout(Duration.ZERO).build()) {
+    try (Tokenmeter tm = valid()
+        .schemaRegistryUrl("https://user:pa55word@registry:8081")
+        .closeTimeout(Duration.ZERO)
+        .build()) {
       assertThat(tm.toString()).contains("https://***@registry:8081").doesNotContain("pa55word");
     }
   }

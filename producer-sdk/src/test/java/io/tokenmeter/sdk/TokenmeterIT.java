@@ -29,13 +29,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The SDK against a real KRaft broker: what it publishes is exactly what a consumer reads. */
 class TokenmeterIT {
 
-  @RegisterExtension static final SharedBroker broker = new SharedBroker();
+  @RegisterExtension
+  static final SharedBroker broker = new SharedBroker();
 
   /** The test's own HMAC, independent of the SDK's code. */
   private static String expectedFingerprint(String key) throws Exception {
     Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec(BrokerSupport.SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-    return HexFormat.of().formatHex(mac.doFinal(key.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+    mac.init(
+        new SecretKeySpec(BrokerSupport.SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    return HexFormat.of()
+        .formatHex(mac.doFinal(key.getBytes(StandardCharsets.UTF_8)))
+        .substring(0, 32);
   }
 
   @Test
@@ -44,45 +48,42 @@ class TokenmeterIT {
     createTopic(broker.bootstrapServers(), topic);
     String key = "sk-proj-READBACKxKEY00000000000000000000000000000000a1b2";
     Instant startedAt = Instant.parse("2026-05-04T03:02:01.123Z");
-    LlmCall full =
-        LlmCall.builder()
-            .eventId("evt-full")
-            .timestamp(startedAt)
-            .provider("openai")
-            .operation("chat")
-            .requestModel("gpt-4o")
-            .responseModel("gpt-4o-2024-08-06")
-            .apiKey(key)
-            .orgId("org_A")
-            .projectId("proj_B")
-            .endUser("user-42")
-            .inputTokens(1200)
-            .outputTokens(300)
-            .cacheReadInputTokens(1024)
-            .cacheCreationInputTokens(0)
-            .reasoningOutputTokens(128)
-            .durationMs(2345)
-            .timeToFirstTokenMs(321)
-            .statusCode(200)
-            .streaming(true)
-            .rateLimitHeaders(
-                Map.of(
-                    "x-ratelimit-limit-requests", "10000",
-                    "x-ratelimit-limit-tokens", "2000000",
-                    "x-ratelimit-remaining-requests", "9999",
-                    "x-ratelimit-remaining-tokens", "1998500",
-                    "x-ratelimit-reset-requests", "6ms",
-                    "x-ratelimit-reset-tokens", "1h2m3.5s"))
-            .build();
-    LlmCall minimal =
-        LlmCall.builder()
-            .eventId("evt-min")
-            .timestamp(startedAt.plusSeconds(1))
-            .provider("azure.ai.openai")
-            .operation("embeddings")
-            .requestModel("text-embedding-3-small")
-            .statusCode(503)
-            .build();
+    LlmCall full = LlmCall.builder()
+        .eventId("evt-full")
+        .timestamp(startedAt)
+        .provider("openai")
+        .operation("chat")
+        .requestModel("gpt-4o")
+        .responseModel("gpt-4o-2024-08-06")
+        .apiKey(key)
+        .orgId("org_A")
+        .projectId("proj_B")
+        .endUser("user-42")
+        .inputTokens(1200)
+        .outputTokens(300)
+        .cacheReadInputTokens(1024)
+        .cacheCreationInputTokens(0)
+        .reasoningOutputTokens(128)
+        .durationMs(2345)
+        .timeToFirstTokenMs(321)
+        .statusCode(200)
+        .streaming(true)
+        .rateLimitHeaders(Map.of(
+            "x-ratelimit-limit-requests", "10000",
+            "x-ratelimit-limit-tokens", "2000000",
+            "x-ratelimit-remaining-requests", "9999",
+            "x-ratelimit-remaining-tokens", "1998500",
+            "x-ratelimit-reset-requests", "6ms",
+            "x-ratelimit-reset-tokens", "1h2m3.5s"))
+        .build();
+    LlmCall minimal = LlmCall.builder()
+        .eventId("evt-min")
+        .timestamp(startedAt.plusSeconds(1))
+        .provider("azure.ai.openai")
+        .operation("embeddings")
+        .requestModel("text-embedding-3-small")
+        .statusCode(503)
+        .build();
 
     try (Tokenmeter tm = sdk(broker.bootstrapServers(), topic).build()) {
       tm.record(full);
@@ -166,24 +167,22 @@ class TokenmeterIT {
     int n = 2_000;
     Tokenmeter tm = sdk(broker.bootstrapServers(), topic).build();
     for (int i = 0; i < n; i++) {
-      tm.record(
-          LlmCall.builder()
-              .eventId("close-" + i)
-              .provider("openai")
-              .operation("chat")
-              .requestModel("gpt-4o-mini")
-              .orgId("org_" + (i % 7))
-              .inputTokens(i)
-              .build());
+      tm.record(LlmCall.builder()
+          .eventId("close-" + i)
+          .provider("openai")
+          .operation("chat")
+          .requestModel("gpt-4o-mini")
+          .orgId("org_" + (i % 7))
+          .inputTokens(i)
+          .build());
     }
     assertThat(tm.close(Duration.ofSeconds(60))).isTrue();
     assertThat(tm.stats().sent()).isEqualTo(n);
     assertThat(tm.stats().dropped()).isZero();
 
-    Set<String> ids =
-        readEvents(broker.bootstrapServers(), topic, r -> r.size() >= n).stream()
-            .map(r -> r.value().getEventId())
-            .collect(Collectors.toSet());
+    Set<String> ids = readEvents(broker.bootstrapServers(), topic, r -> r.size() >= n).stream()
+        .map(r -> r.value().getEventId())
+        .collect(Collectors.toSet());
     assertThat(ids)
         .containsExactlyInAnyOrderElementsOf(
             IntStream.range(0, n).mapToObj(i -> "close-" + i).toList());
@@ -197,10 +196,15 @@ class TokenmeterIT {
     try (ServerSocket s = new ServerSocket(0)) {
       closedPort = s.getLocalPort();
     }
-    try (Tokenmeter tm =
-        sdk(broker.bootstrapServers(), topic).schemaRegistryUrl("http://127.0.0.1:" + closedPort).build()) {
+    try (Tokenmeter tm = sdk(broker.bootstrapServers(), topic)
+        .schemaRegistryUrl("http://127.0.0.1:" + closedPort)
+        .build()) {
       for (int i = 0; i < 3; i++) {
-        tm.record(LlmCall.builder().provider("openai").operation("chat").requestModel("gpt-4o").build());
+        tm.record(LlmCall.builder()
+            .provider("openai")
+            .operation("chat")
+            .requestModel("gpt-4o")
+            .build());
       }
       await().atMost(Duration.ofSeconds(60)).until(() -> tm.stats().droppedSerialization() == 3);
       assertThat(tm.stats().sent()).isZero();
@@ -213,24 +217,20 @@ class TokenmeterIT {
     createTopic(broker.bootstrapServers(), topic);
     int threads = 4;
     int perThread = 500;
-    try (Tokenmeter tm = sdk(broker.bootstrapServers(), topic).queueCapacity(100_000).build()) {
-      List<Thread> workers =
-          IntStream.range(0, threads)
-              .mapToObj(
-                  t ->
-                      new Thread(
-                          () -> {
-                            for (int i = 0; i < perThread; i++) {
-                              tm.record(
-                                  LlmCall.builder()
-                                      .provider("openai")
-                                      .operation("chat")
-                                      .requestModel("gpt-4o-mini")
-                                      .apiKey("sk-proj-concurrent-key-" + t + "-0000000000000000")
-                                      .build());
-                            }
-                          }))
-              .toList();
+    try (Tokenmeter tm =
+        sdk(broker.bootstrapServers(), topic).queueCapacity(100_000).build()) {
+      List<Thread> workers = IntStream.range(0, threads)
+          .mapToObj(t -> new Thread(() -> {
+            for (int i = 0; i < perThread; i++) {
+              tm.record(LlmCall.builder()
+                  .provider("openai")
+                  .operation("chat")
+                  .requestModel("gpt-4o-mini")
+                  .apiKey("sk-proj-concurrent-key-" + t + "-0000000000000000")
+                  .build());
+            }
+          }))
+          .toList();
       workers.forEach(Thread::start);
       for (Thread w : workers) {
         w.join();
@@ -244,6 +244,7 @@ class TokenmeterIT {
     List<ConsumerRecord<String, LlmCallEvent>> read =
         readEvents(broker.bootstrapServers(), topic, r -> r.size() >= threads * perThread);
     assertThat(read).hasSize(threads * perThread);
-    assertThat(read.stream().map(r -> r.value().getApiKeyFingerprint()).distinct()).hasSize(threads);
+    assertThat(read.stream().map(r -> r.value().getApiKeyFingerprint()).distinct())
+        .hasSize(threads);
   }
 }

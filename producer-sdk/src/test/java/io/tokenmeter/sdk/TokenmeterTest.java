@@ -50,7 +50,10 @@ class TokenmeterTest {
 
   static MockProducer<String, LlmCallEvent> autoCompleting() {
     return new MockProducer<>(
-        true, null, new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
+        true,
+        null,
+        new StringSerializer(),
+        new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
   }
 
   @Test
@@ -58,25 +61,25 @@ class TokenmeterTest {
     MockProducer<String, LlmCallEvent> producer = autoCompleting();
     tm = TokenmeterConfigTest.valid().build(producer);
     String key = "sk-proj-UNIT0TEST0KEY0000000000000000000000009abc";
-    tm.record(
-        chat()
-            .apiKey(key)
-            .orgId("org_1")
-            .projectId("proj_1")
-            .inputTokens(100)
-            .outputTokens(20)
-            .statusCode(200)
-            .durationMs(250)
-            .timestamp(Instant.parse("2026-01-02T03:04:05.678Z"))
-            .eventId("e-1")
-            .build());
+    tm.record(chat()
+        .apiKey(key)
+        .orgId("org_1")
+        .projectId("proj_1")
+        .inputTokens(100)
+        .outputTokens(20)
+        .statusCode(200)
+        .durationMs(250)
+        .timestamp(Instant.parse("2026-01-02T03:04:05.678Z"))
+        .eventId("e-1")
+        .build());
     assertThat(tm.flush(WAIT)).isTrue();
 
     assertThat(producer.history()).hasSize(1);
     ProducerRecord<String, LlmCallEvent> record = producer.history().get(0);
     assertThat(record.topic()).isEqualTo("llm.calls");
     assertThat(record.key()).isEqualTo("org_1/proj_1");
-    assertThat(record.timestamp()).isEqualTo(Instant.parse("2026-01-02T03:04:05.678Z").toEpochMilli());
+    assertThat(record.timestamp())
+        .isEqualTo(Instant.parse("2026-01-02T03:04:05.678Z").toEpochMilli());
     LlmCallEvent e = record.value();
     assertThat(e.getEventId()).isEqualTo("e-1");
     assertThat(e.getService()).isEqualTo("checkout");
@@ -104,7 +107,8 @@ class TokenmeterTest {
     assertThat(Tokenmeter.keyFingerprint(TokenmeterConfigTest.SECRET, key))
         .isEqualTo(written.getApiKeyFingerprint())
         .isEqualTo(Tokenmeter.keyFingerprint(TokenmeterConfigTest.SECRET, "Bearer " + key + " "));
-    assertThat(Tokenmeter.keyFingerprint(TokenmeterConfigTest.SECRET.toUpperCase(java.util.Locale.ROOT), key))
+    assertThat(Tokenmeter.keyFingerprint(
+            TokenmeterConfigTest.SECRET.toUpperCase(java.util.Locale.ROOT), key))
         .as("another secret, another fingerprint")
         .isNotEqualTo(written.getApiKeyFingerprint());
     assertThat(written.getSdk().getName()).isEqualTo(Tokenmeter.SDK_NAME);
@@ -119,12 +123,16 @@ class TokenmeterTest {
     assertThatThrownBy(() -> Tokenmeter.keyFingerprint(shortSecret, key))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("fingerprintSecret is too short")
-        .message().doesNotContain(shortSecret).doesNotContain(key);
-    assertThatThrownBy(() -> Tokenmeter.keyFingerprint(null, key)).hasMessageContaining("fingerprintSecret is required");
+        .message()
+        .doesNotContain(shortSecret)
+        .doesNotContain(key);
+    assertThatThrownBy(() -> Tokenmeter.keyFingerprint(null, key))
+        .hasMessageContaining("fingerprintSecret is required");
     assertThatThrownBy(() -> Tokenmeter.keyFingerprint(TokenmeterConfigTest.SECRET, "  "))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("apiKey is required")
-        .message().doesNotContain(TokenmeterConfigTest.SECRET);
+        .message()
+        .doesNotContain(TokenmeterConfigTest.SECRET);
   }
 
   @Test
@@ -141,9 +149,11 @@ class TokenmeterTest {
         .containsEntry("client.id", "tokenmeter-sdk-checkout")
         .containsEntry("linger.ms", 50)
         .containsEntry("security.protocol", "SASL_SSL")
-        .containsEntry("delivery.timeout.ms", (int) Tokenmeter.Builder.DEFAULT_DELIVERY_TIMEOUT.toMillis())
+        .containsEntry(
+            "delivery.timeout.ms", (int) Tokenmeter.Builder.DEFAULT_DELIVERY_TIMEOUT.toMillis())
         .doesNotContainKeys("key.serializer", "value.serializer");
-    assertThatThrownBy(() -> TokenmeterConfigTest.valid().producerProperty("acks", "1").producerConfig())
+    assertThatThrownBy(
+            () -> TokenmeterConfigTest.valid().producerProperty("acks", "1").producerConfig())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("producerProperty acks");
   }
@@ -151,13 +161,12 @@ class TokenmeterTest {
   @Test
   void recordNeverThrowsAndCountsNullAndIncompleteCallsAsInvalid() {
     tm = TokenmeterConfigTest.valid().build(autoCompleting());
-    assertThatCode(
-            () -> {
-              tm.record(null);
-              tm.record(LlmCall.builder().build());
-              tm.record(chat().provider(" ").build());
-              tm.record(chat().requestModel(null).build());
-            })
+    assertThatCode(() -> {
+          tm.record(null);
+          tm.record(LlmCall.builder().build());
+          tm.record(chat().provider(" ").build());
+          tm.record(chat().requestModel(null).build());
+        })
         .doesNotThrowAnyException();
     assertThat(tm.flush(WAIT)).isTrue();
     assertThat(tm.stats().droppedInvalid()).isEqualTo(4);
@@ -167,10 +176,13 @@ class TokenmeterTest {
 
   @Test
   void fullQueueDropsAtOnceAndCountsQueueFull() throws Exception {
-    BlockingProducer producer = new BlockingProducer(() -> new KafkaException("Requested metadata update after close"));
+    BlockingProducer producer =
+        new BlockingProducer(() -> new KafkaException("Requested metadata update after close"));
     tm = TokenmeterConfigTest.valid().queueCapacity(2).build(producer);
     tm.record(chat().build());
-    assertThat(producer.entered.await(10, TimeUnit.SECONDS)).as("worker is inside send()").isTrue();
+    assertThat(producer.entered.await(10, TimeUnit.SECONDS))
+        .as("worker is inside send()")
+        .isTrue();
     for (int i = 0; i < 10; i++) {
       tm.record(chat().build());
     }
@@ -184,8 +196,11 @@ class TokenmeterTest {
 
   @Test
   void failedSendIsCountedAsBrokerUnavailable() {
-    MockProducer<String, LlmCallEvent> producer =
-        new MockProducer<>(false, null, new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
+    MockProducer<String, LlmCallEvent> producer = new MockProducer<>(
+        false,
+        null,
+        new StringSerializer(),
+        new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
     tm = TokenmeterConfigTest.valid().build(producer);
     tm.record(chat().build());
     tm.record(chat().build());
@@ -198,10 +213,9 @@ class TokenmeterTest {
 
   @Test
   void serializerFailureIsCountedAsSerialization() {
-    Serializer<LlmCallEvent> failing =
-        (topic, data) -> {
-          throw new SerializationException("schema registry http://127.0.0.1:1 unreachable");
-        };
+    Serializer<LlmCallEvent> failing = (topic, data) -> {
+      throw new SerializationException("schema registry http://127.0.0.1:1 unreachable");
+    };
     MockProducer<String, LlmCallEvent> producer =
         new MockProducer<>(true, null, new StringSerializer(), failing);
     tm = TokenmeterConfigTest.valid().build(producer);
@@ -238,9 +252,11 @@ class TokenmeterTest {
   void closeGivesUpAtItsDeadlineAndCountsTheRestAsClosed(String how) throws Exception {
     // What KafkaProducer.send() throws when close() wakes it waiting for metadata, and when it
     // is called once the producer is closed.
-    BlockingProducer producer = new BlockingProducer(how.startsWith("woken")
-        ? () -> new KafkaException("Requested metadata update after close")
-        : () -> new IllegalStateException("Cannot perform operation after producer has been closed"));
+    BlockingProducer producer = new BlockingProducer(
+        how.startsWith("woken")
+            ? () -> new KafkaException("Requested metadata update after close")
+            : () -> new IllegalStateException(
+                "Cannot perform operation after producer has been closed"));
     tm = TokenmeterConfigTest.valid().build(producer);
     for (int i = 0; i < 5; i++) {
       tm.record(chat().build());
@@ -292,7 +308,8 @@ class TokenmeterTest {
     tm.record(call);
     tm.record(call);
     assertThat(tm.flush(WAIT)).isTrue();
-    List<String> ids = producer.history().stream().map(r -> r.value().getEventId()).toList();
+    List<String> ids =
+        producer.history().stream().map(r -> r.value().getEventId()).toList();
     assertThat(ids).doesNotHaveDuplicates().allMatch(id -> id.matches("[0-9a-f-]{36}"));
   }
 
@@ -303,8 +320,14 @@ class TokenmeterTest {
     Map<String, Long> m = tm.stats().asMap();
     assertThat(m)
         .containsKeys(
-            "recorded", "sent", "dropped.queue_full", "dropped.broker_unavailable",
-            "dropped.serialization", "dropped.invalid", "dropped.closed", "queued")
+            "recorded",
+            "sent",
+            "dropped.queue_full",
+            "dropped.broker_unavailable",
+            "dropped.serialization",
+            "dropped.invalid",
+            "dropped.closed",
+            "queued")
         .containsEntry("dropped.invalid", 1L);
   }
 
@@ -332,7 +355,8 @@ class TokenmeterTest {
     tm.record(chat().build());
     assertThat(tm.stats().droppedBrokerUnavailable()).isZero();
     await().atMost(WAIT).until(() -> tm.stats().droppedBrokerUnavailable() == 2);
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
     assertThat(tm.stats().pending()).isZero();
   }
 
@@ -345,15 +369,22 @@ class TokenmeterTest {
     volatile int attempts;
 
     MetadataOutageProducer(int failures) {
-      super(true, null, new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
+      super(
+          true,
+          null,
+          new StringSerializer(),
+          new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
       this.failures = failures;
     }
 
     @Override
-    public synchronized Future<RecordMetadata> send(ProducerRecord<String, LlmCallEvent> record, Callback callback) {
+    public synchronized Future<RecordMetadata> send(
+        ProducerRecord<String, LlmCallEvent> record, Callback callback) {
       if (attempts++ < failures) {
-        callback.onCompletion(null, new TimeoutException("Topic llm.calls not present in metadata after 500 ms."));
-        return java.util.concurrent.CompletableFuture.failedFuture(new TimeoutException("no metadata"));
+        callback.onCompletion(
+            null, new TimeoutException("Topic llm.calls not present in metadata after 500 ms."));
+        return java.util.concurrent.CompletableFuture.failedFuture(
+            new TimeoutException("no metadata"));
       }
       return super.send(record, callback);
     }
@@ -367,12 +398,17 @@ class TokenmeterTest {
     private volatile boolean closedNow;
 
     BlockingProducer(Supplier<RuntimeException> onClose) {
-      super(true, null, new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
+      super(
+          true,
+          null,
+          new StringSerializer(),
+          new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
       this.onClose = onClose;
     }
 
     @Override
-    public Future<RecordMetadata> send(ProducerRecord<String, LlmCallEvent> record, Callback callback) {
+    public Future<RecordMetadata> send(
+        ProducerRecord<String, LlmCallEvent> record, Callback callback) {
       entered.countDown();
       try {
         // Like KafkaProducer waiting for metadata: woken by close(), failing the send.

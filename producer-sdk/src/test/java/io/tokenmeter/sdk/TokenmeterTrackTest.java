@@ -28,8 +28,7 @@ import org.junit.jupiter.api.Test;
 /** track() around real JDK HttpClient calls to a local server, publishing to a MockProducer. */
 class TokenmeterTrackTest {
 
-  static final String CHAT_BODY =
-      """
+  static final String CHAT_BODY = """
       {"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o-mini-2024-07-18",
        "choices":[{"index":0,"message":{"role":"assistant","content":"Hello"}}],
        "usage":{"prompt_tokens":42,"completion_tokens":7,"total_tokens":49,
@@ -43,48 +42,41 @@ class TokenmeterTrackTest {
   private MockProducer<String, LlmCallEvent> producer;
   private Tokenmeter tm;
 
-  private final LlmCall template =
-      LlmCall.builder()
-          .provider("openai")
-          .operation("chat")
-          .requestModel("gpt-4o-mini")
-          .apiKey("sk-proj-TRACKxTESTxKEY000000000000000000000000000000beef")
-          .orgId("org_9")
-          .projectId("proj_9")
-          .build();
+  private final LlmCall template = LlmCall.builder()
+      .provider("openai")
+      .operation("chat")
+      .requestModel("gpt-4o-mini")
+      .apiKey("sk-proj-TRACKxTESTxKEY000000000000000000000000000000beef")
+      .orgId("org_9")
+      .projectId("proj_9")
+      .build();
 
   @BeforeEach
   void start() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext(
-        "/v1/chat/completions",
-        exchange -> {
-          exchange.getResponseHeaders().add("Content-Type", "application/json");
-          exchange.getResponseHeaders().add("x-ratelimit-limit-requests", "10000");
-          exchange.getResponseHeaders().add("x-ratelimit-remaining-requests", "9998");
-          exchange.getResponseHeaders().add("x-ratelimit-limit-tokens", "2000000");
-          exchange.getResponseHeaders().add("x-ratelimit-remaining-tokens", "1999000");
-          exchange.getResponseHeaders().add("x-ratelimit-reset-requests", "12ms");
-          exchange.getResponseHeaders().add("x-ratelimit-reset-tokens", "6m0s");
-          reply(exchange, 200, CHAT_BODY);
-        });
-    server.createContext(
-        "/limited",
-        exchange -> {
-          exchange.getResponseHeaders().add("x-ratelimit-remaining-requests", "0");
-          exchange.getResponseHeaders().add("x-ratelimit-reset-requests", "1s");
-          reply(exchange, 429, "{\"error\":{\"code\":\"rate_limit_exceeded\"}}");
-        });
-    server.createContext(
-        "/slow",
-        exchange -> {
-          try {
-            neverAnswer.await(30, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          exchange.close();
-        });
+    server.createContext("/v1/chat/completions", exchange -> {
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.getResponseHeaders().add("x-ratelimit-limit-requests", "10000");
+      exchange.getResponseHeaders().add("x-ratelimit-remaining-requests", "9998");
+      exchange.getResponseHeaders().add("x-ratelimit-limit-tokens", "2000000");
+      exchange.getResponseHeaders().add("x-ratelimit-remaining-tokens", "1999000");
+      exchange.getResponseHeaders().add("x-ratelimit-reset-requests", "12ms");
+      exchange.getResponseHeaders().add("x-ratelimit-reset-tokens", "6m0s");
+      reply(exchange, 200, CHAT_BODY);
+    });
+    server.createContext("/limited", exchange -> {
+      exchange.getResponseHeaders().add("x-ratelimit-remaining-requests", "0");
+      exchange.getResponseHeaders().add("x-ratelimit-reset-requests", "1s");
+      reply(exchange, 429, "{\"error\":{\"code\":\"rate_limit_exceeded\"}}");
+    });
+    server.createContext("/slow", exchange -> {
+      try {
+        neverAnswer.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      exchange.close();
+    });
     server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
     server.start();
     producer = TokenmeterTest.autoCompleting();
@@ -108,7 +100,8 @@ class TokenmeterTrackTest {
   }
 
   private HttpRequest request(String path, Duration timeout) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path))
+    return HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path))
         .timeout(timeout)
         .POST(HttpRequest.BodyPublishers.ofString("{}"))
         .build();
@@ -123,10 +116,11 @@ class TokenmeterTrackTest {
   @Test
   void trackedCallCapturesStatusUsageModelAndRateLimits() throws Exception {
     long before = System.currentTimeMillis();
-    HttpResponse<String> response =
-        tm.track(
-            template,
-            () -> http.send(request("/v1/chat/completions", Duration.ofSeconds(10)), HttpResponse.BodyHandlers.ofString()));
+    HttpResponse<String> response = tm.track(
+        template,
+        () -> http.send(
+            request("/v1/chat/completions", Duration.ofSeconds(10)),
+            HttpResponse.BodyHandlers.ofString()));
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo(CHAT_BODY);
@@ -155,14 +149,18 @@ class TokenmeterTrackTest {
   void byteArrayBodiesAreParsedToo() throws Exception {
     tm.track(
         template,
-        () -> http.send(request("/v1/chat/completions", Duration.ofSeconds(10)), HttpResponse.BodyHandlers.ofByteArray()));
+        () -> http.send(
+            request("/v1/chat/completions", Duration.ofSeconds(10)),
+            HttpResponse.BodyHandlers.ofByteArray()));
     assertThat(onlyEvent().getInputTokens()).isEqualTo(42L);
   }
 
   @Test
   void rateLimitedResponseIsReturnedAndRecordedAsRateLimited() throws Exception {
-    HttpResponse<String> response =
-        tm.track(template, () -> http.send(request("/limited", Duration.ofSeconds(10)), HttpResponse.BodyHandlers.ofString()));
+    HttpResponse<String> response = tm.track(
+        template,
+        () -> http.send(
+            request("/limited", Duration.ofSeconds(10)), HttpResponse.BodyHandlers.ofString()));
     assertThat(response.statusCode()).isEqualTo(429);
     LlmCallEvent e = onlyEvent();
     assertThat(e.getStatusCode()).isEqualTo(429);
@@ -175,18 +173,15 @@ class TokenmeterTrackTest {
   @Test
   void timeoutIsRethrownUnchangedAndRecordedAsTimeout() {
     HttpTimeoutException[] thrown = new HttpTimeoutException[1];
-    assertThatThrownBy(
-            () ->
-                tm.track(
-                    template,
-                    () -> {
-                      try {
-                        return http.send(request("/slow", Duration.ofMillis(200)), HttpResponse.BodyHandlers.ofString());
-                      } catch (HttpTimeoutException e) {
-                        thrown[0] = e;
-                        throw e;
-                      }
-                    }))
+    assertThatThrownBy(() -> tm.track(template, () -> {
+          try {
+            return http.send(
+                request("/slow", Duration.ofMillis(200)), HttpResponse.BodyHandlers.ofString());
+          } catch (HttpTimeoutException e) {
+            thrown[0] = e;
+            throw e;
+          }
+        }))
         .isInstanceOf(HttpTimeoutException.class)
         .satisfies(t -> assertThat(t).isSameAs(thrown[0]));
     LlmCallEvent e = onlyEvent();
@@ -201,9 +196,11 @@ class TokenmeterTrackTest {
     try (ServerSocket s = new ServerSocket(0)) {
       closedPort = s.getLocalPort();
     }
-    HttpRequest refused =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + closedPort + "/v1/chat/completions")).build();
-    assertThatThrownBy(() -> tm.track(template, () -> http.send(refused, HttpResponse.BodyHandlers.ofString())))
+    HttpRequest refused = HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + closedPort + "/v1/chat/completions"))
+        .build();
+    assertThatThrownBy(() ->
+            tm.track(template, () -> http.send(refused, HttpResponse.BodyHandlers.ofString())))
         .isInstanceOf(ConnectException.class);
     assertThat(onlyEvent().getErrorType()).isEqualTo("network");
   }
@@ -211,7 +208,10 @@ class TokenmeterTrackTest {
   @Test
   void callersOwnRuntimeExceptionIsRethrownAndRecordedAsClient() {
     IllegalStateException own = new IllegalStateException("caller bug");
-    assertThatThrownBy(() -> tm.track(template, () -> { throw own; })).isSameAs(own);
+    assertThatThrownBy(() -> tm.track(template, () -> {
+          throw own;
+        }))
+        .isSameAs(own);
     assertThat(onlyEvent().getErrorType()).isEqualTo("client");
   }
 
@@ -219,16 +219,26 @@ class TokenmeterTrackTest {
   void eachTrackedCallIsItsOwnEventEvenFromOneTemplate() throws Exception {
     LlmCall withFixedId = template.toBuilder().eventId("fixed").build();
     for (int i = 0; i < 2; i++) {
-      tm.track(withFixedId, () -> http.send(request("/v1/chat/completions", Duration.ofSeconds(10)), HttpResponse.BodyHandlers.ofString()));
+      tm.track(
+          withFixedId,
+          () -> http.send(
+              request("/v1/chat/completions", Duration.ofSeconds(10)),
+              HttpResponse.BodyHandlers.ofString()));
     }
     assertThat(tm.flush(Duration.ofSeconds(10))).isTrue();
-    assertThat(producer.history()).extracting(r -> r.value().getEventId()).doesNotHaveDuplicates().doesNotContain("fixed");
+    assertThat(producer.history())
+        .extracting(r -> r.value().getEventId())
+        .doesNotHaveDuplicates()
+        .doesNotContain("fixed");
   }
 
   @Test
   void nullTemplateStillMakesTheCallAndCountsTheEventInvalid() throws Exception {
-    HttpResponse<String> response =
-        tm.track(null, () -> http.send(request("/v1/chat/completions", Duration.ofSeconds(10)), HttpResponse.BodyHandlers.ofString()));
+    HttpResponse<String> response = tm.track(
+        null,
+        () -> http.send(
+            request("/v1/chat/completions", Duration.ofSeconds(10)),
+            HttpResponse.BodyHandlers.ofString()));
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(tm.stats().droppedInvalid()).isEqualTo(1);
   }

@@ -33,7 +33,9 @@ public final class ApiKeyFields {
 
   /** Whether {@code fingerprint} is absent or SDK-shaped. */
   private static boolean fingerprintIsSafe(String fingerprint) {
-    return fingerprint == null || fingerprint.isEmpty() || FINGERPRINT.matcher(fingerprint).matches();
+    return fingerprint == null
+        || fingerprint.isEmpty()
+        || FINGERPRINT.matcher(fingerprint).matches();
   }
 
   /**
@@ -45,8 +47,9 @@ public final class ApiKeyFields {
       return problem(hint, null);
     }
     if (fingerprint != null && fingerprint.length() > FINGERPRINT_CHARS) {
-      return Optional.of("api_key_fingerprint: longer than the " + FINGERPRINT_CHARS + " characters of a fingerprint ("
-          + fingerprint.length() + " characters; the value is not repeated, it may be a whole key)");
+      return Optional.of("api_key_fingerprint: longer than the " + FINGERPRINT_CHARS
+          + " characters of a fingerprint (" + fingerprint.length()
+          + " characters; the value is not repeated, it may be a whole key)");
     }
     return Optional.empty();
   }

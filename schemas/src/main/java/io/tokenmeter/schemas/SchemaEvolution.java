@@ -47,17 +47,17 @@ public final class SchemaEvolution {
     /** One line for a build log: which versions, which field, what is wrong, how to fix it. */
     public String message() {
       String subject = field.isEmpty() ? "the record itself" : "field '" + field + "'";
-      return schema + " " + reader + " cannot read data written with " + writer
-          + ": " + subject + " " + explanation() + " [" + type + " at " + location + "]";
+      return schema + " " + reader + " cannot read data written with " + writer + ": " + subject
+          + " " + explanation() + " [" + type + " at " + location + "]";
     }
 
     private String explanation() {
       return switch (type) {
         case READER_FIELD_MISSING_DEFAULT_VALUE ->
-            "is new and has no default; give it one (optional fields: [\"null\", T] with default null)";
+          "is new and has no default; give it one (optional fields: [\"null\", T] with default null)";
         case TYPE_MISMATCH -> "changed type (" + detail + "); add a new field instead";
         case MISSING_UNION_BRANCH ->
-            "can no longer hold a type that older data has in it (" + detail + ")";
+          "can no longer hold a type that older data has in it (" + detail + ")";
         case MISSING_ENUM_SYMBOLS -> "lost enum symbols " + detail + "; symbols may only be added";
         case NAME_MISMATCH -> "changed its named type (" + detail + "); add an alias instead";
         case FIXED_SIZE_MISMATCH -> "changed its fixed size (" + detail + ")";
@@ -73,7 +73,8 @@ public final class SchemaEvolution {
     List<Violation> out = new ArrayList<>();
     for (int r = 1; r < versions.size(); r++) {
       for (int w = 0; w < r; w++) {
-        out.addAll(violations(name, "v" + (r + 1), versions.get(r), "v" + (w + 1), versions.get(w)));
+        out.addAll(
+            violations(name, "v" + (r + 1), versions.get(r), "v" + (w + 1), versions.get(w)));
       }
     }
     return out;
@@ -102,10 +103,9 @@ public final class SchemaEvolution {
       String locationPrefix,
       int depth,
       List<Violation> out) {
-    for (Incompatibility i :
-        SchemaCompatibility.checkReaderWriterCompatibility(reader, writer)
-            .getResult()
-            .getIncompatibilities()) {
+    for (Incompatibility i : SchemaCompatibility.checkReaderWriterCompatibility(reader, writer)
+        .getResult()
+        .getIncompatibilities()) {
       String field = join(fieldPrefix, fieldPath(reader, i.getLocation()));
       String location = locationPrefix + (i.getLocation().equals("/") ? "" : i.getLocation());
       Schema[] sameNamed =
@@ -117,15 +117,14 @@ public final class SchemaEvolution {
         collect(labels, sameNamed[0], sameNamed[1], field, location, depth + 1, out);
       }
       if (out.size() == before) {
-        out.add(
-            new Violation(
-                labels.name(),
-                labels.reader(),
-                labels.writer(),
-                field,
-                i.getType(),
-                i.getMessage(),
-                location.isEmpty() ? "/" : location));
+        out.add(new Violation(
+            labels.name(),
+            labels.reader(),
+            labels.writer(),
+            field,
+            i.getType(),
+            i.getMessage(),
+            location.isEmpty() ? "/" : location));
       }
     }
   }

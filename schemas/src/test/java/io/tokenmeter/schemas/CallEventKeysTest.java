@@ -21,7 +21,9 @@ class CallEventKeysTest {
   @Test
   void aKeyMatchesExactlyWhenItEqualsTheKeyBuilt() {
     String[] values = {null, "", "a", "ab", "a/b", "b", "/", "org-1"};
-    String[] keys = {"", "/", "a/", "/a", "a/b", "ab/", "a//b", "a/b/", "org-1/", "org-1/b", "ab", "a", "b", "/ab"};
+    String[] keys = {
+      "", "/", "a/", "/a", "a/b", "ab/", "a//b", "a/b/", "org-1/", "org-1/b", "ab", "a", "b", "/ab"
+    };
     for (String org : values) {
       for (String project : values) {
         for (String service : new String[] {"a", "ab", ""}) {

@@ -30,14 +30,14 @@ class SchemaHistoryTest {
 
   @Test
   void everyKeptVersionCanReadEveryEarlierVersion() throws IOException {
-    List<String> violations =
-        SchemaHistory.readAll(HISTORY).stream()
-            .flatMap(h -> h.backwardTransitiveViolations().stream())
-            .map(Violation::message)
-            .toList();
+    List<String> violations = SchemaHistory.readAll(HISTORY).stream()
+        .flatMap(h -> h.backwardTransitiveViolations().stream())
+        .map(Violation::message)
+        .toList();
 
     assertThat(violations)
-        .as("the schema history breaks BACKWARD_TRANSITIVE (see docs/schemas.md, 'Adding a version')")
+        .as(
+            "the schema history breaks BACKWARD_TRANSITIVE (see docs/schemas.md, 'Adding a version')")
         .isEmpty();
   }
 
@@ -96,14 +96,16 @@ class SchemaHistoryTest {
       assertThat(v.field()).isEqualTo("event_id");
       assertThat(v.type()).isEqualTo(SchemaIncompatibilityType.TYPE_MISMATCH);
       assertThat(v.message())
-          .startsWith("CallEvent v2 cannot read data written with v1: field 'event_id' changed type")
+          .startsWith(
+              "CallEvent v2 cannot read data written with v1: field 'event_id' changed type")
           .contains("LONG", "STRING");
     });
   }
 
   @Test
   void changeInsideOptionalRecordIsRejectedNamingTheNestedField() throws Exception {
-    List<Violation> violations = fixture("changed-nested-field-type").backwardTransitiveViolations();
+    List<Violation> violations =
+        fixture("changed-nested-field-type").backwardTransitiveViolations();
 
     assertThat(violations).singleElement().satisfies(v -> {
       assertThat(v.field()).isEqualTo("rate_limit.limit_tokens");
@@ -126,7 +128,8 @@ class SchemaHistoryTest {
   @Test
   void optionalFieldWithADefaultIsCompatibleBothWays() throws Exception {
     Schema v1 = BundledSchemas.versions("LlmCallEvent").get(0);
-    Schema v2 = new Schema.Parser().parse(resource("/evolution/LlmCallEvent-v2-optional-field.avsc").toFile());
+    Schema v2 = new Schema.Parser()
+        .parse(resource("/evolution/LlmCallEvent-v2-optional-field.avsc").toFile());
 
     assertThat(SchemaEvolution.violations("LlmCallEvent", "v2", v2, "v1", v1)).isEmpty();
     assertThat(SchemaEvolution.violations("LlmCallEvent", "v1", v1, "v2", v2)).isEmpty();

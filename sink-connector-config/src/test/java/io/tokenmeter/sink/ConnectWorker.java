@@ -42,7 +42,8 @@ final class ConnectWorker implements AutoCloseable {
   private final Path dir;
   private final int port;
   private final Process process;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final Thread shutdownHook;
 
   private ConnectWorker(Path dir, int port, Process process) {
@@ -60,7 +61,8 @@ final class ConnectWorker implements AutoCloseable {
    * @param overrides laid over it (bootstrap servers, replication factors, plugin path...)
    * @param env extra environment variables of the worker process
    */
-  static ConnectWorker start(Path shippedProperties, Map<String, String> overrides, Map<String, String> env) {
+  static ConnectWorker start(
+      Path shippedProperties, Map<String, String> overrides, Map<String, String> env) {
     try {
       Path dir = Files.createTempDirectory("tokenmeter-connect-");
       int port = FreePorts.next();
@@ -81,7 +83,8 @@ final class ConnectWorker implements AutoCloseable {
       cmd.add("-Xmx512m");
       cmd.add("-Xms64m");
       cmd.add("-XX:+UseSerialGC");
-      // Not UTC on purpose: the rows must not depend on the worker's time zone (see sql/schema.sql).
+      // Not UTC on purpose: the rows must not depend on the worker's time zone (see
+      // sql/schema.sql).
       cmd.add("-Duser.timezone=America/New_York");
       cmd.add("-Djava.awt.headless=true");
       cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
@@ -90,8 +93,10 @@ final class ConnectWorker implements AutoCloseable {
       cmd.add(classpath());
       cmd.add("org.apache.kafka.connect.cli.ConnectDistributed");
       cmd.add(config.toString());
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("connect.log").toFile()));
+      ProcessBuilder pb = new ProcessBuilder(cmd)
+          .redirectErrorStream(true)
+          .redirectOutput(
+              ProcessBuilder.Redirect.appendTo(dir.resolve("connect.log").toFile()));
       pb.environment().putAll(env);
       Process process = pb.start();
       process.getOutputStream().close();
@@ -115,7 +120,8 @@ final class ConnectWorker implements AutoCloseable {
     overrides.forEach(config::put);
     HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/connectors"))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(payload))).build());
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(payload)))
+        .build());
     if (response.statusCode() != 201) {
       throw new IllegalStateException("creating connector from " + payloadFile + " failed: HTTP "
           + response.statusCode() + " " + response.body());
@@ -125,7 +131,10 @@ final class ConnectWorker implements AutoCloseable {
 
   /** {@code GET /connectors/<name>/status}, or null while the worker does not know the connector yet. */
   JsonNode status(String connector) throws IOException {
-    HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/connectors/" + connector + "/status")).GET().build());
+    HttpResponse<String> response =
+        send(HttpRequest.newBuilder(uri("/connectors/" + connector + "/status"))
+            .GET()
+            .build());
     return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
   }
 
@@ -164,10 +173,15 @@ final class ConnectWorker implements AutoCloseable {
     Instant deadline = Instant.now().plus(READY_TIMEOUT);
     while (true) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("Connect worker exited with " + process.exitValue() + ":\n" + tail());
+        throw new IllegalStateException(
+            "Connect worker exited with " + process.exitValue() + ":\n" + tail());
       }
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/connectors")).timeout(Duration.ofSeconds(2)).GET().build(),
+        HttpResponse<String> r = http.send(
+            HttpRequest.newBuilder(uri("/connectors"))
+                .timeout(Duration.ofSeconds(2))
+                .GET()
+                .build(),
             HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           return;
@@ -180,7 +194,8 @@ final class ConnectWorker implements AutoCloseable {
       }
       if (Instant.now().isAfter(deadline)) {
         stop();
-        throw new IllegalStateException("Connect REST API not up after " + READY_TIMEOUT.toSeconds() + "s:\n" + tail());
+        throw new IllegalStateException(
+            "Connect REST API not up after " + READY_TIMEOUT.toSeconds() + "s:\n" + tail());
       }
       try {
         Thread.sleep(250);
@@ -240,8 +255,9 @@ final class ConnectWorker implements AutoCloseable {
   private static String classpath() throws IOException {
     String file = System.getProperty("connect.worker.classpath.file");
     if (file == null || !Files.exists(Path.of(file))) {
-      throw new IllegalStateException("connect.worker.classpath.file (" + file + ") missing: run the test through"
-          + " Maven (mvn verify -pl sink-connector-config), which writes it");
+      throw new IllegalStateException(
+          "connect.worker.classpath.file (" + file + ") missing: run the test through"
+              + " Maven (mvn verify -pl sink-connector-config), which writes it");
     }
     return Files.readString(Path.of(file), StandardCharsets.UTF_8).trim();
   }

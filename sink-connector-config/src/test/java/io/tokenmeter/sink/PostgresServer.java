@@ -76,7 +76,8 @@ final class PostgresServer implements AutoCloseable {
   /** Runs a SQL script (statements separated by semicolons at line ends, {@code --} comments). */
   void runScript(Path script) throws IOException, SQLException {
     String sql = Files.readString(script, StandardCharsets.UTF_8);
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       // The PostgreSQL driver runs a multi-statement string in one go, as psql -f would.
       s.execute(sql);
     }
@@ -93,19 +94,45 @@ final class PostgresServer implements AutoCloseable {
     if (asRoot) {
       run(List.of("chown", "-R", OS_USER + ":" + OS_USER, dir.toString()), false);
     }
-    run(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", USER, "--pwfile=" + pwfile,
-        "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"), true);
-    String options = "-c listen_addresses=127.0.0.1 -p " + port + " -c unix_socket_directories=" + dir
-        + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c timezone=UTC";
-    run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", logFile().toString(),
-        "-o", options, "-w", "-t", "60", "start"), true);
+    run(
+        List.of(
+            bin.resolve("initdb").toString(),
+            "-D",
+            data.toString(),
+            "-U",
+            USER,
+            "--pwfile=" + pwfile,
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync"),
+        true);
+    String options = "-c listen_addresses=127.0.0.1 -p " + port + " -c unix_socket_directories="
+        + dir + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c timezone=UTC";
+    run(
+        List.of(
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            data.toString(),
+            "-l",
+            logFile().toString(),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start"),
+        true);
     running = true;
     try (Connection c = DriverManager.getConnection(
-        "jdbc:postgresql://127.0.0.1:" + port + "/postgres", USER, PASSWORD); Statement s = c.createStatement()) {
+            "jdbc:postgresql://127.0.0.1:" + port + "/postgres", USER, PASSWORD);
+        Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + DATABASE);
     } catch (SQLException e) {
-      throw new IllegalStateException("PostgreSQL started but refused the database: " + e.getMessage()
-          + "\n" + tail(), e);
+      throw new IllegalStateException(
+          "PostgreSQL started but refused the database: " + e.getMessage() + "\n" + tail(), e);
     }
   }
 
@@ -122,8 +149,18 @@ final class PostgresServer implements AutoCloseable {
   private synchronized void stopQuietly() {
     if (running) {
       try {
-        run(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "immediate",
-            "-w", "-t", "30", "stop"), true);
+        run(
+            List.of(
+                bin.resolve("pg_ctl").toString(),
+                "-D",
+                dir.resolve("data").toString(),
+                "-m",
+                "immediate",
+                "-w",
+                "-t",
+                "30",
+                "stop"),
+            true);
       } catch (RuntimeException | IOException ignored) {
         // Best effort; the directory goes anyway.
       }
@@ -145,15 +182,19 @@ final class PostgresServer implements AutoCloseable {
     cmd.addAll(command);
     Path out = Files.createTempFile("tokenmeter-pg-cmd-", ".log");
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      Process p = new ProcessBuilder(cmd)
+          .redirectErrorStream(true)
+          .redirectOutput(out.toFile())
+          .start();
       p.getOutputStream().close();
       if (!p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new IllegalStateException(String.join(" ", cmd) + " timed out:\n" + Files.readString(out));
+        throw new IllegalStateException(
+            String.join(" ", cmd) + " timed out:\n" + Files.readString(out));
       }
       if (p.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", cmd) + " failed with exit " + p.exitValue() + ":\n"
-            + Files.readString(out) + "\n" + tail());
+        throw new IllegalStateException(String.join(" ", cmd) + " failed with exit " + p.exitValue()
+            + ":\n" + Files.readString(out) + "\n" + tail());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -179,9 +220,12 @@ final class PostgresServer implements AutoCloseable {
    */
   static Path binDir() throws IOException {
     try {
-      Process p = new ProcessBuilder("pg_config", "--bindir").redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder("pg_config", "--bindir").redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 && Files.isExecutable(Path.of(out, "initdb"))) {
+      if (p.waitFor(10, TimeUnit.SECONDS)
+          && p.exitValue() == 0
+          && Files.isExecutable(Path.of(out, "initdb"))) {
         return Path.of(out);
       }
     } catch (IOException e) {
@@ -200,8 +244,9 @@ final class PostgresServer implements AutoCloseable {
         }
       }
     }
-    throw new IllegalStateException("no PostgreSQL server binaries (initdb, pg_ctl) found via pg_config --bindir or in"
-        + " /usr/lib/postgresql/*/bin; install them: apt-get install postgresql (.ci/run does)");
+    throw new IllegalStateException(
+        "no PostgreSQL server binaries (initdb, pg_ctl) found via pg_config --bindir or in"
+            + " /usr/lib/postgresql/*/bin; install them: apt-get install postgresql (.ci/run does)");
   }
 
   private static int versionNumber(String name) {

@@ -34,6 +34,7 @@ class ShippedConfigTest {
 
   /** Surefire runs in the module directory. */
   private static final Path DIR = Path.of(System.getProperty("sink.config.dir", "."));
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
@@ -42,9 +43,11 @@ class ShippedConfigTest {
     String table = config.get("collection.name.format").asText();
 
     assertThat(table).isEqualTo("llm_rollups_1m");
-    assertThat(columns(table)).containsExactlyElementsOf(fields(RollupConnectJson.toJson(rollup())));
+    assertThat(columns(table))
+        .containsExactlyElementsOf(fields(RollupConnectJson.toJson(rollup())));
     assertThat(primaryKey(table)).isEqualTo(RollupConnectJson.KEY_FIELDS);
-    assertThat(List.of(config.get("primary.key.fields").asText().split(","))).isEqualTo(RollupConnectJson.KEY_FIELDS);
+    assertThat(List.of(config.get("primary.key.fields").asText().split(",")))
+        .isEqualTo(RollupConnectJson.KEY_FIELDS);
     assertThat(config.get("topics").asText()).isEqualTo("llm.rollups.1m.connect");
   }
 
@@ -56,45 +59,71 @@ class ShippedConfigTest {
     assertThat(table).isEqualTo("llm_alerts");
     assertThat(columns(table)).containsExactlyElementsOf(fields(AlertConnectJson.toJson(alert())));
     assertThat(primaryKey(table)).isEqualTo(AlertConnectJson.KEY_FIELDS);
-    assertThat(List.of(config.get("primary.key.fields").asText().split(","))).isEqualTo(AlertConnectJson.KEY_FIELDS);
+    assertThat(List.of(config.get("primary.key.fields").asText().split(",")))
+        .isEqualTo(AlertConnectJson.KEY_FIELDS);
     assertThat(config.get("topics").asText()).isEqualTo("llm.alerts.connect");
   }
 
   @Test
-  void bothConnectorsUpsertIntoExistingTablesWithADeadLetterTopicAndNoSecretsInline() throws IOException {
+  void bothConnectorsUpsertIntoExistingTablesWithADeadLetterTopicAndNoSecretsInline()
+      throws IOException {
     for (String file : List.of("rollups-postgres.json", "alerts-postgres.json")) {
       JsonNode c = connector(file);
-      assertThat(c.get("connector.class").asText()).as(file).isEqualTo("io.debezium.connector.jdbc.JdbcSinkConnector");
-      assertThat(c.get("value.converter").asText()).as(file).isEqualTo("org.apache.kafka.connect.json.JsonConverter");
+      assertThat(c.get("connector.class").asText())
+          .as(file)
+          .isEqualTo("io.debezium.connector.jdbc.JdbcSinkConnector");
+      assertThat(c.get("value.converter").asText())
+          .as(file)
+          .isEqualTo("org.apache.kafka.connect.json.JsonConverter");
       assertThat(c.get("value.converter.schemas.enable").asText()).as(file).isEqualTo("true");
       assertThat(c.get("insert.mode").asText()).as(file).isEqualTo("upsert");
       assertThat(c.get("primary.key.mode").asText()).as(file).isEqualTo("record_value");
       assertThat(c.get("schema.evolution").asText()).as(file).isEqualTo("none");
       assertThat(c.get("delete.enabled").asText()).as(file).isEqualTo("false");
       assertThat(c.get("errors.tolerance").asText()).as(file).isEqualTo("all");
-      assertThat(c.get("errors.deadletterqueue.topic.name").asText()).as(file).isEqualTo(c.get("topics").asText() + ".dlq");
-      assertThat(c.get("errors.deadletterqueue.context.headers.enable").asText()).as(file).isEqualTo("true");
-      assertThat(c.get("connection.url").asText()).as(file).isEqualTo("${env:TOKENMETER_SINK_JDBC_URL}");
-      assertThat(c.get("connection.username").asText()).as(file).isEqualTo("${env:TOKENMETER_SINK_JDBC_USER}");
-      assertThat(c.get("connection.password").asText()).as(file).isEqualTo("${env:TOKENMETER_SINK_JDBC_PASSWORD}");
-      assertThat(c.get("errors.deadletterqueue.topic.replication.factor").asText()).as(file)
+      assertThat(c.get("errors.deadletterqueue.topic.name").asText())
+          .as(file)
+          .isEqualTo(c.get("topics").asText() + ".dlq");
+      assertThat(c.get("errors.deadletterqueue.context.headers.enable").asText())
+          .as(file)
+          .isEqualTo("true");
+      assertThat(c.get("connection.url").asText())
+          .as(file)
+          .isEqualTo("${env:TOKENMETER_SINK_JDBC_URL}");
+      assertThat(c.get("connection.username").asText())
+          .as(file)
+          .isEqualTo("${env:TOKENMETER_SINK_JDBC_USER}");
+      assertThat(c.get("connection.password").asText())
+          .as(file)
+          .isEqualTo("${env:TOKENMETER_SINK_JDBC_PASSWORD}");
+      assertThat(c.get("errors.deadletterqueue.topic.replication.factor").asText())
+          .as(file)
           .isEqualTo("${env:TOKENMETER_SINK_DLQ_REPLICATION_FACTOR}");
     }
   }
 
   @Test
-  void theWorkerResolvesEnvPlaceholdersReadsCommittedAndFindsPluginsByServiceLoader() throws IOException {
+  void theWorkerResolvesEnvPlaceholdersReadsCommittedAndFindsPluginsByServiceLoader()
+      throws IOException {
     Properties worker = new Properties();
-    try (Reader r = Files.newBufferedReader(DIR.resolve("connect-distributed.properties"), StandardCharsets.UTF_8)) {
+    try (Reader r = Files.newBufferedReader(
+        DIR.resolve("connect-distributed.properties"), StandardCharsets.UTF_8)) {
       worker.load(r);
     }
 
     assertThat(worker)
         .containsEntry("config.providers", "env")
-        .containsEntry("config.providers.env.class", "org.apache.kafka.common.config.provider.EnvVarConfigProvider")
+        .containsEntry(
+            "config.providers.env.class",
+            "org.apache.kafka.common.config.provider.EnvVarConfigProvider")
         .containsEntry("consumer.isolation.level", "read_committed")
         .containsEntry("plugin.discovery", "service_load")
-        .containsKeys("plugin.path", "group.id", "config.storage.topic", "offset.storage.topic", "status.storage.topic");
+        .containsKeys(
+            "plugin.path",
+            "group.id",
+            "config.storage.topic",
+            "offset.storage.topic",
+            "status.storage.topic");
   }
 
   private static JsonNode connector(String file) throws IOException {
@@ -106,14 +135,17 @@ class ShippedConfigTest {
   /** The field names of a Connect JSON record's schema, in order. */
   private static List<String> fields(byte[] record) throws IOException {
     List<String> names = new ArrayList<>();
-    JSON.readTree(record).at("/schema/fields").forEach(f -> names.add(f.get("field").asText()));
+    JSON.readTree(record)
+        .at("/schema/fields")
+        .forEach(f -> names.add(f.get("field").asText()));
     return names;
   }
 
   /** The column names of {@code table} in sql/schema.sql, in order. */
   private static Set<String> columns(String table) throws IOException {
     Set<String> columns = new LinkedHashSet<>();
-    Matcher column = Pattern.compile("(?m)^\\s+([a-z_0-9]+)\\s+(timestamp|text|bigint|jsonb|double precision)\\b")
+    Matcher column = Pattern.compile(
+            "(?m)^\\s+([a-z_0-9]+)\\s+(timestamp|text|bigint|jsonb|double precision)\\b")
         .matcher(createTable(table));
     while (column.find()) {
       columns.add(column.group(1));
@@ -129,7 +161,8 @@ class ShippedConfigTest {
 
   private static String createTable(String table) throws IOException {
     String sql = Files.readString(DIR.resolve("sql/schema.sql"), StandardCharsets.UTF_8);
-    Matcher m = Pattern.compile("CREATE TABLE IF NOT EXISTS " + table + " \\(([\\s\\S]*?)\\n\\);").matcher(sql);
+    Matcher m = Pattern.compile("CREATE TABLE IF NOT EXISTS " + table + " \\(([\\s\\S]*?)\\n\\);")
+        .matcher(sql);
     assertThat(m.find()).as("CREATE TABLE " + table + " in sql/schema.sql").isTrue();
     return m.group(1);
   }
@@ -137,17 +170,37 @@ class ShippedConfigTest {
   private static UsageRollup rollup() {
     Instant t = Instant.parse("2026-11-27T10:00:00Z");
     return UsageRollup.newBuilder()
-        .setWindowStart(t).setWindowEnd(t.plusSeconds(60)).setModel("m").setOrgId("o").setProjectId("p")
-        .setApiKeyFingerprint("k").setService("s").setRequests(1).setErrors(0).setErrorsByClass(Map.of())
-        .setInputTokens(1).setOutputTokens(1).setCacheReadInputTokens(0).setCacheCreationInputTokens(0)
-        .setReasoningOutputTokens(0).setRequestsWithoutUsage(0).setUnpricedRequests(0).setFoldedEvents(0)
+        .setWindowStart(t)
+        .setWindowEnd(t.plusSeconds(60))
+        .setModel("m")
+        .setOrgId("o")
+        .setProjectId("p")
+        .setApiKeyFingerprint("k")
+        .setService("s")
+        .setRequests(1)
+        .setErrors(0)
+        .setErrorsByClass(Map.of())
+        .setInputTokens(1)
+        .setOutputTokens(1)
+        .setCacheReadInputTokens(0)
+        .setCacheCreationInputTokens(0)
+        .setReasoningOutputTokens(0)
+        .setRequestsWithoutUsage(0)
+        .setUnpricedRequests(0)
+        .setFoldedEvents(0)
         .build();
   }
 
   private static Alert alert() {
     return Alert.newBuilder()
-        .setDedupKey("d").setState(AlertState.FIRING).setAlertType("t").setSeverity("warning").setScope(Map.of())
-        .setSummary("s").setEmittedAt(Instant.parse("2026-11-27T10:00:00Z")).setDetails(Map.of())
+        .setDedupKey("d")
+        .setState(AlertState.FIRING)
+        .setAlertType("t")
+        .setSeverity("warning")
+        .setScope(Map.of())
+        .setSummary("s")
+        .setEmittedAt(Instant.parse("2026-11-27T10:00:00Z"))
+        .setDetails(Map.of())
         .build();
   }
 }

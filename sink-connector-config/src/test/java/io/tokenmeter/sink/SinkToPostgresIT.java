@@ -98,7 +98,8 @@ class SinkToPostgresIT {
     pg = PostgresServer.start();
     pg.runScript(CONFIG_DIR.resolve("sql/schema.sql"));
     broker = KafkaBroker.start();
-    connect = ConnectWorker.start(CONFIG_DIR.resolve("connect-distributed.properties"),
+    connect = ConnectWorker.start(
+        CONFIG_DIR.resolve("connect-distributed.properties"),
         Map.of(
             "bootstrap.servers", broker.bootstrapServers(),
             "group.id", "sink-it-connect",
@@ -110,11 +111,16 @@ class SinkToPostgresIT {
             "offset.flush.interval.ms", "500",
             "plugin.path", System.getProperty("connect.plugin.path")),
         Map.of(
-            "TOKENMETER_SINK_JDBC_URL", pg.jdbcUrl(),
-            "TOKENMETER_SINK_JDBC_USER", PostgresServer.USER,
-            "TOKENMETER_SINK_JDBC_PASSWORD", PostgresServer.PASSWORD,
-            // This broker is alone; the shipped files take the factor from the worker's environment.
-            "TOKENMETER_SINK_DLQ_REPLICATION_FACTOR", "1"));
+            "TOKENMETER_SINK_JDBC_URL",
+            pg.jdbcUrl(),
+            "TOKENMETER_SINK_JDBC_USER",
+            PostgresServer.USER,
+            "TOKENMETER_SINK_JDBC_PASSWORD",
+            PostgresServer.PASSWORD,
+            // This broker is alone; the shipped files take the factor from the worker's
+            // environment.
+            "TOKENMETER_SINK_DLQ_REPLICATION_FACTOR",
+            "1"));
   }
 
   @AfterAll
@@ -146,7 +152,8 @@ class SinkToPostgresIT {
   }
 
   @Test
-  void postgresHoldsExactlyTheTracesRollupsThroughDuplicatesReplaysAndAPoisonRecord() throws Exception {
+  void postgresHoldsExactlyTheTracesRollupsThroughDuplicatesReplaysAndAPoisonRecord()
+      throws Exception {
     TokenmeterConfig config = appConfig();
     List<LlmCallEvent> trace = trace(Instant.now());
     Map<RowKey, Expected> expected = expected(trace);
@@ -154,16 +161,21 @@ class SinkToPostgresIT {
     try (TokenmeterApp app = new TokenmeterApp(config, PRICING)) {
       // The app creates its topics, the Connect copies included, before the connectors subscribe.
       app.start();
-      await().atMost(Duration.ofSeconds(60)).until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
       // The shipped files exactly as they are: every deployment-specific value is an ${env:...}.
-      String rollupsConnector = connect.createConnector(CONFIG_DIR.resolve("connectors/rollups-postgres.json"), Map.of());
-      String alertsConnector = connect.createConnector(CONFIG_DIR.resolve("connectors/alerts-postgres.json"), Map.of());
+      String rollupsConnector =
+          connect.createConnector(CONFIG_DIR.resolve("connectors/rollups-postgres.json"), Map.of());
+      String alertsConnector =
+          connect.createConnector(CONFIG_DIR.resolve("connectors/alerts-postgres.json"), Map.of());
       awaitRunning(rollupsConnector);
       awaitRunning(alertsConnector);
 
       // 1. The trace, each fifth call sent twice in a row (same event_id): counted once.
       send(trace, true);
-      await("every rollup of the trace in PostgreSQL").atMost(Duration.ofSeconds(90))
+      await("every rollup of the trace in PostgreSQL")
+          .atMost(Duration.ofSeconds(90))
           .until(() -> rollupRows().keySet().equals(expected.keySet()));
       assertRowsEqual(expected);
       assertQueriesAgree(expected);
@@ -173,7 +185,8 @@ class SinkToPostgresIT {
       // late and emits nothing; PostgreSQL does not change.
       long lateBefore = count("llm.calls.dlq");
       send(trace, false);
-      await("the replayed trace dead-lettered as late").atMost(Duration.ofSeconds(60))
+      await("the replayed trace dead-lettered as late")
+          .atMost(Duration.ofSeconds(60))
           .until(() -> count("llm.calls.dlq") - lateBefore == trace.size());
       awaitConnectorCaughtUp(rollupsConnector, ROLLUPS_CONNECT);
       assertRowsEqual(expected);
@@ -194,8 +207,13 @@ class SinkToPostgresIT {
       byte[] poison = "{\"schema\": not json".getBytes(StandardCharsets.UTF_8);
       UsageRollup after = rollup("org-after-poison", trace.get(0).getTimestamp());
       try (KafkaProducer<byte[], byte[]> producer = producer()) {
-        producer.send(new ProducerRecord<>(ROLLUPS_CONNECT, bytes("poison"), poison)).get();
-        producer.send(new ProducerRecord<>(ROLLUPS_CONNECT, bytes("after-poison"), RollupConnectJson.toJson(after))).get();
+        producer
+            .send(new ProducerRecord<>(ROLLUPS_CONNECT, bytes("poison"), poison))
+            .get();
+        producer
+            .send(new ProducerRecord<>(
+                ROLLUPS_CONNECT, bytes("after-poison"), RollupConnectJson.toJson(after)))
+            .get();
       }
       List<ConsumerRecord<byte[], byte[]>> dead = awaitRecords(ROLLUPS_DLQ, 1);
       assertThat(dead).hasSize(1);
@@ -206,11 +224,15 @@ class SinkToPostgresIT {
       assertThat(header(d, "__connect.errors.connector.name")).isEqualTo(rollupsConnector);
       assertThat(header(d, "__connect.errors.exception.class.name")).isNotBlank();
       assertThat(header(d, "__connect.errors.offset")).isNotBlank();
-      await("the record after the poison in PostgreSQL").atMost(Duration.ofSeconds(30))
-          .until(() -> rollupRows().keySet().stream().anyMatch(k -> k.org().equals("org-after-poison")));
+      await("the record after the poison in PostgreSQL")
+          .atMost(Duration.ofSeconds(30))
+          .until(() ->
+              rollupRows().keySet().stream().anyMatch(k -> k.org().equals("org-after-poison")));
       assertThat(connect.isRunning(rollupsConnector)).isTrue();
       Map<RowKey, Expected> withAfter = new TreeMap<>(expected);
-      withAfter.put(new RowKey(after.getWindowStart(), "gpt-4o", "org-after-poison", "proj-1", "f0f0", "checkout"),
+      withAfter.put(
+          new RowKey(
+              after.getWindowStart(), "gpt-4o", "org-after-poison", "proj-1", "f0f0", "checkout"),
           new Expected(1, 0, 10, 1, 30L));
       assertRowsEqual(withAfter);
 
@@ -242,14 +264,25 @@ class SinkToPostgresIT {
     for (int i = 0; i < 90; i++) {
       Dims d = DIMS.get(i % DIMS.size());
       LlmCallEvent.Builder b = LlmCallEvent.newBuilder()
-          .setEventId("sink-it-" + i).setTimestamp(start.plusMillis(i * 2_000L)).setSdk(new SdkInfo("sink-it", "1"))
-          .setService(d.service()).setEnvironment("it").setOrgId(d.org()).setProjectId(d.project())
-          .setApiKeyFingerprint(d.key()).setApiKeyHint("sk-...abcd")
-          .setProvider("openai").setOperation("chat").setRequestModel(d.model())
-          .setDurationMs(100L + i).setStatusCode(200);
+          .setEventId("sink-it-" + i)
+          .setTimestamp(start.plusMillis(i * 2_000L))
+          .setSdk(new SdkInfo("sink-it", "1"))
+          .setService(d.service())
+          .setEnvironment("it")
+          .setOrgId(d.org())
+          .setProjectId(d.project())
+          .setApiKeyFingerprint(d.key())
+          .setApiKeyHint("sk-...abcd")
+          .setProvider("openai")
+          .setOperation("chat")
+          .setRequestModel(d.model())
+          .setDurationMs(100L + i)
+          .setStatusCode(200);
       if (i % 7 == 3) {
-        b.setStatusCode(i % 2 == 0 ? 429 : 503).setErrorType(i % 2 == 0 ? "rate_limited" : "server")
-            .setInputTokens(0L).setOutputTokens(0L);
+        b.setStatusCode(i % 2 == 0 ? 429 : 503)
+            .setErrorType(i % 2 == 0 ? "rate_limited" : "server")
+            .setInputTokens(0L)
+            .setOutputTokens(0L);
       } else {
         b.setInputTokens(100L + 7 * i).setOutputTokens(10L + i);
       }
@@ -259,7 +292,8 @@ class SinkToPostgresIT {
   }
 
   /** The rollup's natural key, as in the primary key of llm_rollups_1m. */
-  record RowKey(Instant windowStart, String model, String org, String project, String key, String service)
+  record RowKey(
+      Instant windowStart, String model, String org, String project, String key, String service)
       implements Comparable<RowKey> {
     @Override
     public int compareTo(RowKey o) {
@@ -267,7 +301,8 @@ class SinkToPostgresIT {
     }
   }
 
-  record Expected(long requests, long errors, long inputTokens, long outputTokens, Long costMicros) {
+  record Expected(
+      long requests, long errors, long inputTokens, long outputTokens, Long costMicros) {
     Expected plus(Expected o) {
       Long cost;
       if (costMicros == null) {
@@ -277,8 +312,12 @@ class SinkToPostgresIT {
       } else {
         cost = costMicros + o.costMicros;
       }
-      return new Expected(requests + o.requests, errors + o.errors, inputTokens + o.inputTokens,
-          outputTokens + o.outputTokens, cost);
+      return new Expected(
+          requests + o.requests,
+          errors + o.errors,
+          inputTokens + o.inputTokens,
+          outputTokens + o.outputTokens,
+          cost);
     }
   }
 
@@ -290,11 +329,23 @@ class SinkToPostgresIT {
         continue;
       }
       long t = e.getTimestamp().toEpochMilli();
-      RowKey key = new RowKey(Instant.ofEpochMilli(Math.floorDiv(t, 60_000L) * 60_000L), e.getRequestModel(),
-          e.getOrgId(), e.getProjectId(), e.getApiKeyFingerprint(), e.getService());
+      RowKey key = new RowKey(
+          Instant.ofEpochMilli(Math.floorDiv(t, 60_000L) * 60_000L),
+          e.getRequestModel(),
+          e.getOrgId(),
+          e.getProjectId(),
+          e.getApiKeyFingerprint(),
+          e.getService());
       OptionalLong cost = PRICING.costMicros(e);
-      rows.merge(key, new Expected(1, e.getErrorType() == null ? 0 : 1, e.getInputTokens(), e.getOutputTokens(),
-          cost.isPresent() ? cost.getAsLong() : null), Expected::plus);
+      rows.merge(
+          key,
+          new Expected(
+              1,
+              e.getErrorType() == null ? 0 : 1,
+              e.getInputTokens(),
+              e.getOutputTokens(),
+              cost.isPresent() ? cost.getAsLong() : null),
+          Expected::plus);
     }
     return rows;
   }
@@ -303,17 +354,29 @@ class SinkToPostgresIT {
 
   private static Map<RowKey, Expected> rollupRows() throws SQLException {
     Map<RowKey, Expected> rows = new TreeMap<>();
-    try (Connection c = pg.connect(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT window_start, model, org_id, project_id, api_key_fingerprint, service,"
-            + " requests, errors, input_tokens, output_tokens, cost_micros FROM llm_rollups_1m")) {
+    try (Connection c = pg.connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(
+            "SELECT window_start, model, org_id, project_id, api_key_fingerprint, service,"
+                + " requests, errors, input_tokens, output_tokens, cost_micros FROM llm_rollups_1m")) {
       while (rs.next()) {
-        RowKey key = new RowKey(utc(rs, "window_start"),
-            rs.getString("model"), rs.getString("org_id"), rs.getString("project_id"),
-            rs.getString("api_key_fingerprint"), rs.getString("service"));
+        RowKey key = new RowKey(
+            utc(rs, "window_start"),
+            rs.getString("model"),
+            rs.getString("org_id"),
+            rs.getString("project_id"),
+            rs.getString("api_key_fingerprint"),
+            rs.getString("service"));
         // NULL, not 0, for a window without a priced call.
         Long cost = rs.getObject("cost_micros", Long.class);
-        rows.put(key, new Expected(rs.getLong("requests"), rs.getLong("errors"), rs.getLong("input_tokens"),
-            rs.getLong("output_tokens"), cost));
+        rows.put(
+            key,
+            new Expected(
+                rs.getLong("requests"),
+                rs.getLong("errors"),
+                rs.getLong("input_tokens"),
+                rs.getLong("output_tokens"),
+                cost));
       }
     }
     return rows;
@@ -321,16 +384,24 @@ class SinkToPostgresIT {
 
   private static void assertRowsEqual(Map<RowKey, Expected> expected) throws SQLException {
     assertThat(rollupRows()).containsExactlyEntriesOf(expected);
-    try (Connection c = pg.connect(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT count(*), sum(requests), sum(input_tokens), sum(output_tokens),"
-            + " sum(cost_micros), min(window_end - window_start), max(window_end - window_start) FROM llm_rollups_1m")) {
+    try (Connection c = pg.connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(
+            "SELECT count(*), sum(requests), sum(input_tokens), sum(output_tokens),"
+                + " sum(cost_micros), min(window_end - window_start), max(window_end - window_start) FROM llm_rollups_1m")) {
       rs.next();
       assertThat(rs.getLong(1)).isEqualTo(expected.size());
-      assertThat(rs.getLong(2)).isEqualTo(expected.values().stream().mapToLong(Expected::requests).sum());
-      assertThat(rs.getLong(3)).isEqualTo(expected.values().stream().mapToLong(Expected::inputTokens).sum());
-      assertThat(rs.getLong(4)).isEqualTo(expected.values().stream().mapToLong(Expected::outputTokens).sum());
-      assertThat(rs.getLong(5)).isEqualTo(expected.values().stream()
-          .mapToLong(e -> e.costMicros() == null ? 0 : e.costMicros()).sum());
+      assertThat(rs.getLong(2))
+          .isEqualTo(expected.values().stream().mapToLong(Expected::requests).sum());
+      assertThat(rs.getLong(3))
+          .isEqualTo(expected.values().stream().mapToLong(Expected::inputTokens).sum());
+      assertThat(rs.getLong(4))
+          .isEqualTo(
+              expected.values().stream().mapToLong(Expected::outputTokens).sum());
+      assertThat(rs.getLong(5))
+          .isEqualTo(expected.values().stream()
+              .mapToLong(e -> e.costMicros() == null ? 0 : e.costMicros())
+              .sum());
       assertThat(rs.getString(6)).isEqualTo("00:01:00");
       assertThat(rs.getString(7)).isEqualTo("00:01:00");
     }
@@ -339,8 +410,13 @@ class SinkToPostgresIT {
   /** The shipped example queries, run by name, agree with the trace. */
   private static void assertQueriesAgree(Map<RowKey, Expected> expected) throws Exception {
     Map<String, String> queries = queries();
-    assertThat(queries).containsKeys("cost_by_org_per_day", "top_keys_by_tokens_last_hour",
-        "error_rate_by_model_last_hour", "cost_by_model_per_hour", "open_alerts");
+    assertThat(queries)
+        .containsKeys(
+            "cost_by_org_per_day",
+            "top_keys_by_tokens_last_hour",
+            "error_rate_by_model_last_hour",
+            "cost_by_model_per_hour",
+            "open_alerts");
 
     Map<String, Long> costByOrg = new TreeMap<>();
     Map<String, Long> requestsByOrg = new TreeMap<>();
@@ -364,7 +440,8 @@ class SinkToPostgresIT {
     assertThat(actualRequests).isEqualTo(requestsByOrg);
 
     Map<String, Long> tokensByKey = new TreeMap<>();
-    expected.forEach((k, e) -> tokensByKey.merge(k.key(), e.inputTokens() + e.outputTokens(), Long::sum));
+    expected.forEach(
+        (k, e) -> tokensByKey.merge(k.key(), e.inputTokens() + e.outputTokens(), Long::sum));
     List<String> topKeys = new ArrayList<>();
     Map<String, Long> actualTokens = new TreeMap<>();
     query(queries.get("top_keys_by_tokens_last_hour"), rs -> {
@@ -372,7 +449,8 @@ class SinkToPostgresIT {
       actualTokens.put(rs.getString("api_key_fingerprint"), rs.getLong("tokens"));
     });
     assertThat(actualTokens).isEqualTo(tokensByKey);
-    assertThat(topKeys).isSortedAccordingTo((a, b) -> Long.compare(tokensByKey.get(b), tokensByKey.get(a)));
+    assertThat(topKeys)
+        .isSortedAccordingTo((a, b) -> Long.compare(tokensByKey.get(b), tokensByKey.get(a)));
 
     Map<String, long[]> errorsByModel = new TreeMap<>();
     expected.forEach((k, e) -> {
@@ -383,35 +461,44 @@ class SinkToPostgresIT {
     Map<String, String> actualRates = new TreeMap<>();
     Map<String, String> expectedRates = new TreeMap<>();
     errorsByModel.forEach((m, re) -> expectedRates.put(m, re[1] + "/" + re[0]));
-    query(queries.get("error_rate_by_model_last_hour"), rs ->
-        actualRates.put(rs.getString("model"), rs.getLong("errors") + "/" + rs.getLong("requests")));
+    query(
+        queries.get("error_rate_by_model_last_hour"),
+        rs -> actualRates.put(
+            rs.getString("model"), rs.getLong("errors") + "/" + rs.getLong("requests")));
     assertThat(actualRates).isEqualTo(expectedRates);
 
     List<String> open = new ArrayList<>();
     query(queries.get("open_alerts"), rs -> open.add(rs.getString("dedup_key")));
     assertThat(open).contains("unpriced_model:local-llama");
-    query(queries.get("cost_by_model_per_hour"), rs -> { });
+    query(queries.get("cost_by_model_per_hour"), rs -> {});
   }
 
   private static void assertUnpricedModelAlertIsOneRow() throws SQLException {
-    await("the unpriced_model alert in PostgreSQL").atMost(Duration.ofSeconds(30)).until(() -> {
-      try (Connection c = pg.connect(); Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT count(*) FROM llm_alerts WHERE dedup_key = 'unpriced_model:local-llama'")) {
-        rs.next();
-        return rs.getLong(1) > 0;
-      }
-    });
-    try (Connection c = pg.connect(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT state, alert_type, severity, scope->>'model', summary, emitted_at"
-            + " FROM llm_alerts WHERE dedup_key = 'unpriced_model:local-llama' AND state = 'FIRING'")) {
+    await("the unpriced_model alert in PostgreSQL")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> {
+          try (Connection c = pg.connect();
+              Statement s = c.createStatement();
+              ResultSet rs = s.executeQuery(
+                  "SELECT count(*) FROM llm_alerts WHERE dedup_key = 'unpriced_model:local-llama'")) {
+            rs.next();
+            return rs.getLong(1) > 0;
+          }
+        });
+    try (Connection c = pg.connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(
+            "SELECT state, alert_type, severity, scope->>'model', summary, emitted_at"
+                + " FROM llm_alerts WHERE dedup_key = 'unpriced_model:local-llama' AND state = 'FIRING'")) {
       assertThat(rs.next()).isTrue();
       assertThat(rs.getString(2)).isEqualTo("unpriced_model");
       assertThat(rs.getString(3)).isEqualTo("warning");
       assertThat(rs.getString(4)).isEqualTo("local-llama");
       assertThat(rs.getString(5)).contains("local-llama");
-      assertThat(utc(rs, "emitted_at"))
-          .isBetween(Instant.now().minusSeconds(600), Instant.now());
-      assertThat(rs.next()).as("one FIRING row, however often the change was delivered").isFalse();
+      assertThat(utc(rs, "emitted_at")).isBetween(Instant.now().minusSeconds(600), Instant.now());
+      assertThat(rs.next())
+          .as("one FIRING row, however often the change was delivered")
+          .isFalse();
     }
   }
 
@@ -431,7 +518,9 @@ class SinkToPostgresIT {
   }
 
   private static void query(String sql, Row row) throws SQLException {
-    try (Connection c = pg.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+    try (Connection c = pg.connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       while (rs.next()) {
         row.accept(rs);
       }
@@ -443,7 +532,8 @@ class SinkToPostgresIT {
   private static TokenmeterConfig appConfig() throws Exception {
     return ConfigLoader.create()
         .override("kafka.bootstrap.servers", broker.bootstrapServers())
-        .override("kafka.application.id", "sink-it-" + UUID.randomUUID().toString().substring(0, 8))
+        .override(
+            "kafka.application.id", "sink-it-" + UUID.randomUUID().toString().substring(0, 8))
         .override("kafka.state.dir", stateDir.toString())
         .override("kafka.commit.interval", "200ms")
         .override("topics.partitions", "3")
@@ -457,15 +547,20 @@ class SinkToPostgresIT {
   }
 
   private static void send(List<LlmCallEvent> trace, boolean withDuplicates) throws Exception {
-    try (KafkaProducer<String, LlmCallEvent> producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-        ProducerConfig.ACKS_CONFIG, "all"),
-        new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()))) {
+    try (KafkaProducer<String, LlmCallEvent> producer = new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            broker.bootstrapServers(),
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            true,
+            ProducerConfig.ACKS_CONFIG,
+            "all"),
+        new StringSerializer(),
+        new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()))) {
       for (int i = 0; i < trace.size(); i++) {
         LlmCallEvent e = trace.get(i);
-        ProducerRecord<String, LlmCallEvent> record =
-            new ProducerRecord<>("llm.calls", null, e.getTimestamp().toEpochMilli(), CallEventKeys.of(e), e);
+        ProducerRecord<String, LlmCallEvent> record = new ProducerRecord<>(
+            "llm.calls", null, e.getTimestamp().toEpochMilli(), CallEventKeys.of(e), e);
         producer.send(record);
         if (withDuplicates && i % 5 == 0) {
           producer.send(record);
@@ -478,16 +573,32 @@ class SinkToPostgresIT {
   private static UsageRollup rollup(String org, Instant window) {
     Instant start = Instant.ofEpochMilli(Math.floorDiv(window.toEpochMilli(), 60_000L) * 60_000L);
     return UsageRollup.newBuilder()
-        .setWindowStart(start).setWindowEnd(start.plusSeconds(60)).setModel("gpt-4o").setOrgId(org)
-        .setProjectId("proj-1").setApiKeyFingerprint("f0f0").setService("checkout").setRequests(1).setErrors(0)
-        .setErrorsByClass(Map.of()).setInputTokens(10).setOutputTokens(1).setCacheReadInputTokens(0)
-        .setCacheCreationInputTokens(0).setReasoningOutputTokens(0).setRequestsWithoutUsage(0).setCostMicros(30L)
-        .setUnpricedRequests(0).setFoldedEvents(0)
+        .setWindowStart(start)
+        .setWindowEnd(start.plusSeconds(60))
+        .setModel("gpt-4o")
+        .setOrgId(org)
+        .setProjectId("proj-1")
+        .setApiKeyFingerprint("f0f0")
+        .setService("checkout")
+        .setRequests(1)
+        .setErrors(0)
+        .setErrorsByClass(Map.of())
+        .setInputTokens(10)
+        .setOutputTokens(1)
+        .setCacheReadInputTokens(0)
+        .setCacheCreationInputTokens(0)
+        .setReasoningOutputTokens(0)
+        .setRequestsWithoutUsage(0)
+        .setCostMicros(30L)
+        .setUnpricedRequests(0)
+        .setFoldedEvents(0)
         .build();
   }
 
   private static void awaitRunning(String connector) {
-    await(connector + " RUNNING").atMost(Duration.ofSeconds(60)).until(() -> connect.isRunning(connector));
+    await(connector + " RUNNING")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> connect.isRunning(connector));
   }
 
   /**
@@ -497,25 +608,35 @@ class SinkToPostgresIT {
    */
   private static void awaitConnectorCaughtUp(String connector, String topic) {
     Map<TopicPartition, Long> afterLast = new LinkedHashMap<>();
-    readAll(topic).forEach(r -> afterLast.merge(new TopicPartition(r.topic(), r.partition()), r.offset() + 1, Math::max));
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-      await(connector + " caught up with " + topic).atMost(Duration.ofSeconds(60)).until(() -> {
-        Map<TopicPartition, OffsetAndMetadata> committed =
-            admin.listConsumerGroupOffsets("connect-" + connector).partitionsToOffsetAndMetadata().get();
-        return afterLast.entrySet().stream().allMatch(e -> {
-          OffsetAndMetadata c = committed.get(e.getKey());
-          return c != null && c.offset() >= e.getValue();
-        });
-      });
+    readAll(topic)
+        .forEach(r -> afterLast.merge(
+            new TopicPartition(r.topic(), r.partition()), r.offset() + 1, Math::max));
+    try (Admin admin = Admin.create(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      await(connector + " caught up with " + topic)
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin
+                .listConsumerGroupOffsets("connect-" + connector)
+                .partitionsToOffsetAndMetadata()
+                .get();
+            return afterLast.entrySet().stream().allMatch(e -> {
+              OffsetAndMetadata c = committed.get(e.getKey());
+              return c != null && c.offset() >= e.getValue();
+            });
+          });
     }
   }
 
   private static KafkaProducer<byte[], byte[]> producer() {
-    return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-        new ByteArraySerializer(), new ByteArraySerializer());
+    return new KafkaProducer<>(
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+        new ByteArraySerializer(),
+        new ByteArraySerializer());
   }
 
-  private static void resend(String topic, List<ConsumerRecord<byte[], byte[]>> records) throws Exception {
+  private static void resend(String topic, List<ConsumerRecord<byte[], byte[]>> records)
+      throws Exception {
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
       for (ConsumerRecord<byte[], byte[]> r : records) {
         producer.send(new ProducerRecord<>(topic, r.key(), r.value()));
@@ -539,25 +660,36 @@ class SinkToPostgresIT {
 
   private static List<ConsumerRecord<byte[], byte[]>> read(String topic, int atLeast) {
     Map<String, Object> props = Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, "sink-it-reader-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        broker.bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG,
+        "sink-it-reader-" + UUID.randomUUID(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+        "earliest",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+        false,
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        "read_committed");
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      await(topic + " read").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ZERO).until(() -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-        if (records.size() < atLeast) {
-          return false;
-        }
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-        return partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
-      });
+      await(topic + " read")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ZERO)
+          .until(() -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            if (records.size() < atLeast) {
+              return false;
+            }
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            return partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
+          });
     }
     return records;
   }

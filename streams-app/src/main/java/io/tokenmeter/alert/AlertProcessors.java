@@ -1,6 +1,8 @@
 package io.tokenmeter.alert;
 
 import io.tokenmeter.config.AlertSettings;
+import io.tokenmeter.rollup.HeapKeyValueStore;
+import io.tokenmeter.rollup.HeapStateStoreBuilder;
 import io.tokenmeter.schemas.Alert;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.UsageRollup;
@@ -9,8 +11,6 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import io.tokenmeter.rollup.HeapKeyValueStore;
-import io.tokenmeter.rollup.HeapStateStoreBuilder;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -43,8 +43,15 @@ public final class AlertProcessors {
       AlertSettings settings, Duration grace, Clock clock) {
     RateLimitDetector detector = new RateLimitDetector(settings);
     // Each processor gets its own key cache: a supplier's processors run on different threads.
-    return detector(RATE_LIMIT_STORE, AlertStateSerdes.rateLimit(), () -> new RateLimitKeys()::of,
-        detector::onEvent, detector::onTime, grace, clock, null);
+    return detector(
+        RATE_LIMIT_STORE,
+        AlertStateSerdes.rateLimit(),
+        () -> new RateLimitKeys()::of,
+        detector::onEvent,
+        detector::onTime,
+        grace,
+        clock,
+        null);
   }
 
   /**
@@ -64,8 +71,15 @@ public final class AlertProcessors {
   static <K> ProcessorSupplier<K, LlmCallEvent, String, Alert> unauthorizedKey(
       AlertSettings settings, Duration grace, Clock clock, String taskClockStore) {
     UnauthorizedKeyDetector detector = new UnauthorizedKeyDetector(settings);
-    return detector(UNAUTHORIZED_KEY_STORE, AlertStateSerdes.unauthorizedKey(), () -> LlmCallEvent::getApiKeyFingerprint,
-        detector::onEvent, detector::onTime, grace, clock, taskClockStore);
+    return detector(
+        UNAUTHORIZED_KEY_STORE,
+        AlertStateSerdes.unauthorizedKey(),
+        () -> LlmCallEvent::getApiKeyFingerprint,
+        detector::onEvent,
+        detector::onTime,
+        grace,
+        clock,
+        taskClockStore);
   }
 
   /** Unpriced models from final rollups; store {@value #UNPRICED_MODEL_STORE}. */
@@ -81,8 +95,15 @@ public final class AlertProcessors {
   static <K> ProcessorSupplier<K, UsageRollup, String, Alert> unpricedModel(
       AlertSettings settings, Duration grace, Clock clock, String taskClockStore) {
     UnpricedModelDetector detector = new UnpricedModelDetector(settings);
-    return detector(UNPRICED_MODEL_STORE, AlertStateSerdes.unpricedModel(), () -> UsageRollup::getModel,
-        detector::onRollup, detector::onTime, grace, clock, taskClockStore);
+    return detector(
+        UNPRICED_MODEL_STORE,
+        AlertStateSerdes.unpricedModel(),
+        () -> UsageRollup::getModel,
+        detector::onRollup,
+        detector::onTime,
+        grace,
+        clock,
+        taskClockStore);
   }
 
   /**
@@ -102,9 +123,15 @@ public final class AlertProcessors {
   static <K> ProcessorSupplier<K, UsageRollup, String, Alert> dimensionFolding(
       AlertSettings settings, Duration grace, Clock clock, String taskClockStore) {
     DimensionFoldingDetector detector = new DimensionFoldingDetector(settings);
-    return detector(DIMENSION_FOLDING_STORE, AlertStateSerdes.dimensionFolding(),
+    return detector(
+        DIMENSION_FOLDING_STORE,
+        AlertStateSerdes.dimensionFolding(),
         () -> r -> DimensionFoldingDetector.dedupKey(r.getOrgId(), r.getProjectId()),
-        detector::onRollup, detector::onTime, grace, clock, taskClockStore);
+        detector::onRollup,
+        detector::onTime,
+        grace,
+        clock,
+        taskClockStore);
   }
 
   /** The rate-limit detector's store, for a processor that runs the detector inside itself. */
@@ -137,7 +164,8 @@ public final class AlertProcessors {
     return new ProcessorSupplier<>() {
       @Override
       public Processor<K, V, String, Alert> get() {
-        return new DetectorProcessor<>(storeName, storeKey.get(), step, tick, grace, clock, taskClockStore, null);
+        return new DetectorProcessor<>(
+            storeName, storeKey.get(), step, tick, grace, clock, taskClockStore, null);
       }
 
       @Override

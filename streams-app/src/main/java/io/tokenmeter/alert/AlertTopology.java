@@ -62,18 +62,25 @@ public final class AlertTopology {
     RollupSettings rollup = config.rollup();
     Duration grace = rollup.grace();
 
-    KStream<String, Alert> rateLimit = counted.mapValues(v -> (Alert) v, Named.as(CallAlerts.RATE_LIMIT_ALERTS));
+    KStream<String, Alert> rateLimit =
+        counted.mapValues(v -> (Alert) v, Named.as(CallAlerts.RATE_LIMIT_ALERTS));
 
     KStream<String, Alert> keys = counted
         .mapValues(v -> (LlmCallEvent) v, Named.as(CallAlerts.KEY_SUSPECTS))
-        .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.of(LlmCallEvent.class, avro)).withName("alert-keys"))
-        .process(AlertProcessors.<String>unauthorizedKey(settings, grace, clock, RollupStores.CLOCK), Named.as("unauthorized-key"),
+        .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.of(LlmCallEvent.class, avro))
+            .withName("alert-keys"))
+        .process(
+            AlertProcessors.<String>unauthorizedKey(settings, grace, clock, RollupStores.CLOCK),
+            Named.as("unauthorized-key"),
             RollupStores.CLOCK);
 
     KStream<String, Alert> errorRate = counted
         .mapValues(v -> (ScopedErrorWindow) v, Named.as(CallAlerts.ERROR_WINDOWS))
-        .repartition(Repartitioned.with(Serdes.String(), ScopedErrorWindow.serde()).withName("alert-error-windows"))
-        .process(ErrorRateProcessor.supplier(settings, grace, rollup.closeCheckInterval(), clock), Named.as("error-rate"));
+        .repartition(Repartitioned.with(Serdes.String(), ScopedErrorWindow.serde())
+            .withName("alert-error-windows"))
+        .process(
+            ErrorRateProcessor.supplier(settings, grace, rollup.closeCheckInterval(), clock),
+            Named.as("error-rate"));
     // Only rollups with unpriced requests cross: the detector fires on those, and resolves on
     // minutes without any, which it closes on the event time the task counted (driven by the
     // calls of its partition, since this repartition feeds back into the same sub-topology) or,
@@ -82,8 +89,11 @@ public final class AlertTopology {
     KStream<String, Alert> unpriced = rollups
         .filter((key, r) -> r.getUnpricedRequests() > 0, Named.as("with-unpriced"))
         .selectKey((key, r) -> r.getModel(), Named.as("by-model"))
-        .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro)).withName("alert-rollups-by-model"))
-        .process(AlertProcessors.<String>unpricedModel(settings, grace, clock, RollupStores.CLOCK), Named.as("unpriced-model"),
+        .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro))
+            .withName("alert-rollups-by-model"))
+        .process(
+            AlertProcessors.<String>unpricedModel(settings, grace, clock, RollupStores.CLOCK),
+            Named.as("unpriced-model"),
             RollupStores.CLOCK);
 
     // A rollup's org/project is the tenant the guard charged, and rollups stay in the partition of
@@ -91,7 +101,9 @@ public final class AlertTopology {
     // minute, never one per event.
     KStream<String, Alert> folding = rollups
         .filter((key, r) -> r.getFoldedEvents() > 0, Named.as("with-folded"))
-        .process(AlertProcessors.<String>dimensionFolding(settings, grace, clock, RollupStores.CLOCK), Named.as("dimension-folding"),
+        .process(
+            AlertProcessors.<String>dimensionFolding(settings, grace, clock, RollupStores.CLOCK),
+            Named.as("dimension-folding"),
             RollupStores.CLOCK);
 
     KStream<String, Alert> alerts = rateLimit
@@ -99,7 +111,9 @@ public final class AlertTopology {
         .merge(errorRate, Named.as("and-error-rate"))
         .merge(unpriced, Named.as("and-unpriced"))
         .merge(folding, Named.as("all-alerts"));
-    alerts.to(config.topics().alerts(), Produced.with(Serdes.String(), AvroSerdes.of(Alert.class, avro)).withName("alerts"));
+    alerts.to(
+        config.topics().alerts(),
+        Produced.with(Serdes.String(), AvroSerdes.of(Alert.class, avro)).withName("alerts"));
     return alerts;
   }
 

@@ -31,15 +31,24 @@ final class CallAlerts implements CallStep {
   private final ErrorWindowCounter errorWindows;
   private ProcessorContext<String, Object> context;
 
-  private CallAlerts(AlertSettings settings, Duration grace, Duration closeCheckInterval, Clock clock) {
+  private CallAlerts(
+      AlertSettings settings, Duration grace, Duration closeCheckInterval, Clock clock) {
     this.settings = settings;
     RateLimitDetector detector = new RateLimitDetector(settings);
-    this.rateLimit = new DetectorProcessor<>(AlertProcessors.RATE_LIMIT_STORE, new RateLimitKeys()::of,
-        detector::onEvent, detector::onTime, grace, clock, null, RATE_LIMIT_ALERTS);
+    this.rateLimit = new DetectorProcessor<>(
+        AlertProcessors.RATE_LIMIT_STORE,
+        new RateLimitKeys()::of,
+        detector::onEvent,
+        detector::onTime,
+        grace,
+        clock,
+        null,
+        RATE_LIMIT_ALERTS);
     this.errorWindows = new ErrorWindowCounter(grace, closeCheckInterval, ERROR_WINDOWS);
   }
 
-  static CallStep.Factory factory(AlertSettings settings, Duration grace, Duration closeCheckInterval, Clock clock) {
+  static CallStep.Factory factory(
+      AlertSettings settings, Duration grace, Duration closeCheckInterval, Clock clock) {
     return new CallStep.Factory() {
       @Override
       public CallStep create() {

@@ -53,6 +53,7 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
   private final String taskClockStore;
   /** The one child alerts go to, by name, or null for every child. */
   private final String child;
+
   private ProcessorContext<String, Alert> context;
   private KeyValueStore<String, S> store;
   private KeyValueStore<String, Long> taskClock;
@@ -62,6 +63,7 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
    * first input closes again, which finds the minutes the stores say are closed.
    */
   private long ownEventTime = Long.MIN_VALUE;
+
   private long nextCloseAt = Long.MIN_VALUE;
   // Only decides when the wall clock may close minutes; losing it on a crash merely delays that.
   private final IdleTimer idle = new IdleTimer();
@@ -95,7 +97,8 @@ final class DetectorProcessor<K, V, S> implements Processor<K, V, String, Alert>
     this.context = context;
     this.store = context.getStateStore(storeName);
     this.taskClock = taskClockStore == null ? null : context.getStateStore(taskClockStore);
-    context.schedule(PUNCTUATE_EVERY, PunctuationType.STREAM_TIME, streamTime -> closeMinutesByEventTime());
+    context.schedule(
+        PUNCTUATE_EVERY, PunctuationType.STREAM_TIME, streamTime -> closeMinutesByEventTime());
     context.schedule(PUNCTUATE_EVERY, PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
   }
 

@@ -26,7 +26,8 @@ public final class DimensionFoldingDetector {
   public static final String ALERT_TYPE = "dimension_folding";
 
   /** The rollup dimensions that can fold, in the order of the state's bits. */
-  static final List<String> DIMENSIONS = List.of("org_id", "project_id", "model", "api_key_fingerprint", "service");
+  static final List<String> DIMENSIONS =
+      List.of("org_id", "project_id", "model", "api_key_fingerprint", "service");
 
   private static final String OTHER = "__other__";
 
@@ -42,14 +43,23 @@ public final class DimensionFoldingDetector {
    *
    * @param state the stored state for the rollup's tenant, or null
    */
-  public Transition<DimensionFoldingState> onRollup(DimensionFoldingState state, UsageRollup rollup, Instant now) {
+  public Transition<DimensionFoldingState> onRollup(
+      DimensionFoldingState state, UsageRollup rollup, Instant now) {
     long minute = Minutes.of(rollup.getWindowStart());
     long folded = rollup.getFoldedEvents();
     List<Alert> out = new ArrayList<>();
     DimensionFoldingState s = state != null
         ? close(state, minute - 1, now, out)
-        : new DimensionFoldingState(rollup.getOrgId(), rollup.getProjectId(), Minutes.NONE, 0, 0, false,
-            Minutes.NONE, minute - 1, 0);
+        : new DimensionFoldingState(
+            rollup.getOrgId(),
+            rollup.getProjectId(),
+            Minutes.NONE,
+            0,
+            0,
+            false,
+            Minutes.NONE,
+            minute - 1,
+            0);
     if (folded > 0) {
       int dimensions = foldedDimensions(rollup);
       if (minute <= s.closedThrough()) {
@@ -69,7 +79,8 @@ public final class DimensionFoldingDetector {
    * folded events, resolves tenants calm long enough. Call it for every stored tenant, for example
    * from a stream-time punctuator.
    */
-  public Transition<DimensionFoldingState> onTime(DimensionFoldingState state, Instant closedUpTo, Instant now) {
+  public Transition<DimensionFoldingState> onTime(
+      DimensionFoldingState state, Instant closedUpTo, Instant now) {
     if (state == null) {
       return new Transition<>(null, List.of());
     }
@@ -77,37 +88,80 @@ public final class DimensionFoldingDetector {
     return new Transition<>(keep(close(state, Minutes.lastClosedBy(closedUpTo), now, out)), out);
   }
 
-  private DimensionFoldingState close(DimensionFoldingState s, long closedThrough, Instant now, List<Alert> out) {
+  private DimensionFoldingState close(
+      DimensionFoldingState s, long closedThrough, Instant now, List<Alert> out) {
     if (closedThrough <= s.closedThrough()) {
       return s;
     }
     if (s.pendingMinute() != Minutes.NONE && s.pendingMinute() <= closedThrough) {
-      s = closedMinuteFolded(withPending(s, Minutes.NONE, 0, 0), s.pendingMinute(), s.pendingFolded(),
-          s.pendingDimensions(), now, out);
+      s = closedMinuteFolded(
+          withPending(s, Minutes.NONE, 0, 0),
+          s.pendingMinute(),
+          s.pendingFolded(),
+          s.pendingDimensions(),
+          now,
+          out);
     }
-    s = new DimensionFoldingState(s.orgId(), s.projectId(), s.pendingMinute(), s.pendingFolded(),
-        s.pendingDimensions(), s.firing(), s.lastFoldedMinute(), closedThrough, s.foldedTotal());
+    s = new DimensionFoldingState(
+        s.orgId(),
+        s.projectId(),
+        s.pendingMinute(),
+        s.pendingFolded(),
+        s.pendingDimensions(),
+        s.firing(),
+        s.lastFoldedMinute(),
+        closedThrough,
+        s.foldedTotal());
     if (s.firing() && closedThrough >= s.lastFoldedMinute() + calmToResolve) {
       out.add(resolved(s, now));
-      return new DimensionFoldingState(s.orgId(), s.projectId(), s.pendingMinute(), s.pendingFolded(),
-          s.pendingDimensions(), false, Minutes.NONE, closedThrough, 0);
+      return new DimensionFoldingState(
+          s.orgId(),
+          s.projectId(),
+          s.pendingMinute(),
+          s.pendingFolded(),
+          s.pendingDimensions(),
+          false,
+          Minutes.NONE,
+          closedThrough,
+          0);
     }
     return s;
   }
 
   private DimensionFoldingState closedMinuteFolded(
-      DimensionFoldingState s, long minute, long folded, int dimensions, Instant now, List<Alert> out) {
+      DimensionFoldingState s,
+      long minute,
+      long folded,
+      int dimensions,
+      Instant now,
+      List<Alert> out) {
     if (!s.firing()) {
       out.add(firing(s, minute, folded, dimensions, now));
     }
-    return new DimensionFoldingState(s.orgId(), s.projectId(), s.pendingMinute(), s.pendingFolded(),
-        s.pendingDimensions(), true, Math.max(s.lastFoldedMinute(), minute), s.closedThrough(),
+    return new DimensionFoldingState(
+        s.orgId(),
+        s.projectId(),
+        s.pendingMinute(),
+        s.pendingFolded(),
+        s.pendingDimensions(),
+        true,
+        Math.max(s.lastFoldedMinute(), minute),
+        s.closedThrough(),
         s.foldedTotal() + folded);
   }
 
-  private static DimensionFoldingState withPending(DimensionFoldingState s, long minute, long folded, int dimensions) {
-    return new DimensionFoldingState(s.orgId(), s.projectId(), minute, folded, dimensions, s.firing(),
-        s.lastFoldedMinute(), s.closedThrough(), s.foldedTotal());
+  private static DimensionFoldingState withPending(
+      DimensionFoldingState s, long minute, long folded, int dimensions) {
+    return new DimensionFoldingState(
+        s.orgId(),
+        s.projectId(),
+        minute,
+        folded,
+        dimensions,
+        s.firing(),
+        s.lastFoldedMinute(),
+        s.closedThrough(),
+        s.foldedTotal());
   }
 
   /** Nothing pending and nothing open: nothing to remember. */
@@ -116,7 +170,9 @@ public final class DimensionFoldingDetector {
   }
 
   private static int foldedDimensions(UsageRollup r) {
-    String[] values = {r.getOrgId(), r.getProjectId(), r.getModel(), r.getApiKeyFingerprint(), r.getService()};
+    String[] values = {
+      r.getOrgId(), r.getProjectId(), r.getModel(), r.getApiKeyFingerprint(), r.getService()
+    };
     int bits = 0;
     for (int i = 0; i < values.length; i++) {
       if (OTHER.equals(values[i])) {
@@ -136,13 +192,21 @@ public final class DimensionFoldingDetector {
     return names.toString();
   }
 
-  private Alert firing(DimensionFoldingState s, long minute, long folded, int dimensions, Instant now) {
+  private Alert firing(
+      DimensionFoldingState s, long minute, long folded, int dimensions, Instant now) {
     String names = dimensionNames(dimensions);
     String summary = tenant(s) + ": " + folded + (folded == 1 ? " event" : " events")
         + " in the minute from " + SummaryFormat.hhmm(Minutes.start(minute)) + " UTC had " + names
         + " folded into __other__; its cardinality budget is full, so per-key cost and key alerts miss those values";
-    Alert alert = Alerts.builder(dedupKey(s.orgId(), s.projectId()), AlertState.FIRING, ALERT_TYPE, Severity.WARNING,
-            scope(s), Minutes.start(minute), Minutes.end(minute), now)
+    Alert alert = Alerts.builder(
+            dedupKey(s.orgId(), s.projectId()),
+            AlertState.FIRING,
+            ALERT_TYPE,
+            Severity.WARNING,
+            scope(s),
+            Minutes.start(minute),
+            Minutes.end(minute),
+            now)
         .setObservedValue((double) folded)
         .setThreshold(1.0)
         .setSummary(summary)
@@ -154,9 +218,17 @@ public final class DimensionFoldingDetector {
 
   private Alert resolved(DimensionFoldingState s, Instant now) {
     String summary = tenant(s) + " has folded no values for " + calmToResolve
-        + (calmToResolve == 1 ? " minute" : " minutes") + " (" + s.foldedTotal() + " events were folded while open)";
-    Alert alert = Alerts.builder(dedupKey(s.orgId(), s.projectId()), AlertState.RESOLVED, ALERT_TYPE, Severity.WARNING,
-            scope(s), Minutes.start(s.lastFoldedMinute() + 1), Minutes.end(s.lastFoldedMinute() + calmToResolve), now)
+        + (calmToResolve == 1 ? " minute" : " minutes") + " (" + s.foldedTotal()
+        + " events were folded while open)";
+    Alert alert = Alerts.builder(
+            dedupKey(s.orgId(), s.projectId()),
+            AlertState.RESOLVED,
+            ALERT_TYPE,
+            Severity.WARNING,
+            scope(s),
+            Minutes.start(s.lastFoldedMinute() + 1),
+            Minutes.end(s.lastFoldedMinute() + calmToResolve),
+            now)
         .setObservedValue(0.0)
         .setThreshold(1.0)
         .setSummary(summary)

@@ -30,19 +30,17 @@ public record DimensionFoldingState(
   private static final byte FORMAT = 1;
 
   public byte[] encode() {
-    return StateCodec.encode(
-        FORMAT,
-        out -> {
-          out.writeUTF(orgId);
-          out.writeUTF(projectId);
-          out.writeLong(pendingMinute);
-          out.writeLong(pendingFolded);
-          out.writeInt(pendingDimensions);
-          out.writeBoolean(firing);
-          out.writeLong(lastFoldedMinute);
-          out.writeLong(closedThrough);
-          out.writeLong(foldedTotal);
-        });
+    return StateCodec.encode(FORMAT, out -> {
+      out.writeUTF(orgId);
+      out.writeUTF(projectId);
+      out.writeLong(pendingMinute);
+      out.writeLong(pendingFolded);
+      out.writeInt(pendingDimensions);
+      out.writeBoolean(firing);
+      out.writeLong(lastFoldedMinute);
+      out.writeLong(closedThrough);
+      out.writeLong(foldedTotal);
+    });
   }
 
   public static DimensionFoldingState decode(byte[] data) {
@@ -51,7 +49,14 @@ public record DimensionFoldingState(
         FORMAT,
         "dimension-folding",
         in -> new DimensionFoldingState(
-            in.readUTF(), in.readUTF(), in.readLong(), in.readLong(), in.readInt(), in.readBoolean(),
-            in.readLong(), in.readLong(), in.readLong()));
+            in.readUTF(),
+            in.readUTF(),
+            in.readLong(),
+            in.readLong(),
+            in.readInt(),
+            in.readBoolean(),
+            in.readLong(),
+            in.readLong(),
+            in.readLong()));
   }
 }

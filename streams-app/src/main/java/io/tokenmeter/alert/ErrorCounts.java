@@ -30,7 +30,11 @@ final class ErrorCounts {
         byClass.put(c, errors[c.ordinal()]);
       }
     }
-    return new ErrorWindow(Instant.ofEpochMilli(windowStart), Instant.ofEpochMilli(windowStart + Minutes.MINUTE_MS), requests, byClass);
+    return new ErrorWindow(
+        Instant.ofEpochMilli(windowStart),
+        Instant.ofEpochMilli(windowStart + Minutes.MINUTE_MS),
+        requests,
+        byClass);
   }
 
   static ErrorCounts of(ErrorWindow window) {

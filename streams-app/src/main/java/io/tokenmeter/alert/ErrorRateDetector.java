@@ -96,10 +96,9 @@ public final class ErrorRateDetector {
       if (c.firing() != null) {
         long calm = Math.min(calmToResolve, c.calmWindows() + empty);
         if (calm >= calmToResolve) {
-          long lastCalm =
-              Minutes.of(Instant.ofEpochMilli(s.lastWindowEnd()))
-                  + (calmToResolve - c.calmWindows())
-                  - 1;
+          long lastCalm = Minutes.of(Instant.ofEpochMilli(s.lastWindowEnd()))
+              + (calmToResolve - c.calmWindows())
+              - 1;
           out.add(resolved(s.scope(), e.getKey(), c.firing(), 0, threshold(c), lastCalm, now));
           c = new ClassState(c.baseline(), null, 0);
         } else {
@@ -160,39 +159,38 @@ public final class ErrorRateDetector {
       double threshold,
       ErrorWindow window,
       Instant now) {
-    String baseline =
-        Double.isNaN(s.baseline()) ? "no baseline yet" : "baseline " + SummaryFormat.percent1(s.baseline());
-    String summary =
-        scope.humanLabel()
-            + ": "
-            + SummaryFormat.percent1(rate)
-            + " "
-            + c.description()
-            + " ("
-            + window.errors(c)
-            + " of "
-            + window.requests()
-            + " requests) in the minute from "
-            + SummaryFormat.hhmm(window.start())
-            + " UTC, over "
-            + SummaryFormat.percent1(threshold)
-            + " ("
-            + baseline
-            + ")";
-    Alert alert =
-        Alerts.builder(
-                dedupKey(scope, c),
-                AlertState.FIRING,
-                "error_rate",
-                c.severity(),
-                scope.asMap(c),
-                window.start(),
-                window.end(),
-                now)
-            .setObservedValue(rate)
-            .setThreshold(threshold)
-            .setSummary(summary)
-            .build();
+    String baseline = Double.isNaN(s.baseline())
+        ? "no baseline yet"
+        : "baseline " + SummaryFormat.percent1(s.baseline());
+    String summary = scope.humanLabel()
+        + ": "
+        + SummaryFormat.percent1(rate)
+        + " "
+        + c.description()
+        + " ("
+        + window.errors(c)
+        + " of "
+        + window.requests()
+        + " requests) in the minute from "
+        + SummaryFormat.hhmm(window.start())
+        + " UTC, over "
+        + SummaryFormat.percent1(threshold)
+        + " ("
+        + baseline
+        + ")";
+    Alert alert = Alerts.builder(
+            dedupKey(scope, c),
+            AlertState.FIRING,
+            "error_rate",
+            c.severity(),
+            scope.asMap(c),
+            window.start(),
+            window.end(),
+            now)
+        .setObservedValue(rate)
+        .setThreshold(threshold)
+        .setSummary(summary)
+        .build();
     alert.getDetails().put("requests", Long.toString(window.requests()));
     alert.getDetails().put("errors", Long.toString(window.errors(c)));
     if (!Double.isNaN(s.baseline())) {
@@ -209,15 +207,14 @@ public final class ErrorRateDetector {
       double threshold,
       long lastCalmMinute,
       Instant now) {
-    String summary =
-        scope.humanLabel()
-            + ": "
-            + c.description()
-            + " back under "
-            + SummaryFormat.percent1(threshold)
-            + " for "
-            + calmToResolve
-            + (calmToResolve == 1 ? " minute" : " minutes");
+    String summary = scope.humanLabel()
+        + ": "
+        + c.description()
+        + " back under "
+        + SummaryFormat.percent1(threshold)
+        + " for "
+        + calmToResolve
+        + (calmToResolve == 1 ? " minute" : " minutes");
     return Alerts.builder(
             dedupKey(scope, c),
             AlertState.RESOLVED,

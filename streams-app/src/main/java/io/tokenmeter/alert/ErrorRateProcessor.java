@@ -1,7 +1,7 @@
 package io.tokenmeter.alert;
 
-import io.tokenmeter.rollup.IdleTimer;
 import io.tokenmeter.config.AlertSettings;
+import io.tokenmeter.rollup.IdleTimer;
 import io.tokenmeter.schemas.Alert;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,7 +54,8 @@ final class ErrorRateProcessor implements Processor<String, ScopedErrorWindow, S
   /** Only decides when the wall clock may close minutes; no count depends on it. */
   private final IdleTimer idle = new IdleTimer();
 
-  private ErrorRateProcessor(AlertSettings settings, Duration grace, Duration closeCheckInterval, Clock clock) {
+  private ErrorRateProcessor(
+      AlertSettings settings, Duration grace, Duration closeCheckInterval, Clock clock) {
     this.detector = new ErrorRateDetector(settings);
     this.wallClockLagMillis = grace.plus(closeCheckInterval).plus(SETTLE).toMillis();
     this.closeCheckInterval = closeCheckInterval;
@@ -64,7 +65,10 @@ final class ErrorRateProcessor implements Processor<String, ScopedErrorWindow, S
   static ProcessorSupplier<String, ScopedErrorWindow, String, Alert> supplier(
       AlertSettings settings, Duration grace, Duration closeCheckInterval, Clock clock) {
     StoreBuilder<KeyValueStore<String, ErrorRateState>> states = Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), AlertStateSerdes.errorRate()).withCachingEnabled();
+            Stores.persistentKeyValueStore(STATE_STORE),
+            Serdes.String(),
+            AlertStateSerdes.errorRate())
+        .withCachingEnabled();
     return new ProcessorSupplier<>() {
       @Override
       public Processor<String, ScopedErrorWindow, String, Alert> get() {
@@ -107,7 +111,10 @@ final class ErrorRateProcessor implements Processor<String, ScopedErrorWindow, S
     Instant now = clock.instant();
     for (ScopedErrorWindow closed : pending.close(before)) {
       String key = closed.scope().storeKey();
-      apply(key, detector.onWindowClosed(states.get(key), closed.scope(), closed.window(), now), timestamp);
+      apply(
+          key,
+          detector.onWindowClosed(states.get(key), closed.scope(), closed.window(), now),
+          timestamp);
     }
     List<KeyValue<String, ErrorRateState>> stored = new ArrayList<>();
     try (KeyValueIterator<String, ErrorRateState> all = states.all()) {

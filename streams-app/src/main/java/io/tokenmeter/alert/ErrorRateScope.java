@@ -55,10 +55,9 @@ public record ErrorRateScope(String model, String dimension, String value) {
   }
 
   String humanLabel() {
-    String who =
-        dimension.equals(SERVICE)
-            ? "service " + value
-            : "org " + (value.isEmpty() ? "(none)" : value);
+    String who = dimension.equals(SERVICE)
+        ? "service " + value
+        : "org " + (value.isEmpty() ? "(none)" : value);
     return model + " from " + who;
   }
 }

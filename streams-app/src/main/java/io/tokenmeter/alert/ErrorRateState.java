@@ -48,42 +48,36 @@ public record ErrorRateState(
   }
 
   public byte[] encode() {
-    return StateCodec.encode(
-        FORMAT,
-        out -> {
-          out.writeUTF(scope.model());
-          out.writeUTF(scope.dimension());
-          out.writeUTF(scope.value());
-          out.writeLong(lastWindowEnd);
-          out.writeByte(classes.size());
-          for (ErrorClass c : ErrorClass.values()) {
-            ClassState s = classes.get(c);
-            if (s != null) {
-              out.writeByte(c.ordinal());
-              out.writeDouble(s.baseline());
-              out.writeByte(Severity.toByte(s.firing()));
-              out.writeInt(s.calmWindows());
-            }
-          }
-        });
+    return StateCodec.encode(FORMAT, out -> {
+      out.writeUTF(scope.model());
+      out.writeUTF(scope.dimension());
+      out.writeUTF(scope.value());
+      out.writeLong(lastWindowEnd);
+      out.writeByte(classes.size());
+      for (ErrorClass c : ErrorClass.values()) {
+        ClassState s = classes.get(c);
+        if (s != null) {
+          out.writeByte(c.ordinal());
+          out.writeDouble(s.baseline());
+          out.writeByte(Severity.toByte(s.firing()));
+          out.writeInt(s.calmWindows());
+        }
+      }
+    });
   }
 
   public static ErrorRateState decode(byte[] data) {
-    return StateCodec.decode(
-        data,
-        FORMAT,
-        "error-rate",
-        in -> {
-          ErrorRateScope scope = new ErrorRateScope(in.readUTF(), in.readUTF(), in.readUTF());
-          long lastWindowEnd = in.readLong();
-          int n = in.readByte();
-          Map<ErrorClass, ClassState> classes = new EnumMap<>(ErrorClass.class);
-          for (int i = 0; i < n; i++) {
-            ErrorClass c = ErrorClass.values()[in.readByte()];
-            classes.put(
-                c, new ClassState(in.readDouble(), Severity.fromByte(in.readByte()), in.readInt()));
-          }
-          return new ErrorRateState(scope, lastWindowEnd, classes);
-        });
+    return StateCodec.decode(data, FORMAT, "error-rate", in -> {
+      ErrorRateScope scope = new ErrorRateScope(in.readUTF(), in.readUTF(), in.readUTF());
+      long lastWindowEnd = in.readLong();
+      int n = in.readByte();
+      Map<ErrorClass, ClassState> classes = new EnumMap<>(ErrorClass.class);
+      for (int i = 0; i < n; i++) {
+        ErrorClass c = ErrorClass.values()[in.readByte()];
+        classes.put(
+            c, new ClassState(in.readDouble(), Severity.fromByte(in.readByte()), in.readInt()));
+      }
+      return new ErrorRateState(scope, lastWindowEnd, classes);
+    });
   }
 }

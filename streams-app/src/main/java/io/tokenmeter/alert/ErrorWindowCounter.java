@@ -39,6 +39,7 @@ final class ErrorWindowCounter {
   private final Duration closeCheckInterval;
   /** The child the closed windows go to, by name. */
   private final String child;
+
   private ProcessorContext<String, Object> context;
   private HeapWindows<ErrorRateScope, ErrorCounts> windows;
   /** Windows starting before this are closed; kept in the store beside the windows. */
@@ -65,7 +66,9 @@ final class ErrorWindowCounter {
     this.context = context;
     this.windows = context.getStateStore(STORE);
     byte[] stored = windows.readThrough(PendingErrorWindows.CLOSED_BEFORE);
-    this.closedBefore = stored == null ? Long.MIN_VALUE : Long.parseLong(new String(stored, StandardCharsets.UTF_8));
+    this.closedBefore = stored == null
+        ? Long.MIN_VALUE
+        : Long.parseLong(new String(stored, StandardCharsets.UTF_8));
     context.schedule(closeCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::closeIfIdle);
   }
 
@@ -76,8 +79,12 @@ final class ErrorWindowCounter {
     long start = Math.floorDiv(eventTime, Minutes.MINUTE_MS) * Minutes.MINUTE_MS;
     if (start >= closedBefore) {
       ErrorClass errorClass = ErrorClass.of(event.getErrorType());
-      windows.forUpdate(start, ErrorRateScope.forService(event.getRequestModel(), event.getService())).count(errorClass);
-      windows.forUpdate(start, ErrorRateScope.forOrg(event.getRequestModel(), event.getOrgId())).count(errorClass);
+      windows
+          .forUpdate(start, ErrorRateScope.forService(event.getRequestModel(), event.getService()))
+          .count(errorClass);
+      windows
+          .forUpdate(start, ErrorRateScope.forOrg(event.getRequestModel(), event.getOrgId()))
+          .count(errorClass);
     }
     // The close watermark only moves forward, so closing up to each call's time closes up to the
     // highest event time counted, and that survives a restart in the store.
@@ -104,7 +111,8 @@ final class ErrorWindowCounter {
     List<HeapWindows.Slot<ErrorRateScope, ErrorCounts>> closed = windows.removeBefore(before);
     long lastEnd = Long.MIN_VALUE;
     for (HeapWindows.Slot<ErrorRateScope, ErrorCounts> slot : closed) {
-      ScopedErrorWindow part = new ScopedErrorWindow(slot.key, slot.value.toWindow(slot.windowStart));
+      ScopedErrorWindow part =
+          new ScopedErrorWindow(slot.key, slot.value.toWindow(slot.windowStart));
       context.forward(new Record<>(slot.key.storeKey(), part, slot.windowStart), child);
       lastEnd = Math.max(lastEnd, slot.windowStart + Minutes.MINUTE_MS);
     }
@@ -115,7 +123,8 @@ final class ErrorWindowCounter {
       before = Math.min(before, lastEnd);
     }
     closedBefore = before;
-    windows.writeThrough(PendingErrorWindows.CLOSED_BEFORE, Long.toString(before).getBytes(StandardCharsets.UTF_8));
+    windows.writeThrough(
+        PendingErrorWindows.CLOSED_BEFORE, Long.toString(before).getBytes(StandardCharsets.UTF_8));
   }
 
   /** The layout of {@link PendingErrorWindows}, so a restore reads what earlier versions wrote. */
@@ -136,7 +145,8 @@ final class ErrorWindowCounter {
         return null; // a watermark, kept beside the windows
       }
       ScopedErrorWindow part = ScopedErrorWindow.decode(value);
-      return new HeapWindows.Slot<>(part.window().start().toEpochMilli(), part.scope(), ErrorCounts.of(part.window()));
+      return new HeapWindows.Slot<>(
+          part.window().start().toEpochMilli(), part.scope(), ErrorCounts.of(part.window()));
     }
 
     @Override

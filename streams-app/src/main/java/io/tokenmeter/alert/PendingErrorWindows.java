@@ -21,9 +21,11 @@ final class PendingErrorWindows {
 
   /** These sort after every window key, which starts with digits. */
   static final Bytes CLOSED_BEFORE = utf8("~closed-before");
+
   private static final Bytes LATEST_START = utf8("~latest-start");
 
-  static final HeapStore.Codec<ScopedErrorWindow> CODEC = HeapStore.Codec.of(ScopedErrorWindow::encode, ScopedErrorWindow::decode);
+  static final HeapStore.Codec<ScopedErrorWindow> CODEC =
+      HeapStore.Codec.of(ScopedErrorWindow::encode, ScopedErrorWindow::decode);
 
   private final HeapStore<ScopedErrorWindow> store;
   /**
@@ -72,7 +74,8 @@ final class PendingErrorWindows {
       return closed;
     }
     long lastEnd = Long.MIN_VALUE;
-    for (KeyValue<Bytes, ScopedErrorWindow> entry : store.removeRange(key(0, null), key(before, null))) {
+    for (KeyValue<Bytes, ScopedErrorWindow> entry :
+        store.removeRange(key(0, null), key(before, null))) {
       closed.add(entry.value);
       lastEnd = Math.max(lastEnd, entry.value.window().start().toEpochMilli() + Minutes.MINUTE_MS);
     }

@@ -56,31 +56,29 @@ public final class RateLimitDetector {
   public Transition<RateLimitState> onEvent(RateLimitState state, LlmCallEvent event, Instant now) {
     List<Alert> out = new ArrayList<>();
     long minute = Minutes.of(event.getTimestamp());
-    RateLimitState s =
-        closeBefore(state == null ? RateLimitState.initial(RateLimitScope.of(event)) : state, minute, now, out);
+    RateLimitState s = closeBefore(
+        state == null ? RateLimitState.initial(RateLimitScope.of(event)) : state, minute, now, out);
     if (minute < s.openMinute()) {
       return new Transition<>(s, out); // late: that minute has closed
     }
     RateLimitSnapshot headers = event.getRateLimit();
     long tokens = orZero(event.getInputTokens()) + orZero(event.getOutputTokens());
-    s =
-        observe(
-            s,
-            RateLimitMetric.REQUESTS,
-            1,
-            headers == null ? null : headers.getLimitRequests(),
-            headers == null ? null : headers.getRemainingRequests(),
-            now,
-            out);
-    s =
-        observe(
-            s,
-            RateLimitMetric.TOKENS,
-            tokens,
-            headers == null ? null : headers.getLimitTokens(),
-            headers == null ? null : headers.getRemainingTokens(),
-            now,
-            out);
+    s = observe(
+        s,
+        RateLimitMetric.REQUESTS,
+        1,
+        headers == null ? null : headers.getLimitRequests(),
+        headers == null ? null : headers.getRemainingRequests(),
+        now,
+        out);
+    s = observe(
+        s,
+        RateLimitMetric.TOKENS,
+        tokens,
+        headers == null ? null : headers.getLimitTokens(),
+        headers == null ? null : headers.getRemainingTokens(),
+        now,
+        out);
     return new Transition<>(s, out);
   }
 
@@ -95,8 +93,9 @@ public final class RateLimitDetector {
     }
     List<Alert> out = new ArrayList<>();
     long closedMinute = Minutes.of(closedUpTo);
-    boolean idleMinuteClosed =
-        state.openMinute() != Minutes.NONE && closedMinute > state.openMinute() && state.requests().used() == 0;
+    boolean idleMinuteClosed = state.openMinute() != Minutes.NONE
+        && closedMinute > state.openMinute()
+        && state.requests().used() == 0;
     RateLimitState s = closeBefore(state, closedMinute, now, out);
     if (idleMinuteClosed && s.requests().firing() == null && s.tokens().firing() == null) {
       // A whole closed minute without a call and nothing open: forget the scope, so that the
@@ -122,10 +121,9 @@ public final class RateLimitDetector {
         continue;
       }
       // A model is more specific than a project: provider limits are per model.
-      int score =
-          (limit.model() != null ? 4 : 0)
-              + (limit.projectId() != null ? 2 : 0)
-              + (limit.orgId() != null ? 1 : 0);
+      int score = (limit.model() != null ? 4 : 0)
+          + (limit.projectId() != null ? 2 : 0)
+          + (limit.orgId() != null ? 1 : 0);
       if (score > bestScore) {
         best = value;
         bestScore = score;
@@ -204,28 +202,26 @@ public final class RateLimitDetector {
       reported = (double) (reportedLimit - remaining) / reportedLimit;
     }
     double utilization = Math.max(counted, reported);
-    Severity level =
-        utilization >= settings.criticalFraction()
-            ? Severity.CRITICAL
-            : utilization >= settings.warningFraction() ? Severity.WARNING : null;
+    Severity level = utilization >= settings.criticalFraction()
+        ? Severity.CRITICAL
+        : utilization >= settings.warningFraction() ? Severity.WARNING : null;
 
     Severity firing = g.firing();
     int calm = g.calmMinutes();
     if (level != null && (firing == null || level.compareTo(firing) > 0)) {
       boolean byHeader = reported > counted;
-      out.add(
-          firing(
-              s.scope(),
-              metric,
-              level,
-              utilization,
-              byHeader ? reportedLimit : limit,
-              byHeader ? "header" : configured != null ? "config" : "header",
-              byHeader,
-              used,
-              remainingHeader,
-              s.openMinute(),
-              now));
+      out.add(firing(
+          s.scope(),
+          metric,
+          level,
+          utilization,
+          byHeader ? reportedLimit : limit,
+          byHeader ? "header" : configured != null ? "config" : "header",
+          byHeader,
+          used,
+          remainingHeader,
+          s.openMinute(),
+          now));
       firing = level;
       calm = 0;
     }
@@ -247,35 +243,33 @@ public final class RateLimitDetector {
       Instant now) {
     double threshold =
         level == Severity.CRITICAL ? settings.criticalFraction() : settings.warningFraction();
-    String summary =
-        scope.humanLabel()
-            + " at "
-            + SummaryFormat.percent(utilization)
-            + " of its "
-            + limit
-            + " "
-            + metric.unit()
-            + "/min limit"
-            + (byHeader ? " by the provider's remaining-" + metric.unit() + " header" : "")
-            + " ("
-            + level.wireName()
-            + " ≥ "
-            + SummaryFormat.percent(threshold)
-            + ")";
-    Alert alert =
-        Alerts.builder(
-                dedupKey(scope, metric),
-                AlertState.FIRING,
-                metric.alertType(),
-                level,
-                scope.asMap(),
-                Minutes.start(minute),
-                Minutes.end(minute),
-                now)
-            .setObservedValue(utilization)
-            .setThreshold(threshold)
-            .setSummary(summary)
-            .build();
+    String summary = scope.humanLabel()
+        + " at "
+        + SummaryFormat.percent(utilization)
+        + " of its "
+        + limit
+        + " "
+        + metric.unit()
+        + "/min limit"
+        + (byHeader ? " by the provider's remaining-" + metric.unit() + " header" : "")
+        + " ("
+        + level.wireName()
+        + " ≥ "
+        + SummaryFormat.percent(threshold)
+        + ")";
+    Alert alert = Alerts.builder(
+            dedupKey(scope, metric),
+            AlertState.FIRING,
+            metric.alertType(),
+            level,
+            scope.asMap(),
+            Minutes.start(minute),
+            Minutes.end(minute),
+            now)
+        .setObservedValue(utilization)
+        .setThreshold(threshold)
+        .setSummary(summary)
+        .build();
     alert.getDetails().put("limit", Long.toString(limit));
     alert.getDetails().put("limit_source", limitSource);
     alert.getDetails().put("used_this_minute", Long.toString(used));
@@ -293,18 +287,17 @@ public final class RateLimitDetector {
       long lastCalm,
       double peak,
       Instant now) {
-    String summary =
-        scope.humanLabel()
-            + " back under "
-            + SummaryFormat.percent(settings.warningFraction())
-            + " of its "
-            + metric.unit()
-            + "/min limit for "
-            + calmToResolve
-            + (calmToResolve == 1 ? " minute" : " minutes")
-            + " (was "
-            + g.firing().wireName()
-            + ")";
+    String summary = scope.humanLabel()
+        + " back under "
+        + SummaryFormat.percent(settings.warningFraction())
+        + " of its "
+        + metric.unit()
+        + "/min limit for "
+        + calmToResolve
+        + (calmToResolve == 1 ? " minute" : " minutes")
+        + " (was "
+        + g.firing().wireName()
+        + ")";
     return Alerts.builder(
             dedupKey(scope, metric),
             AlertState.RESOLVED,

@@ -72,16 +72,14 @@ public record RateLimitState(RateLimitScope scope, long openMinute, Gauge reques
   }
 
   public byte[] encode() {
-    return StateCodec.encode(
-        FORMAT,
-        out -> {
-          out.writeUTF(scope.orgId());
-          out.writeUTF(scope.projectId());
-          out.writeUTF(scope.model());
-          out.writeLong(openMinute);
-          requests.write(out);
-          tokens.write(out);
-        });
+    return StateCodec.encode(FORMAT, out -> {
+      out.writeUTF(scope.orgId());
+      out.writeUTF(scope.projectId());
+      out.writeUTF(scope.model());
+      out.writeLong(openMinute);
+      requests.write(out);
+      tokens.write(out);
+    });
   }
 
   public static RateLimitState decode(byte[] data) {
@@ -89,11 +87,10 @@ public record RateLimitState(RateLimitScope scope, long openMinute, Gauge reques
         data,
         FORMAT,
         "rate-limit",
-        in ->
-            new RateLimitState(
-                new RateLimitScope(in.readUTF(), in.readUTF(), in.readUTF()),
-                in.readLong(),
-                Gauge.read(in),
-                Gauge.read(in)));
+        in -> new RateLimitState(
+            new RateLimitScope(in.readUTF(), in.readUTF(), in.readUTF()),
+            in.readLong(),
+            Gauge.read(in),
+            Gauge.read(in)));
   }
 }

@@ -56,10 +56,9 @@ public final class UnauthorizedKeyDetector {
     }
     long minute = Minutes.of(event.getTimestamp());
     List<Alert> out = new ArrayList<>();
-    UnauthorizedKeyState s =
-        state != null
-            ? state
-            : new UnauthorizedKeyState(fingerprint, null, Minutes.NONE, Minutes.NONE, Minutes.NONE);
+    UnauthorizedKeyState s = state != null
+        ? state
+        : new UnauthorizedKeyState(fingerprint, null, Minutes.NONE, Minutes.NONE, Minutes.NONE);
     s = close(s, minute - 1, now, out);
     String hint = event.getApiKeyHint() != null ? event.getApiKeyHint() : s.hint();
     long lastAuth = s.lastAuthErrorMinute();
@@ -109,25 +108,18 @@ public final class UnauthorizedKeyDetector {
     long lastAuth = s.lastAuthErrorMinute();
     long lastUse = s.lastUnlistedUseMinute();
     if (lastAuth != Minutes.NONE && through >= lastAuth + calmToResolve) {
-      out.add(
-          resolved(
-              UNAUTHORIZED,
-              Severity.CRITICAL,
-              s,
-              lastAuth,
-              "no auth errors for " + minutes(),
-              now));
+      out.add(resolved(
+          UNAUTHORIZED, Severity.CRITICAL, s, lastAuth, "no auth errors for " + minutes(), now));
       lastAuth = Minutes.NONE;
     }
     if (lastUse != Minutes.NONE && through >= lastUse + calmToResolve) {
-      out.add(
-          resolved(
-              NOT_ALLOWED,
-              Severity.ERROR,
-              s,
-              lastUse,
-              "not on the allow-list, unused for " + minutes(),
-              now));
+      out.add(resolved(
+          NOT_ALLOWED,
+          Severity.ERROR,
+          s,
+          lastUse,
+          "not on the allow-list, unused for " + minutes(),
+          now));
       lastUse = Minutes.NONE;
     }
     return new UnauthorizedKeyState(s.fingerprint(), s.hint(), through, lastAuth, lastUse);
@@ -141,28 +133,26 @@ public final class UnauthorizedKeyDetector {
       String fingerprint, String hint, LlmCallEvent event, long minute, Instant now) {
     String status =
         event.getStatusCode() == null ? "an auth error" : Integer.toString(event.getStatusCode());
-    String summary =
-        keyLabel(fingerprint, hint)
-            + " rejected with "
-            + status
-            + " calling "
-            + event.getRequestModel()
-            + " from service "
-            + event.getService()
-            + orgSuffix(event)
-            + ": revoked, rotated or wrong project?";
+    String summary = keyLabel(fingerprint, hint)
+        + " rejected with "
+        + status
+        + " calling "
+        + event.getRequestModel()
+        + " from service "
+        + event.getService()
+        + orgSuffix(event)
+        + ": revoked, rotated or wrong project?";
     return firing(UNAUTHORIZED, Severity.CRITICAL, fingerprint, hint, event, minute, summary, now);
   }
 
   private Alert notAllowedFiring(
       String fingerprint, String hint, LlmCallEvent event, long minute, Instant now) {
-    String summary =
-        keyLabel(fingerprint, hint)
-            + " is not on the allow-list but called "
-            + event.getRequestModel()
-            + " from service "
-            + event.getService()
-            + orgSuffix(event);
+    String summary = keyLabel(fingerprint, hint)
+        + " is not on the allow-list but called "
+        + event.getRequestModel()
+        + " from service "
+        + event.getService()
+        + orgSuffix(event);
     return firing(NOT_ALLOWED, Severity.ERROR, fingerprint, hint, event, minute, summary, now);
   }
 
@@ -175,20 +165,19 @@ public final class UnauthorizedKeyDetector {
       long minute,
       String summary,
       Instant now) {
-    Alert alert =
-        Alerts.builder(
-                dedupKey(type, fingerprint),
-                AlertState.FIRING,
-                type,
-                severity,
-                Map.of("api_key_fingerprint", fingerprint),
-                Minutes.start(minute),
-                Minutes.end(minute),
-                now)
-            .setObservedValue(1.0)
-            .setThreshold(1.0)
-            .setSummary(summary)
-            .build();
+    Alert alert = Alerts.builder(
+            dedupKey(type, fingerprint),
+            AlertState.FIRING,
+            type,
+            severity,
+            Map.of("api_key_fingerprint", fingerprint),
+            Minutes.start(minute),
+            Minutes.end(minute),
+            now)
+        .setObservedValue(1.0)
+        .setThreshold(1.0)
+        .setSummary(summary)
+        .build();
     Map<String, String> details = alert.getDetails();
     if (hint != null) {
       details.put("api_key_hint", hint);
@@ -214,20 +203,19 @@ public final class UnauthorizedKeyDetector {
       long lastMinute,
       String what,
       Instant now) {
-    Alert alert =
-        Alerts.builder(
-                dedupKey(type, s.fingerprint()),
-                AlertState.RESOLVED,
-                type,
-                severity,
-                Map.of("api_key_fingerprint", s.fingerprint()),
-                Minutes.start(lastMinute + 1),
-                Minutes.end(lastMinute + calmToResolve),
-                now)
-            .setObservedValue(0.0)
-            .setThreshold(1.0)
-            .setSummary(keyLabel(s.fingerprint(), s.hint()) + ": " + what)
-            .build();
+    Alert alert = Alerts.builder(
+            dedupKey(type, s.fingerprint()),
+            AlertState.RESOLVED,
+            type,
+            severity,
+            Map.of("api_key_fingerprint", s.fingerprint()),
+            Minutes.start(lastMinute + 1),
+            Minutes.end(lastMinute + calmToResolve),
+            now)
+        .setObservedValue(0.0)
+        .setThreshold(1.0)
+        .setSummary(keyLabel(s.fingerprint(), s.hint()) + ": " + what)
+        .build();
     if (s.hint() != null) {
       alert.getDetails().put("api_key_hint", s.hint());
     }

@@ -30,15 +30,13 @@ public record UnauthorizedKeyState(
   }
 
   public byte[] encode() {
-    return StateCodec.encode(
-        FORMAT,
-        out -> {
-          out.writeUTF(fingerprint);
-          StateCodec.writeNullableString(out, hint);
-          out.writeLong(closedThrough);
-          out.writeLong(lastAuthErrorMinute);
-          out.writeLong(lastUnlistedUseMinute);
-        });
+    return StateCodec.encode(FORMAT, out -> {
+      out.writeUTF(fingerprint);
+      StateCodec.writeNullableString(out, hint);
+      out.writeLong(closedThrough);
+      out.writeLong(lastAuthErrorMinute);
+      out.writeLong(lastUnlistedUseMinute);
+    });
   }
 
   public static UnauthorizedKeyState decode(byte[] data) {
@@ -46,12 +44,11 @@ public record UnauthorizedKeyState(
         data,
         FORMAT,
         "unauthorized-key",
-        in ->
-            new UnauthorizedKeyState(
-                in.readUTF(),
-                StateCodec.readNullableString(in),
-                in.readLong(),
-                in.readLong(),
-                in.readLong()));
+        in -> new UnauthorizedKeyState(
+            in.readUTF(),
+            StateCodec.readNullableString(in),
+            in.readLong(),
+            in.readLong(),
+            in.readLong()));
   }
 }

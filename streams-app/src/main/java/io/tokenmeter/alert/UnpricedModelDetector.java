@@ -88,12 +88,11 @@ public final class UnpricedModelDetector {
         out.add(firing(model, window, unpriced, now));
         s = new UnpricedModelState(model, window, window - 1, unpriced);
       } else {
-        s =
-            new UnpricedModelState(
-                model,
-                Math.max(s.lastUnpricedMinute(), window),
-                s.closedThrough(),
-                s.unpricedRequests() + unpriced);
+        s = new UnpricedModelState(
+            model,
+            Math.max(s.lastUnpricedMinute(), window),
+            s.closedThrough(),
+            s.unpricedRequests() + unpriced);
       }
     }
     if (s != null && windowIsClosed) {
@@ -109,58 +108,54 @@ public final class UnpricedModelDetector {
       return new UnpricedModelState(
           s.model(), s.lastUnpricedMinute(), through, s.unpricedRequests());
     }
-    String summary =
-        "Model "
-            + s.model()
-            + " has had no unpriced requests for "
-            + calmToResolve
-            + (calmToResolve == 1 ? " minute" : " minutes")
-            + " ("
-            + s.unpricedRequests()
-            + " were uncosted while open)";
-    Alert alert =
-        Alerts.builder(
-                dedupKey(s.model()),
-                AlertState.RESOLVED,
-                ALERT_TYPE,
-                Severity.WARNING,
-                Map.of("model", s.model()),
-                Minutes.start(s.lastUnpricedMinute() + 1),
-                Minutes.end(s.lastUnpricedMinute() + calmToResolve),
-                now)
-            .setObservedValue(0.0)
-            .setThreshold(1.0)
-            .setSummary(summary)
-            .build();
+    String summary = "Model "
+        + s.model()
+        + " has had no unpriced requests for "
+        + calmToResolve
+        + (calmToResolve == 1 ? " minute" : " minutes")
+        + " ("
+        + s.unpricedRequests()
+        + " were uncosted while open)";
+    Alert alert = Alerts.builder(
+            dedupKey(s.model()),
+            AlertState.RESOLVED,
+            ALERT_TYPE,
+            Severity.WARNING,
+            Map.of("model", s.model()),
+            Minutes.start(s.lastUnpricedMinute() + 1),
+            Minutes.end(s.lastUnpricedMinute() + calmToResolve),
+            now)
+        .setObservedValue(0.0)
+        .setThreshold(1.0)
+        .setSummary(summary)
+        .build();
     alert.getDetails().put("unpriced_requests_total", Long.toString(s.unpricedRequests()));
     out.add(alert);
     return null;
   }
 
   private Alert firing(String model, long window, long unpriced, Instant now) {
-    String summary =
-        "Model "
-            + model
-            + " has no price: "
-            + unpriced
-            + (unpriced == 1 ? " request" : " requests")
-            + " in the minute from "
-            + SummaryFormat.hhmm(Minutes.start(window))
-            + " UTC have no cost; add it to the price table";
-    Alert alert =
-        Alerts.builder(
-                dedupKey(model),
-                AlertState.FIRING,
-                ALERT_TYPE,
-                Severity.WARNING,
-                Map.of("model", model),
-                Minutes.start(window),
-                Minutes.end(window),
-                now)
-            .setObservedValue((double) unpriced)
-            .setThreshold(1.0)
-            .setSummary(summary)
-            .build();
+    String summary = "Model "
+        + model
+        + " has no price: "
+        + unpriced
+        + (unpriced == 1 ? " request" : " requests")
+        + " in the minute from "
+        + SummaryFormat.hhmm(Minutes.start(window))
+        + " UTC have no cost; add it to the price table";
+    Alert alert = Alerts.builder(
+            dedupKey(model),
+            AlertState.FIRING,
+            ALERT_TYPE,
+            Severity.WARNING,
+            Map.of("model", model),
+            Minutes.start(window),
+            Minutes.end(window),
+            now)
+        .setObservedValue((double) unpriced)
+        .setThreshold(1.0)
+        .setSummary(summary)
+        .build();
     alert.getDetails().put("unpriced_requests", Long.toString(unpriced));
     return alert;
   }

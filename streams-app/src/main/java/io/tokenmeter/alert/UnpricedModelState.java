@@ -14,14 +14,12 @@ public record UnpricedModelState(
   private static final byte FORMAT = 1;
 
   public byte[] encode() {
-    return StateCodec.encode(
-        FORMAT,
-        out -> {
-          out.writeUTF(model);
-          out.writeLong(lastUnpricedMinute);
-          out.writeLong(closedThrough);
-          out.writeLong(unpricedRequests);
-        });
+    return StateCodec.encode(FORMAT, out -> {
+      out.writeUTF(model);
+      out.writeLong(lastUnpricedMinute);
+      out.writeLong(closedThrough);
+      out.writeLong(unpricedRequests);
+    });
   }
 
   public static UnpricedModelState decode(byte[] data) {

@@ -40,9 +40,22 @@ public final class DeadLetterExceptionHandlers {
     }
 
     @Override
-    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception e) {
-      LOG.warn("dead-lettering an undeserializable record from {}-{}@{}: {}", context.topic(), context.partition(), context.offset(), e.toString());
-      return Response.resume(List.of(deadLetter(topic, context, record.key(), record.value(), record.headers(), DeadLetterReason.MALFORMED, e)));
+    public Response handleError(
+        ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception e) {
+      LOG.warn(
+          "dead-lettering an undeserializable record from {}-{}@{}: {}",
+          context.topic(),
+          context.partition(),
+          context.offset(),
+          e.toString());
+      return Response.resume(List.of(deadLetter(
+          topic,
+          context,
+          record.key(),
+          record.value(),
+          record.headers(),
+          DeadLetterReason.MALFORMED,
+          e)));
     }
   }
 
@@ -62,11 +75,27 @@ public final class DeadLetterExceptionHandlers {
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception e) {
       if (context.sourceRawValue() == null && context.sourceRawKey() == null) {
-        LOG.error("processing failed in {} with no source record to dead-letter; failing the thread", context.processorNodeId(), e);
+        LOG.error(
+            "processing failed in {} with no source record to dead-letter; failing the thread",
+            context.processorNodeId(),
+            e);
         return Response.fail();
       }
-      LOG.error("dead-lettering a record from {}-{}@{} that failed in {}", context.topic(), context.partition(), context.offset(), context.processorNodeId(), e);
-      return Response.resume(List.of(deadLetter(topic, context, context.sourceRawKey(), context.sourceRawValue(), context.headers(), DeadLetterReason.ERROR, e)));
+      LOG.error(
+          "dead-lettering a record from {}-{}@{} that failed in {}",
+          context.topic(),
+          context.partition(),
+          context.offset(),
+          context.processorNodeId(),
+          e);
+      return Response.resume(List.of(deadLetter(
+          topic,
+          context,
+          context.sourceRawKey(),
+          context.sourceRawValue(),
+          context.headers(),
+          DeadLetterReason.ERROR,
+          e)));
     }
   }
 
@@ -83,10 +112,18 @@ public final class DeadLetterExceptionHandlers {
     }
 
     @Override
-    public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception e) {
+    public Response handleError(
+        ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception e) {
       if (e instanceof RecordTooLargeException && !topic.equals(record.topic())) {
         LOG.error("dead-lettering the source of a record too large for {}", record.topic(), e);
-        return Response.resume(List.of(deadLetter(topic, context, context.sourceRawKey(), context.sourceRawValue(), context.headers(), DeadLetterReason.ERROR, e)));
+        return Response.resume(List.of(deadLetter(
+            topic,
+            context,
+            context.sourceRawKey(),
+            context.sourceRawValue(),
+            context.headers(),
+            DeadLetterReason.ERROR,
+            e)));
       }
       LOG.error("cannot write to {}; failing the thread", record.topic(), e);
       return Response.fail();
@@ -95,24 +132,46 @@ public final class DeadLetterExceptionHandlers {
     @Override
     @SuppressWarnings("rawtypes")
     public Response handleSerializationError(
-        ErrorHandlerContext context, ProducerRecord record, Exception e, SerializationExceptionOrigin origin) {
-      LOG.error("dead-lettering the source of a record that does not serialize for {}", record.topic(), e);
-      return Response.resume(List.of(deadLetter(topic, context, context.sourceRawKey(), context.sourceRawValue(), context.headers(), DeadLetterReason.ERROR, e)));
+        ErrorHandlerContext context,
+        ProducerRecord record,
+        Exception e,
+        SerializationExceptionOrigin origin) {
+      LOG.error(
+          "dead-lettering the source of a record that does not serialize for {}",
+          record.topic(),
+          e);
+      return Response.resume(List.of(deadLetter(
+          topic,
+          context,
+          context.sourceRawKey(),
+          context.sourceRawValue(),
+          context.headers(),
+          DeadLetterReason.ERROR,
+          e)));
     }
   }
 
   private static String deadLetterTopic(Map<String, ?> configs) {
     Object t = configs.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
     if (t == null || t.toString().isBlank()) {
-      throw new IllegalStateException(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG + " must name the dead-letter topic");
+      throw new IllegalStateException(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG
+          + " must name the dead-letter topic");
     }
     return t.toString();
   }
 
   private static ProducerRecord<byte[], byte[]> deadLetter(
-      String topic, ErrorHandlerContext context, byte[] key, byte[] value, Headers headers, DeadLetterReason reason, Exception e) {
+      String topic,
+      ErrorHandlerContext context,
+      byte[] key,
+      byte[] value,
+      Headers headers,
+      DeadLetterReason reason,
+      Exception e) {
     Headers h = DeadLetterHeaders.of(
-        headers, reason, DeadLetterHeaders.describe(e),
+        headers,
+        reason,
+        DeadLetterHeaders.describe(e),
         new DeadLetterHeaders.Origin(context.topic(), context.partition(), context.offset()),
         System.currentTimeMillis());
     return new ProducerRecord<>(topic, null, key, value, h);

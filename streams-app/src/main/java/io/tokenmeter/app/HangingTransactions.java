@@ -70,16 +70,24 @@ final class HangingTransactions implements AutoCloseable {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
   private static final Duration MIN_PERIOD = Duration.ofSeconds(1);
   /** Coordinator states with no markers still to send. */
-  private static final Set<TransactionState> SETTLED = Set.of(TransactionState.EMPTY, TransactionState.ONGOING,
-      TransactionState.COMPLETE_COMMIT, TransactionState.COMPLETE_ABORT);
+  private static final Set<TransactionState> SETTLED = Set.of(
+      TransactionState.EMPTY,
+      TransactionState.ONGOING,
+      TransactionState.COMPLETE_COMMIT,
+      TransactionState.COMPLETE_ABORT);
 
   /** A transaction open on one partition, as its leader reports it. */
-  record OpenTransaction(TopicPartition partition, long producerId, int producerEpoch, long firstOffset,
+  record OpenTransaction(
+      TopicPartition partition,
+      long producerId,
+      int producerEpoch,
+      long firstOffset,
       int coordinatorEpoch) {
 
     @Override
     public String toString() {
-      return partition + " producer id " + producerId + " epoch " + producerEpoch + " from offset " + firstOffset;
+      return partition + " producer id " + producerId + " epoch " + producerEpoch + " from offset "
+          + firstOffset;
     }
   }
 
@@ -91,7 +99,8 @@ final class HangingTransactions implements AutoCloseable {
   private final Set<OpenTransaction> reported = new HashSet<>();
   private ScheduledExecutorService executor;
 
-  HangingTransactions(Admin admin, String applicationId, Set<String> outputTopics, Duration abortAfter) {
+  HangingTransactions(
+      Admin admin, String applicationId, Set<String> outputTopics, Duration abortAfter) {
     this.admin = admin;
     this.applicationId = applicationId;
     this.outputTopics = Set.copyOf(outputTopics);
@@ -102,18 +111,22 @@ final class HangingTransactions implements AutoCloseable {
    * Sweeps every {@code abortAfter / 2} (at least a second) on a daemon thread of its own until
    * {@link #close()}; the admin client is created here and closed there.
    */
-  static HangingTransactions watch(Properties adminProperties, String applicationId, Set<String> outputTopics,
+  static HangingTransactions watch(
+      Properties adminProperties,
+      String applicationId,
+      Set<String> outputTopics,
       Duration abortAfter) {
-    HangingTransactions watch = new HangingTransactions(Admin.create(adminProperties), applicationId, outputTopics,
-        abortAfter);
-    Duration period = abortAfter.dividedBy(2).compareTo(MIN_PERIOD) < 0 ? MIN_PERIOD : abortAfter.dividedBy(2);
+    HangingTransactions watch = new HangingTransactions(
+        Admin.create(adminProperties), applicationId, outputTopics, abortAfter);
+    Duration period =
+        abortAfter.dividedBy(2).compareTo(MIN_PERIOD) < 0 ? MIN_PERIOD : abortAfter.dividedBy(2);
     watch.executor = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "hanging-transactions");
       t.setDaemon(true);
       return t;
     });
-    watch.executor.scheduleWithFixedDelay(watch::sweepLogged, period.toMillis(), period.toMillis(),
-        TimeUnit.MILLISECONDS);
+    watch.executor.scheduleWithFixedDelay(
+        watch::sweepLogged, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     return watch;
   }
 
@@ -144,25 +157,33 @@ final class HangingTransactions implements AutoCloseable {
     if (due.isEmpty()) {
       return List.of();
     }
-    Map<Long, String> ownIds = ownTransactionalIds(due.stream().map(OpenTransaction::producerId).collect(
-        Collectors.toSet()));
-    Map<String, TransactionDescription> coordinators = ownIds.isEmpty() ? Map.of()
+    Map<Long, String> ownIds = ownTransactionalIds(
+        due.stream().map(OpenTransaction::producerId).collect(Collectors.toSet()));
+    Map<String, TransactionDescription> coordinators = ownIds.isEmpty()
+        ? Map.of()
         : await(admin.describeTransactions(new TreeSet<>(ownIds.values())).all());
     List<OpenTransaction> hanging = new ArrayList<>();
     for (OpenTransaction o : due) {
       String transactionalId = ownIds.get(o.producerId());
       if (transactionalId == null) {
         reported.add(o);
-        LOG.warn("A transaction has been open on {} for over {} and its producer id belongs to none of this app's"
+        LOG.warn(
+            "A transaction has been open on {} for over {} and its producer id belongs to none of this app's"
                 + " transactional ids, so the app leaves it alone. If it holds up readers, find its owner or abort it with: kafka-transactions.sh"
                 + " --bootstrap-server <brokers> abort --topic {} --partition {} --start-offset {}",
-            o, abortAfter, o.partition().topic(), o.partition().partition(), o.firstOffset());
+            o,
+            abortAfter,
+            o.partition().topic(),
+            o.partition().partition(),
+            o.firstOffset());
       } else if (coordinatorIsPast(o, coordinators.get(transactionalId))) {
         hanging.add(o);
       }
     }
-    Set<OpenTransaction> stillOpen = hanging.isEmpty() ? Set.of()
-        : openTransactions(hanging.stream().map(OpenTransaction::partition).collect(Collectors.toSet()));
+    Set<OpenTransaction> stillOpen = hanging.isEmpty()
+        ? Set.of()
+        : openTransactions(
+            hanging.stream().map(OpenTransaction::partition).collect(Collectors.toSet()));
     List<OpenTransaction> aborted = new ArrayList<>();
     for (OpenTransaction o : hanging) {
       if (!stillOpen.contains(o)) {
@@ -170,26 +191,41 @@ final class HangingTransactions implements AutoCloseable {
       }
       TransactionDescription current = coordinators.get(ownIds.get(o.producerId()));
       try {
-        await(admin.abortTransaction(new AbortTransactionSpec(o.partition(), o.producerId(),
-            (short) o.producerEpoch(), o.coordinatorEpoch())).all());
+        await(admin
+            .abortTransaction(new AbortTransactionSpec(
+                o.partition(), o.producerId(), (short) o.producerEpoch(), o.coordinatorEpoch()))
+            .all());
       } catch (ExecutionException | TimeoutException e) {
         Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
         boolean denied = cause instanceof AuthorizationException;
         if (denied) {
           reported.add(o);
         }
-        LOG.warn("Could not abort the hanging transaction on {} ({}){}. To abort it by hand: kafka-transactions.sh"
+        LOG.warn(
+            "Could not abort the hanging transaction on {} ({}){}. To abort it by hand: kafka-transactions.sh"
                 + " --bootstrap-server <brokers> abort --topic {} --partition {} --start-offset {}",
-            o, cause.toString(), denied ? "; the app's principal needs Alter on the Cluster (KIP-1037) for this"
-                : "; the next sweep tries again", o.partition().topic(), o.partition().partition(), o.firstOffset());
+            o,
+            cause.toString(),
+            denied
+                ? "; the app's principal needs Alter on the Cluster (KIP-1037) for this"
+                : "; the next sweep tries again",
+            o.partition().topic(),
+            o.partition().partition(),
+            o.firstOffset());
         continue;
       }
       firstSeen.remove(o);
       aborted.add(o);
-      LOG.warn("Aborted a hanging transaction on {}: it was open for over {}, while the coordinator of {} is at"
+      LOG.warn(
+          "Aborted a hanging transaction on {}: it was open for over {}, while the coordinator of {} is at"
               + " producer id {} epoch {} ({}) and will never finish it. Readers of the partition, and state"
               + " restoration from it, were held up behind it.",
-          o, abortAfter, ownIds.get(o.producerId()), current.producerId(), current.producerEpoch(), current.state());
+          o,
+          abortAfter,
+          ownIds.get(o.producerId()),
+          current.producerId(),
+          current.producerEpoch(),
+          current.state());
     }
     return aborted;
   }
@@ -203,11 +239,13 @@ final class HangingTransactions implements AutoCloseable {
     if (coordinator == null || !SETTLED.contains(coordinator.state())) {
       return false;
     }
-    return coordinator.producerId() != open.producerId() || coordinator.producerEpoch() > open.producerEpoch();
+    return coordinator.producerId() != open.producerId()
+        || coordinator.producerEpoch() > open.producerEpoch();
   }
 
   /** The app's changelog and repartition topics, and the output topics it writes in transactions. */
-  private Set<TopicPartition> watchedPartitions() throws InterruptedException, ExecutionException, TimeoutException {
+  private Set<TopicPartition> watchedPartitions()
+      throws InterruptedException, ExecutionException, TimeoutException {
     String prefix = applicationId + "-";
     Set<String> topics = await(admin.listTopics().names()).stream()
         .filter(t -> outputTopics.contains(t)
@@ -217,7 +255,8 @@ final class HangingTransactions implements AutoCloseable {
       return Set.of();
     }
     Set<TopicPartition> partitions = new HashSet<>();
-    for (TopicDescription d : await(admin.describeTopics(topics).allTopicNames()).values()) {
+    for (TopicDescription d :
+        await(admin.describeTopics(topics).allTopicNames()).values()) {
       for (TopicPartitionInfo p : d.partitions()) {
         partitions.add(new TopicPartition(d.name(), p.partition()));
       }
@@ -226,7 +265,8 @@ final class HangingTransactions implements AutoCloseable {
   }
 
   /** Partitions whose leader does not answer now are skipped; the next sweep asks again. */
-  private Set<OpenTransaction> openTransactions(Collection<TopicPartition> partitions) throws InterruptedException {
+  private Set<OpenTransaction> openTransactions(Collection<TopicPartition> partitions)
+      throws InterruptedException {
     if (partitions.isEmpty()) {
       return Set.of();
     }
@@ -241,8 +281,12 @@ final class HangingTransactions implements AutoCloseable {
       }
       for (ProducerState p : producers) {
         if (p.currentTransactionStartOffset().isPresent()) {
-          open.add(new OpenTransaction(tp, p.producerId(), p.producerEpoch(),
-              p.currentTransactionStartOffset().getAsLong(), p.coordinatorEpoch().orElse(0)));
+          open.add(new OpenTransaction(
+              tp,
+              p.producerId(),
+              p.producerEpoch(),
+              p.currentTransactionStartOffset().getAsLong(),
+              p.coordinatorEpoch().orElse(0)));
         }
       }
     }
@@ -252,8 +296,9 @@ final class HangingTransactions implements AutoCloseable {
   /** Producer id to transactional id, for this app's ids only. Fails if any coordinator does not answer. */
   private Map<Long, String> ownTransactionalIds(Set<Long> producerIds)
       throws InterruptedException, ExecutionException, TimeoutException {
-    Collection<TransactionListing> listings = await(admin.listTransactions(
-        new ListTransactionsOptions().filterProducerIds(producerIds)).all());
+    Collection<TransactionListing> listings = await(admin
+        .listTransactions(new ListTransactionsOptions().filterProducerIds(producerIds))
+        .all());
     Map<Long, String> own = new LinkedHashMap<>();
     for (TransactionListing l : listings) {
       if (l.transactionalId().startsWith(applicationId + "-")) {
@@ -263,7 +308,8 @@ final class HangingTransactions implements AutoCloseable {
     return own;
   }
 
-  private static <T> T await(KafkaFuture<T> future) throws InterruptedException, ExecutionException, TimeoutException {
+  private static <T> T await(KafkaFuture<T> future)
+      throws InterruptedException, ExecutionException, TimeoutException {
     return future.get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 

@@ -19,15 +19,27 @@ public final class StreamsProperties {
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, kafka.processingGuarantee().streamsValue());
     p.put(StreamsConfig.STATE_DIR_CONFIG, kafka.stateDir().toAbsolutePath().toString());
-    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(kafka.commitInterval().toMillis()));
+    p.put(
+        StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+        Long.toString(kafka.commitInterval().toMillis()));
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(kafka.cacheMaxBytes()));
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(kafka.numStreamThreads()));
     // Changelog and repartition topics: a single-broker dev cluster cannot hold three replicas.
-    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Short.toString(config.topics().replicationFactor()));
-    p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetter());
-    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandlers.Deserialization.class.getName());
-    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandlers.Processing.class.getName());
-    p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandlers.Production.class.getName());
+    p.put(
+        StreamsConfig.REPLICATION_FACTOR_CONFIG,
+        Short.toString(config.topics().replicationFactor()));
+    p.put(
+        StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
+        config.topics().deadLetter());
+    p.put(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterExceptionHandlers.Deserialization.class.getName());
+    p.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterExceptionHandlers.Processing.class.getName());
+    p.put(
+        StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterExceptionHandlers.Production.class.getName());
     // Kafka 5.0's default, set now: the same handler would cover global stores, and Streams warns
     // at every start while it is unset.
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
@@ -39,7 +51,9 @@ public final class StreamsProperties {
     // windows of a backlog. Kafka 4.4 also formats a log message for every empty partition of a
     // task on every record while it waits (PartitionGroup.readyToProcess), about a tenth of the
     // stream thread's time in the benchmark. Override with kafka.client.max.task.idle.ms.
-    p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
+    p.put(
+        StreamsConfig.MAX_TASK_IDLE_MS_CONFIG,
+        Long.toString(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     p.putAll(kafka.clientOverrides());
     return p;

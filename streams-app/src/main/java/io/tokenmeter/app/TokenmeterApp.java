@@ -1,5 +1,7 @@
 package io.tokenmeter.app;
 
+import com.sun.net.httpserver.HttpHandler;
+import io.tokenmeter.config.HttpSettings;
 import io.tokenmeter.config.KafkaSettings;
 import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.cost.Pricing;
@@ -7,26 +9,24 @@ import io.tokenmeter.dashboard.DashboardEndpoint;
 import io.tokenmeter.http.Health;
 import io.tokenmeter.http.HealthEndpoint;
 import io.tokenmeter.http.HttpService;
-import io.tokenmeter.config.HttpSettings;
 import io.tokenmeter.query.QueryEndpoints;
-import com.sun.net.httpserver.HttpHandler;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.Set;
-import org.apache.kafka.streams.state.HostInfo;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,8 +78,12 @@ public final class TokenmeterApp implements AutoCloseable {
     try {
       if (http != null) {
         HostInfo self = advertised();
-        LOG.info("HTTP endpoints on {}:{}; other instances reach this one at {}:{}", config.http().host(), http.port(),
-            self.host(), self.port());
+        LOG.info(
+            "HTTP endpoints on {}:{}; other instances reach this one at {}:{}",
+            config.http().host(),
+            http.port(),
+            self.host(),
+            self.port());
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
       }
       try (Admin admin = Admin.create(adminProperties(props))) {
@@ -112,14 +116,14 @@ public final class TokenmeterApp implements AutoCloseable {
         || abortAfter.isZero()) {
       return;
     }
-    Set<String> outputs = new HashSet<>(Set.of(config.topics().rollups(), config.topics().alerts(),
-        config.topics().deadLetter()));
+    Set<String> outputs = new HashSet<>(Set.of(
+        config.topics().rollups(), config.topics().alerts(), config.topics().deadLetter()));
     if (config.connect().jsonEnabled()) {
       outputs.add(config.connect().rollupsTopic());
       outputs.add(config.connect().alertsTopic());
     }
-    hangingTransactions = HangingTransactions.watch(adminProperties(streamsProps), config.kafka().applicationId(),
-        outputs, abortAfter);
+    hangingTransactions = HangingTransactions.watch(
+        adminProperties(streamsProps), config.kafka().applicationId(), outputs, abortAfter);
   }
 
   /**
@@ -129,7 +133,10 @@ public final class TokenmeterApp implements AutoCloseable {
   private Map<String, HttpHandler> httpHandlers() {
     Map<String, HttpHandler> handlers = new LinkedHashMap<>();
     handlers.put(HealthEndpoint.PATH, new HealthEndpoint(this::health));
-    handlers.putAll(QueryEndpoints.handlers(this::streams, this::advertised, config.query().retention(),
+    handlers.putAll(QueryEndpoints.handlers(
+        this::streams,
+        this::advertised,
+        config.query().retention(),
         config.http().authToken()));
     handlers.put(DashboardEndpoint.PATH, new DashboardEndpoint());
     return handlers;
@@ -146,7 +153,8 @@ public final class TokenmeterApp implements AutoCloseable {
   static HostInfo advertised(HttpSettings settings, int boundPort) {
     if (settings.advertisedUrl().isPresent()) {
       URI uri = URI.create(settings.advertisedUrl().get());
-      int port = uri.getPort() >= 0 ? uri.getPort() : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+      int port =
+          uri.getPort() >= 0 ? uri.getPort() : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
       return new HostInfo(uri.getHost(), port);
     }
     String host = settings.host();
@@ -154,13 +162,14 @@ public final class TokenmeterApp implements AutoCloseable {
       try {
         host = InetAddress.getLocalHost().getHostName();
       } catch (UnknownHostException e) {
-        throw new IllegalStateException("http.host is " + settings.host() + " and this machine's host name is unknown;"
-            + " set http.advertised.url (TOKENMETER_HTTP_ADVERTISED_URL) to how other instances reach this one", e);
+        throw new IllegalStateException(
+            "http.host is " + settings.host() + " and this machine's host name is unknown;"
+                + " set http.advertised.url (TOKENMETER_HTTP_ADVERTISED_URL) to how other instances reach this one",
+            e);
       }
     }
     return new HostInfo(host, boundPort);
   }
-
 
   /** The Kafka Streams instance, for its state, metrics and interactive queries. */
   public synchronized KafkaStreams streams() {
@@ -182,7 +191,9 @@ public final class TokenmeterApp implements AutoCloseable {
       return new Health(false, "STARTING");
     }
     KafkaStreams.State state = current.state();
-    return new Health(state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING, state.name());
+    return new Health(
+        state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING,
+        state.name());
   }
 
   /** Stops processing, commits and closes within {@code timeout}; true if it closed in time. */

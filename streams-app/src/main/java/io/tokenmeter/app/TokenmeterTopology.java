@@ -63,9 +63,11 @@ public final class TokenmeterTopology {
     builder.addStateStore(QueryStores.rollups());
     builder.addStateStore(QueryStores.openAlerts());
 
-    // The decoder sends each call to one child by name (DecodeProcessor.REJECTED, KEYED, MIS_KEYED).
-    KStream<String, Call> decoded = builder
-        .stream(topics.calls(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("calls"))
+    // The decoder sends each call to one child by name (DecodeProcessor.REJECTED, KEYED,
+    // MIS_KEYED).
+    KStream<String, Call> decoded = builder.stream(
+            topics.calls(),
+            Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("calls"))
         .process(DecodeProcessor.supplier(avro, rollup.futureTolerance()), Named.as("decode"));
 
     // A producer that keys by anything but org/project would split one rollup across partitions.
@@ -73,13 +75,20 @@ public final class TokenmeterTopology {
         .selectKey((key, call) -> call.expectedKey(), Named.as(DecodeProcessor.MIS_KEYED))
         .repartition(Repartitioned.with(Serdes.String(), new CallSerde(avro)).withName("rekeyed"));
 
-    // The count sends each output to one child by name (CountProcessor.LATE, ROLLUPS, and the alert steps').
+    // The count sends each output to one child by name (CountProcessor.LATE, ROLLUPS, and the alert
+    // steps').
     KStream<String, Object> counted = decoded
         .merge(rekeyed, Named.as(DecodeProcessor.KEYED))
-        .process(CountProcessor.supplier(rollup, pricing, List.of(AlertTopology.callSteps(config, clock))), Named.as("count"),
+        .process(
+            CountProcessor.supplier(
+                rollup, pricing, List.of(AlertTopology.callSteps(config, clock))),
+            Named.as("count"),
             CountProcessor.storeNames());
-    KStream<String, UsageRollup> rollups = counted.mapValues(v -> (UsageRollup) v, Named.as(CountProcessor.ROLLUPS));
-    rollups.to(topics.rollups(), Produced.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro)).withName("rollups"));
+    KStream<String, UsageRollup> rollups =
+        counted.mapValues(v -> (UsageRollup) v, Named.as(CountProcessor.ROLLUPS));
+    rollups.to(
+        topics.rollups(),
+        Produced.with(Serdes.String(), AvroSerdes.of(UsageRollup.class, avro)).withName("rollups"));
 
     KStream<String, Alert> alerts = AlertTopology.attach(counted, rollups, config, avro, clock);
     attachQueryStores(rollups, alerts, config);
@@ -88,9 +97,13 @@ public final class TokenmeterTopology {
     }
 
     decoded
-        .merge(counted.mapValues(v -> (Call) v, Named.as(CountProcessor.LATE)), Named.as(DecodeProcessor.REJECTED))
+        .merge(
+            counted.mapValues(v -> (Call) v, Named.as(CountProcessor.LATE)),
+            Named.as(DecodeProcessor.REJECTED))
         .process(DeadLetterProcessor.supplier(), Named.as("dead-letter"))
-        .to(topics.deadLetter(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dead-letters"));
+        .to(
+            topics.deadLetter(),
+            Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dead-letters"));
 
     return builder.build();
   }
@@ -99,11 +112,16 @@ public final class TokenmeterTopology {
    * What the query API reads, kept in the tasks that emit it: the last {@code query.retention} of
    * final rollups, and the alerts now firing.
    */
-  static void attachQueryStores(KStream<String, UsageRollup> rollups, KStream<String, Alert> alerts,
+  static void attachQueryStores(
+      KStream<String, UsageRollup> rollups,
+      KStream<String, Alert> alerts,
       TokenmeterConfig config) {
-    rollups.process(QueryStores.keepRollups(config.query().retention()), Named.as("query-keep-rollups"),
+    rollups.process(
+        QueryStores.keepRollups(config.query().retention()),
+        Named.as("query-keep-rollups"),
         QueryStores.ROLLUPS);
-    alerts.process(QueryStores.keepOpenAlerts(), Named.as("query-keep-open-alerts"), QueryStores.OPEN_ALERTS);
+    alerts.process(
+        QueryStores.keepOpenAlerts(), Named.as("query-keep-open-alerts"), QueryStores.OPEN_ALERTS);
   }
 
   /**
@@ -111,16 +129,26 @@ public final class TokenmeterTopology {
    * to PostgreSQL, under the same keys. Same tasks, so under exactly-once the copies commit in the
    * transaction of the originals.
    */
-  static void attachConnectCopies(KStream<String, UsageRollup> rollups, KStream<String, Alert> alerts,
+  static void attachConnectCopies(
+      KStream<String, UsageRollup> rollups,
+      KStream<String, Alert> alerts,
       ConnectSettings connect) {
-    rollups.mapValues(RollupConnectJson::toJson, Named.as("rollups-as-connect-json"))
-        .to(connect.rollupsTopic(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("rollups-connect"));
-    alerts.mapValues(AlertConnectJson::toJson, Named.as("alerts-as-connect-json"))
-        .to(connect.alertsTopic(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("alerts-connect"));
+    rollups
+        .mapValues(RollupConnectJson::toJson, Named.as("rollups-as-connect-json"))
+        .to(
+            connect.rollupsTopic(),
+            Produced.with(Serdes.String(), Serdes.ByteArray()).withName("rollups-connect"));
+    alerts
+        .mapValues(AlertConnectJson::toJson, Named.as("alerts-as-connect-json"))
+        .to(
+            connect.alertsTopic(),
+            Produced.with(Serdes.String(), Serdes.ByteArray()).withName("alerts-connect"));
   }
 
   static AvroSerdeConfig avroSerdeConfig(TokenmeterConfig config) {
-    return config.kafka().schemaRegistryUrl()
+    return config
+        .kafka()
+        .schemaRegistryUrl()
         .filter(url -> !url.isBlank())
         .map(AvroSerdeConfig::withRegistry)
         .orElseGet(AvroSerdeConfig::withoutRegistry);

@@ -58,7 +58,8 @@ public final class TopicCreation {
   }
 
   /** As {@link #createMissing(Admin, TopicSettings)}, with the Connect JSON topics when enabled. */
-  public static List<String> createMissing(Admin admin, TopicSettings settings, ConnectSettings connect) {
+  public static List<String> createMissing(
+      Admin admin, TopicSettings settings, ConnectSettings connect) {
     return createMissing(admin, settings, topics(settings, connect));
   }
 
@@ -67,20 +68,25 @@ public final class TopicCreation {
    * replication factor of {@code settings}; for topics outside the app's own four, such as the
    * alert router's dead-letter topic.
    */
-  public static List<String> createMissing(Admin admin, TopicSettings settings, Map<String, Duration> topics) {
+  public static List<String> createMissing(
+      Admin admin, TopicSettings settings, Map<String, Duration> topics) {
     Set<String> existing;
     try {
       existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof AuthenticationException) {
         // The first request of a start: a wrong password fails here, and retrying cannot fix it.
-        throw new IllegalStateException("Kafka refused to authenticate this app: " + e.getCause().getMessage()
-            + ". Check kafka.client.sasl.jaas.config and kafka.client.sasl.mechanism (SASL), or the"
-            + " kafka.client.ssl.* settings (TLS), against the cluster's listener", e.getCause());
+        throw new IllegalStateException(
+            "Kafka refused to authenticate this app: " + e.getCause().getMessage()
+                + ". Check kafka.client.sasl.jaas.config and kafka.client.sasl.mechanism (SASL), or the"
+                + " kafka.client.ssl.* settings (TLS), against the cluster's listener",
+            e.getCause());
       }
-      throw new IllegalStateException("cannot list topics to find the missing ones: " + rootMessage(e), e);
+      throw new IllegalStateException(
+          "cannot list topics to find the missing ones: " + rootMessage(e), e);
     } catch (TimeoutException e) {
-      throw new IllegalStateException("cannot list topics to find the missing ones: " + rootMessage(e), e);
+      throw new IllegalStateException(
+          "cannot list topics to find the missing ones: " + rootMessage(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while listing topics", e);
@@ -92,27 +98,40 @@ public final class TopicCreation {
         continue;
       }
       NewTopic newTopic = new NewTopic(name, settings.partitions(), settings.replicationFactor())
-          .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(topic.getValue().toMillis())));
+          .configs(Map.of(
+              TopicConfig.RETENTION_MS_CONFIG, Long.toString(topic.getValue().toMillis())));
       try {
         admin.createTopics(List.of(newTopic)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         created.add(name);
-        LOG.info("created topic {} ({} partitions, replication factor {}, retention {})",
-            name, settings.partitions(), settings.replicationFactor(), topic.getValue());
+        LOG.info(
+            "created topic {} ({} partitions, replication factor {}, retention {})",
+            name,
+            settings.partitions(),
+            settings.replicationFactor(),
+            topic.getValue());
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         if (cause instanceof TopicExistsException) {
           continue;
         }
-        if (cause instanceof TopicAuthorizationException || cause instanceof ClusterAuthorizationException) {
+        if (cause instanceof TopicAuthorizationException
+            || cause instanceof ClusterAuthorizationException) {
           throw new IllegalStateException(
-              "topic " + name + " does not exist and this app may not create it: grant its principal the"
-                  + " CREATE ACL on topic " + name + " (or on the cluster), or create " + name + " beforehand"
-                  + " with " + settings.partitions() + " partitions (topics.partitions) and replication factor "
-                  + settings.replicationFactor() + " (topics.replication.factor)", cause);
+              "topic " + name
+                  + " does not exist and this app may not create it: grant its principal the"
+                  + " CREATE ACL on topic " + name + " (or on the cluster), or create " + name
+                  + " beforehand"
+                  + " with " + settings.partitions()
+                  + " partitions (topics.partitions) and replication factor "
+                  + settings.replicationFactor() + " (topics.replication.factor)",
+              cause);
         }
-        throw new IllegalStateException("cannot create topic " + name + ": " + rootMessage(e)
-            + " (check topics.partitions=" + settings.partitions() + " and topics.replication.factor="
-            + settings.replicationFactor() + " against the cluster)", cause);
+        throw new IllegalStateException(
+            "cannot create topic " + name + ": " + rootMessage(e)
+                + " (check topics.partitions=" + settings.partitions()
+                + " and topics.replication.factor="
+                + settings.replicationFactor() + " against the cluster)",
+            cause);
       } catch (TimeoutException e) {
         throw new IllegalStateException("timed out creating topic " + name, e);
       } catch (InterruptedException e) {

@@ -37,7 +37,9 @@ final class ApiClient {
   private final Optional<String> authToken;
 
   ApiClient(String baseUrl) {
-    this(baseUrl, Optional.ofNullable(System.getenv(TOKEN_ENV)).map(String::trim).filter(t -> !t.isEmpty()));
+    this(
+        baseUrl,
+        Optional.ofNullable(System.getenv(TOKEN_ENV)).map(String::trim).filter(t -> !t.isEmpty()));
   }
 
   ApiClient(String baseUrl, Optional<String> authToken) {
@@ -91,24 +93,31 @@ final class ApiClient {
           + "; try again in a moment");
     }
     if (response.statusCode() == 401) {
-      throw new Unavailable("the Tokenmeter app at " + baseUrl + (authToken.isPresent()
-          ? " refused the token in " + TOKEN_ENV + "; set it to the app's http.auth.token"
-          : " wants a token; set " + TOKEN_ENV + " to the app's http.auth.token"));
+      throw new Unavailable("the Tokenmeter app at " + baseUrl
+          + (authToken.isPresent()
+              ? " refused the token in " + TOKEN_ENV + "; set it to the app's http.auth.token"
+              : " wants a token; set " + TOKEN_ENV + " to the app's http.auth.token"));
     }
     if (response.statusCode() == 400) {
-      String message = body != null && body.hasNonNull("error") ? body.get("error").asText() : response.body();
-      String parameter = body != null && body.hasNonNull("parameter") ? body.get("parameter").asText() : null;
+      String message =
+          body != null && body.hasNonNull("error") ? body.get("error").asText() : response.body();
+      String parameter =
+          body != null && body.hasNonNull("parameter") ? body.get("parameter").asText() : null;
       throw new BadRequest(message, parameter);
     }
     if (response.statusCode() != 200 || body == null) {
       throw new Unavailable("the Tokenmeter app at " + baseUrl + " answered " + path + " with HTTP "
-          + response.statusCode() + (body != null && body.hasNonNull("error") ? ": " + body.get("error").asText() : ""));
+          + response.statusCode()
+          + (body != null && body.hasNonNull("error") ? ": " + body.get("error").asText() : ""));
     }
     return body;
   }
 
   private HttpResponse<String> send(URI uri) throws Unavailable {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json").GET();
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+        .timeout(TIMEOUT)
+        .header("Accept", "application/json")
+        .GET();
     authToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
     try {
       return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -124,7 +133,8 @@ final class ApiClient {
   /** The app's Retry-After in seconds, kept between 100 ms and 2 s whatever it says. */
   private static Duration retryAfter(HttpResponse<String> response) {
     try {
-      long seconds = Long.parseLong(response.headers().firstValue("Retry-After").orElse("1").trim());
+      long seconds = Long.parseLong(
+          response.headers().firstValue("Retry-After").orElse("1").trim());
       return Duration.ofMillis(Math.max(100, Math.min(seconds * 1000, 2000)));
     } catch (NumberFormatException e) {
       return Duration.ofSeconds(1);

@@ -6,8 +6,18 @@ import java.util.Map;
 final class ApiErrors {
 
   private static final Map<String, String> OPTION_OF = Map.of(
-      "by", "--by", "group", "--group", "n", "--n", "last", "--last",
-      "from", "window_start range", "to", "window_start range");
+      "by",
+      "--by",
+      "group",
+      "--group",
+      "n",
+      "--n",
+      "last",
+      "--last",
+      "from",
+      "window_start range",
+      "to",
+      "window_start range");
 
   private ApiErrors() {}
 

@@ -11,6 +11,7 @@ final class ApiOptions {
       names = "--url",
       defaultValue = DEFAULT_URL,
       paramLabel = "URL",
-      description = "The running Tokenmeter app (tokenmeter run) to ask (default: ${DEFAULT-VALUE}).")
+      description =
+          "The running Tokenmeter app (tokenmeter run) to ask (default: ${DEFAULT-VALUE}).")
   String url;
 }

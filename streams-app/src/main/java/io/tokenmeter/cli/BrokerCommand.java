@@ -27,10 +27,14 @@ final class BrokerCommand implements Callable<Integer> {
 
   @Option(
       names = "--data-dir",
-      description = "Directory for the broker's data, kept on exit (default: a temporary one, deleted on exit).")
+      description =
+          "Directory for the broker's data, kept on exit (default: a temporary one, deleted on exit).")
   Path dataDir;
 
-  @Option(names = "--heap", defaultValue = "512m", description = "Broker JVM max heap (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--heap",
+      defaultValue = "512m",
+      description = "Broker JVM max heap (default: ${DEFAULT-VALUE}).")
   String heap;
 
   @Override
@@ -43,8 +47,8 @@ final class BrokerCommand implements Callable<Integer> {
     // On Ctrl-C the broker's own exit hook stops it gracefully and removes temporary data.
     KafkaBroker broker = builder.start();
     System.out.println(broker.bootstrapServers());
-    System.err.println("Kafka broker ready at " + broker.bootstrapServers()
-        + " (data: " + broker.dataDir() + ", log: " + broker.logFile() + "). Ctrl-C stops it.");
+    System.err.println("Kafka broker ready at " + broker.bootstrapServers() + " (data: "
+        + broker.dataDir() + ", log: " + broker.logFile() + "). Ctrl-C stops it.");
     Thread.currentThread().join();
     return 0;
   }

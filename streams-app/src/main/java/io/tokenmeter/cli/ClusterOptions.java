@@ -17,7 +17,8 @@ import picocli.CommandLine.ParameterException;
 /** Where the topics live and how their records are encoded; shared by produce and consume. */
 final class ClusterOptions {
 
-  // Kafka's own tools say --bootstrap-server, our config key says servers: every command takes both.
+  // Kafka's own tools say --bootstrap-server, our config key says servers: every command takes
+  // both.
   @Option(
       names = {"--bootstrap-server", "--bootstrap-servers"},
       required = true,
@@ -57,8 +58,10 @@ final class ClusterOptions {
         file.load(in);
       } catch (IOException | IllegalArgumentException e) {
         // The reason only: a line of the file may hold a password.
-        throw new ParameterException(spec.commandLine(),
-            "--command-config: cannot read " + commandConfig + " (" + e.getClass().getSimpleName() + ")");
+        throw new ParameterException(
+            spec.commandLine(),
+            "--command-config: cannot read " + commandConfig + " ("
+                + e.getClass().getSimpleName() + ")");
       }
       file.stringPropertyNames().forEach(k -> config.put(k, file.getProperty(k)));
     }
@@ -87,7 +90,8 @@ final class ClusterOptions {
   }
 
   private static String reasonOf(ConfigException e) {
-    // ConfigException reads "Invalid value X for configuration K: reason"; the reason is what helps.
+    // ConfigException reads "Invalid value X for configuration K: reason"; the reason is what
+    // helps.
     String message = e.getMessage();
     int colon = message.lastIndexOf(": ");
     return colon < 0 ? message : message.substring(colon + 2);

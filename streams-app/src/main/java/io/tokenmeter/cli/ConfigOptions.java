@@ -18,7 +18,8 @@ final class ConfigOptions {
   @Option(
       names = {"--bootstrap-server", "--bootstrap-servers"},
       paramLabel = "HOST:PORT",
-      description = "Kafka bootstrap servers; overrides kafka.bootstrap.servers (default 127.0.0.1:9092).")
+      description =
+          "Kafka bootstrap servers; overrides kafka.bootstrap.servers (default 127.0.0.1:9092).")
   String bootstrapServer;
 
   /** @throws io.tokenmeter.config.ConfigException naming every bad key and its source */

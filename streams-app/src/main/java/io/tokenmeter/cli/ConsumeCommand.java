@@ -59,11 +59,17 @@ final class ConsumeCommand implements Callable<Integer> {
 
   private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(15);
 
-  @Spec CommandSpec spec;
+  @Spec
+  CommandSpec spec;
 
-  @Mixin ClusterOptions cluster;
+  @Mixin
+  ClusterOptions cluster;
 
-  @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "Topic to read, such as llm.calls.")
+  @Option(
+      names = "--topic",
+      required = true,
+      paramLabel = "TOPIC",
+      description = "Topic to read, such as llm.calls.")
   String topic;
 
   @Option(
@@ -78,7 +84,8 @@ final class ConsumeCommand implements Callable<Integer> {
 
   @Option(
       names = "--from-beginning",
-      description = "Start at the earliest record of each partition (default: only records that arrive from now).")
+      description =
+          "Start at the earliest record of each partition (default: only records that arrive from now).")
   boolean fromBeginning;
 
   @Option(
@@ -86,7 +93,8 @@ final class ConsumeCommand implements Callable<Integer> {
       defaultValue = "10s",
       converter = DurationConverter.class,
       paramLabel = "DURATION",
-      description = "Stop after this long without a new record, such as 500ms, 10s, 2m (default: ${DEFAULT-VALUE}).")
+      description =
+          "Stop after this long without a new record, such as 500ms, 10s, 2m (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
   @Option(names = "--max", paramLabel = "N", description = "Stop after N records.")
@@ -97,19 +105,22 @@ final class ConsumeCommand implements Callable<Integer> {
     cluster.validate(spec);
     RecordType recordType = recordType();
     if (timeout.isZero() || timeout.isNegative()) {
-      throw new ParameterException(spec.commandLine(), "--timeout must be positive, was " + timeout);
+      throw new ParameterException(
+          spec.commandLine(), "--timeout must be positive, was " + timeout);
     }
     if (max != null && max < 1) {
       throw new ParameterException(spec.commandLine(), "--max must be at least 1, was " + max);
     }
     AvroSerdeConfig serde = cluster.serdeConfig(spec);
     PrintWriter err = spec.commandLine().getErr();
-    RecordPrinter printer =
-        recordType == RecordType.DEAD_LETTERS
-            ? RecordPrinter.deadLetters(spec.commandLine().getOut(), err)
-            : new RecordPrinter(new AvroDeserializer<>(recordType.recordClass, serde), spec.commandLine().getOut(), err);
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    RecordPrinter printer = recordType == RecordType.DEAD_LETTERS
+        ? RecordPrinter.deadLetters(spec.commandLine().getOut(), err)
+        : new RecordPrinter(
+            new AvroDeserializer<>(recordType.recordClass, serde),
+            spec.commandLine().getOut(),
+            err);
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+        consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = partitionsOf(consumer);
       if (partitions.isEmpty()) {
         err.println("error: topic " + topic + " does not exist at " + cluster.bootstrapServers);
@@ -123,7 +134,8 @@ final class ConsumeCommand implements Callable<Integer> {
       }
       new IdlePoll(consumer, timeout, max == null ? Long.MAX_VALUE : max).forEach(printer::print);
     } catch (KafkaException e) {
-      err.println("error: cannot read " + topic + " at " + cluster.bootstrapServers + ": " + e.getMessage());
+      err.println("error: cannot read " + topic + " at " + cluster.bootstrapServers + ": "
+          + e.getMessage());
       err.println(printer.summary());
       err.flush();
       return ExitCodes.FATAL;
@@ -156,14 +168,23 @@ final class ConsumeCommand implements Callable<Integer> {
 
   private Map<String, Object> consumerConfig() {
     // No group.id: partitions are assigned, not subscribed, so no group's offsets are touched.
-    return cluster.clientConfig(spec, Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers,
-        ConsumerConfig.CLIENT_ID_CONFIG, "tokenmeter-consume",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-        // Reading must never create the topic it was asked to read.
-        ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
-        // The streams app writes with exactly-once; records of aborted transactions are not results.
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis()));
+    return cluster.clientConfig(
+        spec,
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            cluster.bootstrapServers,
+            ConsumerConfig.CLIENT_ID_CONFIG,
+            "tokenmeter-consume",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            false,
+            // Reading must never create the topic it was asked to read.
+            ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
+            false,
+            // The streams app writes with exactly-once; records of aborted transactions are not
+            // results.
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed",
+            ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+            (int) KAFKA_TIMEOUT.toMillis()));
   }
 }

@@ -62,7 +62,8 @@ final class DemoCommand implements Callable<Integer> {
 
   private static final String GRACE = "10s";
 
-  @Spec CommandSpec spec;
+  @Spec
+  CommandSpec spec;
 
   @Option(
       names = "--duration",
@@ -83,7 +84,8 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--http-port",
       paramLabel = "PORT",
-      description = "Port of the app's HTTP endpoints on 127.0.0.1 (default: 0, a free port; the demo prints it).")
+      description =
+          "Port of the app's HTTP endpoints on 127.0.0.1 (default: 0, a free port; the demo prints it).")
   int httpPort;
 
   private final CountDownLatch finished = new CountDownLatch(1);
@@ -92,12 +94,14 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (duration != null && (duration.isZero() || duration.isNegative())) {
-      throw new ParameterException(spec.commandLine(), "--duration must be positive, was " + duration);
+      throw new ParameterException(
+          spec.commandLine(), "--duration must be positive, was " + duration);
     }
     PrintWriter out = spec.commandLine().getOut();
     Thread hook = new Thread(this::stopAndWait, "tokenmeter-demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
-    // Not under the OS temp directory, which Kafka Streams warns about at every start; deleted below.
+    // Not under the OS temp directory, which Kafka Streams warns about at every start; deleted
+    // below.
     Path demoStates = Path.of(System.getProperty("user.home"), ".tokenmeter", "demo");
     Files.createDirectories(demoStates);
     Path stateDir = Files.createTempDirectory(demoStates, "state-");
@@ -126,7 +130,9 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private int run(PrintWriter out, Path stateDir) throws InterruptedException {
-    RandomGenerator random = seed == null ? new SplittableRandom(new SecureRandom().nextLong()) : new SplittableRandom(seed);
+    RandomGenerator random = seed == null
+        ? new SplittableRandom(new SecureRandom().nextLong())
+        : new SplittableRandom(seed);
     TrafficScenario scenario = new TrafficScenario(random);
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
@@ -141,28 +147,37 @@ final class DemoCommand implements Callable<Integer> {
     }
     Map<String, Tokenmeter> sdks = new TreeMap<>();
     try (TokenmeterApp app = new TokenmeterApp(config, TablePricing.from(config.pricing()));
-        LiveView view =
-            new LiveView(bootstrapServer, config.topics().rollups(), config.topics().alerts(), out)) {
+        LiveView view = new LiveView(
+            bootstrapServer, config.topics().rollups(), config.topics().alerts(), out)) {
       app.start();
       Thread viewer = new Thread(view, "tokenmeter-demo-view");
       viewer.setDaemon(true);
       viewer.start();
       for (String service : scenario.services()) {
-        sdks.put(service, Tokenmeter.builder()
-            .bootstrapServers(bootstrapServer)
-            .topic(config.topics().calls())
-            .service(service)
-            .environment("demo")
-            .fingerprintSecret(secretText)
-            .build());
+        sdks.put(
+            service,
+            Tokenmeter.builder()
+                .bootstrapServers(bootstrapServer)
+                .topic(config.topics().calls())
+                .service(service)
+                .environment("demo")
+                .fingerprintSecret(secretText)
+                .build());
       }
-      out.printf("Kafka at %s. The app reads %s and writes %s and %s.%n",
-          bootstrapServer, config.topics().calls(), config.topics().rollups(), config.topics().alerts());
+      out.printf(
+          "Kafka at %s. The app reads %s and writes %s and %s.%n",
+          bootstrapServer,
+          config.topics().calls(),
+          config.topics().rollups(),
+          config.topics().alerts());
       app.httpPort().ifPresent(port -> {
         out.printf("Health: http://127.0.0.1:%d/health%n", port);
         out.printf("Dashboard: http://127.0.0.1:%d/%n", port);
       });
-      out.println(duration == null ? "Sending traffic until Ctrl-C ..." : "Sending traffic for " + duration.toSeconds() + " s ...");
+      out.println(
+          duration == null
+              ? "Sending traffic until Ctrl-C ..."
+              : "Sending traffic for " + duration.toSeconds() + " s ...");
       out.flush();
 
       long sent = sendTraffic(scenario, sdks);
@@ -172,7 +187,8 @@ final class DemoCommand implements Callable<Integer> {
         dropped += sdk.stats().dropped();
       }
       sdks.clear();
-      out.printf("%nStopped: %d calls recorded, %d dropped by the SDK; %d rollups and %d alert changes shown.%n",
+      out.printf(
+          "%nStopped: %d calls recorded, %d dropped by the SDK; %d rollups and %d alert changes shown.%n",
           sent, dropped, view.rollups(), view.alerts());
       out.flush();
       return 0;
@@ -182,10 +198,13 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** One second of scenario traffic per wall-clock second, until the duration or Ctrl-C. */
-  private long sendTraffic(TrafficScenario scenario, Map<String, Tokenmeter> sdks) throws InterruptedException {
+  private long sendTraffic(TrafficScenario scenario, Map<String, Tokenmeter> sdks)
+      throws InterruptedException {
     Instant start = Instant.now();
     long sent = 0;
-    for (int second = 0; !stopRequested && (duration == null || second < duration.toSeconds()); second++) {
+    for (int second = 0;
+        !stopRequested && (duration == null || second < duration.toSeconds());
+        second++) {
       Instant at = start.plusSeconds(second);
       long waitMillis = Duration.between(Instant.now(), at).toMillis();
       if (waitMillis > 0) {

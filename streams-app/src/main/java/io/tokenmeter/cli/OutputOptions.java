@@ -25,7 +25,8 @@ final class OutputOptions {
   @Option(
       names = "--width",
       paramLabel = "COLUMNS",
-      description = "Width of the table in characters. Default: $COLUMNS, else " + DEFAULT_WIDTH + ".")
+      description =
+          "Width of the table in characters. Default: $COLUMNS, else " + DEFAULT_WIDTH + ".")
   Integer width;
 
   boolean json() {
@@ -36,7 +37,8 @@ final class OutputOptions {
   int width(CommandSpec spec) {
     if (width != null) {
       if (width < 20) {
-        throw new ParameterException(spec.commandLine(), "--width must be at least 20, was " + width);
+        throw new ParameterException(
+            spec.commandLine(), "--width must be at least 20, was " + width);
       }
       return width;
     }

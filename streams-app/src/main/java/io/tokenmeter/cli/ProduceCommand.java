@@ -67,9 +67,11 @@ final class ProduceCommand implements Callable<Integer> {
 
   private static final String BYTE_ORDER_MARK = "\uFEFF";
 
-  @Spec CommandSpec spec;
+  @Spec
+  CommandSpec spec;
 
-  @Mixin ClusterOptions cluster;
+  @Mixin
+  ClusterOptions cluster;
 
   @Option(
       names = "--topic",
@@ -94,11 +96,13 @@ final class ProduceCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     SendTally tally = new SendTally();
     try (BufferedReader lines = open()) {
-      KafkaProducer<String, LlmCallEvent> producer =
-          new KafkaProducer<>(
-              producerConfig(), new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, serde));
+      KafkaProducer<String, LlmCallEvent> producer = new KafkaProducer<>(
+          producerConfig(),
+          new StringSerializer(),
+          new AvroSerializer<>(LlmCallEvent.class, serde));
       try {
-        // Fails within KAFKA_TIMEOUT when Kafka or the topic is not there, before any input is read.
+        // Fails within KAFKA_TIMEOUT when Kafka or the topic is not there, before any input is
+        // read.
         producer.partitionsFor(topic);
         sendAll(lines, producer, tally, err);
         producer.flush();
@@ -106,7 +110,8 @@ final class ProduceCommand implements Callable<Integer> {
         producer.close(KAFKA_TIMEOUT);
       }
     } catch (KafkaException e) {
-      err.println("error: cannot send to " + topic + " at " + cluster.bootstrapServers + ": " + e.getMessage());
+      err.println("error: cannot send to " + topic + " at " + cluster.bootstrapServers + ": "
+          + e.getMessage());
       err.println(tally.summary());
       return ExitCodes.FATAL;
     } catch (IOException e) {
@@ -126,7 +131,10 @@ final class ProduceCommand implements Callable<Integer> {
   }
 
   private void sendAll(
-      BufferedReader lines, KafkaProducer<String, LlmCallEvent> producer, SendTally tally, PrintWriter err)
+      BufferedReader lines,
+      KafkaProducer<String, LlmCallEvent> producer,
+      SendTally tally,
+      PrintWriter err)
       throws IOException {
     JsonRecordReader<LlmCallEvent> reader = JsonRecordReader.forType(LlmCallEvent.class);
     long lineNumber = 0;
@@ -148,11 +156,13 @@ final class ProduceCommand implements Callable<Integer> {
       LlmCallEvent event = parsed.event();
       // The record timestamp is the event time, as the SDK sets it: the streams app windows by it.
       producer.send(
-          new ProducerRecord<>(topic, null, event.getTimestamp().toEpochMilli(), CallEventKeys.of(event), event),
+          new ProducerRecord<>(
+              topic, null, event.getTimestamp().toEpochMilli(), CallEventKeys.of(event), event),
           tally.callbackFor(lineNumber));
       if (tally.hasFailures()) {
         // Whatever refused this record will refuse the next ones too, each after a timeout.
-        err.println("stopped after line " + lineNumber + ": Kafka refused a record; the lines after it were not read");
+        err.println("stopped after line " + lineNumber
+            + ": Kafka refused a record; the lines after it were not read");
         return;
       }
     }
@@ -179,7 +189,8 @@ final class ProduceCommand implements Callable<Integer> {
     }
     try {
       // Lenient decoding, as for standard input: a stray byte spoils one line, not the whole run.
-      return new BufferedReader(new InputStreamReader(Files.newInputStream(input), StandardCharsets.UTF_8));
+      return new BufferedReader(
+          new InputStreamReader(Files.newInputStream(input), StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new ParameterException(spec.commandLine(), "--input: cannot read " + input + ": " + e);
     }
@@ -187,16 +198,28 @@ final class ProduceCommand implements Callable<Integer> {
 
   private Map<String, Object> producerConfig() {
     int timeout = (int) KAFKA_TIMEOUT.toMillis();
-    return cluster.clientConfig(spec, Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers,
-        ProducerConfig.CLIENT_ID_CONFIG, "tokenmeter-produce",
-        // The SDK's guarantees: no duplicates from retries, nothing acknowledged before it is replicated.
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-        ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
-        ProducerConfig.LINGER_MS_CONFIG, 20,
-        ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout,
-        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout,
-        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 2 * timeout));
+    return cluster.clientConfig(
+        spec,
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            cluster.bootstrapServers,
+            ProducerConfig.CLIENT_ID_CONFIG,
+            "tokenmeter-produce",
+            // The SDK's guarantees: no duplicates from retries, nothing acknowledged before it is
+            // replicated.
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            true,
+            ProducerConfig.ACKS_CONFIG,
+            "all",
+            ProducerConfig.COMPRESSION_TYPE_CONFIG,
+            "lz4",
+            ProducerConfig.LINGER_MS_CONFIG,
+            20,
+            ProducerConfig.MAX_BLOCK_MS_CONFIG,
+            timeout,
+            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+            timeout,
+            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+            2 * timeout));
   }
 }

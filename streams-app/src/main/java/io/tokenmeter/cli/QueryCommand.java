@@ -67,17 +67,24 @@ final class QueryCommand implements Callable<Integer> {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
 
-  @Spec CommandSpec spec;
+  @Spec
+  CommandSpec spec;
 
-  @Mixin ApiOptions api;
+  @Mixin
+  ApiOptions api;
 
-  @Mixin OutputOptions output;
+  @Mixin
+  OutputOptions output;
 
   @Parameters(index = "0", paramLabel = "SQL", description = "The query; quote it for the shell.")
   String sql;
 
-  @Option(names = "--last", defaultValue = "1h", paramLabel = "DURATION",
-      description = "Rollups to fetch when the WHERE clause sets no window_start range (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--last",
+      defaultValue = "1h",
+      paramLabel = "DURATION",
+      description =
+          "Rollups to fetch when the WHERE clause sets no window_start range (default: ${DEFAULT-VALUE}).")
   String last;
 
   @Override
@@ -95,7 +102,8 @@ final class QueryCommand implements Callable<Integer> {
       if (range.known()) {
         parameters.put("from", Long.toString(range.from()));
         // Open above: up to now; rollups are final, so none starts after now.
-        parameters.put("to", Long.toString(range.to() != null ? range.to() : now.toEpochMilli() + 1));
+        parameters.put(
+            "to", Long.toString(range.to() != null ? range.to() : now.toEpochMilli() + 1));
       } else {
         parameters.put("last", last);
       }
@@ -104,7 +112,10 @@ final class QueryCommand implements Callable<Integer> {
       // An empty range (window_start > now() + ...) can hold no rollup; the app would call it a bad
       // range, but the query is fine and its answer is simply empty.
       if (!emptyRange) {
-        new ApiClient(api.url).get("/api/v1/rollups", parameters).path("rollups").forEach(rollups::add);
+        new ApiClient(api.url)
+            .get("/api/v1/rollups", parameters)
+            .path("rollups")
+            .forEach(rollups::add);
       }
       result = query.run(rollups);
     } catch (RollupSql.QueryError e) {
@@ -127,7 +138,9 @@ final class QueryCommand implements Callable<Integer> {
         ObjectNode line = JSON.createObjectNode();
         for (int c = 0; c < row.size(); c++) {
           Object value = row.get(c);
-          line.set(result.columns().get(c), JSON.valueToTree(value instanceof Instant i ? i.toEpochMilli() : value));
+          line.set(
+              result.columns().get(c),
+              JSON.valueToTree(value instanceof Instant i ? i.toEpochMilli() : value));
         }
         out.println(line.toString());
       }
@@ -136,7 +149,8 @@ final class QueryCommand implements Callable<Integer> {
     }
     List<TablePrinter.Column> columns = new ArrayList<>();
     for (int c = 0; c < result.columns().size(); c++) {
-      columns.add(new TablePrinter.Column(result.columns().get(c), result.numeric().get(c)));
+      columns.add(
+          new TablePrinter.Column(result.columns().get(c), result.numeric().get(c)));
     }
     List<List<String>> table = new ArrayList<>();
     for (List<Object> row : result.rows()) {
@@ -158,7 +172,9 @@ final class QueryCommand implements Callable<Integer> {
       return TIME.format(instant);
     }
     // 1E+1 is how BigDecimal writes ten; a table is for people.
-    return value instanceof java.math.BigDecimal decimal ? decimal.toPlainString() : value.toString();
+    return value instanceof java.math.BigDecimal decimal
+        ? decimal.toPlainString()
+        : value.toString();
   }
 
   /** The line of the query the error is on, and a caret under its column. */

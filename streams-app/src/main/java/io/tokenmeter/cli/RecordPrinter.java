@@ -28,10 +28,14 @@ final class RecordPrinter {
 
   /** Prints values of one Avro record type, decoded, with the Avro field names as keys. */
   RecordPrinter(Deserializer<? extends SpecificRecord> values, PrintWriter out, PrintWriter err) {
-    this(r -> JsonRecordWriter.write(values.deserialize(r.topic(), r.headers(), r.value())), out, err);
+    this(
+        r -> JsonRecordWriter.write(values.deserialize(r.topic(), r.headers(), r.value())),
+        out,
+        err);
   }
 
-  private RecordPrinter(Function<ConsumerRecord<byte[], byte[]>, String> format, PrintWriter out, PrintWriter err) {
+  private RecordPrinter(
+      Function<ConsumerRecord<byte[], byte[]>, String> format, PrintWriter out, PrintWriter err) {
     this.format = format;
     this.out = out;
     this.err = err;
@@ -47,13 +51,16 @@ final class RecordPrinter {
 
   static String deadLetterJson(ConsumerRecord<byte[], byte[]> r) {
     ObjectNode line = JSON.createObjectNode();
-    line.put("topic", r.topic()).put("partition", r.partition()).put("offset", r.offset())
+    line.put("topic", r.topic())
+        .put("partition", r.partition())
+        .put("offset", r.offset())
         .put("timestamp", r.timestamp());
     line.put("key", r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8));
     line.put("value_base64", Base64.getEncoder().encodeToString(r.value()));
     ObjectNode headers = line.putObject("headers");
     for (Header h : r.headers()) {
-      headers.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
+      headers.put(
+          h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
     }
     return line.toString();
   }

@@ -165,8 +165,10 @@ final class RollupSql {
       }
       return;
     }
-    if (kind == SqlKind.BETWEEN && isWindowStart(call.operand(0))
-        && isConstant(call.operand(1)) && isConstant(call.operand(2))
+    if (kind == SqlKind.BETWEEN
+        && isWindowStart(call.operand(0))
+        && isConstant(call.operand(1))
+        && isConstant(call.operand(2))
         && !((SqlBasicCall) call).getOperator().getName().contains("NOT")) {
       Long low = evaluate(call.operand(1), connection);
       Long high = evaluate(call.operand(2), connection);
@@ -244,7 +246,8 @@ final class RollupSql {
       if (rs.getMetaData().getColumnType(1) != Types.TIMESTAMP || !rs.next()) {
         return null;
       }
-      Timestamp ts = rs.getTimestamp(1, Calendar.getInstance(TimeZone.getTimeZone(ZoneOffset.UTC), Locale.ROOT));
+      Timestamp ts = rs.getTimestamp(
+          1, Calendar.getInstance(TimeZone.getTimeZone(ZoneOffset.UTC), Locale.ROOT));
       return ts == null ? null : ts.getTime();
     } catch (SQLException e) {
       return null;
@@ -311,7 +314,8 @@ final class RollupSql {
   private QueryError translate(SQLException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof CalciteContextException context) {
-        String reason = context.getCause() != null ? context.getCause().getMessage() : context.getMessage();
+        String reason =
+            context.getCause() != null ? context.getCause().getMessage() : context.getMessage();
         SqlRewrite.Position at = sql.toOriginal(context.getPosLine(), context.getPosColumn());
         return new QueryError(firstLine(reason), at.line(), at.column());
       }
@@ -323,11 +327,14 @@ final class RollupSql {
     while (root.getCause() != null) {
       root = root.getCause();
     }
-    return new QueryError(firstLine(root.getMessage() == null ? e.getMessage() : root.getMessage()), 1, 1);
+    return new QueryError(
+        firstLine(root.getMessage() == null ? e.getMessage() : root.getMessage()), 1, 1);
   }
 
   private static QueryError error(SqlRewrite sql, String reason, SqlParserPos pos) {
-    SqlRewrite.Position at = pos == null ? new SqlRewrite.Position(1, 1) : sql.toOriginal(pos.getLineNum(), pos.getColumnNum());
+    SqlRewrite.Position at = pos == null
+        ? new SqlRewrite.Position(1, 1)
+        : sql.toOriginal(pos.getLineNum(), pos.getColumnNum());
     return new QueryError(reason, at.line(), at.column());
   }
 
@@ -337,7 +344,8 @@ final class RollupSql {
     }
     String line = message.strip().lines().findFirst().orElse(message);
     // Calcite says "Encountered "x" at line 1, column 8." and we print the position ourselves.
-    return line.replaceAll("\\s*at line \\d+, column \\d+\\.?", "").replaceAll("\\.$", "")
+    return line.replaceAll("\\s*at line \\d+, column \\d+\\.?", "")
+        .replaceAll("\\.$", "")
         .replace("Encountered \"<EOF>\"", "The query ends too early");
   }
 

@@ -108,13 +108,18 @@ final class RollupTable extends AbstractTable implements ScannableTable {
       boolean nullable = false;
       if (type.isUnion()) {
         nullable = type.getTypes().stream().anyMatch(t -> t.getType() == Schema.Type.NULL);
-        type = type.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).findFirst().orElseThrow();
+        type = type.getTypes().stream()
+            .filter(t -> t.getType() != Schema.Type.NULL)
+            .findFirst()
+            .orElseThrow();
       }
       Kind kind;
       switch (type.getType()) {
         case LONG:
         case INT:
-          kind = type.getLogicalType() instanceof LogicalTypes.TimestampMillis ? Kind.TIMESTAMP : Kind.BIGINT;
+          kind = type.getLogicalType() instanceof LogicalTypes.TimestampMillis
+              ? Kind.TIMESTAMP
+              : Kind.BIGINT;
           break;
         case DOUBLE:
         case FLOAT:

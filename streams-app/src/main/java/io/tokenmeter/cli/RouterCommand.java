@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
@@ -40,9 +40,11 @@ import picocli.CommandLine.Spec;
     })
 final class RouterCommand implements Callable<Integer> {
 
-  @Spec CommandSpec spec;
+  @Spec
+  CommandSpec spec;
 
-  @Mixin ConfigOptions options;
+  @Mixin
+  ConfigOptions options;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -55,9 +57,11 @@ final class RouterCommand implements Callable<Integer> {
       return 1;
     }
     if (config.router().receivers().isEmpty()) {
-      spec.commandLine().getErr().println("tokenmeter router: no receiver is configured: set"
-          + " router.pagerduty.routing.key (TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY) or router.webhook.url"
-          + " (TOKENMETER_ROUTER_WEBHOOK_URL)");
+      spec.commandLine()
+          .getErr()
+          .println("tokenmeter router: no receiver is configured: set"
+              + " router.pagerduty.routing.key (TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY) or router.webhook.url"
+              + " (TOKENMETER_ROUTER_WEBHOOK_URL)");
       return 1;
     }
     System.err.println("tokenmeter: effective configuration\n" + config.describe());
@@ -71,7 +75,8 @@ final class RouterCommand implements Callable<Integer> {
     HttpService http;
     try {
       http = config.http().enabled()
-          ? HttpService.start(config.http(), Map.of(HealthEndpoint.PATH, new HealthEndpoint(router::health)))
+          ? HttpService.start(
+              config.http(), Map.of(HealthEndpoint.PATH, new HealthEndpoint(router::health)))
           : null;
     } catch (UncheckedIOException e) {
       router.close(Duration.ofSeconds(30));
@@ -79,19 +84,26 @@ final class RouterCommand implements Callable<Integer> {
       return 1;
     }
     if (http != null) {
-      System.err.println("tokenmeter router: health at http://" + config.http().host() + ":" + http.port() + "/health");
+      System.err.println("tokenmeter router: health at http://" + config.http().host() + ":"
+          + http.port() + "/health");
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      router.close(Duration.ofSeconds(30));
-      if (http != null) {
-        http.close();
-      }
-    }, "tokenmeter-router-shutdown"));
-    System.err.println("tokenmeter router: " + config.topics().alerts() + " -> " + config.router().receivers()
-        + " (group " + config.router().groupId() + "). Ctrl-C stops it.");
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(
+            () -> {
+              router.close(Duration.ofSeconds(30));
+              if (http != null) {
+                http.close();
+              }
+            },
+            "tokenmeter-router-shutdown"));
+    System.err.println("tokenmeter router: " + config.topics().alerts() + " -> "
+        + config.router().receivers() + " (group " + config.router().groupId()
+        + "). Ctrl-C stops it.");
     router.awaitStopped();
     if (router.failure().isPresent()) {
-      spec.commandLine().getErr().println("tokenmeter router: stopped: " + router.failure().get());
+      spec.commandLine()
+          .getErr()
+          .println("tokenmeter router: stopped: " + router.failure().get());
       return 1;
     }
     return 0;

@@ -13,8 +13,8 @@ import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** Runs the streams app in the foreground until Ctrl-C. */
@@ -38,9 +38,11 @@ import picocli.CommandLine.Spec;
     })
 final class RunCommand implements Callable<Integer> {
 
-  @Spec CommandSpec spec;
+  @Spec
+  CommandSpec spec;
 
-  @Mixin ConfigOptions options;
+  @Mixin
+  ConfigOptions options;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -59,13 +61,15 @@ final class RunCommand implements Callable<Integer> {
     TokenmeterApp app = new TokenmeterApp(config, pricing);
     AlertRouter router = config.router().enabled() ? AlertRouter.create(config) : null;
     CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      if (router != null) {
-        router.close(Duration.ofSeconds(30));
-      }
-      app.close(Duration.ofSeconds(30));
-      stopped.countDown();
-    }, "tokenmeter-shutdown");
+    Thread hook = new Thread(
+        () -> {
+          if (router != null) {
+            router.close(Duration.ofSeconds(30));
+          }
+          app.close(Duration.ofSeconds(30));
+          stopped.countDown();
+        },
+        "tokenmeter-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       app.start((now, before) -> {
@@ -76,16 +80,16 @@ final class RunCommand implements Callable<Integer> {
       });
       if (router != null) {
         router.start();
-        System.err.println("tokenmeter: alert router delivering " + config.topics().alerts() + " to "
-            + config.router().receivers());
+        System.err.println("tokenmeter: alert router delivering "
+            + config.topics().alerts() + " to " + config.router().receivers());
       }
     } catch (IllegalStateException | KafkaException e) {
       // Topic creation and Streams' config checks say what to change; a stack trace would bury it.
       spec.commandLine().getErr().println("tokenmeter run: " + e.getMessage());
       return 1;
     }
-    System.err.println("tokenmeter running against " + config.kafka().bootstrapServers()
-        + ": " + config.topics().calls() + " -> " + config.topics().rollups() + ". Ctrl-C stops it.");
+    System.err.println("tokenmeter running against " + config.kafka().bootstrapServers() + ": "
+        + config.topics().calls() + " -> " + config.topics().rollups() + ". Ctrl-C stops it.");
     stopped.await();
     return app.streams().state() == KafkaStreams.State.ERROR ? 1 : 0;
   }

@@ -69,7 +69,9 @@ final class TablePrinter {
    * rather than print headers nobody can read.
    */
   Streaming streaming(PrintWriter out) {
-    int[] preferred = columns.stream().mapToInt(c -> Math.max(c.preferredWidth(), c.header().length())).toArray();
+    int[] preferred = columns.stream()
+        .mapToInt(c -> Math.max(c.preferredWidth(), c.header().length()))
+        .toArray();
     int shown = preferred.length;
     while (shown > 1 && minimumWidth(shown) > width) {
       shown--;

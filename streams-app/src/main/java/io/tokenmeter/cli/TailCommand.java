@@ -29,8 +29,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Follows one of our topics, filtered, as a table for people or JSON lines for scripts. */
@@ -76,38 +76,55 @@ final class TailCommand implements Callable<Integer> {
   private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(15);
   /** "Follow until stopped": long enough to be forever, short enough for the consumer's millis. */
   private static final Duration FOREVER = Duration.ofDays(36_500);
+
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final List<String> DEAD_LETTER_FIELDS = List.of("topic", "partition", "offset", "timestamp", "key");
+  private static final List<String> DEAD_LETTER_FIELDS =
+      List.of("topic", "partition", "offset", "timestamp", "key");
 
-  @Spec CommandSpec spec;
+  @Spec
+  CommandSpec spec;
 
-  @Mixin ClusterOptions cluster;
+  @Mixin
+  ClusterOptions cluster;
 
-  @Mixin OutputOptions output;
+  @Mixin
+  OutputOptions output;
 
-  @Parameters(index = "0", paramLabel = "TOPIC", description = "Topic name, or one of rollups, alerts, calls, dead-letters.")
+  @Parameters(
+      index = "0",
+      paramLabel = "TOPIC",
+      description = "Topic name, or one of rollups, alerts, calls, dead-letters.")
   String topic;
 
   @Option(
       names = "--type",
       paramLabel = "calls|rollups|alerts|dead-letters",
       converter = RecordType.Converter.class,
-      description = "Record type of the topic; needed only for a topic with another name than the defaults.")
+      description =
+          "Record type of the topic; needed only for a topic with another name than the defaults.")
   RecordType type;
 
-  @Option(names = "--where", paramLabel = "FIELD=VALUE[,...]",
+  @Option(
+      names = "--where",
+      paramLabel = "FIELD=VALUE[,...]",
       description = "Only records whose field has exactly this value (all must match). Repeatable.")
   List<String> where;
 
-  @Option(names = "--from-beginning",
-      description = "Start at the earliest record of each partition (default: only records that arrive from now).")
+  @Option(
+      names = "--from-beginning",
+      description =
+          "Start at the earliest record of each partition (default: only records that arrive from now).")
   boolean fromBeginning;
 
   @Option(names = "--max", paramLabel = "N", description = "Stop after printing N records.")
   Long max;
 
-  @Option(names = "--timeout", converter = DurationConverter.class, paramLabel = "DURATION",
-      description = "Stop after this long without a new record, such as 30s (default: follow until Ctrl-C).")
+  @Option(
+      names = "--timeout",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description =
+          "Stop after this long without a new record, such as 30s (default: follow until Ctrl-C).")
   Duration timeout;
 
   @Override
@@ -116,7 +133,8 @@ final class TailCommand implements Callable<Integer> {
     RecordType recordType = recordType();
     String topicName = topicName(recordType);
     if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
-      throw new ParameterException(spec.commandLine(), "--timeout must be positive, was " + timeout);
+      throw new ParameterException(
+          spec.commandLine(), "--timeout must be positive, was " + timeout);
     }
     if (max != null && max < 1) {
       throw new ParameterException(spec.commandLine(), "--max must be at least 1, was " + max);
@@ -129,18 +147,20 @@ final class TailCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     TailView view = TailView.of(recordType);
-    TablePrinter.Streaming table = output.json() ? null : new TablePrinter(view.columns(), width).streaming(out);
+    TablePrinter.Streaming table =
+        output.json() ? null : new TablePrinter(view.columns(), width).streaming(out);
     long[] printed = {0};
     long[] skipped = {0};
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+        consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<PartitionInfo> infos = consumer.partitionsFor(topicName, KAFKA_TIMEOUT);
       if (infos == null || infos.isEmpty()) {
         err.println("error: topic " + topicName + " does not exist at " + cluster.bootstrapServers);
         err.flush();
         return ExitCodes.FATAL;
       }
-      List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      List<TopicPartition> partitions =
+          infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       consumer.assign(partitions);
       if (fromBeginning) {
         consumer.seekToBeginning(partitions);
@@ -148,31 +168,34 @@ final class TailCommand implements Callable<Integer> {
         consumer.seekToEnd(partitions);
       }
       long limit = max == null ? Long.MAX_VALUE : max;
-      new IdlePoll(consumer, timeout == null ? FOREVER : timeout, Long.MAX_VALUE).forEach(record -> {
-        JsonNode decoded;
-        try {
-          decoded = record.value() == null ? null : decode.apply(record);
-        } catch (RuntimeException e) {
-          err.println(record.topic() + "/" + record.partition() + "/" + record.offset() + ": cannot decode: " + e.getMessage());
-          err.flush();
-          skipped[0]++;
-          return true;
-        }
-        if (decoded == null || !matches(decoded, filters)) {
-          return true;
-        }
-        if (table == null) {
-          out.println(decoded.toString());
-          out.flush();
-        } else {
-          table.row(view.row(decoded));
-        }
-        printed[0]++;
-        // Output gone (piped into head): nobody is reading, so stop.
-        return printed[0] < limit && !out.checkError();
-      });
+      new IdlePoll(consumer, timeout == null ? FOREVER : timeout, Long.MAX_VALUE)
+          .forEach(record -> {
+            JsonNode decoded;
+            try {
+              decoded = record.value() == null ? null : decode.apply(record);
+            } catch (RuntimeException e) {
+              err.println(record.topic() + "/" + record.partition() + "/" + record.offset()
+                  + ": cannot decode: " + e.getMessage());
+              err.flush();
+              skipped[0]++;
+              return true;
+            }
+            if (decoded == null || !matches(decoded, filters)) {
+              return true;
+            }
+            if (table == null) {
+              out.println(decoded.toString());
+              out.flush();
+            } else {
+              table.row(view.row(decoded));
+            }
+            printed[0]++;
+            // Output gone (piped into head): nobody is reading, so stop.
+            return printed[0] < limit && !out.checkError();
+          });
     } catch (KafkaException e) {
-      err.println("error: cannot read " + topicName + " at " + cluster.bootstrapServers + ": " + e.getMessage());
+      err.println("error: cannot read " + topicName + " at " + cluster.bootstrapServers + ": "
+          + e.getMessage());
       err.flush();
       return ExitCodes.FATAL;
     }
@@ -206,7 +229,10 @@ final class TailCommand implements Callable<Integer> {
     for (Schema.Field field : schema.getFields()) {
       Schema s = field.schema();
       if (s.isUnion()) {
-        s = s.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).findFirst().orElse(s);
+        s = s.getTypes().stream()
+            .filter(t -> t.getType() != Schema.Type.NULL)
+            .findFirst()
+            .orElse(s);
       }
       switch (s.getType()) {
         case RECORD:
@@ -221,12 +247,15 @@ final class TailCommand implements Callable<Integer> {
     return fields;
   }
 
-  private static Function<ConsumerRecord<byte[], byte[]>, JsonNode> decoder(RecordType type, AvroSerdeConfig serde) {
+  private static Function<ConsumerRecord<byte[], byte[]>, JsonNode> decoder(
+      RecordType type, AvroSerdeConfig serde) {
     if (type.recordClass == null) {
       return r -> parse(RecordPrinter.deadLetterJson(r));
     }
-    AvroDeserializer<? extends SpecificRecord> values = new AvroDeserializer<>(type.recordClass, serde);
-    return r -> parse(JsonRecordWriter.write(values.deserialize(r.topic(), r.headers(), r.value())));
+    AvroDeserializer<? extends SpecificRecord> values =
+        new AvroDeserializer<>(type.recordClass, serde);
+    return r ->
+        parse(JsonRecordWriter.write(values.deserialize(r.topic(), r.headers(), r.value())));
   }
 
   private static JsonNode parse(String json) {
@@ -245,7 +274,9 @@ final class TailCommand implements Callable<Integer> {
       return type;
     }
     return RecordType.forTopic(topic)
-        .or(() -> java.util.Arrays.stream(RecordType.values()).filter(t -> t.optionName.equals(topic)).findFirst())
+        .or(() -> java.util.Arrays.stream(RecordType.values())
+            .filter(t -> t.optionName.equals(topic))
+            .findFirst())
         .orElseThrow(() -> new ParameterException(
             spec.commandLine(),
             "--type is needed: cannot tell the record type from the topic name '" + topic
@@ -259,12 +290,20 @@ final class TailCommand implements Callable<Integer> {
 
   private Map<String, Object> consumerConfig() {
     // As consume: assigned, not subscribed, so no group's offsets are touched.
-    return cluster.clientConfig(spec, Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers,
-        ConsumerConfig.CLIENT_ID_CONFIG, "tokenmeter-tail",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-        ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis()));
+    return cluster.clientConfig(
+        spec,
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            cluster.bootstrapServers,
+            ConsumerConfig.CLIENT_ID_CONFIG,
+            "tokenmeter-tail",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            false,
+            ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
+            false,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed",
+            ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+            (int) KAFKA_TIMEOUT.toMillis()));
   }
 }

@@ -32,25 +32,48 @@ final class TailView {
     switch (type) {
       case ROLLUPS:
         return new TailView(List.of(
-            time("window_start"), text("model", 14), text("org_id", 10), number("requests", 8),
+            time("window_start"),
+            text("model", 14),
+            text("org_id", 10),
+            number("requests", 8),
             number("errors", 6),
-            new Cell(new TablePrinter.Column("cost_usd", true, 10),
+            new Cell(
+                new TablePrinter.Column("cost_usd", true, 10),
                 r -> Money.usd(r.get("cost_micros"), r.path("unpriced_requests").asLong(0))),
-            number("input_tokens", 12), number("output_tokens", 13), text("service", 10),
-            text("project_id", 10), text("api_key_hint", 12), number("latency_p95_ms", 14)));
+            number("input_tokens", 12),
+            number("output_tokens", 13),
+            text("service", 10),
+            text("project_id", 10),
+            text("api_key_hint", 12),
+            number("latency_p95_ms", 14)));
       case ALERTS:
         return new TailView(List.of(
-            time("emitted_at"), text("state", 8), text("severity", 8), text("alert_type", 20),
+            time("emitted_at"),
+            text("state", 8),
+            text("severity", 8),
+            text("alert_type", 20),
             new Cell(new TablePrinter.Column("scope", false, 24), r -> pairs(r.get("scope"))),
-            text("summary", 40), number("observed_value", 14), number("threshold", 9)));
+            text("summary", 40),
+            number("observed_value", 14),
+            number("threshold", 9)));
       case CALLS:
         return new TailView(List.of(
-            time("timestamp"), text("service", 10), text("org_id", 10), text("request_model", 14),
-            number("status_code", 11), number("duration_ms", 11), number("input_tokens", 12),
-            number("output_tokens", 13), text("error_type", 12), text("project_id", 10)));
+            time("timestamp"),
+            text("service", 10),
+            text("org_id", 10),
+            text("request_model", 14),
+            number("status_code", 11),
+            number("duration_ms", 11),
+            number("input_tokens", 12),
+            number("output_tokens", 13),
+            text("error_type", 12),
+            text("project_id", 10)));
       default:
         return new TailView(List.of(
-            time("timestamp"), number("partition", 9), number("offset", 8), text("key", 20),
+            time("timestamp"),
+            number("partition", 9),
+            number("offset", 8),
+            text("key", 20),
             new Cell(new TablePrinter.Column("headers", false, 60), r -> pairs(r.get("headers")))));
     }
   }
@@ -78,7 +101,9 @@ final class TailView {
   private static Cell time(String field) {
     return new Cell(new TablePrinter.Column(field, false, 19, true), r -> {
       JsonNode millis = r.get(field);
-      return millis == null || !millis.isNumber() ? "" : TIME.format(Instant.ofEpochMilli(millis.asLong()));
+      return millis == null || !millis.isNumber()
+          ? ""
+          : TIME.format(Instant.ofEpochMilli(millis.asLong()));
     });
   }
 

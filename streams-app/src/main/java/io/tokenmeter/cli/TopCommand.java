@@ -49,31 +49,51 @@ import picocli.CommandLine.Spec;
 final class TopCommand implements Callable<Integer> {
 
   /** --where keys, as the API names its filter parameters. */
-  static final Set<String> FILTERS = new LinkedHashSet<>(List.of("model", "org", "project", "key", "service"));
+  static final Set<String> FILTERS =
+      new LinkedHashSet<>(List.of("model", "org", "project", "key", "service"));
 
-  @Spec CommandSpec spec;
+  @Spec
+  CommandSpec spec;
 
-  @Mixin ApiOptions api;
+  @Mixin
+  ApiOptions api;
 
-  @Mixin OutputOptions output;
+  @Mixin
+  OutputOptions output;
 
-  @Option(names = "--by", defaultValue = "cost", paramLabel = "cost|tokens|requests|errors",
+  @Option(
+      names = "--by",
+      defaultValue = "cost",
+      paramLabel = "cost|tokens|requests|errors",
       description = "What to rank by (default: ${DEFAULT-VALUE}).")
   String by;
 
-  @Option(names = "--group", defaultValue = "key", paramLabel = "model|org|project|key|service",
+  @Option(
+      names = "--group",
+      defaultValue = "key",
+      paramLabel = "model|org|project|key|service",
       description = "What to rank (default: ${DEFAULT-VALUE}).")
   String group;
 
-  @Option(names = "--n", defaultValue = "10", paramLabel = "N", description = "How many rows, 1..1000 (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--n",
+      defaultValue = "10",
+      paramLabel = "N",
+      description = "How many rows, 1..1000 (default: ${DEFAULT-VALUE}).")
   int n;
 
-  @Option(names = "--last", defaultValue = "1h", paramLabel = "DURATION",
+  @Option(
+      names = "--last",
+      defaultValue = "1h",
+      paramLabel = "DURATION",
       description = "How far back from now, such as 15m, 2h (default: ${DEFAULT-VALUE}).")
   String last;
 
-  @Option(names = "--where", paramLabel = "FIELD=VALUE[,...]",
-      description = "Only traffic with these values; fields: model, org, project, key (fingerprint), service. Repeatable.")
+  @Option(
+      names = "--where",
+      paramLabel = "FIELD=VALUE[,...]",
+      description =
+          "Only traffic with these values; fields: model, org, project, key (fingerprint), service. Repeatable.")
   List<String> where;
 
   @Override
@@ -116,7 +136,8 @@ final class TopCommand implements Callable<Integer> {
     if (hint) {
       columns.add(new TablePrinter.Column("hint", false));
     }
-    for (String number : List.of("requests", "errors", "input_tokens", "output_tokens", "tokens", "cost_usd")) {
+    for (String number :
+        List.of("requests", "errors", "input_tokens", "output_tokens", "tokens", "cost_usd")) {
       columns.add(new TablePrinter.Column(number, true));
     }
     List<List<String>> table = new ArrayList<>();
@@ -126,7 +147,8 @@ final class TopCommand implements Callable<Integer> {
       if (hint) {
         cells.add(row.path("hint").asText(""));
       }
-      for (String number : List.of("requests", "errors", "input_tokens", "output_tokens", "tokens")) {
+      for (String number :
+          List.of("requests", "errors", "input_tokens", "output_tokens", "tokens")) {
         cells.add(row.path(number).asText(""));
       }
       cells.add(Money.usd(row.path("cost_micros"), row.path("unpriced_requests").asLong(0)));

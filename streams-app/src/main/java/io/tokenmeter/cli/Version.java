@@ -8,6 +8,8 @@ final class Version implements IVersionProvider {
   @Override
   public String[] getVersion() {
     String v = Version.class.getPackage().getImplementationVersion();
-    return new String[] {"tokenmeter " + (v == null ? "dev" : v) + " (Kafka 4.4.0, Java " + Runtime.version() + ")"};
+    return new String[] {
+      "tokenmeter " + (v == null ? "dev" : v) + " (Kafka 4.4.0, Java " + Runtime.version() + ")"
+    };
   }
 }

@@ -16,7 +16,8 @@ final class WhereFilter {
 
   private WhereFilter() {}
 
-  static Map<String, String> parse(List<String> options, Set<String> validFields, CommandSpec spec) {
+  static Map<String, String> parse(
+      List<String> options, Set<String> validFields, CommandSpec spec) {
     Map<String, String> filters = new LinkedHashMap<>();
     if (options == null) {
       return filters;
@@ -36,13 +37,15 @@ final class WhereFilter {
         if (!validFields.contains(field)) {
           throw new ParameterException(
               spec.commandLine(),
-              "--where: unknown field '" + field + "'; valid fields: " + String.join(", ", validFields));
+              "--where: unknown field '" + field + "'; valid fields: "
+                  + String.join(", ", validFields));
         }
         String earlier = filters.put(field, value);
         if (earlier != null && !earlier.equals(value)) {
           throw new ParameterException(
               spec.commandLine(),
-              "--where: " + field + " given twice ('" + earlier + "' and '" + value + "'); no record can match both");
+              "--where: " + field + " given twice ('" + earlier + "' and '" + value
+                  + "'); no record can match both");
         }
       }
     }

@@ -35,7 +35,8 @@ public record AlertSettings(
    * A configured requests-per-minute and tokens-per-minute limit for one org/project and model.
    * Null project or model means any.
    */
-  public record RateLimit(String orgId, String projectId, String model, Long requestsPerMinute, Long tokensPerMinute) {
+  public record RateLimit(
+      String orgId, String projectId, String model, Long requestsPerMinute, Long tokensPerMinute) {
 
     public RateLimit {
       Objects.requireNonNull(orgId, "orgId");
@@ -51,5 +52,6 @@ public record AlertSettings(
    * @param baselineAlpha {@code alerts.error.rate.baseline.alpha}, default 0.2: EWMA weight of the
    *     newest window
    */
-  public record ErrorRate(int minRequests, double spikeFactor, double minRate, double baselineAlpha) {}
+  public record ErrorRate(
+      int minRequests, double spikeFactor, double minRate, double baselineAlpha) {}
 }

@@ -30,9 +30,11 @@ final class ConfigDescription {
     p.put(COMMIT_INTERVAL.name(), duration(kafka.commitInterval()));
     p.put(CACHE_MAX_BYTES.name(), size(kafka.cacheMaxBytes()));
     p.put(NUM_STREAM_THREADS.name(), Integer.toString(kafka.numStreamThreads()));
-    p.put(SCHEMA_REGISTRY_URL.name(),
+    p.put(
+        SCHEMA_REGISTRY_URL.name(),
         kafka.schemaRegistryUrl().map(url -> redact ? redactUserInfo(url) : url).orElse(""));
-    Map<String, String> clients = redact ? redact(kafka.clientOverrides()) : kafka.clientOverrides();
+    Map<String, String> clients =
+        redact ? redact(kafka.clientOverrides()) : kafka.clientOverrides();
     clients.forEach((key, value) -> p.put(CLIENT_PREFIX + key, value));
 
     TopicSettings topics = config.topics();
@@ -75,30 +77,50 @@ final class ConfigDescription {
     p.put(ERROR_BASELINE_ALPHA.name(), Double.toString(errorRate.baselineAlpha()));
     p.put(KEY_ALLOW_LIST.name(), String.join(",", new TreeSet<>(alerts.keyAllowList())));
 
-    p.put(PRICING_FILE.name(), config.pricing().overrideFile().map(Path::toString).orElse(""));
+    p.put(
+        PRICING_FILE.name(), config.pricing().overrideFile().map(Path::toString).orElse(""));
 
     HttpSettings http = config.http();
     p.put(HTTP_ENABLED.name(), Boolean.toString(http.enabled()));
     p.put(HTTP_HOST.name(), http.host());
     p.put(HTTP_PORT.name(), Integer.toString(http.port()));
     p.put(HTTP_ADVERTISED_URL.name(), http.advertisedUrl().orElse(""));
-    p.put(HTTP_AUTH_TOKEN.name(), http.authToken().map(t -> redact ? REDACTED : t).orElse(""));
+    p.put(
+        HTTP_AUTH_TOKEN.name(), http.authToken().map(t -> redact ? REDACTED : t).orElse(""));
     p.put(QUERY_RETENTION.name(), duration(config.query().retention()));
 
     RouterSettings router = config.router();
     p.put(ROUTER_ENABLED.name(), Boolean.toString(router.enabled()));
     p.put(ROUTER_GROUP_ID.name(), router.groupId());
     p.put(ROUTER_DEAD_LETTER.name(), router.deadLetterTopic());
-    p.put(ROUTER_PAGERDUTY_URL.name(),
-        router.pagerDuty().map(pd -> pd.url().toString()).orElse(ROUTER_PAGERDUTY_URL.defaultValue()));
-    p.put(ROUTER_PAGERDUTY_ROUTING_KEY.name(),
+    p.put(
+        ROUTER_PAGERDUTY_URL.name(),
+        router
+            .pagerDuty()
+            .map(pd -> pd.url().toString())
+            .orElse(ROUTER_PAGERDUTY_URL.defaultValue()));
+    p.put(
+        ROUTER_PAGERDUTY_ROUTING_KEY.name(),
         router.pagerDuty().map(pd -> redact ? REDACTED : pd.routingKey()).orElse(""));
-    p.put(ROUTER_PAGERDUTY_SOURCE.name(),
-        router.pagerDuty().map(RouterSettings.PagerDuty::source).orElse(ROUTER_PAGERDUTY_SOURCE.defaultValue()));
-    p.put(ROUTER_WEBHOOK_URL.name(),
-        router.webhook().map(w -> redact ? redactWebhookUrl(w.url()) : w.url().toString()).orElse(""));
-    p.put(ROUTER_WEBHOOK_AUTHORIZATION.name(),
-        router.webhook().flatMap(RouterSettings.Webhook::authorization).map(a -> redact ? REDACTED : a).orElse(""));
+    p.put(
+        ROUTER_PAGERDUTY_SOURCE.name(),
+        router
+            .pagerDuty()
+            .map(RouterSettings.PagerDuty::source)
+            .orElse(ROUTER_PAGERDUTY_SOURCE.defaultValue()));
+    p.put(
+        ROUTER_WEBHOOK_URL.name(),
+        router
+            .webhook()
+            .map(w -> redact ? redactWebhookUrl(w.url()) : w.url().toString())
+            .orElse(""));
+    p.put(
+        ROUTER_WEBHOOK_AUTHORIZATION.name(),
+        router
+            .webhook()
+            .flatMap(RouterSettings.Webhook::authorization)
+            .map(a -> redact ? REDACTED : a)
+            .orElse(""));
     p.put(ROUTER_INITIAL_BACKOFF.name(), duration(router.retry().initialBackoff()));
     p.put(ROUTER_MAX_BACKOFF.name(), duration(router.retry().maxBackoff()));
     p.put(ROUTER_REQUEST_TIMEOUT.name(), duration(router.requestTimeout()));
@@ -149,7 +171,8 @@ final class ConfigDescription {
    * URLs) carry their secret in the path or query, and user info is a secret too.
    */
   static String redactWebhookUrl(java.net.URI url) {
-    String base = url.getScheme() + "://" + url.getHost() + (url.getPort() == -1 ? "" : ":" + url.getPort());
+    String base =
+        url.getScheme() + "://" + url.getHost() + (url.getPort() == -1 ? "" : ":" + url.getPort());
     String path = url.getRawPath() == null ? "" : url.getRawPath();
     boolean hidden = !(path.isEmpty() || path.equals("/")) || url.getRawQuery() != null;
     return hidden ? base + "/" + REDACTED : base + path;

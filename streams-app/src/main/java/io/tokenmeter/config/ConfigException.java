@@ -34,9 +34,14 @@ public final class ConfigException extends RuntimeException {
       return "Invalid Tokenmeter configuration: " + problems.get(0);
     }
     StringBuilder sb = new StringBuilder("Invalid Tokenmeter configuration, ")
-        .append(problems.size()).append(" problems:");
+        .append(problems.size())
+        .append(" problems:");
     for (int i = 0; i < problems.size(); i++) {
-      sb.append(System.lineSeparator()).append("  ").append(i + 1).append(". ").append(problems.get(i));
+      sb.append(System.lineSeparator())
+          .append("  ")
+          .append(i + 1)
+          .append(". ")
+          .append(problems.get(i));
     }
     return sb.toString();
   }

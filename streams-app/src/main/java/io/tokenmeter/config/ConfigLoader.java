@@ -45,21 +45,31 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class ConfigLoader {
 
-  private static final Pattern RATE_LIMIT_KEY = Pattern.compile(Pattern.quote(RATE_LIMIT_PREFIX) + "(\\d{1,9})\\.(.+)");
-  private static final Pattern ROUTE_KEY = Pattern.compile(Pattern.quote(ROUTE_PREFIX) + "(\\d{1,9})\\.(.+)");
+  private static final Pattern RATE_LIMIT_KEY =
+      Pattern.compile(Pattern.quote(RATE_LIMIT_PREFIX) + "(\\d{1,9})\\.(.+)");
+  private static final Pattern ROUTE_KEY =
+      Pattern.compile(Pattern.quote(ROUTE_PREFIX) + "(\\d{1,9})\\.(.+)");
   /** A scope label as the detectors write them (org_id, model); dots stand for underscores, as in env names. */
   private static final Pattern SCOPE_LABEL = Pattern.compile("[A-Za-z][A-Za-z0-9_.]*");
 
   /** Streams settings with a key of their own; setting them through kafka.client.* would be ambiguous. */
   private static final Map<String, Key> FIRST_CLASS_STREAMS_KEYS = Map.of(
-      StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP_SERVERS,
-      StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID,
-      StreamsConfig.PROCESSING_GUARANTEE_CONFIG, PROCESSING_GUARANTEE,
-      StreamsConfig.STATE_DIR_CONFIG, STATE_DIR,
-      StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL,
-      StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, CACHE_MAX_BYTES,
-      "cache.max.bytes.buffering", CACHE_MAX_BYTES,
-      StreamsConfig.NUM_STREAM_THREADS_CONFIG, NUM_STREAM_THREADS);
+      StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
+      BOOTSTRAP_SERVERS,
+      StreamsConfig.APPLICATION_ID_CONFIG,
+      APPLICATION_ID,
+      StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+      PROCESSING_GUARANTEE,
+      StreamsConfig.STATE_DIR_CONFIG,
+      STATE_DIR,
+      StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+      COMMIT_INTERVAL,
+      StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG,
+      CACHE_MAX_BYTES,
+      "cache.max.bytes.buffering",
+      CACHE_MAX_BYTES,
+      StreamsConfig.NUM_STREAM_THREADS_CONFIG,
+      NUM_STREAM_THREADS);
 
   /** A raw value and where it came from, for error messages. */
   record Setting(String value, String origin) {}
@@ -107,7 +117,9 @@ public final class ConfigLoader {
   public ConfigLoader override(String key, String value, String flag) {
     Objects.requireNonNull(key, "key");
     if (value != null) {
-      overrides.put(currentName(key), new Setting(value, flag == null ? "override of " + key : "flag " + flag));
+      overrides.put(
+          currentName(key),
+          new Setting(value, flag == null ? "override of " + key : "flag " + flag));
     }
     return this;
   }
@@ -162,7 +174,8 @@ public final class ConfigLoader {
     try {
       lines = Files.readAllLines(path, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
-      problems.add("configuration file " + path.toAbsolutePath() + " does not exist; check --config");
+      problems.add(
+          "configuration file " + path.toAbsolutePath() + " does not exist; check --config");
       return Map.of();
     } catch (CharacterCodingException e) {
       problems.add("configuration file " + path + " is not valid UTF-8; save it as UTF-8");
@@ -191,15 +204,17 @@ public final class ConfigLoader {
       try {
         one.load(new StringReader(logical.toString()));
       } catch (IllegalArgumentException | IOException e) {
-        problems.add("configuration file " + path + ":" + lineNumber + " cannot be parsed: " + e.getMessage());
+        problems.add("configuration file " + path + ":" + lineNumber + " cannot be parsed: "
+            + e.getMessage());
         continue;
       }
       for (String key : one.stringPropertyNames()) {
         String current = currentName(key);
         Integer earlier = firstLine.putIfAbsent(current, lineNumber);
         if (earlier != null) {
-          problems.add(current + " is set twice in " + path + " (lines " + earlier + " and " + lineNumber
-              + (current.equals(key) ? "" : ", " + key + " is its former name") + "); keep one");
+          problems.add(current + " is set twice in " + path + " (lines " + earlier + " and "
+              + lineNumber + (current.equals(key) ? "" : ", " + key + " is its former name")
+              + "); keep one");
         }
         settings.put(current, new Setting(one.getProperty(key), "file " + path + ":" + lineNumber));
       }
@@ -229,8 +244,11 @@ public final class ConfigLoader {
     if (isRouteKey(key)) {
       return;
     }
-    StringBuilder problem = new StringBuilder("unknown configuration key '").append(key)
-        .append("' (").append(setting.origin()).append(')');
+    StringBuilder problem = new StringBuilder("unknown configuration key '")
+        .append(key)
+        .append("' (")
+        .append(setting.origin())
+        .append(')');
     String suggestion = Suggestions.closestKey(key);
     if (suggestion != null) {
       problem.append("; did you mean '").append(suggestion).append('\'');
@@ -251,7 +269,8 @@ public final class ConfigLoader {
     }
     String field = route.group(2);
     return ROUTE_FIELDS.contains(field)
-        || (field.startsWith(ROUTE_SCOPE) && SCOPE_LABEL.matcher(field.substring(ROUTE_SCOPE.length())).matches());
+        || (field.startsWith(ROUTE_SCOPE)
+            && SCOPE_LABEL.matcher(field.substring(ROUTE_SCOPE.length())).matches());
   }
 
   /** Reads each section; a bad value is reported and replaced by its default so that checking goes on. */
@@ -267,8 +286,8 @@ public final class ConfigLoader {
 
     TokenmeterConfig build() {
       KafkaSettings kafka = kafka();
-      TokenmeterConfig config = new TokenmeterConfig(kafka, topics(), rollup(), alerts(), pricing(), http(), router(),
-          connect(), query());
+      TokenmeterConfig config = new TokenmeterConfig(
+          kafka, topics(), rollup(), alerts(), pricing(), http(), router(), connect(), query());
       checkAcrossKeys(config);
       return config;
     }
@@ -283,11 +302,11 @@ public final class ConfigLoader {
         Key ours = FIRST_CLASS_STREAMS_KEYS.get(clientKey);
         String kafkaName = Suggestions.closestKafkaSetting(clientKey);
         if (ours != null) {
-          problems.add(key + " (" + setting.origin() + ") would contradict " + ours.name() + "; set " + ours.name()
-              + " (" + ours.envName() + ") instead");
+          problems.add(key + " (" + setting.origin() + ") would contradict " + ours.name()
+              + "; set " + ours.name() + " (" + ours.envName() + ") instead");
         } else if (kafkaName != null) {
-          problems.add("unknown Kafka setting '" + clientKey + "' in " + key + " (" + setting.origin()
-              + "); did you mean '" + CLIENT_PREFIX + kafkaName + "'?");
+          problems.add("unknown Kafka setting '" + clientKey + "' in " + key + " ("
+              + setting.origin() + "); did you mean '" + CLIENT_PREFIX + kafkaName + "'?");
         } else {
           clientOverrides.put(clientKey, setting.value());
         }
@@ -323,8 +342,10 @@ public final class ConfigLoader {
           problems.add("Kafka rejected the kafka.client.* settings: " + e.getMessage());
         } else {
           Setting setting = settings.get(CLIENT_PREFIX + culprit);
-          String detail = isSecret(culprit) ? "the value is hidden because it is a secret" : e.getMessage();
-          problems.add("Invalid value for " + CLIENT_PREFIX + culprit + " (" + setting.origin() + "): Kafka rejected it: " + detail);
+          String detail =
+              isSecret(culprit) ? "the value is hidden because it is a secret" : e.getMessage();
+          problems.add("Invalid value for " + CLIENT_PREFIX + culprit + " (" + setting.origin()
+              + "): Kafka rejected it: " + detail);
         }
       }
     }
@@ -337,7 +358,8 @@ public final class ConfigLoader {
           get(TOPIC_ALERTS, topic),
           get(TOPIC_DEAD_LETTER, topic),
           get(TOPIC_PARTITIONS, ValueParsers.integer(1, Integer.MAX_VALUE)),
-          get(TOPIC_REPLICATION_FACTOR, ValueParsers.integer(1, Short.MAX_VALUE)).shortValue(),
+          get(TOPIC_REPLICATION_FACTOR, ValueParsers.integer(1, Short.MAX_VALUE))
+              .shortValue(),
           get(TOPIC_CALLS_RETENTION, ValueParsers.duration(Duration.ofMillis(1))),
           get(TOPIC_OUTPUT_RETENTION, ValueParsers.duration(Duration.ofMillis(1))));
     }
@@ -381,7 +403,9 @@ public final class ConfigLoader {
       settings.keySet().forEach(key -> {
         Matcher m = RATE_LIMIT_KEY.matcher(key);
         if (m.matches() && RATE_LIMIT_FIELDS.contains(m.group(2))) {
-          byIndex.computeIfAbsent(Integer.parseInt(m.group(1)), n -> new TreeMap<>()).put(m.group(2), key);
+          byIndex
+              .computeIfAbsent(Integer.parseInt(m.group(1)), n -> new TreeMap<>())
+              .put(m.group(2), key);
         }
       });
       List<AlertSettings.RateLimit> limits = new ArrayList<>();
@@ -393,25 +417,28 @@ public final class ConfigLoader {
         String project = optionalText(keys.get(RATE_LIMIT_PROJECT));
         String model = optionalText(keys.get(RATE_LIMIT_MODEL));
         Long requests = keys.containsKey(RATE_LIMIT_REQUESTS)
-            ? parse(keys.get(RATE_LIMIT_REQUESTS), ValueParsers.longAtLeast(1), null) : null;
+            ? parse(keys.get(RATE_LIMIT_REQUESTS), ValueParsers.longAtLeast(1), null)
+            : null;
         Long tokens = keys.containsKey(RATE_LIMIT_TOKENS)
-            ? parse(keys.get(RATE_LIMIT_TOKENS), ValueParsers.longAtLeast(1), null) : null;
+            ? parse(keys.get(RATE_LIMIT_TOKENS), ValueParsers.longAtLeast(1), null)
+            : null;
         String where = " (" + settings.get(anyKey).origin() + ")";
         if (org == null) {
-          problems.add(prefix + RATE_LIMIT_ORG + " is required because " + anyKey + " is set" + where
-              + "; name the org the limit applies to (project and model are optional)");
+          problems.add(prefix + RATE_LIMIT_ORG + " is required because " + anyKey + " is set"
+              + where + "; name the org the limit applies to (project and model are optional)");
         }
         if (!keys.containsKey(RATE_LIMIT_REQUESTS) && !keys.containsKey(RATE_LIMIT_TOKENS)) {
-          problems.add("rate limit " + index + " has no limit" + where + "; set " + prefix + RATE_LIMIT_REQUESTS
-              + " or " + prefix + RATE_LIMIT_TOKENS + " (or both)");
+          problems.add("rate limit " + index + " has no limit" + where + "; set " + prefix
+              + RATE_LIMIT_REQUESTS + " or " + prefix + RATE_LIMIT_TOKENS + " (or both)");
         }
         if (org == null || (requests == null && tokens == null)) {
           return;
         }
         Integer earlier = scopes.putIfAbsent(Arrays.asList(org, project, model), index);
         if (earlier != null) {
-          problems.add("rate limits " + earlier + " and " + index + " both apply to org '" + org + "', project '"
-              + (project == null ? "*" : project) + "', model '" + (model == null ? "*" : model) + "'; keep one");
+          problems.add("rate limits " + earlier + " and " + index + " both apply to org '" + org
+              + "', project '" + (project == null ? "*" : project) + "', model '"
+              + (model == null ? "*" : model) + "'; keep one");
           return;
         }
         limits.add(new AlertSettings.RateLimit(org, project, model, requests, tokens));
@@ -447,9 +474,11 @@ public final class ConfigLoader {
     private RouterSettings router() {
       Optional<String> routingKey = get(ROUTER_PAGERDUTY_ROUTING_KEY, ValueParsers.optionalText());
       java.net.URI pagerDutyUrl = get(ROUTER_PAGERDUTY_URL, ValueParsers.httpUrl());
-      String source = get(ROUTER_PAGERDUTY_SOURCE, ValueParsers.nonBlank("the source PagerDuty shows"));
+      String source =
+          get(ROUTER_PAGERDUTY_SOURCE, ValueParsers.nonBlank("the source PagerDuty shows"));
       Optional<java.net.URI> webhookUrl = get(ROUTER_WEBHOOK_URL, ValueParsers.optionalHttpUri());
-      Optional<String> authorization = get(ROUTER_WEBHOOK_AUTHORIZATION, ValueParsers.optionalText());
+      Optional<String> authorization =
+          get(ROUTER_WEBHOOK_AUTHORIZATION, ValueParsers.optionalText());
       return new RouterSettings(
           get(ROUTER_ENABLED, ValueParsers.bool()),
           get(ROUTER_GROUP_ID, ValueParsers.kafkaName("a consumer group id")),
@@ -469,7 +498,9 @@ public final class ConfigLoader {
       settings.keySet().forEach(key -> {
         Matcher m = ROUTE_KEY.matcher(key);
         if (m.matches() && isRouteKey(key)) {
-          byIndex.computeIfAbsent(Integer.parseInt(m.group(1)), n -> new TreeMap<>()).put(m.group(2), key);
+          byIndex
+              .computeIfAbsent(Integer.parseInt(m.group(1)), n -> new TreeMap<>())
+              .put(m.group(2), key);
         }
       });
       List<RouterSettings.Route> routes = new ArrayList<>();
@@ -477,34 +508,48 @@ public final class ConfigLoader {
         String prefix = ROUTE_PREFIX + index + ".";
         String anyKey = keys.values().iterator().next();
         String receiver = keys.containsKey(ROUTE_RECEIVER)
-            ? parse(keys.get(ROUTE_RECEIVER), ValueParsers.oneOf(List.of(RouterSettings.PAGERDUTY, RouterSettings.WEBHOOK)), null)
+            ? parse(
+                keys.get(ROUTE_RECEIVER),
+                ValueParsers.oneOf(List.of(RouterSettings.PAGERDUTY, RouterSettings.WEBHOOK)),
+                null)
             : null;
         if (!keys.containsKey(ROUTE_RECEIVER)) {
           problems.add(prefix + ROUTE_RECEIVER + " is required because " + anyKey + " is set ("
-              + settings.get(anyKey).origin() + "); name the receiver, " + RouterSettings.PAGERDUTY + " or "
+              + settings.get(anyKey).origin() + "); name the receiver, " + RouterSettings.PAGERDUTY
+              + " or "
               + RouterSettings.WEBHOOK);
         }
         Set<String> severities = keys.containsKey(ROUTE_SEVERITIES)
-            ? parse(keys.get(ROUTE_SEVERITIES), ValueParsers.severities(), Set.of()) : Set.of();
+            ? parse(keys.get(ROUTE_SEVERITIES), ValueParsers.severities(), Set.of())
+            : Set.of();
         Set<String> alertTypes = keys.containsKey(ROUTE_ALERT_TYPES)
-            ? parse(keys.get(ROUTE_ALERT_TYPES), ValueParsers.list(), Set.of()) : Set.of();
+            ? parse(keys.get(ROUTE_ALERT_TYPES), ValueParsers.list(), Set.of())
+            : Set.of();
         boolean continueMatching = keys.containsKey(ROUTE_CONTINUE)
             && parse(keys.get(ROUTE_CONTINUE), ValueParsers.bool(), false);
         Map<String, String> scope = new TreeMap<>();
         keys.forEach((field, key) -> {
           if (field.startsWith(ROUTE_SCOPE)) {
             String label = field.substring(ROUTE_SCOPE.length()).replace('.', '_');
-            scope.put(label, parse(key, ValueParsers.nonBlank("the value the scope label must have"), ""));
+            scope.put(
+                label,
+                parse(key, ValueParsers.nonBlank("the value the scope label must have"), ""));
           }
         });
         if (receiver != null) {
-          routes.add(new RouterSettings.Route(receiver, severities, alertTypes, scope, continueMatching));
+          routes.add(
+              new RouterSettings.Route(receiver, severities, alertTypes, scope, continueMatching));
           String missing = receiver.equals(RouterSettings.PAGERDUTY)
-              ? (settings.get(ROUTER_PAGERDUTY_ROUTING_KEY.name()).value().isBlank() ? ROUTER_PAGERDUTY_ROUTING_KEY.name() : null)
-              : (settings.get(ROUTER_WEBHOOK_URL.name()).value().isBlank() ? ROUTER_WEBHOOK_URL.name() : null);
+              ? (settings.get(ROUTER_PAGERDUTY_ROUTING_KEY.name()).value().isBlank()
+                  ? ROUTER_PAGERDUTY_ROUTING_KEY.name()
+                  : null)
+              : (settings.get(ROUTER_WEBHOOK_URL.name()).value().isBlank()
+                  ? ROUTER_WEBHOOK_URL.name()
+                  : null);
           if (missing != null) {
-            problems.add(prefix + ROUTE_RECEIVER + " = '" + receiver + "' (" + settings.get(keys.get(ROUTE_RECEIVER)).origin()
-                + ") needs " + missing + " (" + envName(missing) + "), which is not set");
+            problems.add(prefix + ROUTE_RECEIVER + " = '" + receiver + "' ("
+                + settings.get(keys.get(ROUTE_RECEIVER)).origin() + ") needs " + missing + " ("
+                + envName(missing) + "), which is not set");
           }
         }
       });
@@ -522,25 +567,35 @@ public final class ConfigLoader {
     /** Rules that involve two keys; skipped when either key was already reported. */
     private void checkAcrossKeys(TokenmeterConfig config) {
       AlertSettings alerts = config.alerts();
-      if (valid(ALERT_WARNING, ALERT_CRITICAL) && !(alerts.warningFraction() < alerts.criticalFraction())) {
+      if (valid(ALERT_WARNING, ALERT_CRITICAL)
+          && !(alerts.warningFraction() < alerts.criticalFraction())) {
         problems.add(describe(ALERT_WARNING) + " must be below " + describe(ALERT_CRITICAL)
             + "; lower the warning or raise the critical threshold");
       }
       RollupSettings rollup = config.rollup();
-      if (valid(ROLLUP_DEDUP_HORIZON, ROLLUP_GRACE) && rollup.dedupHorizon().compareTo(rollup.grace()) < 0) {
+      if (valid(ROLLUP_DEDUP_HORIZON, ROLLUP_GRACE)
+          && rollup.dedupHorizon().compareTo(rollup.grace()) < 0) {
         problems.add(describe(ROLLUP_DEDUP_HORIZON) + " must be at least " + describe(ROLLUP_GRACE)
             + ", or a duplicate that arrives within the grace period is counted twice");
       }
-      if (valid(ROLLUP_FUTURE_TOLERANCE, ROLLUP_GRACE) && rollup.futureTolerance().compareTo(rollup.grace()) > 0) {
-        problems.add(describe(ROLLUP_FUTURE_TOLERANCE) + " must be at most " + describe(ROLLUP_GRACE)
-            + ", or one event from a host with a fast clock can close the minute the wall clock is in and make"
-            + " on-time events of every tenant of its partition late; lower the tolerance or raise the grace");
+      if (valid(ROLLUP_FUTURE_TOLERANCE, ROLLUP_GRACE)
+          && rollup.futureTolerance().compareTo(rollup.grace()) > 0) {
+        problems.add(
+            describe(ROLLUP_FUTURE_TOLERANCE) + " must be at most " + describe(ROLLUP_GRACE)
+                + ", or one event from a host with a fast clock can close the minute the wall clock is in and make"
+                + " on-time events of every tenant of its partition late; lower the tolerance or raise the grace");
       }
       TopicSettings topics = config.topics();
       Map<String, Key> seen = new LinkedHashMap<>();
       ConnectSettings connect = config.connect();
-      for (Key key : List.of(TOPIC_CALLS, TOPIC_ROLLUPS, TOPIC_ALERTS, TOPIC_DEAD_LETTER, ROUTER_DEAD_LETTER,
-          TOPIC_ROLLUPS_CONNECT, TOPIC_ALERTS_CONNECT)) {
+      for (Key key : List.of(
+          TOPIC_CALLS,
+          TOPIC_ROLLUPS,
+          TOPIC_ALERTS,
+          TOPIC_DEAD_LETTER,
+          ROUTER_DEAD_LETTER,
+          TOPIC_ROLLUPS_CONNECT,
+          TOPIC_ALERTS_CONNECT)) {
         String name = switch (key.name()) {
           case "topics.calls" -> topics.calls();
           case "topics.rollups" -> topics.rollups();
@@ -552,7 +607,8 @@ public final class ConfigLoader {
         };
         Key other = seen.putIfAbsent(name, key);
         if (other != null && valid(key, other)) {
-          problems.add(describe(other) + " and " + describe(key) + " name the same topic; each needs its own");
+          problems.add(describe(other) + " and " + describe(key)
+              + " name the same topic; each needs its own");
         }
       }
       checkRouter(config.router());
@@ -561,12 +617,15 @@ public final class ConfigLoader {
     private void checkRouter(RouterSettings router) {
       if (valid(ROUTER_INITIAL_BACKOFF, ROUTER_MAX_BACKOFF)
           && router.retry().maxBackoff().compareTo(router.retry().initialBackoff()) < 0) {
-        problems.add(describe(ROUTER_MAX_BACKOFF) + " must be at least " + describe(ROUTER_INITIAL_BACKOFF));
+        problems.add(
+            describe(ROUTER_MAX_BACKOFF) + " must be at least " + describe(ROUTER_INITIAL_BACKOFF));
       }
       if (valid(ROUTER_ENABLED, ROUTER_PAGERDUTY_ROUTING_KEY, ROUTER_WEBHOOK_URL)
-          && router.enabled() && router.receivers().isEmpty()) {
+          && router.enabled()
+          && router.receivers().isEmpty()) {
         problems.add(describe(ROUTER_ENABLED) + " but no receiver is configured; set "
-            + ROUTER_PAGERDUTY_ROUTING_KEY.name() + " (" + ROUTER_PAGERDUTY_ROUTING_KEY.envName() + ") or "
+            + ROUTER_PAGERDUTY_ROUTING_KEY.name() + " (" + ROUTER_PAGERDUTY_ROUTING_KEY.envName()
+            + ") or "
             + ROUTER_WEBHOOK_URL.name() + " (" + ROUTER_WEBHOOK_URL.envName() + ")");
       }
     }
@@ -595,7 +654,8 @@ public final class ConfigLoader {
       try {
         fallback = parser.parse(key.defaultValue());
       } catch (InvalidValue e) {
-        throw new IllegalStateException("default of " + key.name() + " does not parse: " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "default of " + key.name() + " does not parse: " + e.getMessage(), e);
       }
       return parse(key.name(), parser, fallback);
     }
@@ -609,7 +669,8 @@ public final class ConfigLoader {
         String value = isSecret(key)
             ? "(hidden, it is a secret)"
             : "'" + ConfigDescription.redactUserInfo(setting.value()) + "'";
-        problems.add("invalid value " + value + " for " + key + " (" + setting.origin() + "): " + e.getMessage());
+        problems.add("invalid value " + value + " for " + key + " (" + setting.origin() + "): "
+            + e.getMessage());
         return fallback;
       }
     }

@@ -17,7 +17,11 @@ import java.util.Optional;
  *     /health} wants it (Bearer, or as the Basic password); a secret, never printed ({@link
  *     #toString()} hides it)
  */
-public record HttpSettings(boolean enabled, String host, int port, Optional<String> advertisedUrl,
+public record HttpSettings(
+    boolean enabled,
+    String host,
+    int port,
+    Optional<String> advertisedUrl,
     Optional<String> authToken) {
 
   public HttpSettings {
@@ -43,7 +47,8 @@ public record HttpSettings(boolean enabled, String host, int port, Optional<Stri
 
   @Override
   public String toString() {
-    return "HttpSettings[enabled=" + enabled + ", host=" + host + ", port=" + port + ", advertisedUrl="
-        + advertisedUrl + ", authToken=" + authToken.map(t -> ConfigKeys.REDACTED) + "]";
+    return "HttpSettings[enabled=" + enabled + ", host=" + host + ", port=" + port
+        + ", advertisedUrl=" + advertisedUrl + ", authToken="
+        + authToken.map(t -> ConfigKeys.REDACTED) + "]";
   }
 }

@@ -55,7 +55,9 @@ public record RouterSettings(
   public List<String> receivers() {
     return pagerDuty.isPresent() && webhook.isPresent()
         ? List.of(PAGERDUTY, WEBHOOK)
-        : pagerDuty.isPresent() ? List.of(PAGERDUTY) : webhook.isPresent() ? List.of(WEBHOOK) : List.of();
+        : pagerDuty.isPresent()
+            ? List.of(PAGERDUTY)
+            : webhook.isPresent() ? List.of(WEBHOOK) : List.of();
   }
 
   /**
@@ -76,7 +78,8 @@ public record RouterSettings(
 
     @Override
     public String toString() {
-      return "PagerDuty[url=" + url + ", routingKey=" + ConfigKeys.REDACTED + ", source=" + source + "]";
+      return "PagerDuty[url=" + url + ", routingKey=" + ConfigKeys.REDACTED + ", source=" + source
+          + "]";
     }
   }
 
@@ -97,8 +100,8 @@ public record RouterSettings(
 
     @Override
     public String toString() {
-      return "Webhook[url=" + ConfigDescription.redactWebhookUrl(url)
-          + ", authorization=" + authorization.map(a -> ConfigKeys.REDACTED) + "]";
+      return "Webhook[url=" + ConfigDescription.redactWebhookUrl(url) + ", authorization="
+          + authorization.map(a -> ConfigKeys.REDACTED) + "]";
     }
   }
 
@@ -130,7 +133,11 @@ public record RouterSettings(
    *     trying the later rules too
    */
   public record Route(
-      String receiver, Set<String> severities, Set<String> alertTypes, Map<String, String> scope, boolean continueMatching) {
+      String receiver,
+      Set<String> severities,
+      Set<String> alertTypes,
+      Map<String, String> scope,
+      boolean continueMatching) {
 
     public Route {
       Objects.requireNonNull(receiver, "receiver");

@@ -22,16 +22,22 @@ final class Suggestions {
 
   static final int MAX_DISTANCE = 2;
 
-  private static final Pattern RATE_LIMIT_FIELD = Pattern.compile(Pattern.quote(RATE_LIMIT_PREFIX) + "(\\d+)\\.(.+)");
-  private static final Pattern ROUTE_FIELD = Pattern.compile(Pattern.quote(ROUTE_PREFIX) + "(\\d+)\\.(.+)");
+  private static final Pattern RATE_LIMIT_FIELD =
+      Pattern.compile(Pattern.quote(RATE_LIMIT_PREFIX) + "(\\d+)\\.(.+)");
+  private static final Pattern ROUTE_FIELD =
+      Pattern.compile(Pattern.quote(ROUTE_PREFIX) + "(\\d+)\\.(.+)");
 
   /** First segments that only make sense as a Kafka client setting. */
   private static final List<String> KAFKA_CLIENT_NAMESPACES = List.of("security", "sasl", "ssl");
 
   /** Prefixes by which Streams passes a setting to one of its clients only. */
   private static final List<String> STREAMS_CLIENT_PREFIXES = List.of(
-      StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX,
-      StreamsConfig.CONSUMER_PREFIX, StreamsConfig.PRODUCER_PREFIX, StreamsConfig.ADMIN_CLIENT_PREFIX);
+      StreamsConfig.MAIN_CONSUMER_PREFIX,
+      StreamsConfig.RESTORE_CONSUMER_PREFIX,
+      StreamsConfig.GLOBAL_CONSUMER_PREFIX,
+      StreamsConfig.CONSUMER_PREFIX,
+      StreamsConfig.PRODUCER_PREFIX,
+      StreamsConfig.ADMIN_CLIENT_PREFIX);
 
   private static final Set<String> KAFKA_SETTINGS = kafkaSettings();
 
@@ -53,7 +59,10 @@ final class Suggestions {
     if (clientKey.startsWith(StreamsConfig.TOPIC_PREFIX)) {
       return null;
     }
-    String prefix = STREAMS_CLIENT_PREFIXES.stream().filter(clientKey::startsWith).findFirst().orElse("");
+    String prefix = STREAMS_CLIENT_PREFIXES.stream()
+        .filter(clientKey::startsWith)
+        .findFirst()
+        .orElse("");
     String name = clientKey.substring(prefix.length());
     if (KAFKA_SETTINGS.contains(name)) {
       return null;
@@ -78,12 +87,15 @@ final class Suggestions {
         return ROUTE_PREFIX + route.group(1) + "." + field;
       }
     }
-    String fixed = closest(unknown, ConfigKeys.all().stream().map(ConfigKeys.Key::name).toList());
+    String fixed =
+        closest(unknown, ConfigKeys.all().stream().map(ConfigKeys.Key::name).toList());
     if (fixed != null) {
       return fixed;
     }
     String[] segments = unknown.split("\\.", 3);
-    if (segments.length == 3 && !segments[2].isEmpty() && distance(segments[0] + "." + segments[1], "kafka.client") <= MAX_DISTANCE) {
+    if (segments.length == 3
+        && !segments[2].isEmpty()
+        && distance(segments[0] + "." + segments[1], "kafka.client") <= MAX_DISTANCE) {
       return CLIENT_PREFIX + segments[2];
     }
     if (ConfigKeys.byName("kafka." + unknown) != null) {

@@ -36,14 +36,27 @@ public record TokenmeterConfig(
   }
 
   /** The eight sections that existed before {@code query}; live queries keep their default retention. */
-  public TokenmeterConfig(KafkaSettings kafka, TopicSettings topics, RollupSettings rollup, AlertSettings alerts,
-      PricingSettings pricing, HttpSettings http, RouterSettings router, ConnectSettings connect) {
+  public TokenmeterConfig(
+      KafkaSettings kafka,
+      TopicSettings topics,
+      RollupSettings rollup,
+      AlertSettings alerts,
+      PricingSettings pricing,
+      HttpSettings http,
+      RouterSettings router,
+      ConnectSettings connect) {
     this(kafka, topics, rollup, alerts, pricing, http, router, connect, QuerySettings.defaults());
   }
 
   /** The seven sections that existed before {@code connect}; the Connect JSON copies are off. */
-  public TokenmeterConfig(KafkaSettings kafka, TopicSettings topics, RollupSettings rollup, AlertSettings alerts,
-      PricingSettings pricing, HttpSettings http, RouterSettings router) {
+  public TokenmeterConfig(
+      KafkaSettings kafka,
+      TopicSettings topics,
+      RollupSettings rollup,
+      AlertSettings alerts,
+      PricingSettings pricing,
+      HttpSettings http,
+      RouterSettings router) {
     this(kafka, topics, rollup, alerts, pricing, http, router, ConnectSettings.disabled());
   }
 
@@ -55,12 +68,24 @@ public record TokenmeterConfig(
       AlertSettings alerts,
       PricingSettings pricing,
       HttpSettings http) {
-    this(kafka, topics, rollup, alerts, pricing, http, defaults().router(), ConnectSettings.disabled());
+    this(
+        kafka,
+        topics,
+        rollup,
+        alerts,
+        pricing,
+        http,
+        defaults().router(),
+        ConnectSettings.disabled());
   }
 
   /** The five sections that existed before {@code http}; the HTTP server gets its defaults. */
   public TokenmeterConfig(
-      KafkaSettings kafka, TopicSettings topics, RollupSettings rollup, AlertSettings alerts, PricingSettings pricing) {
+      KafkaSettings kafka,
+      TopicSettings topics,
+      RollupSettings rollup,
+      AlertSettings alerts,
+      PricingSettings pricing) {
     this(kafka, topics, rollup, alerts, pricing, defaults().http());
   }
 
@@ -70,7 +95,8 @@ public record TokenmeterConfig(
    *
    * @throws ConfigException listing every problem, each with its key, value and source
    */
-  public static TokenmeterConfig load(Optional<Path> file, Map<String, String> env, Map<String, String> overrides) {
+  public static TokenmeterConfig load(
+      Optional<Path> file, Map<String, String> env, Map<String, String> overrides) {
     return ConfigLoader.create().file(file).env(env).overrides(overrides).load();
   }
 
@@ -87,7 +113,11 @@ public record TokenmeterConfig(
   public String describe() {
     StringBuilder sb = new StringBuilder("Tokenmeter configuration:");
     ConfigDescription.toProperties(this, true)
-        .forEach((key, value) -> sb.append(System.lineSeparator()).append("  ").append(key).append(" = ").append(value));
+        .forEach((key, value) -> sb.append(System.lineSeparator())
+            .append("  ")
+            .append(key)
+            .append(" = ")
+            .append(value));
     return sb.toString();
   }
 }

@@ -38,15 +38,20 @@ final class ValueParsers {
     T parse(String raw) throws InvalidValue;
   }
 
-  private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d{1,18})\\s*(ms|s|m|h|d)", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SIMPLE_DURATION =
+      Pattern.compile("(\\d{1,18})\\s*(ms|s|m|h|d)", Pattern.CASE_INSENSITIVE);
   private static final Pattern INTEGER = Pattern.compile("[-+]?\\d{1,19}");
-  private static final Pattern DECIMAL = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
-  private static final Pattern SIZE = Pattern.compile("(\\d{1,19})\\s*(b|kib|mib|gib)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern DECIMAL =
+      Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
+  private static final Pattern SIZE =
+      Pattern.compile("(\\d{1,19})\\s*(b|kib|mib|gib)?", Pattern.CASE_INSENSITIVE);
   private static final Pattern HOST_PORT =
       Pattern.compile("(?:[A-Za-z_]+://)?(\\[[0-9A-Fa-f:.%a-z]+\\]|[A-Za-z0-9._-]+):(\\d{1,5})");
-  private static final Pattern HOST = Pattern.compile("\\[[0-9A-Fa-f:.%a-z]+\\]|[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*|[A-Za-z0-9._-]+");
+  private static final Pattern HOST =
+      Pattern.compile("\\[[0-9A-Fa-f:.%a-z]+\\]|[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*|[A-Za-z0-9._-]+");
   /** Kafka's own rule for topic names (and so for the application id, which prefixes topics). */
   private static final Pattern KAFKA_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
+
   private static final Pattern FINGERPRINT = Pattern.compile("[0-9a-fA-F]{32}");
 
   static final String DURATION_EXAMPLES = "such as 500ms, 90s, 2m, 1h, 7d or ISO-8601 PT2M";
@@ -64,9 +69,11 @@ final class ValueParsers {
   }
 
   static Parser<Duration> duration(Duration min) {
-    String bound = min.isZero() ? " >= 0"
-        : min.toSeconds() >= 60 && min.toSecondsPart() == 0 && min.toMillisPart() == 0 ? " >= " + min.toMinutes() + "m"
-        : " > 0";
+    String bound = min.isZero()
+        ? " >= 0"
+        : min.toSeconds() >= 60 && min.toSecondsPart() == 0 && min.toMillisPart() == 0
+            ? " >= " + min.toMinutes() + "m"
+            : " > 0";
     String expected = "expected a duration" + bound + ", " + DURATION_EXAMPLES;
     return raw -> {
       String value = raw.trim();
@@ -82,10 +89,12 @@ final class ValueParsers {
             case "h" -> Duration.ofHours(amount);
             default -> Duration.ofDays(amount);
           };
-        } else if (value.regionMatches(true, 0, "P", 0, 1) || value.regionMatches(true, 0, "-P", 0, 2)) {
+        } else if (value.regionMatches(true, 0, "P", 0, 1)
+            || value.regionMatches(true, 0, "-P", 0, 2)) {
           duration = Duration.parse(value);
         } else {
-          throw new InvalidValue(expected + (INTEGER.matcher(value).matches() ? " (a bare number has no unit)" : ""));
+          throw new InvalidValue(
+              expected + (INTEGER.matcher(value).matches() ? " (a bare number has no unit)" : ""));
         }
         duration.toMillis(); // Kafka takes milliseconds; reject what does not fit
       } catch (DateTimeParseException | ArithmeticException e) {
@@ -110,7 +119,8 @@ final class ValueParsers {
     return raw -> parseLong(raw, min, Long.MAX_VALUE, expected);
   }
 
-  private static long parseLong(String raw, long min, long max, String expected) throws InvalidValue {
+  private static long parseLong(String raw, long min, long max, String expected)
+      throws InvalidValue {
     String value = raw.trim();
     if (!INTEGER.matcher(value).matches()) {
       throw new InvalidValue(expected);
@@ -194,12 +204,14 @@ final class ValueParsers {
       if (!m.matches()) {
         throw new InvalidValue(expected);
       }
-      int shift = m.group(2) == null ? 0 : switch (m.group(2).toLowerCase(Locale.ROOT)) {
-        case "kib" -> 10;
-        case "mib" -> 20;
-        case "gib" -> 30;
-        default -> 0;
-      };
+      int shift = m.group(2) == null
+          ? 0
+          : switch (m.group(2).toLowerCase(Locale.ROOT)) {
+            case "kib" -> 10;
+            case "mib" -> 20;
+            case "gib" -> 30;
+            default -> 0;
+          };
       try {
         return Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
       } catch (ArithmeticException | NumberFormatException e) {
@@ -209,18 +221,21 @@ final class ValueParsers {
   }
 
   static Parser<String> bootstrapServers() {
-    String expected = "expected a comma-separated list of host:port with ports 1 to 65535, such as 127.0.0.1:9092,broker-2:9092";
+    String expected =
+        "expected a comma-separated list of host:port with ports 1 to 65535, such as 127.0.0.1:9092,broker-2:9092";
     return raw -> {
       List<String> servers = new ArrayList<>();
       for (String part : raw.split(",", -1)) {
         String server = part.trim();
         Matcher m = HOST_PORT.matcher(server);
         if (!m.matches()) {
-          throw new InvalidValue(expected + ("".equals(server) ? "" : "; '" + server + "' is not host:port"));
+          throw new InvalidValue(
+              expected + ("".equals(server) ? "" : "; '" + server + "' is not host:port"));
         }
         int port = Integer.parseInt(m.group(2));
         if (port < 1 || port > 65535) {
-          throw new InvalidValue(expected + "; port " + port + " of '" + server + "' is out of range");
+          throw new InvalidValue(
+              expected + "; port " + port + " of '" + server + "' is out of range");
         }
         servers.add(server);
       }
@@ -229,7 +244,8 @@ final class ValueParsers {
   }
 
   static Parser<String> kafkaName(String what) {
-    String expected = "expected " + what + " of 1 to 249 characters from a-z, A-Z, 0-9, '.', '_' and '-' (Kafka's rule for topic names)";
+    String expected = "expected " + what
+        + " of 1 to 249 characters from a-z, A-Z, 0-9, '.', '_' and '-' (Kafka's rule for topic names)";
     return raw -> {
       String value = raw.trim();
       if (!KAFKA_NAME.matcher(value).matches() || value.equals(".") || value.equals("..")) {
@@ -243,14 +259,16 @@ final class ValueParsers {
     return raw -> {
       String value = raw.trim();
       if (!HOST.matcher(value).matches()) {
-        throw new InvalidValue("expected a host name or IP address, such as 127.0.0.1, 0.0.0.0 or tokenmeter-1.internal");
+        throw new InvalidValue(
+            "expected a host name or IP address, such as 127.0.0.1, 0.0.0.0 or tokenmeter-1.internal");
       }
       return value;
     };
   }
 
   static Parser<Optional<String>> optionalHttpUrl() {
-    String expected = "expected an http:// or https:// URL, such as http://localhost:8081, or empty for none";
+    String expected =
+        "expected an http:// or https:// URL, such as http://localhost:8081, or empty for none";
     return raw -> {
       String value = raw.trim();
       if (value.isEmpty()) {
@@ -259,7 +277,9 @@ final class ValueParsers {
       try {
         URI uri = new URI(value);
         String scheme = uri.getScheme();
-        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || uri.getHost() == null) {
+        if (scheme == null
+            || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+            || uri.getHost() == null) {
           throw new InvalidValue(expected);
         }
       } catch (URISyntaxException e) {
@@ -271,13 +291,16 @@ final class ValueParsers {
 
   /** An http:// or https:// URL with a host. */
   static Parser<URI> httpUrl() {
-    String expected = "expected an http:// or https:// URL, such as https://alerts.example.com/hook";
+    String expected =
+        "expected an http:// or https:// URL, such as https://alerts.example.com/hook";
     return raw -> {
       String value = raw.trim();
       try {
         URI uri = new URI(value);
         String scheme = uri.getScheme();
-        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || uri.getHost() == null) {
+        if (scheme == null
+            || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+            || uri.getHost() == null) {
           throw new InvalidValue(expected);
         }
         return uri;
@@ -336,7 +359,8 @@ final class ValueParsers {
     return raw -> {
       String value = raw.trim().toLowerCase(Locale.ROOT);
       if (!choices.contains(value)) {
-        throw new InvalidValue("expected one of " + String.join(", ", choices) + " (case-insensitive)");
+        throw new InvalidValue(
+            "expected one of " + String.join(", ", choices) + " (case-insensitive)");
       }
       return value;
     };
@@ -361,10 +385,12 @@ final class ValueParsers {
       }
       Path path = path(raw, "a file path");
       if (!Files.isRegularFile(path)) {
-        throw new InvalidValue("expected an existing file, or empty for none; " + path.toAbsolutePath() + " does not exist or is not a file");
+        throw new InvalidValue("expected an existing file, or empty for none; "
+            + path.toAbsolutePath() + " does not exist or is not a file");
       }
       if (!Files.isReadable(path)) {
-        throw new InvalidValue("expected a readable file; " + path.toAbsolutePath() + " cannot be read by this user");
+        throw new InvalidValue(
+            "expected a readable file; " + path.toAbsolutePath() + " cannot be read by this user");
       }
       return Optional.of(path);
     };
@@ -399,9 +425,10 @@ final class ValueParsers {
         }
       }
       if (!bad.isEmpty()) {
-        throw new InvalidValue("expected comma-separated API key fingerprints of exactly 32 hex characters each"
-            + " (as the producer SDK writes them to api_key_fingerprint), or empty for no allow-list; not valid: "
-            + String.join(", ", bad));
+        throw new InvalidValue(
+            "expected comma-separated API key fingerprints of exactly 32 hex characters each"
+                + " (as the producer SDK writes them to api_key_fingerprint), or empty for no allow-list; not valid: "
+                + String.join(", ", bad));
       }
       return result;
     };

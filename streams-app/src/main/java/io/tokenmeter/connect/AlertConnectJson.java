@@ -21,19 +21,22 @@ public final class AlertConnectJson {
   /** The natural key of a state change. The sink upserts on it, so a replayed change is one row. */
   public static final List<String> KEY_FIELDS = List.of("dedup_key", "state", "emitted_at");
 
-  static final ConnectJson<Alert> FORMAT = new ConnectJson<>(SCHEMA_NAME, 1, List.of(
-      required("dedup_key", STRING, Alert::getDedupKey),
-      required("state", STRING, Alert::getState),
-      required("emitted_at", TIMESTAMP_MILLIS, Alert::getEmittedAt),
-      required("alert_type", STRING, Alert::getAlertType),
-      required("severity", STRING, Alert::getSeverity),
-      required("scope", STRING, Alert::getScope),
-      optional("observed_value", FLOAT64, Alert::getObservedValue),
-      optional("threshold", FLOAT64, Alert::getThreshold),
-      optional("window_start", TIMESTAMP_MILLIS, Alert::getWindowStart),
-      optional("window_end", TIMESTAMP_MILLIS, Alert::getWindowEnd),
-      required("summary", STRING, Alert::getSummary),
-      required("details", STRING, Alert::getDetails)));
+  static final ConnectJson<Alert> FORMAT = new ConnectJson<>(
+      SCHEMA_NAME,
+      1,
+      List.of(
+          required("dedup_key", STRING, Alert::getDedupKey),
+          required("state", STRING, Alert::getState),
+          required("emitted_at", TIMESTAMP_MILLIS, Alert::getEmittedAt),
+          required("alert_type", STRING, Alert::getAlertType),
+          required("severity", STRING, Alert::getSeverity),
+          required("scope", STRING, Alert::getScope),
+          optional("observed_value", FLOAT64, Alert::getObservedValue),
+          optional("threshold", FLOAT64, Alert::getThreshold),
+          optional("window_start", TIMESTAMP_MILLIS, Alert::getWindowStart),
+          optional("window_end", TIMESTAMP_MILLIS, Alert::getWindowEnd),
+          required("summary", STRING, Alert::getSummary),
+          required("details", STRING, Alert::getDetails)));
 
   private AlertConnectJson() {}
 

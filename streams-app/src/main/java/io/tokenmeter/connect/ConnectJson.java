@@ -113,7 +113,8 @@ public final class ConnectJson<T> {
       Object value = f.value().apply(record);
       if (value == null) {
         if (!f.optional()) {
-          throw new IllegalArgumentException(schemaName + "." + f.name() + " is null but not optional");
+          throw new IllegalArgumentException(
+              schemaName + "." + f.name() + " is null but not optional");
         }
         payload.putNull(f.name());
         continue;

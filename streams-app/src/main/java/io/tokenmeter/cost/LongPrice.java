@@ -13,16 +13,19 @@ final class LongPrice {
 
   /** Scales above this (more than nine decimals of a dollar per 1M tokens) are left to BigDecimal. */
   private static final int MAX_SCALE = 9;
+
   private static final long NO_PRICE = -1;
 
   private final ModelPrice row;
   /** USD per 1M tokens × 10^scale, or {@link #NO_PRICE}; null when the row needs BigDecimal. */
   private final long[] scaled;
+
   private final long unit;
 
   LongPrice(ModelPrice row) {
     this.row = row;
-    BigDecimal[] prices = {row.input(), row.cacheReadInput(), row.cacheCreationInput(), row.output()};
+    BigDecimal[] prices = {row.input(), row.cacheReadInput(), row.cacheCreationInput(), row.output()
+    };
     int scale = 0;
     for (BigDecimal p : prices) {
       if (p != null) {
@@ -35,7 +38,8 @@ final class LongPrice {
       for (int i = 0; i < prices.length && s != null; i++) {
         if (prices[i] == null) {
           s[i] = NO_PRICE;
-        } else if (prices[i].signum() < 0 || prices[i].movePointRight(scale).compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+        } else if (prices[i].signum() < 0
+            || prices[i].movePointRight(scale).compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
           s = null;
         } else {
           s[i] = prices[i].movePointRight(scale).longValueExact();
@@ -51,9 +55,11 @@ final class LongPrice {
   }
 
   /** As {@link ModelPrice#costMicros}, for token counts already split and not negative. */
-  OptionalLong costMicros(long uncachedInput, long cacheReadInput, long cacheCreationInput, long output) {
+  OptionalLong costMicros(
+      long uncachedInput, long cacheReadInput, long cacheCreationInput, long output) {
     if (scaled == null) {
-      return row.costMicros(new TokenUsage(uncachedInput, cacheReadInput, cacheCreationInput, output));
+      return row.costMicros(
+          new TokenUsage(uncachedInput, cacheReadInput, cacheCreationInput, output));
     }
     try {
       long sum = 0;
@@ -68,7 +74,8 @@ final class LongPrice {
       // Half-up, as ModelPrice rounds: all terms are non-negative.
       return OptionalLong.of(sum % unit * 2 >= unit ? micros + 1 : micros);
     } catch (ArithmeticException overflow) {
-      return row.costMicros(new TokenUsage(uncachedInput, cacheReadInput, cacheCreationInput, output));
+      return row.costMicros(
+          new TokenUsage(uncachedInput, cacheReadInput, cacheCreationInput, output));
     }
   }
 

@@ -33,7 +33,9 @@ public final class PriceTable {
     this.version = version;
     this.rows = List.copyOf(rows);
     for (ModelPrice row : rows) {
-      byModel.computeIfAbsent(key(row.provider(), row.model()), k -> new ArrayList<>()).add(row);
+      byModel
+          .computeIfAbsent(key(row.provider(), row.model()), k -> new ArrayList<>())
+          .add(row);
     }
     byModel.values().forEach(list -> list.sort(Comparator.comparing(ModelPrice::effectiveFrom)));
     indexFamiliesWithoutTheirOwnRow();
@@ -51,12 +53,11 @@ public final class PriceTable {
       }
     }
     // Two snapshots of one family may be priced differently; then the family alone says too little.
-    datedModelsByFamily.forEach(
-        (family, models) -> {
-          if (models.size() == 1) {
-            byDatedMemberOfFamily.put(family, byModel.get(models.iterator().next()));
-          }
-        });
+    datedModelsByFamily.forEach((family, models) -> {
+      if (models.size() == 1) {
+        byDatedMemberOfFamily.put(family, byModel.get(models.iterator().next()));
+      }
+    });
   }
 
   /** The table's version, from its {@code # version:} line. */

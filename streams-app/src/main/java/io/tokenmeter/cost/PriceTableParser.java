@@ -17,17 +17,16 @@ import java.util.regex.Pattern;
  */
 public final class PriceTableParser {
 
-  static final List<String> COLUMNS =
-      List.of(
-          "provider",
-          "model",
-          "effective_from",
-          "input_usd_per_1m",
-          "cache_read_input_usd_per_1m",
-          "cache_creation_input_usd_per_1m",
-          "output_usd_per_1m",
-          "source",
-          "taken_on");
+  static final List<String> COLUMNS = List.of(
+      "provider",
+      "model",
+      "effective_from",
+      "input_usd_per_1m",
+      "cache_read_input_usd_per_1m",
+      "cache_creation_input_usd_per_1m",
+      "output_usd_per_1m",
+      "source",
+      "taken_on");
 
   private static final Pattern VERSION = Pattern.compile("#\\s*version:(.*)");
   // Plain decimals only: an exponent or a sign in a price is more likely a typo than intent.

@@ -93,12 +93,14 @@ public final class TablePricing implements Pricing {
     if (input < 0 || cacheRead < 0 || cacheCreation < 0 || output < 0) {
       return OptionalLong.empty(); // as TokenUsage.of: no provider reports a negative count
     }
-    LongPrice price = timeline(event.getProvider(), model).at(event.getTimestamp().toEpochMilli());
+    LongPrice price =
+        timeline(event.getProvider(), model).at(event.getTimestamp().toEpochMilli());
     if (price == null) {
       return OptionalLong.empty();
     }
     // As TokenUsage.of: cache reads and writes come out of input, floored at 0.
-    return price.costMicros(Math.max(0, input - cacheRead - cacheCreation), cacheRead, cacheCreation, output);
+    return price.costMicros(
+        Math.max(0, input - cacheRead - cacheCreation), cacheRead, cacheCreation, output);
   }
 
   private static long orZero(Long count) {
@@ -111,7 +113,8 @@ public final class TablePricing implements Pricing {
    * model names stops being kept at {@link #MAX_RESOLVED} and is resolved per call.
    */
   private Timeline timeline(String provider, String model) {
-    Map<String, Timeline> models = resolved.computeIfAbsent(provider == null ? "" : provider, p -> new ConcurrentHashMap<>());
+    Map<String, Timeline> models =
+        resolved.computeIfAbsent(provider == null ? "" : provider, p -> new ConcurrentHashMap<>());
     Timeline t = models.get(model);
     if (t == null) {
       t = Timeline.of(table, provider, model);
@@ -125,6 +128,7 @@ public final class TablePricing implements Pricing {
   private static final int MAX_RESOLVED = 10_000;
   /** Shared by the stream threads, which price concurrently. */
   private final Map<String, Map<String, Timeline>> resolved = new ConcurrentHashMap<>();
+
   private final AtomicInteger resolvedCount = new AtomicInteger();
 
   /** The rows in force for one provider and model, each from the start of its UTC day. */
@@ -135,7 +139,8 @@ public final class TablePricing implements Pricing {
       long[] from = new long[rows.size()];
       LongPrice[] prices = new LongPrice[rows.size()];
       for (int i = 0; i < rows.size(); i++) {
-        from[i] = rows.get(i).effectiveFrom().atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        from[i] =
+            rows.get(i).effectiveFrom().atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         prices[i] = new LongPrice(rows.get(i));
       }
       return new Timeline(from, prices);

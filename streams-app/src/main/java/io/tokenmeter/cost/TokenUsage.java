@@ -11,8 +11,7 @@ import java.util.Optional;
  * @param cacheCreationInput input tokens written to the prompt cache
  * @param output output tokens, reasoning tokens included
  */
-record TokenUsage(
-    long uncachedInput, long cacheReadInput, long cacheCreationInput, long output) {
+record TokenUsage(long uncachedInput, long cacheReadInput, long cacheCreationInput, long output) {
 
   /**
    * Splits the event's counts. {@code input_tokens} holds every prompt token, cache reads and cache

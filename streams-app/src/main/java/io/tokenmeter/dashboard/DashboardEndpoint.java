@@ -25,7 +25,9 @@ public final class DashboardEndpoint implements HttpHandler {
   private static final String ASSETS = "/dashboard/";
   private static final String ROOT = "io/tokenmeter/dashboard/";
   /** Segments of letters, digits, '-', '_' and '.', never starting with '.': no traversal. */
-  private static final Pattern SAFE = Pattern.compile("([A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*");
+  private static final Pattern SAFE =
+      Pattern.compile("([A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*");
+
   private static final Map<String, String> TYPES = Map.of(
       "html", "text/html; charset=utf-8",
       "js", "text/javascript; charset=utf-8",
@@ -50,24 +52,40 @@ public final class DashboardEndpoint implements HttpHandler {
       String path = exchange.getRequestURI().getRawPath();
       String name = resourceName(path);
       if (name == null) {
-        send(exchange, 404, "text/plain; charset=utf-8", "no-store", "not found\n".getBytes(StandardCharsets.UTF_8));
+        send(
+            exchange,
+            404,
+            "text/plain; charset=utf-8",
+            "no-store",
+            "not found\n".getBytes(StandardCharsets.UTF_8));
         return;
       }
       if (!method.equals("GET") && !method.equals("HEAD")) {
         exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-        send(exchange, 405, "text/plain; charset=utf-8", "no-store", "method not allowed\n".getBytes(StandardCharsets.UTF_8));
+        send(
+            exchange,
+            405,
+            "text/plain; charset=utf-8",
+            "no-store",
+            "method not allowed\n".getBytes(StandardCharsets.UTF_8));
         return;
       }
       byte[] body;
       try (InputStream in = loader.getResourceAsStream(ROOT + name)) {
         if (in == null) {
-          send(exchange, 404, "text/plain; charset=utf-8", "no-store", "not found\n".getBytes(StandardCharsets.UTF_8));
+          send(
+              exchange,
+              404,
+              "text/plain; charset=utf-8",
+              "no-store",
+              "not found\n".getBytes(StandardCharsets.UTF_8));
           return;
         }
         body = in.readAllBytes();
       }
       // The page and its own files change with each release: revalidate. The vendored library
-      // carries its version in the folder name's README only, so it is cached for a day, not forever.
+      // carries its version in the folder name's README only, so it is cached for a day, not
+      // forever.
       String cache = name.startsWith("vendor/") ? "public, max-age=86400" : "no-cache";
       send(exchange, 200, TYPES.get(extension(name)), cache, body);
     }
@@ -82,7 +100,9 @@ public final class DashboardEndpoint implements HttpHandler {
       return null;
     }
     String name = rawPath.substring(ASSETS.length());
-    if (!SAFE.matcher(name).matches() || name.contains("..") || !TYPES.containsKey(extension(name))) {
+    if (!SAFE.matcher(name).matches()
+        || name.contains("..")
+        || !TYPES.containsKey(extension(name))) {
       return null;
     }
     return name;
@@ -93,7 +113,9 @@ public final class DashboardEndpoint implements HttpHandler {
     return dot < 0 ? "" : name.substring(dot + 1);
   }
 
-  private static void send(HttpExchange exchange, int status, String type, String cache, byte[] body) throws IOException {
+  private static void send(
+      HttpExchange exchange, int status, String type, String cache, byte[] body)
+      throws IOException {
     exchange.getResponseHeaders().set("Content-Type", type);
     exchange.getResponseHeaders().set("Cache-Control", cache);
     exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");

@@ -42,19 +42,19 @@ public final class LiveView implements Runnable, AutoCloseable {
   private final AtomicLong rollupCount = new AtomicLong();
   private final AtomicLong alertCount = new AtomicLong();
 
-  public LiveView(String bootstrapServers, String rollupsTopic, String alertsTopic, PrintWriter out) {
+  public LiveView(
+      String bootstrapServers, String rollupsTopic, String alertsTopic, PrintWriter out) {
     this.rollupsTopic = rollupsTopic;
     this.alertsTopic = alertsTopic;
     this.out = out;
-    this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG, "tokenmeter-demo-view",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
+    this.consumer = new KafkaConsumer<>(
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+            ConsumerConfig.GROUP_ID_CONFIG, "tokenmeter-demo-view",
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+        new StringDeserializer(),
+        new ByteArrayDeserializer());
   }
 
   /** Rollups printed so far. */
@@ -105,7 +105,9 @@ public final class LiveView implements Runnable, AutoCloseable {
         r.getOutputTokens(),
         r.getCostMicros() == null ? "cost n/a" : dollars(r.getCostMicros()),
         r.getLatencyP95Ms() == null ? "-" : Math.round(r.getLatencyP95Ms()) + "ms",
-        r.getPeakRateLimitUtilization() == null ? "-" : Math.round(r.getPeakRateLimitUtilization() * 100) + "%");
+        r.getPeakRateLimitUtilization() == null
+            ? "-"
+            : Math.round(r.getPeakRateLimitUtilization() * 100) + "%");
     out.flush();
   }
 

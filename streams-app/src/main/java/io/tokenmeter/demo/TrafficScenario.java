@@ -4,8 +4,8 @@ import io.tokenmeter.sdk.LlmCall;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.random.RandomGenerator;
@@ -40,12 +40,20 @@ public final class TrafficScenario {
 
   private record Caller(String service, String orgId, String projectId, String apiKey) {}
 
-  private record Model(String requestModel, String responseModel, String provider, long meanInput, long meanOutput) {}
+  private record Model(
+      String requestModel,
+      String responseModel,
+      String provider,
+      long meanInput,
+      long meanOutput) {}
 
   private static final Model GPT_4O = new Model("gpt-4o", "gpt-4o-2024-08-06", "openai", 900, 250);
-  private static final Model GPT_4O_MINI = new Model("gpt-4o-mini", "gpt-4o-mini-2024-07-18", "openai", 600, 150);
-  private static final Model O3_MINI = new Model("o3-mini", "o3-mini-2025-01-31", "openai", 1200, 900);
-  private static final Model CLAUDE = new Model("claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "anthropic", 1500, 400);
+  private static final Model GPT_4O_MINI =
+      new Model("gpt-4o-mini", "gpt-4o-mini-2024-07-18", "openai", 600, 150);
+  private static final Model O3_MINI =
+      new Model("o3-mini", "o3-mini-2025-01-31", "openai", 1200, 900);
+  private static final Model CLAUDE =
+      new Model("claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "anthropic", 1500, 400);
   private static final List<Model> MODELS = List.of(GPT_4O, GPT_4O_MINI, O3_MINI, CLAUDE);
 
   private final RandomGenerator random;
@@ -100,8 +108,15 @@ public final class TrafficScenario {
     if (elapsed.compareTo(LEAK_START) >= 0 && random.nextInt(3) == 0) {
       ScenarioCall call = call(leaked, GPT_4O, at, 0);
       if (random.nextBoolean()) {
-        call = new ScenarioCall(leaked.service(), call.call().toBuilder()
-            .statusCode(401).errorType("auth").inputTokens(0).outputTokens(0).durationMs(30).build());
+        call = new ScenarioCall(
+            leaked.service(),
+            call.call().toBuilder()
+                .statusCode(401)
+                .errorType("auth")
+                .inputTokens(0)
+                .outputTokens(0)
+                .durationMs(30)
+                .build());
       }
       calls.add(call);
     }

@@ -27,13 +27,17 @@ public final class HealthEndpoint implements HttpHandler {
     try (exchange) {
       if (!exchange.getRequestURI().getPath().equals(PATH)) {
         send(exchange, 404, "{\"error\":\"not found\"}");
-      } else if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+      } else if (!exchange.getRequestMethod().equals("GET")
+          && !exchange.getRequestMethod().equals("HEAD")) {
         exchange.getResponseHeaders().set("Allow", "GET, HEAD");
         send(exchange, 405, "{\"error\":\"method not allowed\"}");
       } else {
         Health now = health.get();
-        send(exchange, now.up() ? 200 : 503,
-            "{\"status\":\"" + (now.up() ? "UP" : "DOWN") + "\",\"state\":\"" + now.state() + "\"}");
+        send(
+            exchange,
+            now.up() ? 200 : 503,
+            "{\"status\":\"" + (now.up() ? "UP" : "DOWN") + "\",\"state\":\"" + now.state()
+                + "\"}");
       }
     }
   }

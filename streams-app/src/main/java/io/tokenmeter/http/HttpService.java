@@ -45,18 +45,23 @@ public final class HttpService implements AutoCloseable {
       server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 0);
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "cannot listen on " + settings.host() + ":" + settings.port() + " (http.host, http.port): " + e.getMessage(), e);
+          "cannot listen on " + settings.host() + ":" + settings.port()
+              + " (http.host, http.port): " + e.getMessage(),
+          e);
     }
-    settings.authToken().ifPresentOrElse(
-        token -> handlers.forEach((path, handler) ->
-            server.createContext(path, path.equals(HealthEndpoint.PATH) ? handler : new TokenAuth(token, handler))),
-        () -> {
-          handlers.forEach(server::createContext);
-          String warning = openToOthersWarning(server.getAddress(), settings, handlers.keySet());
-          if (warning != null) {
-            LOG.warn(warning);
-          }
-        });
+    settings
+        .authToken()
+        .ifPresentOrElse(
+            token -> handlers.forEach((path, handler) -> server.createContext(
+                path, path.equals(HealthEndpoint.PATH) ? handler : new TokenAuth(token, handler))),
+            () -> {
+              handlers.forEach(server::createContext);
+              String warning =
+                  openToOthersWarning(server.getAddress(), settings, handlers.keySet());
+              if (warning != null) {
+                LOG.warn(warning);
+              }
+            });
     // A few threads: a slow client must not hold up a health check, and a query waits for the other
     // instances' internal endpoints while they may be waiting for this one's; two threads per
     // instance could all be taken by such waits until the peer timeout.
@@ -74,12 +79,14 @@ public final class HttpService implements AutoCloseable {
    * Serving data on an address other hosts reach, with nothing to keep them out, is worth saying
    * loudly: the query API and the dashboard show every org's spend and key hints.
    */
-  static String openToOthersWarning(InetSocketAddress bound, HttpSettings settings, Set<String> paths) {
+  static String openToOthersWarning(
+      InetSocketAddress bound, HttpSettings settings, Set<String> paths) {
     boolean onlyHealth = paths.stream().allMatch(HealthEndpoint.PATH::equals);
     if (onlyHealth || settings.authToken().isPresent() || bound.getAddress().isLoopbackAddress()) {
       return null;
     }
-    return "HTTP endpoints on http.host=" + settings.host() + " are reachable from other hosts without"
+    return "HTTP endpoints on http.host=" + settings.host()
+        + " are reachable from other hosts without"
         + " authentication; set http.auth.token (TOKENMETER_HTTP_AUTH_TOKEN) and put a TLS proxy in front, or"
         + " bind http.host=127.0.0.1 (docs/configuration.md, Securing the HTTP endpoints)";
   }

@@ -25,8 +25,10 @@ import java.util.Locale;
 final class TokenAuth implements HttpHandler {
 
   static final String CHALLENGE = "Basic realm=\"tokenmeter\", charset=\"UTF-8\"";
-  private static final byte[] REFUSAL = ("{\"error\":\"authentication required: send Authorization: Bearer <http.auth.token>,"
-      + " or HTTP Basic with the token as password\"}").getBytes(StandardCharsets.UTF_8);
+  private static final byte[] REFUSAL =
+      ("{\"error\":\"authentication required: send Authorization: Bearer <http.auth.token>,"
+              + " or HTTP Basic with the token as password\"}")
+          .getBytes(StandardCharsets.UTF_8);
 
   private final byte[] tokenDigest;
   private final HttpHandler next;

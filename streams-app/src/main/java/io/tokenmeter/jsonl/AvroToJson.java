@@ -74,7 +74,8 @@ final class AvroToJson {
         }
         return array;
       default:
-        throw new IllegalArgumentException("the schema type " + schema.getType() + " is not supported");
+        throw new IllegalArgumentException(
+            "the schema type " + schema.getType() + " is not supported");
     }
   }
 

@@ -40,7 +40,8 @@ public final class JsonRecordReader<T extends SpecificRecord> {
     try {
       json = Json.MAPPER.readTree(line);
     } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
+      String where =
+          e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
       String why = e.getOriginalMessage().lines().findFirst().orElse("");
       if (why.startsWith("Unrecognized token")) {
         // Jackson quotes the token, which may be an unquoted secret such as an API key.
@@ -52,7 +53,8 @@ public final class JsonRecordReader<T extends SpecificRecord> {
       throw new InvalidRecordException("", "empty line, expected a JSON object");
     }
     if (!json.isObject()) {
-      throw new InvalidRecordException("", "expected a JSON object with the fields of " + schema.getName());
+      throw new InvalidRecordException(
+          "", "expected a JSON object with the fields of " + schema.getName());
     }
     return type.cast(converter.convert(schema, json, ""));
   }

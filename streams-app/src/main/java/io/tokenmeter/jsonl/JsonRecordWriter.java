@@ -18,7 +18,8 @@ public final class JsonRecordWriter {
       return Json.MAPPER.writeValueAsString(AvroToJson.convert(record.getSchema(), record));
     } catch (JsonProcessingException e) {
       // A tree of plain nodes always serialises; this would be a bug in AvroToJson.
-      throw new IllegalStateException("cannot write " + record.getSchema().getName() + " as JSON", e);
+      throw new IllegalStateException(
+          "cannot write " + record.getSchema().getName() + " as JSON", e);
     }
   }
 }

@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
 import org.apache.avro.JsonProperties;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
-import org.apache.avro.specific.SpecificData;
 import org.apache.avro.generic.IndexedRecord;
+import org.apache.avro.specific.SpecificData;
 
 /**
  * Walks an Avro schema and a plain JSON value side by side and builds the specific Java value:
@@ -71,7 +71,11 @@ final class JsonToAvro {
             ? Instant.ofEpochMilli(value)
             : (Object) value;
       case INT:
-        return (int) whole(json, path, BigInteger.valueOf(Integer.MIN_VALUE), BigInteger.valueOf(Integer.MAX_VALUE));
+        return (int) whole(
+            json,
+            path,
+            BigInteger.valueOf(Integer.MIN_VALUE),
+            BigInteger.valueOf(Integer.MAX_VALUE));
       case DOUBLE:
         return decimal(json, path);
       case FLOAT:
@@ -95,11 +99,13 @@ final class JsonToAvro {
       case BYTES:
         return bytes(json, path);
       default:
-        throw new InvalidRecordException(path, "the schema type " + schema.getType() + " is not supported");
+        throw new InvalidRecordException(
+            path, "the schema type " + schema.getType() + " is not supported");
     }
   }
 
-  private IndexedRecord record(Schema schema, JsonNode json, String path) throws InvalidRecordException {
+  private IndexedRecord record(Schema schema, JsonNode json, String path)
+      throws InvalidRecordException {
     if (!json.isObject()) {
       throw wrongType(path, "an object", json);
     }
@@ -108,7 +114,8 @@ final class JsonToAvro {
     for (Schema.Field field : schema.getFields()) {
       String fieldPath = child(path, field.name());
       JsonNode value = json.get(field.name());
-      if (value == null || (value.isNull() && !isNullable(field.schema()) && field.hasDefaultValue())) {
+      if (value == null
+          || (value.isNull() && !isNullable(field.schema()) && field.hasDefaultValue())) {
         if (!field.hasDefaultValue()) {
           throw new InvalidRecordException(fieldPath, "missing (required)");
         }
@@ -124,20 +131,21 @@ final class JsonToAvro {
    * by its length only, since a key pasted in the wrong place may sit where a name belongs. Its
    * value is never repeated.
    */
-  private static void rejectUnknownFields(Schema schema, JsonNode json, String path) throws InvalidRecordException {
+  private static void rejectUnknownFields(Schema schema, JsonNode json, String path)
+      throws InvalidRecordException {
     for (Iterator<String> names = json.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (schema.getField(name) == null) {
         if (!FIELD_NAME.matcher(name).matches()) {
           throw new InvalidRecordException(
               path,
-              "a field whose name is not a field name (" + name.length() + " characters; not repeated, it may be a"
-                  + " secret), not in " + schema.getName());
+              "a field whose name is not a field name (" + name.length()
+                  + " characters; not repeated, it may be a" + " secret), not in "
+                  + schema.getName());
         }
-        String reason =
-            PLAINTEXT_KEY_FIELDS.contains(name)
-                ? "unknown field; plaintext API keys are never accepted, send api_key_fingerprint and api_key_hint"
-                : "unknown field (not in " + schema.getName() + ")";
+        String reason = PLAINTEXT_KEY_FIELDS.contains(name)
+            ? "unknown field; plaintext API keys are never accepted, send api_key_fingerprint and api_key_hint"
+            : "unknown field (not in " + schema.getName() + ")";
         throw new InvalidRecordException(child(path, name), reason);
       }
     }
@@ -157,12 +165,14 @@ final class JsonToAvro {
     }
     if (branches.size() != 1) {
       // Which branch a plain JSON value means is ambiguous; none of our schemas need it.
-      throw new InvalidRecordException(path, "unions of more than null and one type are not supported");
+      throw new InvalidRecordException(
+          path, "unions of more than null and one type are not supported");
     }
     return convert(branches.get(0), json, path);
   }
 
-  private Map<String, Object> map(Schema schema, JsonNode json, String path) throws InvalidRecordException {
+  private Map<String, Object> map(Schema schema, JsonNode json, String path)
+      throws InvalidRecordException {
     if (!json.isObject()) {
       throw wrongType(path, "an object", json);
     }
@@ -173,7 +183,8 @@ final class JsonToAvro {
     return map;
   }
 
-  private List<Object> array(Schema schema, JsonNode json, String path) throws InvalidRecordException {
+  private List<Object> array(Schema schema, JsonNode json, String path)
+      throws InvalidRecordException {
     if (!json.isArray()) {
       throw wrongType(path, "an array", json);
     }
@@ -247,7 +258,8 @@ final class JsonToAvro {
     }
     double value = json.doubleValue();
     if (Double.isInfinite(value)) {
-      throw new InvalidRecordException(path, "expected a number within double range, got " + echo(json));
+      throw new InvalidRecordException(
+          path, "expected a number within double range, got " + echo(json));
     }
     return value;
   }
@@ -268,9 +280,11 @@ final class JsonToAvro {
   /** The offending value as JSON, shortened: enough to find it in the line, not to flood stderr. */
   private static String echo(JsonNode json) {
     if (json.isTextual() && json.textValue().length() > MAX_ECHO_TEXT) {
-      return "a string of " + json.textValue().length() + " characters (not repeated, it may be a secret)";
+      return "a string of " + json.textValue().length()
+          + " characters (not repeated, it may be a secret)";
     }
-    String text = json.isContainerNode() ? (json.isObject() ? "an object" : "an array") : json.toString();
+    String text =
+        json.isContainerNode() ? (json.isObject() ? "an object" : "an array") : json.toString();
     return text.length() <= MAX_ECHO ? text : text.substring(0, MAX_ECHO) + "...";
   }
 }

@@ -44,11 +44,15 @@ final class ClusterQueries implements StateSource {
     requireRunning();
     String key = q.orgProjectKey();
     if (key != null) {
-      KeyQueryMetadata owner = streams.get().queryMetadataForKey(QueryStores.ROLLUPS, key, new StringSerializer());
+      KeyQueryMetadata owner =
+          streams.get().queryMetadataForKey(QueryStores.ROLLUPS, key, new StringSerializer());
       if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-        throw new UnavailableException("the owner of " + key + " is not known yet (rebalancing)", null);
+        throw new UnavailableException(
+            "the owner of " + key + " is not known yet (rebalancing)", null);
       }
-      return owner.activeHost().equals(self.get()) ? local.rollups(q) : join(peers.rollups(owner.activeHost(), q));
+      return owner.activeHost().equals(self.get())
+          ? local.rollups(q)
+          : join(peers.rollups(owner.activeHost(), q));
     }
     return scatter(local::rollups, host -> peers.rollups(host, q), q);
   }
@@ -59,7 +63,9 @@ final class ClusterQueries implements StateSource {
     return scatter(ignored -> local.openAlerts(), peers::openAlerts, null);
   }
 
-  private <T> List<T> scatter(Function<RollupQuery, List<T>> localRead, Function<HostInfo, CompletableFuture<List<T>>> ask,
+  private <T> List<T> scatter(
+      Function<RollupQuery, List<T>> localRead,
+      Function<HostInfo, CompletableFuture<List<T>>> ask,
       RollupQuery q) {
     List<CompletableFuture<List<T>>> asked = new ArrayList<>();
     for (StreamsMetadata m : streams.get().metadataForAllStreamsClients()) {

@@ -89,7 +89,9 @@ final class LatencySketches {
   }
 
   private static double[] append(double[] values, int at, double value) {
-    double[] out = at < values.length ? values : java.util.Arrays.copyOf(values, Math.max(8, values.length * 2));
+    double[] out = at < values.length
+        ? values
+        : java.util.Arrays.copyOf(values, Math.max(8, values.length * 2));
     out[at] = value;
     return out;
   }

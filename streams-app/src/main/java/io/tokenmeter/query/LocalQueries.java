@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -32,11 +31,14 @@ final class LocalQueries implements StateSource {
   @Override
   public List<UsageRollup> rollups(RollupQuery q) {
     return withRetry(() -> {
-      ReadOnlyKeyValueStore<Bytes, byte[]> store = streams.get().store(
-          StoreQueryParameters.fromNameAndType(QueryStores.ROLLUPS, QueryableStoreTypes.<Bytes, byte[]>keyValueStore()));
+      ReadOnlyKeyValueStore<Bytes, byte[]> store = streams
+          .get()
+          .store(StoreQueryParameters.fromNameAndType(
+              QueryStores.ROLLUPS, QueryableStoreTypes.<Bytes, byte[]>keyValueStore()));
       List<UsageRollup> out = new ArrayList<>();
       // Keys start with the window start, so the range is the time range; filters apply per row.
-      try (KeyValueIterator<Bytes, byte[]> it = store.range(QueryStores.timePrefix(q.from()), QueryStores.timePrefix(q.to()))) {
+      try (KeyValueIterator<Bytes, byte[]> it =
+          store.range(QueryStores.timePrefix(q.from()), QueryStores.timePrefix(q.to()))) {
         for (UsageRollup r : RollupHistoryStore.rollups(it)) {
           if (q.matches(r)) {
             out.add(r);
@@ -50,8 +52,10 @@ final class LocalQueries implements StateSource {
   @Override
   public List<Alert> openAlerts() {
     return withRetry(() -> {
-      ReadOnlyKeyValueStore<String, byte[]> store = streams.get().store(
-          StoreQueryParameters.fromNameAndType(QueryStores.OPEN_ALERTS, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+      ReadOnlyKeyValueStore<String, byte[]> store = streams
+          .get()
+          .store(StoreQueryParameters.fromNameAndType(
+              QueryStores.OPEN_ALERTS, QueryableStoreTypes.<String, byte[]>keyValueStore()));
       List<Alert> out = new ArrayList<>();
       try (KeyValueIterator<String, byte[]> it = store.all()) {
         it.forEachRemaining(kv -> out.add(RollupCodec.alert(kv.value)));
@@ -68,9 +72,9 @@ final class LocalQueries implements StateSource {
       try {
         return read.get();
       } catch (InvalidStateStoreException again) {
-        throw new UnavailableException("local state not queryable now (" + again.getMessage() + ")", again);
+        throw new UnavailableException(
+            "local state not queryable now (" + again.getMessage() + ")", again);
       }
     }
   }
-
 }

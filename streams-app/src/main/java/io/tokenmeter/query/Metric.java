@@ -46,7 +46,9 @@ enum Metric {
         return m;
       }
     }
-    throw new BadParameterException("metric", "unknown metric '" + parameter + "'; one of "
-        + Arrays.stream(values()).map(m -> m.parameter).collect(Collectors.joining(", ")));
+    throw new BadParameterException(
+        "metric",
+        "unknown metric '" + parameter + "'; one of "
+            + Arrays.stream(values()).map(m -> m.parameter).collect(Collectors.joining(", ")));
   }
 }

@@ -45,27 +45,35 @@ final class PeerClient {
     return get(peer, INTERNAL_ALERTS, "alerts", RollupCodec::alert);
   }
 
-  private <T> CompletableFuture<List<T>> get(HostInfo peer, String pathAndQuery, String field, Function<byte[], T> decode) {
+  private <T> CompletableFuture<List<T>> get(
+      HostInfo peer, String pathAndQuery, String field, Function<byte[], T> decode) {
     URI uri = URI.create("http://" + peer.host() + ":" + peer.port() + pathAndQuery);
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).GET();
     authToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
-    return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
-      if (response.statusCode() == 401) {
-        throw new StateSource.UnavailableException("instance " + peer.host() + ":" + peer.port()
-            + " refused this instance's credentials; give every instance the same http.auth.token", null);
-      }
-      if (response.statusCode() != 200) {
-        throw new StateSource.UnavailableException(
-            "instance " + peer.host() + ":" + peer.port() + " answered " + response.statusCode(), null);
-      }
-      try {
-        JsonNode rows = QueryJson.MAPPER.readTree(response.body()).path(field);
-        List<T> out = new ArrayList<>(rows.size());
-        rows.forEach(row -> out.add(decode.apply(Base64.getDecoder().decode(row.asText()))));
-        return out;
-      } catch (IOException e) {
-        throw new StateSource.UnavailableException("instance " + peer.host() + ":" + peer.port() + " sent bad JSON", e);
-      }
-    });
+    return client
+        .sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray())
+        .thenApply(response -> {
+          if (response.statusCode() == 401) {
+            throw new StateSource.UnavailableException(
+                "instance " + peer.host() + ":" + peer.port()
+                    + " refused this instance's credentials; give every instance the same http.auth.token",
+                null);
+          }
+          if (response.statusCode() != 200) {
+            throw new StateSource.UnavailableException(
+                "instance " + peer.host() + ":" + peer.port() + " answered "
+                    + response.statusCode(),
+                null);
+          }
+          try {
+            JsonNode rows = QueryJson.MAPPER.readTree(response.body()).path(field);
+            List<T> out = new ArrayList<>(rows.size());
+            rows.forEach(row -> out.add(decode.apply(Base64.getDecoder().decode(row.asText()))));
+            return out;
+          } catch (IOException e) {
+            throw new StateSource.UnavailableException(
+                "instance " + peer.host() + ":" + peer.port() + " sent bad JSON", e);
+          }
+        });
   }
 }

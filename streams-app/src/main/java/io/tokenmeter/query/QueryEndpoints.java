@@ -53,8 +53,8 @@ public final class QueryEndpoints {
    * The handlers (context path → handler) for an app whose Kafka Streams {@code streams} supplies
    * once started, reachable by the other instances at {@code self} ({@code application.server}).
    */
-  public static Map<String, HttpHandler> handlers(Supplier<KafkaStreams> streams, Supplier<HostInfo> self,
-      Duration retention) {
+  public static Map<String, HttpHandler> handlers(
+      Supplier<KafkaStreams> streams, Supplier<HostInfo> self, Duration retention) {
     return handlers(streams, self, retention, Optional.empty());
   }
 
@@ -62,11 +62,16 @@ public final class QueryEndpoints {
    * As {@link #handlers(Supplier, Supplier, Duration)}, sending {@code authToken} ({@code
    * http.auth.token}) to the other instances, whose endpoints want the same token.
    */
-  public static Map<String, HttpHandler> handlers(Supplier<KafkaStreams> streams, Supplier<HostInfo> self,
-      Duration retention, Optional<String> authToken) {
+  public static Map<String, HttpHandler> handlers(
+      Supplier<KafkaStreams> streams,
+      Supplier<HostInfo> self,
+      Duration retention,
+      Optional<String> authToken) {
     QueryEndpoints endpoints = new QueryEndpoints(
         new ClusterQueries(streams, self, new PeerClient(PEER_TIMEOUT, authToken)),
-        new LocalQueries(streams), Clock.systemUTC(), retention);
+        new LocalQueries(streams),
+        Clock.systemUTC(),
+        retention);
     return endpoints.handlers();
   }
 
@@ -98,14 +103,19 @@ public final class QueryEndpoints {
         ObjectNode o = QueryJson.MAPPER.createObjectNode();
         ArrayNode rows = o.putArray("rollups");
         // Parsed without the retention check: the asking instance has done it with its own clock.
-        RollupQuery q = RollupQuery.parse(params, Set.of(), clock.millis(), Duration.ofMillis(Long.MAX_VALUE));
-        local.rollups(q).forEach(r -> rows.add(Base64.getEncoder().encodeToString(RollupCodec.encode(r))));
+        RollupQuery q =
+            RollupQuery.parse(params, Set.of(), clock.millis(), Duration.ofMillis(Long.MAX_VALUE));
+        local
+            .rollups(q)
+            .forEach(r -> rows.add(Base64.getEncoder().encodeToString(RollupCodec.encode(r))));
         yield o;
       }
       case PeerClient.INTERNAL_ALERTS -> {
         ObjectNode o = QueryJson.MAPPER.createObjectNode();
         ArrayNode rows = o.putArray("alerts");
-        local.openAlerts().forEach(a -> rows.add(Base64.getEncoder().encodeToString(RollupCodec.encode(a))));
+        local
+            .openAlerts()
+            .forEach(a -> rows.add(Base64.getEncoder().encodeToString(RollupCodec.encode(a))));
         yield o;
       }
       default -> null;
@@ -113,19 +123,23 @@ public final class QueryEndpoints {
   }
 
   ObjectNode series(Map<String, String> params) {
-    RollupQuery q = RollupQuery.parse(params, Set.of("metric", "group_by"), clock.millis(), retention);
+    RollupQuery q =
+        RollupQuery.parse(params, Set.of("metric", "group_by"), clock.millis(), retention);
     String metricName = params.get("metric");
     if (metricName == null) {
       throw new BadParameterException("metric", "metric is required");
     }
     Metric metric = Metric.named(metricName);
     String groupByName = params.getOrDefault("group_by", "none");
-    Dimension groupBy = groupByName.equals("none") ? null : dimension("group_by", groupByName, true);
-    return QueryJson.series(metric, groupBy, q, SeriesAggregation.of(cluster.rollups(q), metric, groupBy));
+    Dimension groupBy =
+        groupByName.equals("none") ? null : dimension("group_by", groupByName, true);
+    return QueryJson.series(
+        metric, groupBy, q, SeriesAggregation.of(cluster.rollups(q), metric, groupBy));
   }
 
   ObjectNode top(Map<String, String> params) {
-    RollupQuery q = RollupQuery.parse(params, Set.of("by", "group", "n"), clock.millis(), retention);
+    RollupQuery q =
+        RollupQuery.parse(params, Set.of("by", "group", "n"), clock.millis(), retention);
     TopAggregation.By by = TopAggregation.By.named(params.getOrDefault("by", "cost"));
     Dimension group = dimension("group", params.getOrDefault("group", "key"), false);
     int n = count(params.getOrDefault("n", "10"));
@@ -143,10 +157,12 @@ public final class QueryEndpoints {
   ObjectNode alerts(Map<String, String> params) {
     if (!params.isEmpty()) {
       String name = params.keySet().iterator().next();
-      throw new BadParameterException(name, "unknown parameter '" + name + "'; /api/v1/alerts takes none");
+      throw new BadParameterException(
+          name, "unknown parameter '" + name + "'; /api/v1/alerts takes none");
     }
     List<Alert> open = new java.util.ArrayList<>(cluster.openAlerts());
-    open.sort(Comparator.comparing((Alert a) -> a.getEmittedAt()).reversed()
+    open.sort(Comparator.comparing((Alert a) -> a.getEmittedAt())
+        .reversed()
         .thenComparing(a -> a.getDedupKey().toString()));
     return QueryJson.alerts(open);
   }
@@ -154,8 +170,10 @@ public final class QueryEndpoints {
   private static Dimension dimension(String parameter, String value, boolean noneAllowed) {
     Dimension d = Dimension.named(value);
     if (d == null) {
-      throw new BadParameterException(parameter, "unknown value '" + value + "'; one of model, org, project, key, service"
-          + (noneAllowed ? ", none" : ""));
+      throw new BadParameterException(
+          parameter,
+          "unknown value '" + value + "'; one of model, org, project, key, service"
+              + (noneAllowed ? ", none" : ""));
     }
     return d;
   }
@@ -182,7 +200,8 @@ public final class QueryEndpoints {
       String path = exchange.getRequestURI().getPath();
       ObjectNode answer;
       try {
-        answer = route.answer(path, RollupQuery.parameters(exchange.getRequestURI().getRawQuery()));
+        answer =
+            route.answer(path, RollupQuery.parameters(exchange.getRequestURI().getRawQuery()));
       } catch (BadParameterException e) {
         send(exchange, 400, QueryJson.error(e.getMessage(), e.parameter()));
         return;

@@ -27,8 +27,10 @@ final class QueryJson {
     return o;
   }
 
-  static ObjectNode series(Metric metric, Dimension groupBy, RollupQuery q, List<SeriesAggregation.Series> series) {
-    ObjectNode o = MAPPER.createObjectNode()
+  static ObjectNode series(
+      Metric metric, Dimension groupBy, RollupQuery q, List<SeriesAggregation.Series> series) {
+    ObjectNode o = MAPPER
+        .createObjectNode()
         .put("metric", metric.parameter)
         .put("group_by", groupBy == null ? "none" : groupBy.parameter)
         .put("from", q.from())
@@ -56,8 +58,10 @@ final class QueryJson {
     }
   }
 
-  static ObjectNode top(TopAggregation.By by, Dimension group, RollupQuery q, List<TopAggregation.Row> rows) {
-    ObjectNode o = MAPPER.createObjectNode()
+  static ObjectNode top(
+      TopAggregation.By by, Dimension group, RollupQuery q, List<TopAggregation.Row> rows) {
+    ObjectNode o = MAPPER
+        .createObjectNode()
         .put("by", by.parameter)
         .put("group", group.parameter)
         .put("from", q.from())
@@ -103,8 +107,7 @@ final class QueryJson {
           .put("alert_type", a.getAlertType().toString())
           .put("severity", a.getSeverity().toString());
       row.set("scope", value(a.getScope()));
-      row.put("observed_value", a.getObservedValue())
-          .put("threshold", a.getThreshold());
+      row.put("observed_value", a.getObservedValue()).put("threshold", a.getThreshold());
       row.set("window_start", value(a.getWindowStart()));
       row.set("window_end", value(a.getWindowEnd()));
       row.put("summary", a.getSummary().toString())

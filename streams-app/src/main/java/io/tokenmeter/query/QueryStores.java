@@ -43,7 +43,8 @@ public final class QueryStores {
   }
 
   public static StoreBuilder<KeyValueStore<String, byte[]>> openAlerts() {
-    return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(OPEN_ALERTS), Serdes.String(), Serdes.ByteArray())
+    return Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(OPEN_ALERTS), Serdes.String(), Serdes.ByteArray())
         .withCachingDisabled();
   }
 
@@ -62,14 +63,17 @@ public final class QueryStores {
    * and a range scan finds a time range) then the dimensions, length-prefixed UTF-8.
    */
   static Bytes rollupKey(UsageRollup r) {
-    String[] dims = {r.getModel(), r.getOrgId(), r.getProjectId(), r.getApiKeyFingerprint(), r.getService()};
+    String[] dims = {
+      r.getModel(), r.getOrgId(), r.getProjectId(), r.getApiKeyFingerprint(), r.getService()
+    };
     int size = 8;
     byte[][] utf8 = new byte[dims.length][];
     for (int i = 0; i < dims.length; i++) {
       utf8[i] = dims[i].getBytes(StandardCharsets.UTF_8);
       size += 4 + utf8[i].length;
     }
-    ByteBuffer b = ByteBuffer.allocate(size).putLong(r.getWindowStart().toEpochMilli() ^ Long.MIN_VALUE);
+    ByteBuffer b =
+        ByteBuffer.allocate(size).putLong(r.getWindowStart().toEpochMilli() ^ Long.MIN_VALUE);
     for (byte[] d : utf8) {
       b.putInt(d.length).put(d);
     }
@@ -78,7 +82,8 @@ public final class QueryStores {
 
   /** The smallest key of any window starting at or after {@code windowStart}. */
   static Bytes timePrefix(long windowStart) {
-    return Bytes.wrap(ByteBuffer.allocate(8).putLong(windowStart ^ Long.MIN_VALUE).array());
+    return Bytes.wrap(
+        ByteBuffer.allocate(8).putLong(windowStart ^ Long.MIN_VALUE).array());
   }
 
   private static final class KeepRollups<K> implements Processor<K, UsageRollup, Void, Void> {

@@ -32,15 +32,18 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * <p>Read-only access ({@link ReadOnlyKeyValueStore} of the raw records) is what interactive
  * queries find; {@link #rollups} decodes them.
  */
-final class RollupHistoryStore extends HeapStateStore implements ReadOnlyKeyValueStore<Bytes, byte[]> {
+final class RollupHistoryStore extends HeapStateStore
+    implements ReadOnlyKeyValueStore<Bytes, byte[]> {
 
   /** Under the producer's 1 MiB request limit with room to spare. */
   static final int MAX_BATCH_BYTES = 256 * 1024;
   /** A new batch's buffer, doubled as it fills, up to {@link #MAX_BATCH_BYTES}. */
   private static final int FIRST_BATCH_BYTES = 4 * 1024;
+
   private static final int BATCH_KEY_BYTES = 16;
 
-  private final RollupCodec.Encoder<UsageRollup> encoder = new RollupCodec.Encoder<>(UsageRollup.class);
+  private final RollupCodec.Encoder<UsageRollup> encoder =
+      new RollupCodec.Encoder<>(UsageRollup.class);
   /** Window start → the batch being filled and the ones sealed since the last commit. */
   private final Map<Long, List<ByteBuffer>> pending = new HashMap<>();
 
@@ -60,7 +63,8 @@ final class RollupHistoryStore extends HeapStateStore implements ReadOnlyKeyValu
   /** Keeps a final rollup; it reaches the store at the next commit. */
   void add(UsageRollup rollup) {
     byte[] encoded = encoder.encode(rollup);
-    List<ByteBuffer> batches = pending.computeIfAbsent(rollup.getWindowStart().toEpochMilli(), w -> new ArrayList<>());
+    List<ByteBuffer> batches =
+        pending.computeIfAbsent(rollup.getWindowStart().toEpochMilli(), w -> new ArrayList<>());
     int needed = 4 + encoded.length;
     int last = batches.size() - 1;
     ByteBuffer open = last < 0 ? null : batches.get(last);
@@ -70,7 +74,8 @@ final class RollupHistoryStore extends HeapStateStore implements ReadOnlyKeyValu
       open = ByteBuffer.allocate(Math.max(FIRST_BATCH_BYTES, needed));
       batches.add(open);
     } else if (open.remaining() < needed) {
-      ByteBuffer grown = ByteBuffer.allocate(Math.min(MAX_BATCH_BYTES, Math.max(2 * open.capacity(), open.position() + needed)));
+      ByteBuffer grown = ByteBuffer.allocate(
+          Math.min(MAX_BATCH_BYTES, Math.max(2 * open.capacity(), open.position() + needed)));
       grown.put(open.flip());
       open = grown;
       batches.set(last, open);
@@ -124,7 +129,8 @@ final class RollupHistoryStore extends HeapStateStore implements ReadOnlyKeyValu
     return new ArrayList<>(byKey.values());
   }
 
-  private static void decode(KeyValue<Bytes, byte[]> record, java.util.function.Consumer<UsageRollup> to) {
+  private static void decode(
+      KeyValue<Bytes, byte[]> record, java.util.function.Consumer<UsageRollup> to) {
     if (record.key.get().length != BATCH_KEY_BYTES) {
       to.accept(RollupCodec.rollup(record.value)); // one rollup, as written before batches
       return;

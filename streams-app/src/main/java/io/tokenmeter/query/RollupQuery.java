@@ -25,12 +25,14 @@ import java.util.regex.Pattern;
  */
 record RollupQuery(long from, long to, Map<Dimension, String> filters) {
 
-  static final Set<String> COMMON = Set.of("last", "from", "to", "org", "project", "model", "key", "service");
+  static final Set<String> COMMON =
+      Set.of("last", "from", "to", "org", "project", "model", "key", "service");
   static final Duration DEFAULT_LAST = Duration.ofHours(1);
   private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");
 
   RollupQuery {
-    filters = Collections.unmodifiableMap(new EnumMap<>(filters.isEmpty() ? new EnumMap<>(Dimension.class) : filters));
+    filters = Collections.unmodifiableMap(
+        new EnumMap<>(filters.isEmpty() ? new EnumMap<>(Dimension.class) : filters));
   }
 
   boolean matches(UsageRollup r) {
@@ -56,7 +58,9 @@ record RollupQuery(long from, long to, Map<Dimension, String> filters) {
   /** The parameters as a query string, for asking another instance the same question. */
   String toQueryString() {
     StringBuilder sb = new StringBuilder("from=").append(from).append("&to=").append(to);
-    filters.forEach((d, v) -> sb.append('&').append(d.parameter).append('=')
+    filters.forEach((d, v) -> sb.append('&')
+        .append(d.parameter)
+        .append('=')
         .append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8)));
     return sb.toString();
   }
@@ -65,12 +69,14 @@ record RollupQuery(long from, long to, Map<Dimension, String> filters) {
    * Parses {@code params}, refusing names outside {@link #COMMON} and {@code extra}, and ranges
    * that start before {@code now - retention}.
    */
-  static RollupQuery parse(Map<String, String> params, Set<String> extra, long now, Duration retention) {
+  static RollupQuery parse(
+      Map<String, String> params, Set<String> extra, long now, Duration retention) {
     for (String name : params.keySet()) {
       if (!COMMON.contains(name) && !extra.contains(name)) {
         Set<String> known = new TreeSet<>(COMMON);
         known.addAll(extra);
-        throw new BadParameterException(name, "unknown parameter '" + name + "'; known: " + String.join(", ", known));
+        throw new BadParameterException(
+            name, "unknown parameter '" + name + "'; known: " + String.join(", ", known));
       }
     }
     String last = params.get("last");
@@ -89,10 +95,12 @@ record RollupQuery(long from, long to, Map<Dimension, String> filters) {
       from = fromText == null ? to - DEFAULT_LAST.toMillis() : instant("from", fromText);
     }
     if (from >= to) {
-      throw new BadParameterException(fromText != null ? "from" : "to", "from must be before to (to is exclusive)");
+      throw new BadParameterException(
+          fromText != null ? "from" : "to", "from must be before to (to is exclusive)");
     }
     if (from < now - retention.toMillis()) {
-      throw new BadParameterException(last != null ? "last" : "from",
+      throw new BadParameterException(
+          last != null ? "last" : "from",
           "the range starts before the live state's query.retention (" + retention
               + "); query PostgreSQL for older rollups (see docs/postgres-sink.md)");
     }
@@ -112,7 +120,8 @@ record RollupQuery(long from, long to, Map<Dimension, String> filters) {
   static Duration duration(String parameter, String text) {
     Matcher m = DURATION.matcher(text.trim());
     if (!m.matches()) {
-      throw new BadParameterException(parameter, "expected a duration such as 15m, 2h or 1d, got '" + text + "'");
+      throw new BadParameterException(
+          parameter, "expected a duration such as 15m, 2h or 1d, got '" + text + "'");
     }
     long n = Long.parseLong(m.group(1));
     Duration d = switch (m.group(2)) {
@@ -143,7 +152,8 @@ record RollupQuery(long from, long to, Map<Dimension, String> filters) {
         // falls through to the error below
       }
     }
-    throw new BadParameterException(parameter,
+    throw new BadParameterException(
+        parameter,
         "expected an ISO-8601 instant (2026-11-27T10:00:00Z) or epoch millis, got '" + text + "'");
   }
 
@@ -158,8 +168,10 @@ record RollupQuery(long from, long to, Map<Dimension, String> filters) {
         continue;
       }
       int eq = pair.indexOf('=');
-      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      String name =
+          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
       if (params.putIfAbsent(name, value) != null) {
         throw new BadParameterException(name, "parameter '" + name + "' given more than once");
       }

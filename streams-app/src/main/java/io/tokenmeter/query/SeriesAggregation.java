@@ -13,11 +13,13 @@ final class SeriesAggregation {
   private SeriesAggregation() {}
 
   /** {@code groupBy} null means one group, {@code "all"}. Groups come sorted by name. */
-  static java.util.List<Series> of(Iterable<UsageRollup> rollups, Metric metric, Dimension groupBy) {
+  static java.util.List<Series> of(
+      Iterable<UsageRollup> rollups, Metric metric, Dimension groupBy) {
     Map<String, Map<Long, Totals>> byGroup = new TreeMap<>();
     for (UsageRollup r : rollups) {
       String group = groupBy == null ? "all" : groupBy.of(r);
-      byGroup.computeIfAbsent(group, g -> new TreeMap<>())
+      byGroup
+          .computeIfAbsent(group, g -> new TreeMap<>())
           .computeIfAbsent(r.getWindowStart().toEpochMilli(), w -> new Totals())
           .add(r);
     }

@@ -32,7 +32,8 @@ final class TopAggregation {
           return b;
         }
       }
-      throw new BadParameterException("by", "unknown value '" + parameter + "'; one of cost, tokens, requests, errors");
+      throw new BadParameterException(
+          "by", "unknown value '" + parameter + "'; one of cost, tokens, requests, errors");
     }
   }
 
@@ -48,7 +49,8 @@ final class TopAggregation {
     }
     List<Row> rows = new ArrayList<>();
     byGroup.forEach((g, t) -> rows.add(new Row(g, t)));
-    Comparator<Row> order = Comparator.comparing((Row row) -> by.value.apply(row.totals()),
+    Comparator<Row> order = Comparator.comparing(
+            (Row row) -> by.value.apply(row.totals()),
             Comparator.nullsLast(Comparator.<Long>reverseOrder()))
         .thenComparing(Row::group);
     rows.sort(order);

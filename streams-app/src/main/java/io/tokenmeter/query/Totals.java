@@ -21,6 +21,7 @@ final class Totals {
   DDSketch latency;
   /** The latest non-null key hint seen (the group's, for {@code group=key}). */
   String apiKeyHint;
+
   private long hintWindow = Long.MIN_VALUE;
 
   void add(UsageRollup r) {
@@ -34,7 +35,8 @@ final class Totals {
     }
     Double u = r.getPeakRateLimitUtilization();
     if (u != null && !u.isNaN()) {
-      peakRateLimitUtilization = peakRateLimitUtilization == null ? u : Math.max(peakRateLimitUtilization, u);
+      peakRateLimitUtilization =
+          peakRateLimitUtilization == null ? u : Math.max(peakRateLimitUtilization, u);
     }
     if (r.getLatencySketch() != null) {
       if (latency == null) {

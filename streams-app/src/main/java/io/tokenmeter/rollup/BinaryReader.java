@@ -74,14 +74,16 @@ final class BinaryReader {
 
   private int length(long n) {
     if (n < 0 || n > buf.length - pos) {
-      throw new IllegalArgumentException("length " + n + " exceeds the " + (buf.length - pos) + " remaining bytes");
+      throw new IllegalArgumentException(
+          "length " + n + " exceeds the " + (buf.length - pos) + " remaining bytes");
     }
     return (int) n;
   }
 
   private void require(int n) {
     if (pos + n > buf.length) {
-      throw new IllegalArgumentException("truncated: need " + n + " bytes at offset " + pos + " of " + buf.length);
+      throw new IllegalArgumentException(
+          "truncated: need " + n + " bytes at offset " + pos + " of " + buf.length);
     }
   }
 }

@@ -26,17 +26,23 @@ public record Call(
   /** Why and how a call was rejected. */
   public record DeadLetter(DeadLetterReason reason, String error) {}
 
-  static Call decoded(LlmCallEvent event, byte[] rawKey, byte[] rawValue, DeadLetterHeaders.Origin origin) {
+  static Call decoded(
+      LlmCallEvent event, byte[] rawKey, byte[] rawValue, DeadLetterHeaders.Origin origin) {
     return new Call(event, rawKey, rawValue, origin, Dimensions.of(event), false, null);
   }
 
   static Call rejected(
-      byte[] rawKey, byte[] rawValue, DeadLetterHeaders.Origin origin, DeadLetterReason reason, String error) {
+      byte[] rawKey,
+      byte[] rawValue,
+      DeadLetterHeaders.Origin origin,
+      DeadLetterReason reason,
+      String error) {
     return new Call(null, rawKey, rawValue, origin, null, false, new DeadLetter(reason, error));
   }
 
   Call reject(DeadLetterReason reason, String error) {
-    return new Call(event, rawKey, rawValue, origin, dimensions, folded, new DeadLetter(reason, error));
+    return new Call(
+        event, rawKey, rawValue, origin, dimensions, folded, new DeadLetter(reason, error));
   }
 
   Call withDimensions(Dimensions d, boolean wasFolded) {

@@ -30,7 +30,8 @@ public final class CallSerde implements Serde<Call> {
       if (call == null) {
         return null;
       }
-      BinaryWriter w = new BinaryWriter(64 + (call.rawValue() == null ? 0 : call.rawValue().length));
+      BinaryWriter w =
+          new BinaryWriter(64 + (call.rawValue() == null ? 0 : call.rawValue().length));
       w.writeByte(FORMAT);
       w.writeNullableBytes(call.rawKey());
       w.writeNullableBytes(call.rawValue());
@@ -52,7 +53,8 @@ public final class CallSerde implements Serde<Call> {
         BinaryReader r = new BinaryReader(data);
         int format = r.readByte();
         if (format != FORMAT) {
-          throw new SerializationException("unknown repartitioned call format " + format + " on " + topic);
+          throw new SerializationException(
+              "unknown repartitioned call format " + format + " on " + topic);
         }
         byte[] rawKey = r.readNullableBytes();
         byte[] rawValue = r.readNullableBytes();
@@ -61,7 +63,8 @@ public final class CallSerde implements Serde<Call> {
         LlmCallEvent event = events.deserialize(origin.topic(), rawValue);
         return Call.decoded(event, rawKey, rawValue, origin);
       } catch (IllegalArgumentException e) {
-        throw new SerializationException("corrupt repartitioned call on " + topic + ": " + e.getMessage(), e);
+        throw new SerializationException(
+            "corrupt repartitioned call on " + topic + ": " + e.getMessage(), e);
       }
     };
   }

@@ -53,9 +53,11 @@ final class CallValidation {
     if (ahead <= tolerance.toMillis()) {
       return Optional.empty();
     }
-    return Optional.of("timestamp " + e.getTimestamp() + " is " + Duration.ofMillis(ahead) + " ahead of the app's wall clock ("
-        + Instant.ofEpochMilli(nowMillis) + "), more than rollup.future.tolerance (" + tolerance
-        + ") allows; the producer's clock runs fast, and counting the event would close minutes other events still fall in");
+    return Optional.of(
+        "timestamp " + e.getTimestamp() + " is " + Duration.ofMillis(ahead)
+            + " ahead of the app's wall clock ("
+            + Instant.ofEpochMilli(nowMillis) + "), more than rollup.future.tolerance (" + tolerance
+            + ") allows; the producer's clock runs fast, and counting the event would close minutes other events still fall in");
   }
 
   /**
@@ -71,14 +73,14 @@ final class CallValidation {
     }
     long eventTime = e.getTimestamp().toEpochMilli();
     if (eventTime < 0) {
-      throw new InvalidCallException(
-          "timestamp " + e.getTimestamp() + " is before 1970-01-01T00:00:00Z; Kafka record times cannot be negative");
+      throw new InvalidCallException("timestamp " + e.getTimestamp()
+          + " is before 1970-01-01T00:00:00Z; Kafka record times cannot be negative");
     }
     long latest = nowMillis + MAX_AHEAD_OF_CLOCK.toMillis();
     if (eventTime > latest) {
-      throw new InvalidCallException(
-          "timestamp " + e.getTimestamp() + " is more than " + MAX_AHEAD_OF_CLOCK.toHours() + " h ahead of the app's clock ("
-              + Instant.ofEpochMilli(nowMillis) + "); it would close every open window");
+      throw new InvalidCallException("timestamp " + e.getTimestamp() + " is more than "
+          + MAX_AHEAD_OF_CLOCK.toHours() + " h ahead of the app's clock ("
+          + Instant.ofEpochMilli(nowMillis) + "); it would close every open window");
     }
     if (e.getRequestModel() == null || e.getRequestModel().isBlank()) {
       throw new InvalidCallException("request_model is empty");
@@ -111,7 +113,8 @@ final class CallValidation {
   private static void textWithinBounds(IndexedRecord record) {
     String tooLong = firstTooLong(record);
     if (tooLong != null) {
-      throw new InvalidCallException(tooLong + " characters long; at most " + MAX_TEXT_CHARS + " are accepted");
+      throw new InvalidCallException(
+          tooLong + " characters long; at most " + MAX_TEXT_CHARS + " are accepted");
     }
   }
 
@@ -161,7 +164,8 @@ final class CallValidation {
   private static void tokens(String field, Long value) {
     nonNegative(field, value);
     if (value != null && value > MAX_TOKENS) {
-      throw new InvalidCallException(field + " is " + value + ", more than the " + MAX_TOKENS + " one call can report");
+      throw new InvalidCallException(
+          field + " is " + value + ", more than the " + MAX_TOKENS + " one call can report");
     }
   }
 

@@ -51,7 +51,9 @@ public final class CountProcessor implements Processor<String, Call, String, Obj
     this.steps = steps;
   }
 
-  private static final String[] STORES = {RollupStores.DEDUP, RollupStores.WINDOWS, RollupStores.CLOCK, RollupStores.TENANT_VALUES};
+  private static final String[] STORES = {
+    RollupStores.DEDUP, RollupStores.WINDOWS, RollupStores.CLOCK, RollupStores.TENANT_VALUES
+  };
 
   /** The stores the count itself uses, which the topology adds and names when it connects the node. */
   public static String[] storeNames() {
@@ -66,7 +68,8 @@ public final class CountProcessor implements Processor<String, Call, String, Obj
     return new ProcessorSupplier<>() {
       @Override
       public Processor<String, Call, String, Object> get() {
-        return new CountProcessor(settings, pricing, steps.stream().map(CallStep.Factory::create).toList());
+        return new CountProcessor(
+            settings, pricing, steps.stream().map(CallStep.Factory::create).toList());
       }
 
       @Override
@@ -119,11 +122,16 @@ public final class CountProcessor implements Processor<String, Call, String, Obj
   private void late(Record<String, Call> record, long eventTime) {
     lateEvents.record();
     long windowStart = RollupKeys.windowStart(eventTime);
-    context.forward(record.withValue(record.value().reject(
-        DeadLetterReason.LATE,
-        "late: event time " + Instant.ofEpochMilli(eventTime) + " falls in window starting "
-            + Instant.ofEpochMilli(windowStart) + ", but every window ending at or before "
-            + Instant.ofEpochMilli(windows.closedBefore()) + " is closed (grace " + grace + ")")), LATE);
+    context.forward(
+        record.withValue(record
+            .value()
+            .reject(
+                DeadLetterReason.LATE,
+                "late: event time " + Instant.ofEpochMilli(eventTime) + " falls in window starting "
+                    + Instant.ofEpochMilli(windowStart) + ", but every window ending at or before "
+                    + Instant.ofEpochMilli(windows.closedBefore()) + " is closed (grace " + grace
+                    + ")")),
+        LATE);
   }
 
   @Override

@@ -34,12 +34,16 @@ public final class DeadLetterProcessor implements Processor<String, Call, byte[]
   public void process(Record<String, Call> record) {
     Call call = record.value();
     Call.DeadLetter dl = call.deadLetter();
-    context.forward(
-        new Record<>(
-            call.rawKey(),
-            call.rawValue(),
-            record.timestamp(),
-            DeadLetterHeaders.of(record.headers(), dl.reason(), dl.error(), call.origin(), context.currentSystemTimeMs())));
+    context.forward(new Record<>(
+        call.rawKey(),
+        call.rawValue(),
+        record.timestamp(),
+        DeadLetterHeaders.of(
+            record.headers(),
+            dl.reason(),
+            dl.error(),
+            call.origin(),
+            context.currentSystemTimeMs())));
     counts.get(dl.reason()).record();
   }
 

@@ -50,7 +50,8 @@ public final class DecodeProcessor implements Processor<byte[], byte[], String, 
     this.futureTolerance = futureTolerance;
   }
 
-  public static ProcessorSupplier<byte[], byte[], String, Call> supplier(AvroSerdeConfig avro, Duration futureTolerance) {
+  public static ProcessorSupplier<byte[], byte[], String, Call> supplier(
+      AvroSerdeConfig avro, Duration futureTolerance) {
     return () -> new DecodeProcessor(avro, futureTolerance);
   }
 
@@ -66,40 +67,72 @@ public final class DecodeProcessor implements Processor<byte[], byte[], String, 
     LlmCallEvent event;
     try {
       if (record.value() == null) {
-        throw new SerializationException("null value (a tombstone) where an LlmCallEvent was expected");
+        throw new SerializationException(
+            "null value (a tombstone) where an LlmCallEvent was expected");
       }
       event = deserializer.deserialize(origin.topic(), record.value());
     } catch (RuntimeException e) {
-      forward(record, key, Call.rejected(record.key(), record.value(), origin, DeadLetterReason.MALFORMED, DeadLetterHeaders.describe(e)));
+      forward(
+          record,
+          key,
+          Call.rejected(
+              record.key(),
+              record.value(),
+              origin,
+              DeadLetterReason.MALFORMED,
+              DeadLetterHeaders.describe(e)));
       return;
     }
-    Optional<String> keyProblem = ApiKeyFields.keyProblem(event.getApiKeyHint(), event.getApiKeyFingerprint());
+    Optional<String> keyProblem =
+        ApiKeyFields.keyProblem(event.getApiKeyHint(), event.getApiKeyFingerprint());
     if (keyProblem.isPresent()) {
       byte[] redacted = redactedCopies.serialize(origin.topic(), redactKeyFields(event));
-      forward(record, key, Call.rejected(record.key(), redacted, origin, DeadLetterReason.INVALID,
-          keyProblem.get() + "; this dead letter holds the event with the key fields redacted"));
+      forward(
+          record,
+          key,
+          Call.rejected(
+              record.key(),
+              redacted,
+              origin,
+              DeadLetterReason.INVALID,
+              keyProblem.get()
+                  + "; this dead letter holds the event with the key fields redacted"));
       return;
     }
     long now = context.currentSystemTimeMs();
     try {
       CallValidation.check(event, now);
     } catch (InvalidCallException e) {
-      forward(record, key, Call.rejected(record.key(), record.value(), origin, DeadLetterReason.INVALID, DeadLetterHeaders.describe(e)));
+      forward(
+          record,
+          key,
+          Call.rejected(
+              record.key(),
+              record.value(),
+              origin,
+              DeadLetterReason.INVALID,
+              DeadLetterHeaders.describe(e)));
       return;
     }
     Optional<String> ahead = CallValidation.aheadOfClock(event, now, futureTolerance);
     if (ahead.isPresent()) {
-      forward(record, key, Call.rejected(record.key(), record.value(), origin, DeadLetterReason.FUTURE, ahead.get()));
+      forward(
+          record,
+          key,
+          Call.rejected(
+              record.key(), record.value(), origin, DeadLetterReason.FUTURE, ahead.get()));
       return;
     }
     forward(record, key, Call.decoded(event, record.key(), record.value(), origin));
   }
 
   /** Sends a call to the child for its kind: a dead letter, keyed as expected, or mis-keyed. */
-
   private static LlmCallEvent redactKeyFields(LlmCallEvent event) {
     // Both fields go when either may hold a key: a producer that pasted one may have pasted both.
-    return LlmCallEvent.newBuilder(event).setApiKeyHint(REDACTED).setApiKeyFingerprint(REDACTED).build();
+    return LlmCallEvent.newBuilder(event)
+        .setApiKeyHint(REDACTED)
+        .setApiKeyFingerprint(REDACTED)
+        .build();
   }
 
   private void forward(Record<byte[], byte[]> record, String key, Call call) {

@@ -47,7 +47,10 @@ final class Deduplication {
   void forget(long closedBefore) {
     long beyondHorizon = newestEventTime == Long.MIN_VALUE
         ? Long.MIN_VALUE
-        : newestEventTime - horizonMillis - RollupKeys.WINDOW_MILLIS + 1; // minutes that ended a horizon ago
+        : newestEventTime
+            - horizonMillis
+            - RollupKeys.WINDOW_MILLIS
+            + 1; // minutes that ended a horizon ago
     seen.forgetBefore(Math.max(closedBefore, beyondHorizon));
   }
 

@@ -6,7 +6,8 @@ import io.tokenmeter.schemas.LlmCallEvent;
  * What a rollup is grouped by. Missing org, project or key fingerprint is the empty string, so
  * that "no org" is one group and never a null key.
  */
-public record Dimensions(String model, String orgId, String projectId, String apiKeyFingerprint, String service) {
+public record Dimensions(
+    String model, String orgId, String projectId, String apiKeyFingerprint, String service) {
 
   /** The value a dimension takes once the cardinality guard folds it. */
   public static final String OTHER = "__other__";
@@ -29,7 +30,8 @@ public record Dimensions(String model, String orgId, String projectId, String ap
     String model = e.getResponseModel() != null && !e.getResponseModel().isEmpty()
         ? e.getResponseModel()
         : e.getRequestModel();
-    return new Dimensions(model, e.getOrgId(), e.getProjectId(), e.getApiKeyFingerprint(), e.getService());
+    return new Dimensions(
+        model, e.getOrgId(), e.getProjectId(), e.getApiKeyFingerprint(), e.getService());
   }
 
   String get(int i) {
@@ -54,7 +56,8 @@ public record Dimensions(String model, String orgId, String projectId, String ap
   }
 
   static Dimensions readFrom(BinaryReader r) {
-    return new Dimensions(r.readString(), r.readString(), r.readString(), r.readString(), r.readString());
+    return new Dimensions(
+        r.readString(), r.readString(), r.readString(), r.readString(), r.readString());
   }
 
   private static String orEmpty(String s) {

@@ -25,9 +25,11 @@ final class EventIdBucket {
   private int batchEnd;
   /** (hash << 32) | (offset + 1); 0 is an empty slot. */
   private long[] slots = new long[INITIAL_SLOTS];
+
   private int size;
   /** The sequence numbers of this minute's batches in the logged store, to delete them with it. */
   private long[] batches = new long[8];
+
   private int batchCount;
 
   EventIdBucket(long minuteStart) {
@@ -42,7 +44,10 @@ final class EventIdBucket {
   EventIdBucket(long minuteStart, EventIdBucket like) {
     this.minuteStart = minuteStart;
     if (like.used > INITIAL_BYTES) {
-      ids = new byte[like.used + like.used / 8]; // a little more: a minute exactly as full would double at its last id
+      ids = new byte
+          [like.used
+              + like.used
+                  / 8]; // a little more: a minute exactly as full would double at its last id
     }
     if (like.slots.length > INITIAL_SLOTS) {
       slots = new long[like.slots.length];

@@ -35,6 +35,7 @@ public final class HeapKeyValueStore<V> extends HeapStateStore implements KeyVal
   private final Map<String, V> values = new HashMap<>();
   /** Keys put or deleted since the last commit. */
   private final Set<String> changed = new HashSet<>();
+
   private boolean loaded;
 
   public HeapKeyValueStore(KeyValueStore<Bytes, byte[]> logged, Serde<V> serde) {
@@ -138,7 +139,9 @@ public final class HeapKeyValueStore<V> extends HeapStateStore implements KeyVal
     try (KeyValueIterator<Bytes, byte[]> all = inner.all()) {
       while (all.hasNext()) {
         KeyValue<Bytes, byte[]> kv = all.next();
-        values.put(new String(kv.key.get(), StandardCharsets.UTF_8), serde.deserializer().deserialize(inner.name(), kv.value));
+        values.put(
+            new String(kv.key.get(), StandardCharsets.UTF_8),
+            serde.deserializer().deserialize(inner.name(), kv.value));
       }
     }
     loaded = true;
@@ -149,7 +152,8 @@ public final class HeapKeyValueStore<V> extends HeapStateStore implements KeyVal
     loadIfNeeded();
     List<KeyValue<String, V>> entries = new ArrayList<>();
     for (Map.Entry<String, V> e : values.entrySet()) {
-      if ((from == null || e.getKey().compareTo(from) >= 0) && (to == null || e.getKey().compareTo(to) <= 0)) {
+      if ((from == null || e.getKey().compareTo(from) >= 0)
+          && (to == null || e.getKey().compareTo(to) <= 0)) {
         entries.add(KeyValue.pair(e.getKey(), e.getValue()));
       }
     }

@@ -54,7 +54,8 @@ public abstract class HeapStateStore implements StateStore, CachedStateStore<Byt
   }
 
   @Override
-  public boolean setFlushListener(CacheFlushListener<Bytes, byte[]> listener, boolean sendOldValues) {
+  public boolean setFlushListener(
+      CacheFlushListener<Bytes, byte[]> listener, boolean sendOldValues) {
     return false;
   }
 

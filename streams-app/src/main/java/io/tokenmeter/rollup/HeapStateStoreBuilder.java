@@ -29,7 +29,8 @@ public abstract class HeapStateStoreBuilder<S extends HeapStateStore> implements
 
   @Override
   public final S build() {
-    return over(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
+    return over(Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
         .withCachingDisabled()
         .withLoggingEnabled(logConfig)
         .build());
@@ -53,7 +54,8 @@ public abstract class HeapStateStoreBuilder<S extends HeapStateStore> implements
 
   @Override
   public StoreBuilder<S> withLoggingDisabled() {
-    throw new UnsupportedOperationException("a heap store must be logged: it holds what a restart must find");
+    throw new UnsupportedOperationException(
+        "a heap store must be logged: it holds what a restart must find");
   }
 
   @Override

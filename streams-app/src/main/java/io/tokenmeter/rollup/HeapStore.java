@@ -31,7 +31,9 @@ public final class HeapStore<V> extends HeapStateStore {
     V decode(byte[] bytes);
 
     /** A codec from a value's own encode and decode methods. */
-    static <V> Codec<V> of(java.util.function.Function<V, byte[]> encode, java.util.function.Function<byte[], V> decode) {
+    static <V> Codec<V> of(
+        java.util.function.Function<V, byte[]> encode,
+        java.util.function.Function<byte[], V> decode) {
       return new Codec<>() {
         @Override
         public byte[] encode(V value) {
@@ -144,7 +146,9 @@ public final class HeapStore<V> extends HeapStateStore {
         }
       }
     }
-    for (Iterator<Map.Entry<Bytes, Entry<V>>> it = onHeap.subMap(from, true, before, false).entrySet().iterator(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<Bytes, Entry<V>>> it =
+            onHeap.subMap(from, true, before, false).entrySet().iterator();
+        it.hasNext(); ) {
       Map.Entry<Bytes, Entry<V>> e = it.next();
       closing.put(e.getKey(), e.getValue());
       it.remove();

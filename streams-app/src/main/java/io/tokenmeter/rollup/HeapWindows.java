@@ -94,6 +94,7 @@ public final class HeapWindows<K, V> extends HeapStateStore {
     int live;
     /** Sequence numbers of its batch records in the store. */
     long[] batches = new long[4];
+
     int batchCount;
     /** Store keys of logged windows forgotten since the last commit. */
     final List<Bytes> closedSinceCommit = new ArrayList<>();
@@ -116,9 +117,11 @@ public final class HeapWindows<K, V> extends HeapStateStore {
   private final TreeMap<Long, Map<K, Slot<K, V>>> windows = new TreeMap<>();
   /** Every minute with a live window or a batch record, by start. */
   private final TreeMap<Long, Minute> minutes = new TreeMap<>();
+
   private final List<Slot<K, V>> changed = new ArrayList<>();
   /** The window most events go to, found without boxing its start. */
   private long currentStart = Long.MIN_VALUE;
+
   private Map<K, Slot<K, V>> current;
   private Minute currentMinute;
   private long nextSequence;

@@ -42,6 +42,7 @@ final class MinuteWindows {
   private final Pricing pricing;
   /** The child the final rollups go to, by name. */
   private final String child;
+
   private ProcessorContext<String, Object> context;
   private HeapWindows<Dimensions, RollupAggregate> windows;
   private KeyValueStore<String, Long> clock;
@@ -53,9 +54,11 @@ final class MinuteWindows {
   private final IdleTimer idle = new IdleTimer();
   /** The window start of the last rollup emitted, and the same in ISO-8601, its key's prefix. */
   private long keyStart = Long.MIN_VALUE;
+
   private String keyStartIso;
   /** Closed windows not yet emitted, in emission order; each stays in the store until it is out. */
-  private final ArrayDeque<HeapWindows.Slot<Dimensions, RollupAggregate>> closed = new ArrayDeque<>();
+  private final ArrayDeque<HeapWindows.Slot<Dimensions, RollupAggregate>> closed =
+      new ArrayDeque<>();
 
   MinuteWindows(Duration grace, Pricing pricing, String child) {
     this.graceMillis = grace.toMillis();
@@ -101,14 +104,16 @@ final class MinuteWindows {
     idle.input(context.currentSystemTimeMs());
     LlmCallEvent event = call.event();
     long before = closedBefore;
-    windows.forUpdate(RollupKeys.windowStart(time), call.dimensions())
+    windows
+        .forUpdate(RollupKeys.windowStart(time), call.dimensions())
         .add(event, call.folded(), pricing.costMicros(event), pricing.version());
 
     if (time > eventTime) {
       // Windows close only when event time - grace enters a new minute, so only then is there
       // anything to close or worth writing: not a store write per event of a backlog.
       boolean newMinute = eventTime == Long.MIN_VALUE
-          || RollupKeys.windowStart(time - graceMillis) > RollupKeys.windowStart(eventTime - graceMillis);
+          || RollupKeys.windowStart(time - graceMillis)
+              > RollupKeys.windowStart(eventTime - graceMillis);
       eventTime = time;
       if (newMinute) {
         clock.put(RollupStores.EVENT_TIME, eventTime);
@@ -135,7 +140,9 @@ final class MinuteWindows {
         keyStart = window.windowStart;
         keyStartIso = Instant.ofEpochMilli(keyStart).toString();
       }
-      context.forward(new Record<>(RollupKeys.outputKey(keyStartIso, window.key), rollup, window.windowStart), child);
+      context.forward(
+          new Record<>(RollupKeys.outputKey(keyStartIso, window.key), rollup, window.windowStart),
+          child);
       windows.forget(window);
     }
   }

@@ -11,7 +11,6 @@ import io.tokenmeter.schemas.RateLimitSnapshot;
 import io.tokenmeter.schemas.UsageRollup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -28,7 +27,8 @@ final class RollupAggregate {
   /** 1% relative accuracy on latency quantiles. */
   static final double RELATIVE_ACCURACY = 0.01;
 
-  private static final IndexMapping MAPPING = DDSketches.logarithmicUnboundedDense(RELATIVE_ACCURACY).getIndexMapping();
+  private static final IndexMapping MAPPING =
+      DDSketches.logarithmicUnboundedDense(RELATIVE_ACCURACY).getIndexMapping();
   private static final int FORMAT = 1;
   /**
    * Distinct {@code error_type} values kept apart per window and dimension set; more become {@code
@@ -47,11 +47,13 @@ final class RollupAggregate {
   long requestsWithoutUsage;
   /** Null until a request of the window is priced. */
   Long costMicros;
+
   long unpricedRequests;
   String priceTableVersion;
   String apiKeyHint;
   /** NaN until rate-limit headers are seen. */
   double peakRateLimitUtilization = Double.NaN;
+
   long foldedEvents;
   /** Null until a request with a duration is seen. */
   DDSketch latency;
@@ -61,9 +63,10 @@ final class RollupAggregate {
     requests++;
     if (e.getErrorType() != null) {
       errors++;
-      String errorClass = errorsByClass.containsKey(e.getErrorType()) || errorsByClass.size() < MAX_ERROR_CLASSES
-          ? e.getErrorType()
-          : Dimensions.OTHER;
+      String errorClass =
+          errorsByClass.containsKey(e.getErrorType()) || errorsByClass.size() < MAX_ERROR_CLASSES
+              ? e.getErrorType()
+              : Dimensions.OTHER;
       errorsByClass.merge(errorClass, 1L, Long::sum);
     }
     if (e.getInputTokens() == null || e.getOutputTokens() == null) {
@@ -72,8 +75,10 @@ final class RollupAggregate {
     inputTokens = saturatedSum(inputTokens, orZero(e.getInputTokens()));
     outputTokens = saturatedSum(outputTokens, orZero(e.getOutputTokens()));
     cacheReadInputTokens = saturatedSum(cacheReadInputTokens, orZero(e.getCacheReadInputTokens()));
-    cacheCreationInputTokens = saturatedSum(cacheCreationInputTokens, orZero(e.getCacheCreationInputTokens()));
-    reasoningOutputTokens = saturatedSum(reasoningOutputTokens, orZero(e.getReasoningOutputTokens()));
+    cacheCreationInputTokens =
+        saturatedSum(cacheCreationInputTokens, orZero(e.getCacheCreationInputTokens()));
+    reasoningOutputTokens =
+        saturatedSum(reasoningOutputTokens, orZero(e.getReasoningOutputTokens()));
     if (cost.isPresent()) {
       costMicros = saturatedSum(costMicros == null ? 0L : costMicros, cost.getAsLong());
     } else {
@@ -103,7 +108,9 @@ final class RollupAggregate {
     if (r == null) {
       return Double.NaN;
     }
-    return max(fraction(r.getLimitRequests(), r.getRemainingRequests()), fraction(r.getLimitTokens(), r.getRemainingTokens()));
+    return max(
+        fraction(r.getLimitRequests(), r.getRemainingRequests()),
+        fraction(r.getLimitTokens(), r.getRemainingTokens()));
   }
 
   private static double fraction(Long limit, Long remaining) {
@@ -147,7 +154,8 @@ final class RollupAggregate {
     r.setCostMicros(costMicros);
     r.setUnpricedRequests(unpricedRequests);
     r.setPriceTableVersion(priceTableVersion);
-    r.setPeakRateLimitUtilization(Double.isNaN(peakRateLimitUtilization) ? null : peakRateLimitUtilization);
+    r.setPeakRateLimitUtilization(
+        Double.isNaN(peakRateLimitUtilization) ? null : peakRateLimitUtilization);
     r.setFoldedEvents(foldedEvents);
     if (latency != null && !latency.isEmpty()) {
       r.setLatencyP50Ms(latency.getValueAtQuantile(0.50));
@@ -164,8 +172,11 @@ final class RollupAggregate {
     w.writeVarLong(requests).writeVarLong(errors);
     w.writeVarLong(errorsByClass.size());
     errorsByClass.forEach((k, v) -> w.writeString(k).writeVarLong(v));
-    w.writeVarLong(inputTokens).writeVarLong(outputTokens).writeVarLong(cacheReadInputTokens)
-        .writeVarLong(cacheCreationInputTokens).writeVarLong(reasoningOutputTokens)
+    w.writeVarLong(inputTokens)
+        .writeVarLong(outputTokens)
+        .writeVarLong(cacheReadInputTokens)
+        .writeVarLong(cacheCreationInputTokens)
+        .writeVarLong(reasoningOutputTokens)
         .writeVarLong(requestsWithoutUsage);
     // cost + 1, so that 0 means null
     w.writeVarLong(costMicros == null ? 0 : costMicros + 1);

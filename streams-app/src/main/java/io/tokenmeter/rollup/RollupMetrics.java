@@ -22,19 +22,32 @@ final class RollupMetrics {
   private RollupMetrics() {}
 
   static Sensor deadLetters(ProcessorContext<?, ?> context, DeadLetterReason reason) {
-    return counter(context, "tokenmeter-dlq-records", "Records sent to the dead-letter topic", Map.of("reason", reason.header()));
+    return counter(
+        context,
+        "tokenmeter-dlq-records",
+        "Records sent to the dead-letter topic",
+        Map.of("reason", reason.header()));
   }
 
   static Sensor lateEvents(ProcessorContext<?, ?> context) {
-    return counter(context, "tokenmeter-late-events", "Events whose window had closed (also counted as dead letters)", Map.of());
+    return counter(
+        context,
+        "tokenmeter-late-events",
+        "Events whose window had closed (also counted as dead letters)",
+        Map.of());
   }
 
   static Sensor duplicateEvents(ProcessorContext<?, ?> context) {
-    return counter(context, "tokenmeter-duplicate-events", "Replayed events dropped by event_id", Map.of());
+    return counter(
+        context, "tokenmeter-duplicate-events", "Replayed events dropped by event_id", Map.of());
   }
 
   static Sensor foldedEvents(ProcessorContext<?, ?> context) {
-    return counter(context, "tokenmeter-folded-events", "Events with a dimension folded into __other__", Map.of());
+    return counter(
+        context,
+        "tokenmeter-folded-events",
+        "Events with a dimension folded into __other__",
+        Map.of());
   }
 
   /**
@@ -46,17 +59,27 @@ final class RollupMetrics {
     tags.put("org_id", orgId);
     tags.put("project_id", projectId);
     // The lengths keep the sensor name unambiguous whatever characters the ids contain.
-    return counter(context, "tokenmeter-folded-events", "Events with a dimension folded into __other__, per tenant", tags,
+    return counter(
+        context,
+        "tokenmeter-folded-events",
+        "Events with a dimension folded into __other__, per tenant",
+        tags,
         orgId.length() + ":" + orgId + "/" + projectId);
   }
 
   private static Sensor counter(
-      ProcessorContext<?, ?> context, String name, String description, Map<String, String> extraTags) {
+      ProcessorContext<?, ?> context,
+      String name,
+      String description,
+      Map<String, String> extraTags) {
     return counter(context, name, description, extraTags, String.join(".", extraTags.values()));
   }
 
   private static Sensor counter(
-      ProcessorContext<?, ?> context, String name, String description, Map<String, String> extraTags,
+      ProcessorContext<?, ?> context,
+      String name,
+      String description,
+      Map<String, String> extraTags,
       String sensorSuffix) {
     StreamsMetrics metrics = context.metrics();
     Map<String, String> tags = new LinkedHashMap<>();

@@ -68,32 +68,35 @@ public final class RollupStores {
   }
 
   /** {@link RollupKeys#stateKey} to the aggregate's own encoding. */
-  static final HeapWindows.Layout<Dimensions, RollupAggregate> WINDOW_LAYOUT = new HeapWindows.Layout<>() {
-    @Override
-    public Bytes storeKey(long windowStart, Dimensions dimensions) {
-      return Bytes.wrap(RollupKeys.stateKey(windowStart, dimensions));
-    }
+  static final HeapWindows.Layout<Dimensions, RollupAggregate> WINDOW_LAYOUT =
+      new HeapWindows.Layout<>() {
+        @Override
+        public Bytes storeKey(long windowStart, Dimensions dimensions) {
+          return Bytes.wrap(RollupKeys.stateKey(windowStart, dimensions));
+        }
 
-    @Override
-    public byte[] encode(long windowStart, Dimensions dimensions, RollupAggregate aggregate) {
-      return aggregate.encode();
-    }
+        @Override
+        public byte[] encode(long windowStart, Dimensions dimensions, RollupAggregate aggregate) {
+          return aggregate.encode();
+        }
 
-    @Override
-    public HeapWindows.Slot<Dimensions, RollupAggregate> decode(Bytes storeKey, byte[] value) {
-      BinaryReader reader = new BinaryReader(storeKey.get());
-      long windowStart = RollupKeys.windowStartOf(reader);
-      return new HeapWindows.Slot<>(windowStart, Dimensions.readFrom(reader), RollupAggregate.decode(value));
-    }
+        @Override
+        public HeapWindows.Slot<Dimensions, RollupAggregate> decode(Bytes storeKey, byte[] value) {
+          BinaryReader reader = new BinaryReader(storeKey.get());
+          long windowStart = RollupKeys.windowStartOf(reader);
+          return new HeapWindows.Slot<>(
+              windowStart, Dimensions.readFrom(reader), RollupAggregate.decode(value));
+        }
 
-    @Override
-    public RollupAggregate create() {
-      return new RollupAggregate();
-    }
-  };
+        @Override
+        public RollupAggregate create() {
+          return new RollupAggregate();
+        }
+      };
 
   public static StoreBuilder<KeyValueStore<String, Long>> clock() {
-    return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCK), Serdes.String(), Serdes.Long())
+    return Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(CLOCK), Serdes.String(), Serdes.Long())
         .withCachingEnabled();
   }
 

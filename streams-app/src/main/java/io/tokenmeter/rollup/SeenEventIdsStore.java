@@ -32,6 +32,7 @@ public final class SeenEventIdsStore extends HeapStateStore {
 
   /** Oldest first; few (the open minutes), so a list beats a map on the per-event path. */
   private final List<EventIdBucket> buckets = new ArrayList<>();
+
   private final byte[] scratch = new byte[MAX_ID_BYTES];
   private long nextSequence;
   private boolean loaded;
@@ -94,7 +95,9 @@ public final class SeenEventIdsStore extends HeapStateStore {
   @Override
   public void flushCache() {
     for (EventIdBucket b : buckets) {
-      for (byte[] batch = b.nextBatch(MAX_BATCH_BYTES); batch != null; batch = b.nextBatch(MAX_BATCH_BYTES)) {
+      for (byte[] batch = b.nextBatch(MAX_BATCH_BYTES);
+          batch != null;
+          batch = b.nextBatch(MAX_BATCH_BYTES)) {
         long sequence = nextSequence++;
         inner.put(key(b.minuteStart, sequence), batch);
         b.flushedAs(sequence);
@@ -161,6 +164,9 @@ public final class SeenEventIdsStore extends HeapStateStore {
   }
 
   private static Bytes key(long minuteStart, long sequence) {
-    return Bytes.wrap(ByteBuffer.allocate(16).putLong(minuteStart ^ Long.MIN_VALUE).putLong(sequence).array());
+    return Bytes.wrap(ByteBuffer.allocate(16)
+        .putLong(minuteStart ^ Long.MIN_VALUE)
+        .putLong(sequence)
+        .array());
   }
 }

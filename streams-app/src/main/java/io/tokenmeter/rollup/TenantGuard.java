@@ -83,6 +83,7 @@ final class TenantGuard {
   static final class Tenant extends Tracked {
     final Org org;
     final String projectId;
+
     @SuppressWarnings("unchecked")
     final Map<String, Value>[] values = new Map[TENANT_DIMENSIONS.length];
     /** The per-tenant folded-events sensor, created when the tenant first folds (processor-owned). */
@@ -119,7 +120,11 @@ final class TenantGuard {
 
     @Override
     void writeKey(BinaryWriter w) {
-      w.writeByte(VALUE).writeString(tenant.org.orgId).writeString(tenant.projectId).writeByte(slot).writeString(value);
+      w.writeByte(VALUE)
+          .writeString(tenant.org.orgId)
+          .writeString(tenant.projectId)
+          .writeByte(slot)
+          .writeString(value);
     }
   }
 
@@ -136,12 +141,14 @@ final class TenantGuard {
    * so a restored value expires at most that much early.
    */
   private final long writeEvery;
+
   private final Map<String, Org> orgs = new HashMap<>();
   private int trackedOrgs;
   private int trackedTenants;
   private long currentMinute = NONE;
   /** No tracked value was last seen before this minute; expiry need not look before it. */
   private long oldestLastSeen = Long.MAX_VALUE;
+
   private final List<Tracked> dirty = new ArrayList<>();
   private final List<Bytes> tombstones = new ArrayList<>();
   private TenantRemoved onTenantRemoved = t -> {};
@@ -379,7 +386,8 @@ final class TenantGuard {
           tenant.values[slot].put(value, v);
           yield v;
         }
-        default -> throw new IllegalStateException("unknown entry kind " + kind + " in the guard's store");
+        default ->
+          throw new IllegalStateException("unknown entry kind " + kind + " in the guard's store");
       };
       t.lastSeen = Math.max(t.lastSeen, lastSeen);
       t.storedLastSeen = lastSeen;

@@ -37,8 +37,11 @@ public final class WindowBatch {
   }
 
   static Bytes key(long minuteStart, long sequence) {
-    return Bytes.wrap(ByteBuffer.allocate(KEY_BYTES).put(MARKER)
-        .putLong(minuteStart ^ Long.MIN_VALUE).putLong(sequence).array());
+    return Bytes.wrap(ByteBuffer.allocate(KEY_BYTES)
+        .put(MARKER)
+        .putLong(minuteStart ^ Long.MIN_VALUE)
+        .putLong(sequence)
+        .array());
   }
 
   static long minuteOf(byte[] key) {

@@ -50,7 +50,8 @@ final class AlertDeadLetters implements AutoCloseable {
     send(record, headers);
   }
 
-  void malformed(ConsumerRecord<byte[], byte[]> record, Exception cause) throws DeadLetterException {
+  void malformed(ConsumerRecord<byte[], byte[]> record, Exception cause)
+      throws DeadLetterException {
     send(record, headers(record, MALFORMED, DeadLetterHeaders.describe(cause)));
   }
 
@@ -65,9 +66,11 @@ final class AlertDeadLetters implements AutoCloseable {
     return h;
   }
 
-  private void send(ConsumerRecord<byte[], byte[]> record, Headers headers) throws DeadLetterException {
+  private void send(ConsumerRecord<byte[], byte[]> record, Headers headers)
+      throws DeadLetterException {
     try {
-      producer.send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers))
+      producer
+          .send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers))
           .get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
       throw new DeadLetterException("cannot write to " + topic + ": " + e, e);

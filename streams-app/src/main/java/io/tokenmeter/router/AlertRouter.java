@@ -86,7 +86,8 @@ public final class AlertRouter implements AutoCloseable {
   private final Deserializer<Alert> alerts;
 
   /** Fetched records not yet finished, per partition, in offset order. */
-  private final Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> pending = new HashMap<>();
+  private final Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> pending =
+      new HashMap<>();
   /** The head record of each partition that has been started. */
   private final Map<TopicPartition, InFlight> inFlight = new HashMap<>();
   /** Finished offsets whose commit has not succeeded yet. */
@@ -105,7 +106,8 @@ public final class AlertRouter implements AutoCloseable {
   private AlertDeadLetters deadLetters;
   private Thread thread;
 
-  AlertRouter(TokenmeterConfig config, List<Receiver> receivers, Clock clock, DoubleSupplier random) {
+  AlertRouter(
+      TokenmeterConfig config, List<Receiver> receivers, Clock clock, DoubleSupplier random) {
     this.config = config;
     this.settings = config.router();
     receivers.forEach(r -> this.receivers.put(r.name(), r));
@@ -127,7 +129,8 @@ public final class AlertRouter implements AutoCloseable {
     List<Receiver> receivers = new ArrayList<>();
     router.pagerDuty().ifPresent(pd -> receivers.add(new PagerDutyReceiver(pd, post)));
     router.webhook().ifPresent(webhook -> receivers.add(new WebhookReceiver(webhook, post)));
-    return new AlertRouter(config, receivers, clock, () -> ThreadLocalRandom.current().nextDouble());
+    return new AlertRouter(
+        config, receivers, clock, () -> ThreadLocalRandom.current().nextDouble());
   }
 
   /**
@@ -141,8 +144,9 @@ public final class AlertRouter implements AutoCloseable {
       throw new IllegalStateException("already started");
     }
     if (receivers.isEmpty()) {
-      throw new IllegalStateException("no receiver is configured: set router.pagerduty.routing.key"
-          + " (TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY) or router.webhook.url (TOKENMETER_ROUTER_WEBHOOK_URL)");
+      throw new IllegalStateException(
+          "no receiver is configured: set router.pagerduty.routing.key"
+              + " (TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY) or router.webhook.url (TOKENMETER_ROUTER_WEBHOOK_URL)");
     }
     try (Admin client = Admin.create(adminProperties())) {
       Map<String, Duration> topics = new LinkedHashMap<>();
@@ -151,12 +155,15 @@ public final class AlertRouter implements AutoCloseable {
       TopicCreation.createMissing(client, config.topics(), topics);
     }
     return start(
-        new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-        new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer()));
+        new KafkaConsumer<>(
+            consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+        new KafkaProducer<>(
+            producerProperties(), new ByteArraySerializer(), new ByteArraySerializer()));
   }
 
   /** Starts the delivery thread on these clients, which the router closes when it stops. */
-  synchronized AlertRouter start(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer) {
+  synchronized AlertRouter start(
+      Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer) {
     if (thread != null) {
       throw new IllegalStateException("already started");
     }
@@ -166,8 +173,12 @@ public final class AlertRouter implements AutoCloseable {
     thread = new Thread(this::run, "tokenmeter-router");
     thread.setDaemon(true);
     thread.start();
-    LOG.info("alert router started: {} -> {} (group {}, {} routing rule(s))",
-        config.topics().alerts(), receivers.keySet(), settings.groupId(), settings.routes().size());
+    LOG.info(
+        "alert router started: {} -> {} (group {}, {} routing rule(s))",
+        config.topics().alerts(),
+        receivers.keySet(),
+        settings.groupId(),
+        settings.routes().size());
     return this;
   }
 
@@ -261,15 +272,20 @@ public final class AlertRouter implements AutoCloseable {
       try {
         commitUncommitted();
       } catch (RuntimeException e) {
-        LOG.warn("could not commit the last accepted offsets ({}); those alerts may be delivered again", e.toString());
+        LOG.warn(
+            "could not commit the last accepted offsets ({}); those alerts may be delivered again",
+            e.toString());
       }
       try {
         consumer.close();
       } finally {
         deadLetters.close();
         finished.countDown();
-        LOG.info("alert router stopped: {} delivered, {} dead-lettered, {} records committed",
-            delivered.get(), deadLettered.get(), committed.get());
+        LOG.info(
+            "alert router stopped: {} delivered, {} dead-lettered, {} records committed",
+            delivered.get(),
+            deadLettered.get(),
+            committed.get());
       }
     }
   }
@@ -278,7 +294,8 @@ public final class AlertRouter implements AutoCloseable {
   private Duration nextPollTimeout() {
     Instant now = clock.instant();
     Duration wait = MAX_IDLE_POLL;
-    for (Map.Entry<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> e : pending.entrySet()) {
+    for (Map.Entry<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> e :
+        pending.entrySet()) {
       if (e.getValue().isEmpty()) {
         continue;
       }
@@ -320,7 +337,8 @@ public final class AlertRouter implements AutoCloseable {
         if (queue == null || queue.isEmpty()) {
           continue;
         }
-        InFlight head = inFlight.computeIfAbsent(tp, k -> new InFlight(queue.peek(), clock.instant()));
+        InFlight head =
+            inFlight.computeIfAbsent(tp, k -> new InFlight(queue.peek(), clock.instant()));
         if (head.dueAt.isAfter(clock.instant())) {
           continue;
         }
@@ -346,8 +364,13 @@ public final class AlertRouter implements AutoCloseable {
         try {
           deadLetters.malformed(f.record, e);
           deadLettered.incrementAndGet();
-          LOG.warn("{}-{}@{} is not an Alert ({}); written to {}", f.record.topic(), f.record.partition(),
-              f.record.offset(), e.toString(), settings.deadLetterTopic());
+          LOG.warn(
+              "{}-{}@{} is not an Alert ({}); written to {}",
+              f.record.topic(),
+              f.record.partition(),
+              f.record.offset(),
+              e.toString(),
+              settings.deadLetterTopic());
           return true;
         } catch (AlertDeadLetters.DeadLetterException d) {
           retryLater(f, "dead letter", Optional.empty(), d.getMessage());
@@ -356,8 +379,12 @@ public final class AlertRouter implements AutoCloseable {
       }
       f.remaining = new ArrayList<>(routes.select(f.alert));
       if (f.remaining.isEmpty()) {
-        LOG.info("no routing rule matches {} {} (severity {}, type {}); not delivered", f.alert.getState(),
-            f.alert.getDedupKey(), f.alert.getSeverity(), f.alert.getAlertType());
+        LOG.info(
+            "no routing rule matches {} {} (severity {}, type {}); not delivered",
+            f.alert.getState(),
+            f.alert.getDedupKey(),
+            f.alert.getSeverity(),
+            f.alert.getAlertType());
         return true;
       }
     }
@@ -375,8 +402,13 @@ public final class AlertRouter implements AutoCloseable {
           deadLetters.rejected(f.record, name, rejected);
           it.remove();
           deadLettered.incrementAndGet();
-          LOG.warn("{} refused {} {} with HTTP {}; written to {} and not retried", name, f.alert.getState(),
-              f.alert.getDedupKey(), rejected.status(), settings.deadLetterTopic());
+          LOG.warn(
+              "{} refused {} {} with HTTP {}; written to {} and not retried",
+              name,
+              f.alert.getState(),
+              f.alert.getDedupKey(),
+              rejected.status(),
+              settings.deadLetterTopic());
         } catch (AlertDeadLetters.DeadLetterException e) {
           failures.add(name + ": HTTP " + rejected.status() + ", and " + e.getMessage());
         }
@@ -399,10 +431,16 @@ public final class AlertRouter implements AutoCloseable {
     f.attempts++;
     Duration delay = backoff.delay(f.attempts, retryAfter);
     f.dueAt = clock.instant().plus(delay);
-    LOG.warn("{} not delivered to {} ({}); attempt {}, next in {} ms{}",
-        f.alert == null ? f.record.topic() + "-" + f.record.partition() + "@" + f.record.offset()
+    LOG.warn(
+        "{} not delivered to {} ({}); attempt {}, next in {} ms{}",
+        f.alert == null
+            ? f.record.topic() + "-" + f.record.partition() + "@" + f.record.offset()
             : f.alert.getState() + " " + f.alert.getDedupKey(),
-        who, reason, f.attempts, delay.toMillis(), retryAfter.isPresent() ? " (Retry-After)" : "");
+        who,
+        reason,
+        f.attempts,
+        delay.toMillis(),
+        retryAfter.isPresent() ? " (Retry-After)" : "");
   }
 
   private void commit(TopicPartition tp, long nextOffset) {
@@ -424,7 +462,9 @@ public final class AlertRouter implements AutoCloseable {
     } catch (CommitFailedException | RebalanceInProgressException e) {
       // The partition is moving to another member, which starts after the last commit: the alert
       // is delivered again there (at least once), never lost.
-      LOG.warn("commit of {} failed during a rebalance ({}); its alerts may be delivered again", uncommitted.keySet(),
+      LOG.warn(
+          "commit of {} failed during a rebalance ({}); its alerts may be delivered again",
+          uncommitted.keySet(),
           e.toString());
       uncommitted.clear();
       uncommittedRecords.clear();
@@ -432,7 +472,10 @@ public final class AlertRouter implements AutoCloseable {
       // Kafka has been away for default.api.timeout.ms. Giving up here would stop the router for
       // good (inside `run` nothing restarts it); the receivers already have these alerts, so keep
       // the offsets and commit them after the next poll. A crash meanwhile only repeats them.
-      LOG.warn("commit of {} timed out ({}); retrying after the next poll", uncommitted.keySet(), e.getMessage());
+      LOG.warn(
+          "commit of {} timed out ({}); retrying after the next poll",
+          uncommitted.keySet(),
+          e.getMessage());
     }
   }
 
@@ -443,7 +486,8 @@ public final class AlertRouter implements AutoCloseable {
   private void commitUncommitted() {
     if (!uncommitted.isEmpty()) {
       consumer.commitSync(new HashMap<>(uncommitted));
-      committed.addAndGet(uncommittedRecords.values().stream().mapToInt(Integer::intValue).sum());
+      committed.addAndGet(
+          uncommittedRecords.values().stream().mapToInt(Integer::intValue).sum());
       uncommitted.clear();
       uncommittedRecords.clear();
     }
@@ -483,7 +527,9 @@ public final class AlertRouter implements AutoCloseable {
   }
 
   static AvroSerdeConfig avroSerdeConfig(TokenmeterConfig config) {
-    return config.kafka().schemaRegistryUrl()
+    return config
+        .kafka()
+        .schemaRegistryUrl()
         .filter(url -> !url.isBlank())
         .map(AvroSerdeConfig::withRegistry)
         .orElseGet(AvroSerdeConfig::withoutRegistry);
@@ -509,7 +555,9 @@ public final class AlertRouter implements AutoCloseable {
           consumer.commitSync(mine);
           committed.addAndGet(records);
         } catch (RuntimeException e) {
-          LOG.warn("commit on revocation failed ({}); those alerts may be delivered again", e.toString());
+          LOG.warn(
+              "commit on revocation failed ({}); those alerts may be delivered again",
+              e.toString());
         }
       }
       forget(partitions);
@@ -534,8 +582,11 @@ public final class AlertRouter implements AutoCloseable {
         pending.remove(tp);
         InFlight dropped = inFlight.remove(tp);
         if (dropped != null && dropped.alert != null) {
-          LOG.info("{} {} is unfinished as {} is given up; it is delivered from its last commit by the next owner",
-              dropped.alert.getState(), dropped.alert.getDedupKey(), tp);
+          LOG.info(
+              "{} {} is unfinished as {} is given up; it is delivered from its last commit by the next owner",
+              dropped.alert.getState(),
+              dropped.alert.getDedupKey(),
+              tp);
         }
       }
     }
@@ -547,6 +598,7 @@ public final class AlertRouter implements AutoCloseable {
     Alert alert;
     /** Null until the record is decoded and routed. */
     List<String> remaining;
+
     int attempts;
     Instant dueAt;
 

@@ -29,15 +29,20 @@ final class AlertmanagerPayload {
     one.put("status", status);
     one.set("labels", JsonText.object(labels));
     one.set("annotations", JsonText.object(annotations));
-    Instant startsAt = alert.getWindowStart() != null ? alert.getWindowStart() : alert.getEmittedAt();
+    Instant startsAt =
+        alert.getWindowStart() != null ? alert.getWindowStart() : alert.getEmittedAt();
     one.put("startsAt", JsonText.time(startsAt));
-    one.put("endsAt", alert.getState() == AlertState.FIRING ? ZERO_TIME : JsonText.time(alert.getEmittedAt()));
+    one.put(
+        "endsAt",
+        alert.getState() == AlertState.FIRING ? ZERO_TIME : JsonText.time(alert.getEmittedAt()));
     one.put("generatorURL", "");
     one.put("fingerprint", dedupKey);
 
     ObjectNode payload = JsonText.object();
     payload.put("version", "4");
-    payload.put("groupKey", "{}:{dedup_key=\"" + dedupKey.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
+    payload.put(
+        "groupKey",
+        "{}:{dedup_key=\"" + dedupKey.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
     payload.put("truncatedAlerts", 0);
     payload.put("status", status);
     payload.put("receiver", receiver);

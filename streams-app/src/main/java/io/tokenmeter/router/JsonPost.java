@@ -54,8 +54,10 @@ final class JsonPost {
     try {
       response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (IOException e) {
-      // Timeouts (HttpTimeoutException), refused connections and resets: the receiver may be back soon.
-      return new Delivery.RetryLater(Optional.empty(), e.getClass().getSimpleName() + ": " + e.getMessage());
+      // Timeouts (HttpTimeoutException), refused connections and resets: the receiver may be back
+      // soon.
+      return new Delivery.RetryLater(
+          Optional.empty(), e.getClass().getSimpleName() + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Delivery.RetryLater(Optional.empty(), "interrupted");

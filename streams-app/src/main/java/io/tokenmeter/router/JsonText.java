@@ -12,8 +12,9 @@ import java.util.TreeMap;
 /** The one Jackson setup for the payloads the router sends. */
 final class JsonText {
 
-  static final JsonMapper MAPPER =
-      JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
+  static final JsonMapper MAPPER = JsonMapper.builder()
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .build();
 
   private JsonText() {}
 

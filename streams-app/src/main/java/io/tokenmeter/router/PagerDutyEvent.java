@@ -27,7 +27,8 @@ final class PagerDutyEvent {
     event.put("dedup_key", DedupKeys.limit(alert.getDedupKey().toString()));
     event.put("client", "Tokenmeter");
     ObjectNode payload = event.putObject("payload");
-    payload.put("summary", ReceiverLimits.truncate(alert.getSummary().toString(), MAX_SUMMARY_CHARS));
+    payload.put(
+        "summary", ReceiverLimits.truncate(alert.getSummary().toString(), MAX_SUMMARY_CHARS));
     payload.put("source", source);
     payload.put("severity", severity(alert.getSeverity().toString()));
     payload.put("timestamp", JsonText.time(alert.getEmittedAt()));

@@ -47,7 +47,8 @@ final class Routes {
     if (!rule.severities().isEmpty() && !rule.severities().contains(severity)) {
       return false;
     }
-    if (!rule.alertTypes().isEmpty() && !rule.alertTypes().contains(alert.getAlertType().toString())) {
+    if (!rule.alertTypes().isEmpty()
+        && !rule.alertTypes().contains(alert.getAlertType().toString())) {
       return false;
     }
     Map<String, String> scope = JsonText.strings(alert.getScope());

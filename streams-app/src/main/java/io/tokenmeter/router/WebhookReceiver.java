@@ -22,8 +22,12 @@ final class WebhookReceiver implements Receiver {
 
   @Override
   public Delivery deliver(Alert alert) {
-    Map<String, String> headers = settings.authorization().map(a -> Map.of("Authorization", a)).orElse(Map.of());
-    return post.send(settings.url(), AlertmanagerPayload.json(alert, name()), headers,
+    Map<String, String> headers =
+        settings.authorization().map(a -> Map.of("Authorization", a)).orElse(Map.of());
+    return post.send(
+        settings.url(),
+        AlertmanagerPayload.json(alert, name()),
+        headers,
         settings.authorization().orElse(null));
   }
 }

@@ -46,7 +46,8 @@ class AlertProcessorsTest {
   private static <T extends SpecificRecordBase> Serializer<T> avro() {
     return (topic, value) -> {
       try {
-        ByteBuffer buffer = (ByteBuffer) value.getClass().getMethod("toByteBuffer").invoke(value);
+        ByteBuffer buffer =
+            (ByteBuffer) value.getClass().getMethod("toByteBuffer").invoke(value);
         byte[] bytes = new byte[buffer.remaining()];
         buffer.get(bytes);
         return bytes;
@@ -56,14 +57,13 @@ class AlertProcessorsTest {
     };
   }
 
-  private static final Deserializer<Alert> ALERTS =
-      (topic, data) -> {
-        try {
-          return Alert.fromByteBuffer(ByteBuffer.wrap(data));
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      };
+  private static final Deserializer<Alert> ALERTS = (topic, data) -> {
+    try {
+      return Alert.fromByteBuffer(ByteBuffer.wrap(data));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  };
 
   private static <V> Topology topology(
       ProcessorSupplier<String, V, String, Alert> supplier, Deserializer<V> values) {
@@ -74,7 +74,8 @@ class AlertProcessorsTest {
     return topology;
   }
 
-  @TempDir Path stateDir;
+  @TempDir
+  Path stateDir;
 
   private Properties props() {
     Properties props = new Properties();
@@ -115,7 +116,9 @@ class AlertProcessorsTest {
       assertThat(resolved.get(0).value.getState()).isEqualTo(AlertState.RESOLVED);
       KeyValueStore<String, RateLimitState> store =
           driver.getKeyValueStore(AlertProcessors.RATE_LIMIT_STORE);
-      assertThat(store.get(new RateLimitScope("org-1", "proj-a", "gpt-4o").storeKey()).firing())
+      assertThat(store
+              .get(new RateLimitScope("org-1", "proj-a", "gpt-4o").storeKey())
+              .firing())
           .isFalse();
     }
   }
@@ -133,7 +136,9 @@ class AlertProcessorsTest {
         LlmCallEvent e = call(at(0, i % 60)).build();
         in.pipeInput("k", e, e.getTimestamp());
       }
-      assertThat(out.readValuesToList()).extracting(Alert::getState).containsExactly(AlertState.FIRING);
+      assertThat(out.readValuesToList())
+          .extracting(Alert::getState)
+          .containsExactly(AlertState.FIRING);
 
       // No more calls anywhere. Idle for less than grace plus a minute: nothing closes yet.
       driver.advanceWallClockTime(Duration.ofMinutes(1));
@@ -141,15 +146,16 @@ class AlertProcessorsTest {
 
       // Idle long enough for the minutes after the surge to count as calm.
       driver.advanceWallClockTime(Duration.ofMinutes(4));
-      assertThat(out.readValuesToList()).extracting(Alert::getState).containsExactly(AlertState.RESOLVED);
+      assertThat(out.readValuesToList())
+          .extracting(Alert::getState)
+          .containsExactly(AlertState.RESOLVED);
     }
   }
 
   @Test
   void unauthorizedKeyStateIsDeletedOnceResolved() {
-    Topology topology =
-        topology(
-            AlertProcessors.<String>unauthorizedKey(SETTINGS, GRACE, CLOCK), callDeserializer());
+    Topology topology = topology(
+        AlertProcessors.<String>unauthorizedKey(SETTINGS, GRACE, CLOCK), callDeserializer());
     try (TopologyTestDriver driver = new TopologyTestDriver(topology, props())) {
       TestInputTopic<String, LlmCallEvent> in =
           driver.createInputTopic("in", Serdes.String().serializer(), avro());
@@ -158,7 +164,8 @@ class AlertProcessorsTest {
       KeyValueStore<String, UnauthorizedKeyState> store =
           driver.getKeyValueStore(AlertProcessors.UNAUTHORIZED_KEY_STORE);
 
-      LlmCallEvent denied = call(at(0, 5)).setStatusCode(401).setErrorType("auth").build();
+      LlmCallEvent denied =
+          call(at(0, 5)).setStatusCode(401).setErrorType("auth").build();
       in.pipeInput("k", denied, denied.getTimestamp());
       assertThat(out.readValuesToList())
           .extracting(Alert::getAlertType)
@@ -178,9 +185,8 @@ class AlertProcessorsTest {
 
   @Test
   void unpricedModelFromRollups() {
-    Topology topology =
-        topology(
-            AlertProcessors.<String>unpricedModel(SETTINGS, GRACE, CLOCK), rollupDeserializer());
+    Topology topology = topology(
+        AlertProcessors.<String>unpricedModel(SETTINGS, GRACE, CLOCK), rollupDeserializer());
     try (TopologyTestDriver driver = new TopologyTestDriver(topology, props())) {
       TestInputTopic<String, UsageRollup> in =
           driver.createInputTopic("in", Serdes.String().serializer(), avro());

@@ -31,12 +31,16 @@ class AlertTopologyTest {
   private static final Instant T0 = at("10:00:00");
 
   /** org-rl/proj-1 may make 10 gpt-4o requests a minute; only fp-1 is on the allow-list. */
-  private static final AlertSettings SETTINGS = new AlertSettings(0.8, 0.95, 2,
+  private static final AlertSettings SETTINGS = new AlertSettings(
+      0.8,
+      0.95,
+      2,
       List.of(new AlertSettings.RateLimit("org-rl", "proj-1", "gpt-4o", 10L, null)),
-      new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of("fp-1"));
+      new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2),
+      Set.of("fp-1"));
 
-  private final RollupDriver driver =
-      new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), SETTINGS, new FakePricing(), T0);
+  private final RollupDriver driver = new RollupDriver(
+      RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), SETTINGS, new FakePricing(), T0);
 
   @AfterEach
   void close() {
@@ -113,44 +117,68 @@ class AlertTopologyTest {
   @Test
   void authErrorsFireUnauthorizedKeyOnceAcrossOrgProjects() {
     for (String org : List.of("org-a", "org-b", "org-a")) {
-      driver.send(call(at("10:00:05")).setOrgId(org).setApiKeyFingerprint("fp-1")
-          .setStatusCode(401).setErrorType("auth").setResponseModel(null).setInputTokens(null).setOutputTokens(null).build());
+      driver.send(call(at("10:00:05"))
+          .setOrgId(org)
+          .setApiKeyFingerprint("fp-1")
+          .setStatusCode(401)
+          .setErrorType("auth")
+          .setResponseModel(null)
+          .setInputTokens(null)
+          .setOutputTokens(null)
+          .build());
     }
-    assertThat(changes()).containsExactly(change("unauthorized_key:fp-1", AlertState.FIRING, "critical"));
+    assertThat(changes())
+        .containsExactly(change("unauthorized_key:fp-1", AlertState.FIRING, "critical"));
   }
 
   @Test
   void aKeyOffTheAllowListFiresKeyNotAllowedOnceAndResolvesWhenItStopsCalling() {
     for (int i = 1; i <= 5; i++) {
-      driver.send(call(at("10:00:0" + i)).setOrgId(i % 2 == 0 ? "org-a" : "org-b").setApiKeyFingerprint("fp-stranger").build());
+      driver.send(call(at("10:00:0" + i))
+          .setOrgId(i % 2 == 0 ? "org-a" : "org-b")
+          .setApiKeyFingerprint("fp-stranger")
+          .build());
     }
     driver.send(call(at("10:01:00")).setApiKeyFingerprint("fp-stranger").build());
-    assertThat(changes()).containsExactly(change("key_not_allowed:fp-stranger", AlertState.FIRING, "error"));
+    assertThat(changes())
+        .containsExactly(change("key_not_allowed:fp-stranger", AlertState.FIRING, "error"));
 
     tick(at("10:06:00"));
     tick(at("10:07:00"));
-    assertThat(changes()).containsExactly(change("key_not_allowed:fp-stranger", AlertState.RESOLVED, "error"));
+    assertThat(changes())
+        .containsExactly(change("key_not_allowed:fp-stranger", AlertState.RESOLVED, "error"));
   }
 
   @Test
   void anUnpricedModelFiresOncePerModelNotPerRollupAndResolvesOncePriced() {
     for (String org : List.of("org-a", "org-b", "org-c")) {
-      driver.send(call(at("10:00:10")).setOrgId(org).setRequestModel("llama-3").setResponseModel("llama-3").build());
-      driver.send(call(at("10:01:10")).setOrgId(org).setRequestModel("llama-3").setResponseModel("llama-3").build());
+      driver.send(call(at("10:00:10"))
+          .setOrgId(org)
+          .setRequestModel("llama-3")
+          .setResponseModel("llama-3")
+          .build());
+      driver.send(call(at("10:01:10"))
+          .setOrgId(org)
+          .setRequestModel("llama-3")
+          .setResponseModel("llama-3")
+          .build());
     }
     tick(at("10:04:00"));
-    assertThat(changes()).containsExactly(change("unpriced_model:llama-3", AlertState.FIRING, "warning"));
+    assertThat(changes())
+        .containsExactly(change("unpriced_model:llama-3", AlertState.FIRING, "warning"));
 
     for (int m = 5; m <= 9; m++) {
       tick(at("10:0" + m + ":00"));
     }
-    assertThat(changes()).containsExactly(change("unpriced_model:llama-3", AlertState.RESOLVED, "warning"));
+    assertThat(changes())
+        .containsExactly(change("unpriced_model:llama-3", AlertState.RESOLVED, "warning"));
   }
 
   @Test
   void aServerErrorBurstOnOneServiceFiresErrorRateOnceForThatServiceAndResolves() {
     // search: 10 of 20 calls fail with 500. Its org also runs batch, 200 good calls, so the org as
-    // a whole stays under 5% and only the service scope fires. Failed calls carry no response model.
+    // a whole stays under 5% and only the service scope fires. Failed calls carry no response
+    // model.
     for (int i = 0; i < 20; i++) {
       var search = call(at("10:00:00").plusMillis(i * 100L)).setOrgId("org-2").setService("search");
       if (i % 2 == 0) {
@@ -159,28 +187,38 @@ class AlertTopologyTest {
       driver.send(search.build());
     }
     for (int i = 0; i < 200; i++) {
-      driver.send(call(at("10:00:30").plusMillis(i * 100L)).setOrgId("org-2").setService("batch").build());
+      driver.send(call(at("10:00:30").plusMillis(i * 100L))
+          .setOrgId("org-2")
+          .setService("batch")
+          .build());
     }
-    // Each partition sends its part of 10:00 once its event time passes 10:03 (grace); the minute is
+    // Each partition sends its part of 10:00 once its event time passes 10:03 (grace); the minute
+    // is
     // complete once parts of 10:02 arrive too, so the slowest partition has a minute more.
     ticks("10:01:00", "10:04:00");
     assertThat(driver.alerts()).isEmpty();
 
     tick(at("10:05:00"));
     List<TestRecord<String, Alert>> fired = driver.alerts();
-    assertThat(fired).extracting(r -> change(r.key(), r.value().getState(), r.value().getSeverity().toString()))
-        .containsExactly(change("error_rate:server:gpt-4o:service=search", AlertState.FIRING, "error"));
+    assertThat(fired)
+        .extracting(
+            r -> change(r.key(), r.value().getState(), r.value().getSeverity().toString()))
+        .containsExactly(
+            change("error_rate:server:gpt-4o:service=search", AlertState.FIRING, "error"));
     Alert alert = fired.get(0).value();
     assertThat(alert.getObservedValue()).isEqualTo(0.5);
     assertThat(alert.getThreshold()).isEqualTo(0.05);
-    assertThat(alert.getScope()).containsExactlyInAnyOrderEntriesOf(
-        Map.of("model", "gpt-4o", "service", "search", "error_class", "server"));
+    assertThat(alert.getScope())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("model", "gpt-4o", "service", "search", "error_class", "server"));
     assertThat(alert.getWindowStart()).isEqualTo(at("10:00:00"));
 
     tick(at("10:06:00"));
     assertThat(driver.alerts()).isEmpty();
     tick(at("10:07:00"));
-    assertThat(changes()).containsExactly(change("error_rate:server:gpt-4o:service=search", AlertState.RESOLVED, "error"));
+    assertThat(changes())
+        .containsExactly(
+            change("error_rate:server:gpt-4o:service=search", AlertState.RESOLVED, "error"));
   }
 
   @Test
@@ -193,9 +231,10 @@ class AlertTopologyTest {
       driver.send(chat.build());
     }
     ticks("10:01:00", "10:05:00");
-    assertThat(changes()).containsExactlyInAnyOrder(
-        change("error_rate:rate_limited:gpt-4o:service=chat", AlertState.FIRING, "warning"),
-        change("error_rate:rate_limited:gpt-4o:org_id=org-3", AlertState.FIRING, "warning"));
+    assertThat(changes())
+        .containsExactlyInAnyOrder(
+            change("error_rate:rate_limited:gpt-4o:service=chat", AlertState.FIRING, "warning"),
+            change("error_rate:rate_limited:gpt-4o:org_id=org-3", AlertState.FIRING, "warning"));
   }
 
   @Test
@@ -216,20 +255,24 @@ class AlertTopologyTest {
     for (int s = 0; s < 60; s += 10) {
       driver.advanceWallClock(Duration.ofSeconds(10));
     }
-    assertThat(changes()).containsExactlyInAnyOrder(
-        change("error_rate:server:gpt-4o:service=search", AlertState.FIRING, "error"),
-        change("error_rate:server:gpt-4o:org_id=org-1", AlertState.FIRING, "error"));
+    assertThat(changes())
+        .containsExactlyInAnyOrder(
+            change("error_rate:server:gpt-4o:service=search", AlertState.FIRING, "error"),
+            change("error_rate:server:gpt-4o:org_id=org-1", AlertState.FIRING, "error"));
   }
 
   @Test
   void theAlertRepartitionsFeedBackIntoTheOneSubTopologyThatWritesTheAlerts() {
-    TopologyDescription d = TokenmeterTopology.build(driver.config, new FakePricing()).describe();
+    TopologyDescription d =
+        TokenmeterTopology.build(driver.config, new FakePricing()).describe();
 
     assertThat(d.subtopologies()).hasSize(1);
     assertThat(d.toString())
         .contains("Source: alert-keys-repartition-source (topics: [alert-keys-repartition])")
-        .contains("Source: alert-error-windows-repartition-source (topics: [alert-error-windows-repartition])")
-        .contains("Source: alert-rollups-by-model-repartition-source (topics: [alert-rollups-by-model-repartition])")
+        .contains(
+            "Source: alert-error-windows-repartition-source (topics: [alert-error-windows-repartition])")
+        .contains(
+            "Source: alert-rollups-by-model-repartition-source (topics: [alert-rollups-by-model-repartition])")
         .containsPattern("Processor: count \\(stores: \\[[^]]*" + AlertProcessors.RATE_LIMIT_STORE)
         .contains("Processor: error-rate (stores: [")
         .contains("Sink: alerts (topic: llm.alerts)");
@@ -239,7 +282,9 @@ class AlertTopologyTest {
   void ordinaryTrafficAlertsNothing() {
     for (int m = 0; m < 6; m++) {
       for (int i = 0; i < 30; i++) {
-        driver.send(call(at("10:0" + m + ":00").plusMillis(i * 1000L)).setService(i % 2 == 0 ? "a" : "b").build());
+        driver.send(call(at("10:0" + m + ":00").plusMillis(i * 1000L))
+            .setService(i % 2 == 0 ? "a" : "b")
+            .build());
       }
     }
     assertThat(driver.alerts()).isEmpty();

@@ -15,12 +15,10 @@ class DedupKeysTest {
 
   @Test
   void sameScopeAlwaysGivesTheSameKey() {
-    assertThat(
-            RateLimitDetector.dedupKey(
-                new RateLimitScope("org-1", "proj-a", "gpt-4o"), RateLimitMetric.REQUESTS))
-        .isEqualTo(
-            RateLimitDetector.dedupKey(
-                new RateLimitScope("org-1", "proj-a", "gpt-4o"), RateLimitMetric.REQUESTS))
+    assertThat(RateLimitDetector.dedupKey(
+            new RateLimitScope("org-1", "proj-a", "gpt-4o"), RateLimitMetric.REQUESTS))
+        .isEqualTo(RateLimitDetector.dedupKey(
+            new RateLimitScope("org-1", "proj-a", "gpt-4o"), RateLimitMetric.REQUESTS))
         .isEqualTo("rate_limit_requests:org-1/proj-a:gpt-4o");
     assertThat(UnpricedModelDetector.dedupKey("o3")).isEqualTo("unpriced_model:o3");
   }

@@ -220,30 +220,28 @@ class ErrorRateDetectorTest {
 
   @Test
   void windowsAreBuiltFromEventsAndRollups() {
-    ErrorWindow fromEvents =
-        ErrorWindow.empty(at(0, 0), at(1, 0))
-            .plus(call(at(0, 1)).build())
-            .plus(call(at(0, 2)).setStatusCode(429).setErrorType("rate_limited").build())
-            .plus(call(at(0, 3)).setStatusCode(404).setErrorType("not_found").build());
-    UsageRollup rollup =
-        UsageRollup.newBuilder()
-            .setWindowStart(at(0, 0))
-            .setWindowEnd(at(1, 0))
-            .setModel("gpt-4o")
-            .setOrgId("org-1")
-            .setProjectId("proj-a")
-            .setApiKeyFingerprint("fp")
-            .setService("checkout")
-            .setRequests(10)
-            .setErrors(4)
-            .setErrorsByClass(Map.of("server", 2L, "timeout", 1L, "brand_new", 1L))
-            .setInputTokens(0)
-            .setOutputTokens(0)
-            .setCacheReadInputTokens(0)
-            .setCacheCreationInputTokens(0)
-            .setReasoningOutputTokens(0)
-            .setRequestsWithoutUsage(0)
-            .build();
+    ErrorWindow fromEvents = ErrorWindow.empty(at(0, 0), at(1, 0))
+        .plus(call(at(0, 1)).build())
+        .plus(call(at(0, 2)).setStatusCode(429).setErrorType("rate_limited").build())
+        .plus(call(at(0, 3)).setStatusCode(404).setErrorType("not_found").build());
+    UsageRollup rollup = UsageRollup.newBuilder()
+        .setWindowStart(at(0, 0))
+        .setWindowEnd(at(1, 0))
+        .setModel("gpt-4o")
+        .setOrgId("org-1")
+        .setProjectId("proj-a")
+        .setApiKeyFingerprint("fp")
+        .setService("checkout")
+        .setRequests(10)
+        .setErrors(4)
+        .setErrorsByClass(Map.of("server", 2L, "timeout", 1L, "brand_new", 1L))
+        .setInputTokens(0)
+        .setOutputTokens(0)
+        .setCacheReadInputTokens(0)
+        .setCacheCreationInputTokens(0)
+        .setReasoningOutputTokens(0)
+        .setRequestsWithoutUsage(0)
+        .build();
 
     ErrorWindow sum = fromEvents.plus(ErrorWindow.of(rollup));
 

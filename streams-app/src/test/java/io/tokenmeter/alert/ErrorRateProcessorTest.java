@@ -36,8 +36,8 @@ class ErrorRateProcessorTest {
 
   private static final ErrorRateScope SEARCH = ErrorRateScope.forService("gpt-4o", "search");
   private static final ErrorRateScope BILLING = ErrorRateScope.forService("gpt-4o", "billing");
-  private static final AlertSettings SETTINGS = new AlertSettings(0.8, 0.95, 2, List.of(),
-      new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of());
+  private static final AlertSettings SETTINGS = new AlertSettings(
+      0.8, 0.95, 2, List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of());
 
   private final TopologyTestDriver driver;
   private final TestInputTopic<String, ScopedErrorWindow> parts;
@@ -45,19 +45,35 @@ class ErrorRateProcessorTest {
 
   ErrorRateProcessorTest() throws Exception {
     Topology topology = new Topology();
-    topology.addSource("parts", Serdes.String().deserializer(), ScopedErrorWindow.serde().deserializer(), "parts");
-    topology.addProcessor("error-rate",
-        ErrorRateProcessor.supplier(SETTINGS, Duration.ofMinutes(2), Duration.ofSeconds(1), Clock.fixed(at("10:30"), ZoneOffset.UTC)),
+    topology.addSource(
+        "parts", Serdes.String().deserializer(), ScopedErrorWindow.serde().deserializer(), "parts");
+    topology.addProcessor(
+        "error-rate",
+        ErrorRateProcessor.supplier(
+            SETTINGS,
+            Duration.ofMinutes(2),
+            Duration.ofSeconds(1),
+            Clock.fixed(at("10:30"), ZoneOffset.UTC)),
         "parts");
-    topology.addSink("alerts", "alerts", Serdes.String().serializer(),
-        AvroSerdes.of(Alert.class, AvroSerdeConfig.withoutRegistry()).serializer(), "error-rate");
+    topology.addSink(
+        "alerts",
+        "alerts",
+        Serdes.String().serializer(),
+        AvroSerdes.of(Alert.class, AvroSerdeConfig.withoutRegistry()).serializer(),
+        "error-rate");
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "error-rate-processor-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("error-rate-processor-").toString());
+    props.put(
+        StreamsConfig.STATE_DIR_CONFIG,
+        Files.createTempDirectory("error-rate-processor-").toString());
     driver = new TopologyTestDriver(topology, props, at("10:00"));
-    parts = driver.createInputTopic("parts", new StringSerializer(), ScopedErrorWindow.serde().serializer());
-    alerts = driver.createOutputTopic("alerts", new StringDeserializer(), new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry()));
+    parts = driver.createInputTopic(
+        "parts", new StringSerializer(), ScopedErrorWindow.serde().serializer());
+    alerts = driver.createOutputTopic(
+        "alerts",
+        new StringDeserializer(),
+        new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry()));
   }
 
   @AfterEach
@@ -72,7 +88,10 @@ class ErrorRateProcessorTest {
   /** One partition's part of a scope's minute. */
   private void part(ErrorRateScope scope, String minute, long requests, long serverErrors) {
     Instant start = at(minute);
-    ErrorWindow window = new ErrorWindow(start, start.plusSeconds(60), requests,
+    ErrorWindow window = new ErrorWindow(
+        start,
+        start.plusSeconds(60),
+        requests,
         serverErrors == 0 ? Map.of() : Map.of(ErrorClass.SERVER, serverErrors));
     parts.pipeInput(scope.storeKey(), new ScopedErrorWindow(scope, window), start);
   }
@@ -109,12 +128,16 @@ class ErrorRateProcessorTest {
   void aFiringScopeThatFallsSilentResolvesAsOtherScopesMoveTime() {
     part(SEARCH, "10:00", 20, 10);
     part(BILLING, "10:02", 5, 0);
-    assertThat(alerts.readValuesToList()).extracting(Alert::getState).containsExactly(AlertState.FIRING);
+    assertThat(alerts.readValuesToList())
+        .extracting(Alert::getState)
+        .containsExactly(AlertState.FIRING);
 
     part(BILLING, "10:03", 5, 0);
     assertThat(alerts.readRecordsToList()).isEmpty();
     part(BILLING, "10:04", 5, 0);
-    assertThat(alerts.readValuesToList()).extracting(Alert::getDedupKey, Alert::getState)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("error_rate:server:gpt-4o:service=search", AlertState.RESOLVED));
+    assertThat(alerts.readValuesToList())
+        .extracting(Alert::getDedupKey, Alert::getState)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(
+            "error_rate:server:gpt-4o:service=search", AlertState.RESOLVED));
   }
 }

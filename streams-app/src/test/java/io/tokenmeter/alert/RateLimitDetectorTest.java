@@ -56,7 +56,9 @@ class RateLimitDetectorTest {
     }
 
     List<Alert> requestAlerts() {
-      return alerts.stream().filter(a -> a.getAlertType().equals("rate_limit_requests")).toList();
+      return alerts.stream()
+          .filter(a -> a.getAlertType().equals("rate_limit_requests"))
+          .toList();
     }
   }
 
@@ -89,8 +91,10 @@ class RateLimitDetectorTest {
 
   @Test
   void staysOverThresholdWithoutFiringAgain() {
-    Run run =
-        new Run(settings(List.of(ORG1_GPT4O_100), Set.of())).calls(0, 90).calls(1, 90).calls(2, 90);
+    Run run = new Run(settings(List.of(ORG1_GPT4O_100), Set.of()))
+        .calls(0, 90)
+        .calls(1, 90)
+        .calls(2, 90);
 
     assertThat(run.requestAlerts()).hasSize(1);
   }
@@ -111,8 +115,10 @@ class RateLimitDetectorTest {
 
   @Test
   void neverDeescalatesOrRefiresWarningAfterCritical() {
-    Run run =
-        new Run(settings(List.of(ORG1_GPT4O_100), Set.of())).calls(0, 96).calls(1, 85).calls(2, 96);
+    Run run = new Run(settings(List.of(ORG1_GPT4O_100), Set.of()))
+        .calls(0, 96)
+        .calls(1, 85)
+        .calls(2, 96);
 
     assertThat(run.requestAlerts())
         .extracting(Alert::getSeverity)
@@ -137,9 +143,8 @@ class RateLimitDetectorTest {
     assertThat(resolved.getWindowEnd()).isEqualTo(at(3, 0));
     assertThat(resolved.getObservedValue()).isEqualTo(0.10);
     assertThat(resolved.getSummary())
-        .isEqualTo(
-            "org-1/proj-a gpt-4o back under 80% of its requests/min limit for 2 minutes (was"
-                + " warning)");
+        .isEqualTo("org-1/proj-a gpt-4o back under 80% of its requests/min limit for 2 minutes (was"
+            + " warning)");
 
     run.calls(4, 10).calls(5, 10);
     assertThat(run.requestAlerts()).hasSize(2);
@@ -147,14 +152,13 @@ class RateLimitDetectorTest {
 
   @Test
   void calmWindowsToResolveIsConfigurable() {
-    AlertSettings threeCalm =
-        new AlertSettings(
-            0.80,
-            0.95,
-            3,
-            List.of(ORG1_GPT4O_100),
-            new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2),
-            Set.of());
+    AlertSettings threeCalm = new AlertSettings(
+        0.80,
+        0.95,
+        3,
+        List.of(ORG1_GPT4O_100),
+        new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2),
+        Set.of());
     Run run = new Run(threeCalm).calls(0, 85).calls(1, 10).calls(2, 10).calls(3, 10);
     assertThat(run.requestAlerts()).hasSize(1); // minutes 1 and 2 closed calm
 
@@ -228,30 +232,25 @@ class RateLimitDetectorTest {
 
   @Test
   void mostSpecificConfiguredLimitWins() {
-    RateLimitDetector detector =
-        new RateLimitDetector(
-            settings(
-                List.of(
-                    new RateLimit("org-1", null, null, 1000L, 1L),
-                    new RateLimit("org-1", "proj-a", null, 500L, null),
-                    ORG1_GPT4O_100,
-                    new RateLimit("org-2", null, "gpt-4o", 7L, null)),
-                Set.of()));
+    RateLimitDetector detector = new RateLimitDetector(settings(
+        List.of(
+            new RateLimit("org-1", null, null, 1000L, 1L),
+            new RateLimit("org-1", "proj-a", null, 500L, null),
+            ORG1_GPT4O_100,
+            new RateLimit("org-2", null, "gpt-4o", 7L, null)),
+        Set.of()));
     RateLimitScope scope = new RateLimitScope("org-1", "proj-a", "gpt-4o");
 
     assertThat(detector.configuredLimit(scope, RateLimitMetric.REQUESTS)).isEqualTo(100L);
-    assertThat(
-            detector.configuredLimit(
-                new RateLimitScope("org-1", "proj-a", "o3"), RateLimitMetric.REQUESTS))
+    assertThat(detector.configuredLimit(
+            new RateLimitScope("org-1", "proj-a", "o3"), RateLimitMetric.REQUESTS))
         .isEqualTo(500L);
-    assertThat(
-            detector.configuredLimit(
-                new RateLimitScope("org-1", "", "o3"), RateLimitMetric.REQUESTS))
+    assertThat(detector.configuredLimit(
+            new RateLimitScope("org-1", "", "o3"), RateLimitMetric.REQUESTS))
         .isEqualTo(1000L);
     assertThat(detector.configuredLimit(scope, RateLimitMetric.TOKENS)).isEqualTo(1L);
-    assertThat(
-            detector.configuredLimit(
-                new RateLimitScope("org-3", "", "o3"), RateLimitMetric.REQUESTS))
+    assertThat(detector.configuredLimit(
+            new RateLimitScope("org-3", "", "o3"), RateLimitMetric.REQUESTS))
         .isNull();
   }
 
@@ -266,9 +265,8 @@ class RateLimitDetectorTest {
     assertThat(alert.getSeverity()).isEqualTo("critical");
     assertThat(alert.getObservedValue()).isEqualTo(0.96);
     assertThat(alert.getSummary())
-        .isEqualTo(
-            "org-1/proj-a gpt-4o at 96% of its 500 requests/min limit by the provider's"
-                + " remaining-requests header (critical ≥ 95%)");
+        .isEqualTo("org-1/proj-a gpt-4o at 96% of its 500 requests/min limit by the provider's"
+            + " remaining-requests header (critical ≥ 95%)");
     assertThat(alert.getDetails())
         .containsEntry("basis", "remaining_header")
         .containsEntry("remaining", "20");

@@ -22,7 +22,8 @@ class RateLimitKeysTest {
     String first = keys.of(e);
     assertThat(first).isEqualTo(RateLimitScope.of(e).storeKey());
     assertThat(keys.of(event("org-1", "proj:a", "gpt-4o"))).isSameAs(first);
-    assertThat(keys.of(event("org-1", null, "gpt-4o"))).isEqualTo(RateLimitScope.of(event("org-1", null, "gpt-4o")).storeKey())
+    assertThat(keys.of(event("org-1", null, "gpt-4o")))
+        .isEqualTo(RateLimitScope.of(event("org-1", null, "gpt-4o")).storeKey())
         .isNotEqualTo(first);
   }
 

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class RateLimitScopeExpiryTest {
 
-  private static final AlertSettings LIMIT_100 = settings(List.of(new RateLimit("org-1", null, "gpt-4o", 100L, null)), Set.of());
+  private static final AlertSettings LIMIT_100 =
+      settings(List.of(new RateLimit("org-1", null, "gpt-4o", 100L, null)), Set.of());
 
   private final RateLimitDetector detector = new RateLimitDetector(LIMIT_100);
   private final List<io.tokenmeter.schemas.Alert> alerts = new ArrayList<>();
@@ -51,7 +52,9 @@ class RateLimitScopeExpiryTest {
     for (int minute = 3; minute < 10 && state != null; minute++) {
       time(at(minute, 0));
     }
-    assertThat(alerts).extracting(a -> a.getState()).containsExactly(AlertState.FIRING, AlertState.RESOLVED);
+    assertThat(alerts)
+        .extracting(a -> a.getState())
+        .containsExactly(AlertState.FIRING, AlertState.RESOLVED);
     assertThat(state).as("resolved, then forgotten").isNull();
   }
 

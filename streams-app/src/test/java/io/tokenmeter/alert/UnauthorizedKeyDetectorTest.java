@@ -78,11 +78,11 @@ class UnauthorizedKeyDetectorTest {
 
   @Test
   void status403WithoutErrorTypeCountsAsAuthError() {
-    assertThat(UnauthorizedKeyDetector.isAuthError(call(at(0, 0)).setStatusCode(403).build()))
+    assertThat(UnauthorizedKeyDetector.isAuthError(
+            call(at(0, 0)).setStatusCode(403).build()))
         .isTrue();
-    assertThat(
-            UnauthorizedKeyDetector.isAuthError(
-                call(at(0, 0)).setStatusCode(429).setErrorType("rate_limited").build()))
+    assertThat(UnauthorizedKeyDetector.isAuthError(
+            call(at(0, 0)).setStatusCode(429).setErrorType("rate_limited").build()))
         .isFalse();
   }
 
@@ -133,9 +133,9 @@ class UnauthorizedKeyDetectorTest {
     for (int i = 0; i < 30; i++) {
       run.event(call(at(0, i)).build());
     }
-    Run other =
-        new Run(settings(List.of(), Set.of("fp-allowed")))
-            .event(call(at(0, 0)).setApiKeyFingerprint("fp-other").setApiKeyHint(null).build());
+    Run other = new Run(settings(List.of(), Set.of("fp-allowed")))
+        .event(
+            call(at(0, 0)).setApiKeyFingerprint("fp-other").setApiKeyHint(null).build());
 
     assertThat(run.alerts).hasSize(1);
     Alert alert = run.alerts.get(0);
@@ -163,7 +163,8 @@ class UnauthorizedKeyDetectorTest {
 
   @Test
   void unlistedKeyResolvesAfterCalmMinutesWithoutUse() {
-    Run run = new Run(settings(List.of(), Set.of("fp-allowed"))).event(call(at(0, 0)).build());
+    Run run =
+        new Run(settings(List.of(), Set.of("fp-allowed"))).event(call(at(0, 0)).build());
     run.event(call(at(1, 0)).build());
 
     run.time(at(3, 0)); // minute 2 only: one quiet minute
@@ -181,14 +182,12 @@ class UnauthorizedKeyDetectorTest {
 
   @Test
   void eventWithoutFingerprintIsSkipped() {
-    Run run =
-        new Run(settings(List.of(), Set.of("fp-allowed")))
-            .event(
-                call(at(0, 0))
-                    .setApiKeyFingerprint(null)
-                    .setStatusCode(401)
-                    .setErrorType("auth")
-                    .build());
+    Run run = new Run(settings(List.of(), Set.of("fp-allowed")))
+        .event(call(at(0, 0))
+            .setApiKeyFingerprint(null)
+            .setStatusCode(401)
+            .setErrorType("auth")
+            .build());
 
     assertThat(run.alerts).isEmpty();
   }

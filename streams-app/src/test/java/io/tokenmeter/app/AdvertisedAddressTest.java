@@ -26,10 +26,11 @@ class AdvertisedAddressTest {
   @Test
   void theAdvertisedUrlWinsWithItsOwnPortOrTheSchemesDefault() {
     assertThat(TokenmeterApp.advertised(
-        new HttpSettings(true, "0.0.0.0", 8080, Optional.of("http://app-2.tokenmeter:9090")), 8080))
+            new HttpSettings(true, "0.0.0.0", 8080, Optional.of("http://app-2.tokenmeter:9090")),
+            8080))
         .isEqualTo(new HostInfo("app-2.tokenmeter", 9090));
     assertThat(TokenmeterApp.advertised(
-        new HttpSettings(true, "0.0.0.0", 8080, Optional.of("http://app-2.tokenmeter")), 8080))
+            new HttpSettings(true, "0.0.0.0", 8080, Optional.of("http://app-2.tokenmeter")), 8080))
         .isEqualTo(new HostInfo("app-2.tokenmeter", 80));
   }
 }

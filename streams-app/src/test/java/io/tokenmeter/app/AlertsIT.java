@@ -45,7 +45,9 @@ class AlertsIT {
 
   private static final String SECRET = "alerts-it-secret-0123456789abcdef0123456789";
   private static final String DEDUP_KEY = "rate_limit_requests:org-surge/proj-1:gpt-4o";
-  @RegisterExtension static final SharedBroker broker = new SharedBroker();
+
+  @RegisterExtension
+  static final SharedBroker broker = new SharedBroker();
 
   /** Everything priced, so no unpriced-model alert joins the one under test. */
   private static final Pricing PRICING = new Pricing() {
@@ -64,11 +66,14 @@ class AlertsIT {
   void aRateLimitSurgeFiresItsAlertWithinTheMinuteExactlyOnce() throws Exception {
     TokenmeterConfig config = config();
     // All calls in one event-time minute, whatever the wall clock does while they are sent.
-    Instant minute = Instant.ofEpochMilli(Math.floorDiv(Instant.now().toEpochMilli(), 60_000L) * 60_000L);
+    Instant minute =
+        Instant.ofEpochMilli(Math.floorDiv(Instant.now().toEpochMilli(), 60_000L) * 60_000L);
 
     try (TokenmeterApp app = new TokenmeterApp(config, PRICING)) {
       app.start();
-      await().atMost(Duration.ofSeconds(60)).until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
 
       try (Tokenmeter sdk = Tokenmeter.builder()
           .bootstrapServers(broker.bootstrapServers())
@@ -103,7 +108,10 @@ class AlertsIT {
         consumer.subscribe(List.of(config.topics().alerts()));
         await().atMost(Duration.ofSeconds(60)).until(() -> poll(consumer, alerts) >= 1);
         // Exactly once: nothing more arrives while the app keeps running and committing.
-        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(15)).until(() -> poll(consumer, alerts) == 1);
+        await()
+            .during(Duration.ofSeconds(5))
+            .atMost(Duration.ofSeconds(15))
+            .until(() -> poll(consumer, alerts) == 1);
       }
 
       Alert alert = alerts.get(0);
@@ -111,8 +119,9 @@ class AlertsIT {
       assertThat(alert.getState()).isEqualTo(AlertState.FIRING);
       assertThat(alert.getAlertType()).isEqualTo("rate_limit_requests");
       assertThat(alert.getSeverity().toString()).isEqualTo("warning");
-      assertThat(alert.getScope()).containsExactlyInAnyOrderEntriesOf(
-          Map.of("org_id", "org-surge", "project_id", "proj-1", "model", "gpt-4o"));
+      assertThat(alert.getScope())
+          .containsExactlyInAnyOrderEntriesOf(
+              Map.of("org_id", "org-surge", "project_id", "proj-1", "model", "gpt-4o"));
       assertThat(alert.getObservedValue()).isEqualTo(0.8);
       assertThat(alert.getThreshold()).isEqualTo(0.8);
       assertThat(alert.getWindowStart()).isEqualTo(minute);
@@ -129,27 +138,59 @@ class AlertsIT {
   }
 
   private static KafkaConsumer<String, Alert> committedReader() {
-    return new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, "alerts-it-reader-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-        new StringDeserializer(), new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry()));
+    return new KafkaConsumer<>(
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            broker.bootstrapServers(),
+            ConsumerConfig.GROUP_ID_CONFIG,
+            "alerts-it-reader-" + UUID.randomUUID(),
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            "earliest",
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed"),
+        new StringDeserializer(),
+        new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry()));
   }
 
   /** Like RollupIT's: fresh topics and application id, exactly-once v2, a short grace. */
   private static TokenmeterConfig config() throws Exception {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     return new TokenmeterConfig(
-        new KafkaSettings(broker.bootstrapServers(), "tokenmeter-alerts-it-" + suffix,
-            KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2, Files.createTempDirectory("tokenmeter-alerts-it-state-"),
-            Duration.ofMillis(200), 1024 * 1024, 1, Duration.ofMinutes(1), Optional.empty(), Map.of()),
-        new TopicSettings("llm.calls." + suffix, "llm.rollups.1m." + suffix, "llm.alerts." + suffix,
-            "llm.calls.dlq." + suffix, 3, (short) 1, Duration.ofDays(1), Duration.ofDays(1)),
-        new RollupSettings(Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofMillis(500), 10_000, Duration.ofSeconds(10), 1000, Duration.ofHours(24)),
-        new AlertSettings(0.8, 0.95, 2,
+        new KafkaSettings(
+            broker.bootstrapServers(),
+            "tokenmeter-alerts-it-" + suffix,
+            KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2,
+            Files.createTempDirectory("tokenmeter-alerts-it-state-"),
+            Duration.ofMillis(200),
+            1024 * 1024,
+            1,
+            Duration.ofMinutes(1),
+            Optional.empty(),
+            Map.of()),
+        new TopicSettings(
+            "llm.calls." + suffix,
+            "llm.rollups.1m." + suffix,
+            "llm.alerts." + suffix,
+            "llm.calls.dlq." + suffix,
+            3,
+            (short) 1,
+            Duration.ofDays(1),
+            Duration.ofDays(1)),
+        new RollupSettings(
+            Duration.ofSeconds(30),
+            Duration.ofHours(1),
+            Duration.ofMillis(500),
+            10_000,
+            Duration.ofSeconds(10),
+            1000,
+            Duration.ofHours(24)),
+        new AlertSettings(
+            0.8,
+            0.95,
+            2,
             List.of(new AlertSettings.RateLimit("org-surge", "proj-1", "gpt-4o", 10L, null)),
-            new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of()),
+            new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2),
+            Set.of()),
         new PricingSettings(Optional.empty()),
         new HttpSettings(false, "127.0.0.1", 0));
   }

@@ -17,11 +17,17 @@ import org.apache.kafka.clients.admin.NewTopic;
  * The configuration file of one app deployment under test (its own topics and application id),
  * tuned to fail over fast on a small machine, and a price table that applies to any date.
  */
-record AppConfig(String bootstrapServers, String applicationId, String calls, String rollups, Path priceFile,
+record AppConfig(
+    String bootstrapServers,
+    String applicationId,
+    String calls,
+    String rollups,
+    Path priceFile,
     Duration grace) {
 
   /** gpt-4o and gpt-4o-mini are priced; local-llama is not, so unpriced counts are checked too. */
-  private static final String PRICES = String.join("\n",
+  private static final String PRICES = String.join(
+      "\n",
       "# version: reliability-it-1",
       "provider\tmodel\teffective_from\tinput_usd_per_1m\tcache_read_input_usd_per_1m\tcache_creation_input_usd_per_1m\toutput_usd_per_1m\tsource\ttaken_on",
       "openai\tgpt-4o\t2000-01-01\t2.50\t1.25\t\t10.00\ttest\t2026-11-27",
@@ -30,22 +36,40 @@ record AppConfig(String bootstrapServers, String applicationId, String calls, St
 
   /** New topics (the calls topic with {@code partitions}) and a fresh application id. */
   static AppConfig create(String bootstrapServers, Path dir, int partitions, Duration grace) {
-    return create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), dir, partitions, grace, (short) 1);
+    return create(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+        dir,
+        partitions,
+        grace,
+        (short) 1);
   }
 
   /**
    * As {@link #create(String, Path, int, Duration)}, on a broker reached with {@code client} (bootstrap
    * servers and any security settings), the calls topic with {@code replicationFactor} replicas.
    */
-  static AppConfig create(Map<String, String> client, Path dir, int partitions, Duration grace,
+  static AppConfig create(
+      Map<String, String> client,
+      Path dir,
+      int partitions,
+      Duration grace,
       short replicationFactor) {
     String bootstrapServers = client.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
     String suffix = UUID.randomUUID().toString().substring(0, 8);
-    AppConfig config = new AppConfig(bootstrapServers, "tokenmeter-rel-" + suffix, "llm.calls." + suffix,
-        "llm.rollups.1m." + suffix, dir.resolve("prices-" + suffix + ".tsv"), grace);
+    AppConfig config = new AppConfig(
+        bootstrapServers,
+        "tokenmeter-rel-" + suffix,
+        "llm.calls." + suffix,
+        "llm.rollups.1m." + suffix,
+        dir.resolve("prices-" + suffix + ".tsv"),
+        grace);
     try (Admin admin = Admin.create(Map.<String, Object>copyOf(client))) {
       Files.writeString(config.priceFile, PRICES, StandardCharsets.UTF_8);
-      admin.createTopics(java.util.List.of(new NewTopic(config.calls, partitions, replicationFactor))).all().get();
+      admin
+          .createTopics(
+              java.util.List.of(new NewTopic(config.calls, partitions, replicationFactor)))
+          .all()
+          .get();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (Exception e) {

@@ -94,16 +94,28 @@ final class AppProcess implements AutoCloseable {
     }
     try {
       runningSeenBefore = countRunningLines();
-      Files.writeString(log, "---- " + Instant.now() + " starting " + name + "\n", StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          log,
+          "---- " + Instant.now() + " starting " + name + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
       List<String> command = new ArrayList<>(List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx384m", "-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+          "-Xmx384m",
+          "-Xms64m",
+          "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1",
           "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
           "-Dorg.slf4j.simpleLogger.showDateTime=true"));
       command.addAll(launch.jvmOptions());
-      command.addAll(List.of("-cp", classpath(),
-          ChildAppMain.class.getName(), launch.command(), "--config", configFile.toString()));
+      command.addAll(List.of(
+          "-cp",
+          classpath(),
+          ChildAppMain.class.getName(),
+          launch.command(),
+          "--config",
+          configFile.toString()));
       ProcessBuilder pb = new ProcessBuilder(command);
       pb.redirectErrorStream(true);
       pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -119,12 +131,15 @@ final class AppProcess implements AutoCloseable {
    * listener prints, the same state {@code KafkaStreams.state()} gives in process.
    */
   AppProcess awaitRunning() {
-    await(name + " RUNNING").atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(200)).until(() -> {
-      if (!isAlive()) {
-        throw new IllegalStateException(name + " exited while starting:\n" + logTail());
-      }
-      return countRunningLines() > runningSeenBefore;
-    });
+    await(name + " RUNNING")
+        .atMost(READY_TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> {
+          if (!isAlive()) {
+            throw new IllegalStateException(name + " exited while starting:\n" + logTail());
+          }
+          return countRunningLines() > runningSeenBefore;
+        });
     return this;
   }
 
@@ -213,7 +228,8 @@ final class AppProcess implements AutoCloseable {
     Path target = classes.getParent();
     Path cliClasspath = target.resolve("cli.classpath");
     if (!Files.exists(cliClasspath)) {
-      throw new IllegalStateException(cliClasspath + " missing: run through Maven's package phase (mvn verify) first");
+      throw new IllegalStateException(
+          cliClasspath + " missing: run through Maven's package phase (mvn verify) first");
     }
     try {
       String deps = Files.readString(cliClasspath, StandardCharsets.UTF_8).trim();

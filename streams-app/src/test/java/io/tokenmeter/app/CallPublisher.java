@@ -41,42 +41,61 @@ final class CallPublisher implements AutoCloseable {
   private final CompletableFuture<Void> done = new CompletableFuture<>();
 
   private CallPublisher(String bootstrapServers) {
-    producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-        ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.LINGER_MS_CONFIG, 5,
-        ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
-        new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
+    producer = new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrapServers,
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            true,
+            ProducerConfig.ACKS_CONFIG,
+            "all",
+            ProducerConfig.LINGER_MS_CONFIG,
+            5,
+            ProducerConfig.COMPRESSION_TYPE_CONFIG,
+            "lz4"),
+        new StringSerializer(),
+        new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
   }
 
   /** Starts sending {@code trace} to {@code topic} at about {@code perSecond} events a second. */
-  static CallPublisher start(String bootstrapServers, String topic, CallTrace trace, int perSecond) {
+  static CallPublisher start(
+      String bootstrapServers, String topic, CallTrace trace, int perSecond) {
     CallPublisher p = new CallPublisher(bootstrapServers);
     int perTick = Math.max(1, (int) (perSecond * TICK_MILLIS / 1000));
     List<LlmCallEvent> sends = trace.sends();
-    p.ticker.scheduleAtFixedRate(() -> {
-      try {
-        for (int n = 0; n < perTick && p.next.get() < sends.size(); n++) {
-          int i = p.next.getAndIncrement();
-          LlmCallEvent e = sends.get(i);
-          p.producer.send(new ProducerRecord<>(topic, null, e.getTimestamp().toEpochMilli(), CallTrace.recordKey(e), e),
-              (meta, error) -> {
-                if (error != null) {
-                  p.done.completeExceptionally(error);
-                } else {
-                  p.landed.put(i, new Landed(e.getEventId(), new TopicPartition(meta.topic(), meta.partition()), meta.offset()));
-                }
-              });
-        }
-        if (p.next.get() >= sends.size() && !p.done.isDone()) {
-          p.producer.flush();
-          p.done.complete(null);
-        }
-      } catch (RuntimeException e) {
-        p.done.completeExceptionally(e);
-      }
-    }, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    p.ticker.scheduleAtFixedRate(
+        () -> {
+          try {
+            for (int n = 0; n < perTick && p.next.get() < sends.size(); n++) {
+              int i = p.next.getAndIncrement();
+              LlmCallEvent e = sends.get(i);
+              p.producer.send(
+                  new ProducerRecord<>(
+                      topic, null, e.getTimestamp().toEpochMilli(), CallTrace.recordKey(e), e),
+                  (meta, error) -> {
+                    if (error != null) {
+                      p.done.completeExceptionally(error);
+                    } else {
+                      p.landed.put(
+                          i,
+                          new Landed(
+                              e.getEventId(),
+                              new TopicPartition(meta.topic(), meta.partition()),
+                              meta.offset()));
+                    }
+                  });
+            }
+            if (p.next.get() >= sends.size() && !p.done.isDone()) {
+              p.producer.flush();
+              p.done.complete(null);
+            }
+          } catch (RuntimeException e) {
+            p.done.completeExceptionally(e);
+          }
+        },
+        0,
+        TICK_MILLIS,
+        TimeUnit.MILLISECONDS);
     // Once everything is sent, or sending failed, the schedule has nothing left to do.
     p.done.whenComplete((ok, error) -> p.ticker.shutdown());
     return p;

@@ -26,7 +26,8 @@ import java.util.TreeMap;
 record CallTrace(List<LlmCallEvent> sends, int distinctEvents) {
 
   /** One dimension set: what the app groups by, plus the org/project that keys the record. */
-  private record Dims(String model, String org, String project, String keyFingerprint, String service) {}
+  private record Dims(
+      String model, String org, String project, String keyFingerprint, String service) {}
 
   private static final List<Dims> DIMS = List.of(
       new Dims("gpt-4o", "org-a", "proj-1", "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", "checkout"),
@@ -50,8 +51,13 @@ record CallTrace(List<LlmCallEvent> sends, int distinctEvents) {
     List<LlmCallEvent> replays = new ArrayList<>();
     double step = (double) span.toMillis() / events;
     for (int i = 0; i < events; i++) {
-      long at = start.toEpochMilli() + (long) (i * step) - (long) (random.nextDouble() * jitter.toMillis());
-      LlmCallEvent e = event(random, "evt-" + seed + "-" + i, Instant.ofEpochMilli(Math.max(start.toEpochMilli(), at)));
+      long at = start.toEpochMilli()
+          + (long) (i * step)
+          - (long) (random.nextDouble() * jitter.toMillis());
+      LlmCallEvent e = event(
+          random,
+          "evt-" + seed + "-" + i,
+          Instant.ofEpochMilli(Math.max(start.toEpochMilli(), at)));
       sends.add(e);
       if (random.nextInt(100) < 3) {
         replays.add(LlmCallEvent.newBuilder(e).build());
@@ -68,20 +74,33 @@ record CallTrace(List<LlmCallEvent> sends, int distinctEvents) {
   private static LlmCallEvent event(Random random, String id, Instant at) {
     Dims d = DIMS.get(random.nextInt(DIMS.size()));
     LlmCallEvent.Builder b = LlmCallEvent.newBuilder()
-        .setEventId(id).setTimestamp(at).setSdk(new SdkInfo("reliability-it", "1"))
-        .setService(d.service()).setEnvironment("it").setOrgId(d.org()).setProjectId(d.project())
-        .setApiKeyFingerprint(d.keyFingerprint()).setApiKeyHint("sk-...abcd")
-        .setProvider("openai").setOperation("chat").setRequestModel(d.model())
-        .setDurationMs(50L + random.nextInt(3000)).setStatusCode(200);
+        .setEventId(id)
+        .setTimestamp(at)
+        .setSdk(new SdkInfo("reliability-it", "1"))
+        .setService(d.service())
+        .setEnvironment("it")
+        .setOrgId(d.org())
+        .setProjectId(d.project())
+        .setApiKeyFingerprint(d.keyFingerprint())
+        .setApiKeyHint("sk-...abcd")
+        .setProvider("openai")
+        .setOperation("chat")
+        .setRequestModel(d.model())
+        .setDurationMs(50L + random.nextInt(3000))
+        .setStatusCode(200);
     int roll = random.nextInt(100);
     if (roll < 5) {
-      b.setStatusCode(503).setErrorType(ERROR_TYPES[random.nextInt(ERROR_TYPES.length)]).setInputTokens(0L).setOutputTokens(0L);
+      b.setStatusCode(503)
+          .setErrorType(ERROR_TYPES[random.nextInt(ERROR_TYPES.length)])
+          .setInputTokens(0L)
+          .setOutputTokens(0L);
     } else if (roll < 8) {
       // A stream without usage: unknown, not zero.
       b.setStreaming(true);
     } else {
       long input = 20 + random.nextInt(4000);
-      b.setInputTokens(input).setOutputTokens(1L + random.nextInt(800))
+      b.setInputTokens(input)
+          .setOutputTokens(1L + random.nextInt(800))
           .setCacheReadInputTokens(random.nextBoolean() ? (long) random.nextInt((int) input) : null)
           .setReasoningOutputTokens(random.nextInt(5) == 0 ? 0L : null);
     }
@@ -95,7 +114,9 @@ record CallTrace(List<LlmCallEvent> sends, int distinctEvents) {
 
   /** What the app must emit: each distinct event_id counted once, in its minute and dimension set. */
   Map<RollupId, Totals> reference(Pricing pricing) {
-    return reference(pricing, sends.stream().map(LlmCallEvent::getEventId).collect(java.util.stream.Collectors.toSet()));
+    return reference(
+        pricing,
+        sends.stream().map(LlmCallEvent::getEventId).collect(java.util.stream.Collectors.toSet()));
   }
 
   /** As {@link #reference(Pricing)}, counting only {@code acknowledged} event ids (sends the broker confirmed). */
@@ -111,19 +132,35 @@ record CallTrace(List<LlmCallEvent> sends, int distinctEvents) {
   }
 
   /** The rollup identity: the window and the five dimensions, as in the output key. */
-  record RollupId(Instant windowStart, String model, String org, String project, String keyFingerprint, String service)
+  record RollupId(
+      Instant windowStart,
+      String model,
+      String org,
+      String project,
+      String keyFingerprint,
+      String service)
       implements Comparable<RollupId> {
 
     static RollupId of(LlmCallEvent e) {
       long t = e.getTimestamp().toEpochMilli();
       String model = e.getResponseModel() != null ? e.getResponseModel() : e.getRequestModel();
-      return new RollupId(Instant.ofEpochMilli(Math.floorDiv(t, 60_000L) * 60_000L), model,
-          e.getOrgId(), e.getProjectId(), e.getApiKeyFingerprint(), e.getService());
+      return new RollupId(
+          Instant.ofEpochMilli(Math.floorDiv(t, 60_000L) * 60_000L),
+          model,
+          e.getOrgId(),
+          e.getProjectId(),
+          e.getApiKeyFingerprint(),
+          e.getService());
     }
 
     static RollupId of(UsageRollup r) {
-      return new RollupId(r.getWindowStart(), r.getModel(), r.getOrgId(), r.getProjectId(),
-          r.getApiKeyFingerprint(), r.getService());
+      return new RollupId(
+          r.getWindowStart(),
+          r.getModel(),
+          r.getOrgId(),
+          r.getProjectId(),
+          r.getApiKeyFingerprint(),
+          r.getService());
     }
 
     @Override
@@ -133,22 +170,49 @@ record CallTrace(List<LlmCallEvent> sends, int distinctEvents) {
   }
 
   /** The counted fields of a rollup; equal totals mean nothing lost and nothing counted twice. */
-  record Totals(long requests, long errors, Map<String, Long> errorsByClass, long inputTokens, long outputTokens,
-      long cacheReadInputTokens, long cacheCreationInputTokens, long reasoningOutputTokens,
-      long requestsWithoutUsage, Long costMicros, long unpricedRequests) {
+  record Totals(
+      long requests,
+      long errors,
+      Map<String, Long> errorsByClass,
+      long inputTokens,
+      long outputTokens,
+      long cacheReadInputTokens,
+      long cacheCreationInputTokens,
+      long reasoningOutputTokens,
+      long requestsWithoutUsage,
+      Long costMicros,
+      long unpricedRequests) {
 
     static Totals of(LlmCallEvent e, OptionalLong cost) {
-      Map<String, Long> byClass = e.getErrorType() == null ? Map.of() : Map.of(e.getErrorType(), 1L);
-      return new Totals(1, e.getErrorType() == null ? 0 : 1, byClass, nz(e.getInputTokens()), nz(e.getOutputTokens()),
-          nz(e.getCacheReadInputTokens()), nz(e.getCacheCreationInputTokens()), nz(e.getReasoningOutputTokens()),
+      Map<String, Long> byClass =
+          e.getErrorType() == null ? Map.of() : Map.of(e.getErrorType(), 1L);
+      return new Totals(
+          1,
+          e.getErrorType() == null ? 0 : 1,
+          byClass,
+          nz(e.getInputTokens()),
+          nz(e.getOutputTokens()),
+          nz(e.getCacheReadInputTokens()),
+          nz(e.getCacheCreationInputTokens()),
+          nz(e.getReasoningOutputTokens()),
           e.getInputTokens() == null || e.getOutputTokens() == null ? 1 : 0,
-          cost.isPresent() ? cost.getAsLong() : null, cost.isPresent() ? 0 : 1);
+          cost.isPresent() ? cost.getAsLong() : null,
+          cost.isPresent() ? 0 : 1);
     }
 
     static Totals of(UsageRollup r) {
-      return new Totals(r.getRequests(), r.getErrors(), new TreeMap<>(r.getErrorsByClass()), r.getInputTokens(),
-          r.getOutputTokens(), r.getCacheReadInputTokens(), r.getCacheCreationInputTokens(),
-          r.getReasoningOutputTokens(), r.getRequestsWithoutUsage(), r.getCostMicros(), r.getUnpricedRequests());
+      return new Totals(
+          r.getRequests(),
+          r.getErrors(),
+          new TreeMap<>(r.getErrorsByClass()),
+          r.getInputTokens(),
+          r.getOutputTokens(),
+          r.getCacheReadInputTokens(),
+          r.getCacheCreationInputTokens(),
+          r.getReasoningOutputTokens(),
+          r.getRequestsWithoutUsage(),
+          r.getCostMicros(),
+          r.getUnpricedRequests());
     }
 
     Totals plus(Totals o) {
@@ -162,10 +226,18 @@ record CallTrace(List<LlmCallEvent> sends, int distinctEvents) {
       } else {
         cost = costMicros + o.costMicros;
       }
-      return new Totals(requests + o.requests, errors + o.errors, byClass, inputTokens + o.inputTokens,
-          outputTokens + o.outputTokens, cacheReadInputTokens + o.cacheReadInputTokens,
-          cacheCreationInputTokens + o.cacheCreationInputTokens, reasoningOutputTokens + o.reasoningOutputTokens,
-          requestsWithoutUsage + o.requestsWithoutUsage, cost, unpricedRequests + o.unpricedRequests);
+      return new Totals(
+          requests + o.requests,
+          errors + o.errors,
+          byClass,
+          inputTokens + o.inputTokens,
+          outputTokens + o.outputTokens,
+          cacheReadInputTokens + o.cacheReadInputTokens,
+          cacheCreationInputTokens + o.cacheCreationInputTokens,
+          reasoningOutputTokens + o.reasoningOutputTokens,
+          requestsWithoutUsage + o.requestsWithoutUsage,
+          cost,
+          unpricedRequests + o.unpricedRequests);
     }
 
     private static long nz(Long v) {

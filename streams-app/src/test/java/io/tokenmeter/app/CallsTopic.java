@@ -27,23 +27,32 @@ final class CallsTopic {
   private CallsTopic() {}
 
   /** Every record of {@code topic}; {@code client} holds the bootstrap servers and any security settings. */
-  static List<ConsumerRecord<String, LlmCallEvent>> readAll(Map<String, String> client, String topic) {
+  static List<ConsumerRecord<String, LlmCallEvent>> readAll(
+      Map<String, String> client, String topic) {
     Map<String, Object> props = new HashMap<>(client);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "calls-reader-" + UUID.randomUUID());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     List<ConsumerRecord<String, LlmCallEvent>> records = new ArrayList<>();
-    try (KafkaConsumer<String, LlmCallEvent> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+    try (KafkaConsumer<String, LlmCallEvent> consumer = new KafkaConsumer<>(
+        props,
+        new StringDeserializer(),
         new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()))) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-      await("calls topic read to its end").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ZERO).until(() -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-        return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
-      });
+      await("calls topic read to its end")
+          .atMost(Duration.ofMinutes(1))
+          .pollInterval(Duration.ZERO)
+          .until(() -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            return end.entrySet().stream()
+                .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+          });
     }
     return records;
   }

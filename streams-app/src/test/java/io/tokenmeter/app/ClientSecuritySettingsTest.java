@@ -31,7 +31,8 @@ class ClientSecuritySettingsTest {
 
   static TokenmeterConfig configWithTls() {
     Map<String, String> env = new java.util.HashMap<>();
-    TLS.forEach((k, v) -> env.put("TOKENMETER_KAFKA_CLIENT_" + k.toUpperCase(java.util.Locale.ROOT).replace('.', '_'), v));
+    TLS.forEach((k, v) -> env.put(
+        "TOKENMETER_KAFKA_CLIENT_" + k.toUpperCase(java.util.Locale.ROOT).replace('.', '_'), v));
     return ConfigLoader.create().env(env).load();
   }
 
@@ -39,11 +40,19 @@ class ClientSecuritySettingsTest {
   void tlsSettingsReachEveryClientInsideKafkaStreams() {
     StreamsConfig streams = new StreamsConfig(StreamsProperties.of(configWithTls()));
 
-    assertThat(streams.getMainConsumerConfigs("tokenmeter", "main", 0)).as("main consumer").containsAllEntriesOf(TLS);
-    assertThat(streams.getRestoreConsumerConfigs("restore")).as("restore consumer").containsAllEntriesOf(TLS);
-    assertThat(streams.getGlobalConsumerConfigs("global")).as("global consumer").containsAllEntriesOf(TLS);
+    assertThat(streams.getMainConsumerConfigs("tokenmeter", "main", 0))
+        .as("main consumer")
+        .containsAllEntriesOf(TLS);
+    assertThat(streams.getRestoreConsumerConfigs("restore"))
+        .as("restore consumer")
+        .containsAllEntriesOf(TLS);
+    assertThat(streams.getGlobalConsumerConfigs("global"))
+        .as("global consumer")
+        .containsAllEntriesOf(TLS);
     assertThat(streams.getProducerConfigs("producer")).as("producer").containsAllEntriesOf(TLS);
-    assertThat(streams.getAdminConfigs("admin")).as("Streams' admin client").containsAllEntriesOf(TLS);
+    assertThat(streams.getAdminConfigs("admin"))
+        .as("Streams' admin client")
+        .containsAllEntriesOf(TLS);
   }
 
   @Test

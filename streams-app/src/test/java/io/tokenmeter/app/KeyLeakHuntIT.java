@@ -52,10 +52,10 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Hunts for plaintext API keys (and the deployment's own secrets) everywhere a short, realistic
@@ -80,10 +80,12 @@ class KeyLeakHuntIT {
   private static final String FINGERPRINT_SECRET = "leak-hunt-it-fingerprint-secret-0123456789";
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  @RegisterExtension static final SharedBroker broker = new SharedBroker();
+  @RegisterExtension
+  static final SharedBroker broker = new SharedBroker();
 
   // Kept when the test fails: the logs are where a finding is explained.
-  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path dir;
 
   /**
    * A secret of this run: the text as it was handed over, and its random part (what must never
@@ -121,8 +123,12 @@ class KeyLeakHuntIT {
         // Characters that depend only on the secret's bytes, whatever precedes it.
         int from = shift == 0 ? 0 : 4;
         int to = 4 * ((shift + bytes.length) / 3);
-        n.put("Base64 at alignment " + shift, Base64.getEncoder().encodeToString(shifted).substring(from, to));
-        n.put("URL-safe Base64 at alignment " + shift, Base64.getUrlEncoder().encodeToString(shifted).substring(from, to));
+        n.put(
+            "Base64 at alignment " + shift,
+            Base64.getEncoder().encodeToString(shifted).substring(from, to));
+        n.put(
+            "URL-safe Base64 at alignment " + shift,
+            Base64.getUrlEncoder().encodeToString(shifted).substring(from, to));
       }
       return n;
     }
@@ -139,13 +145,23 @@ class KeyLeakHuntIT {
     Secret cliKey = Secret.apiKey("key handed to tokenmeter produce", "sk-proj-");
     Secret wrongCredential = Secret.apiKey("key sent as a wrong HTTP credential", "sk-");
     Secret malformedKey = Secret.apiKey("key in a malformed record", "sk-proj-");
-    Secret pastedKey = Secret.apiKey("key pasted into api_key_hint by another producer", "sk-proj-");
+    Secret pastedKey =
+        Secret.apiKey("key pasted into api_key_hint by another producer", "sk-proj-");
     Secret httpToken = Secret.token("http.auth.token", "tm-");
     Secret webhookAuth = Secret.token("router.webhook.authorization", "Bearer whsec-");
-    List<Secret> secrets = List.of(proj, ant, bearer, cliKey, wrongCredential, malformedKey, pastedKey, httpToken,
+    List<Secret> secrets = List.of(
+        proj,
+        ant,
+        bearer,
+        cliKey,
+        wrongCredential,
+        malformedKey,
+        pastedKey,
+        httpToken,
         webhookAuth);
 
-    KeyFingerprints fingerprints = new KeyFingerprints(FINGERPRINT_SECRET.getBytes(StandardCharsets.UTF_8));
+    KeyFingerprints fingerprints =
+        new KeyFingerprints(FINGERPRINT_SECRET.getBytes(StandardCharsets.UTF_8));
     KeyFingerprints.Identity projId = fingerprints.identify(proj.text());
     KeyFingerprints.Identity antId = fingerprints.identify(ant.text());
     KeyFingerprints.Identity bearerId = fingerprints.identify(bearer.text());
@@ -156,11 +172,13 @@ class KeyLeakHuntIT {
     HttpServer webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     webhook.createContext("/hook", exchange -> {
       try (exchange) {
-        webhookAuthorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+        webhookAuthorizations.add(
+            String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
         Map<String, List<String>> headers = new TreeMap<>(exchange.getRequestHeaders());
         // The one place the webhook secret belongs; checked above, not scanned.
         headers.remove("Authorization");
-        webhookBodies.add(headers + "\n" + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        webhookBodies.add(headers + "\n"
+            + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
         exchange.sendResponseHeaders(200, -1);
       }
     });
@@ -183,16 +201,24 @@ class KeyLeakHuntIT {
     // The sk-ant key is not on the list: key_not_allowed fires for it.
     props.put("alerts.key.allow.list", projId.fingerprint() + "," + bearerId.fingerprint());
 
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient http =
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     String base = "http://127.0.0.1:" + httpPort;
     String goodBearer = "Bearer " + httpToken.text();
     List<String> shown = new ArrayList<>();
-    try (AppProcess app = AppProcess.start("app", dir, props, AppProcess.Launch.RUN.withJvmOptions(
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=debug", "-Dorg.slf4j.simpleLogger.log.io.tokenmeter=debug"))) {
+    try (AppProcess app = AppProcess.start(
+        "app",
+        dir,
+        props,
+        AppProcess.Launch.RUN.withJvmOptions(
+            "-Dorg.slf4j.simpleLogger.defaultLogLevel=debug",
+            "-Dorg.slf4j.simpleLogger.log.io.tokenmeter=debug"))) {
       app.awaitRunning();
 
       // 1. The SDK, in this JVM, with its log output captured (and not printed: it is scanned).
-      Instant at = Instant.ofEpochMilli(Math.floorDiv(System.currentTimeMillis(), 60_000L) * 60_000L).minusSeconds(90);
+      Instant at = Instant.ofEpochMilli(
+              Math.floorDiv(System.currentTimeMillis(), 60_000L) * 60_000L)
+          .minusSeconds(90);
       ByteArrayOutputStream sdkLog = new ByteArrayOutputStream();
       PrintStream stderr = System.err;
       System.setErr(new PrintStream(sdkLog, true, StandardCharsets.UTF_8));
@@ -207,17 +233,24 @@ class KeyLeakHuntIT {
         List<LlmCall> calls = List.of(
             call(at, proj.text(), "openai", "gpt-4o").statusCode(200).build(),
             call(at.plusSeconds(1), proj.text(), "openai", "gpt-4o")
-                .responseBody("{\"model\":\"gpt-4o-2024-08-06\",\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3}}")
-                .statusCode(200).build(),
+                .responseBody(
+                    "{\"model\":\"gpt-4o-2024-08-06\",\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3}}")
+                .statusCode(200)
+                .build(),
             // Unpriced and not on the allow-list.
-            call(at.plusSeconds(2), ant.text(), "self-hosted", "local-llama").statusCode(200).build(),
+            call(at.plusSeconds(2), ant.text(), "self-hosted", "local-llama")
+                .statusCode(200)
+                .build(),
             // A provider that quotes the key back in its error, as some do.
-            call(at.plusSeconds(3), bearer.text(), "openai", "gpt-4o").statusCode(401)
-                .responseBody("{\"error\":{\"message\":\"Incorrect API key provided: " + bearer.bareKey()
-                    + "\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}")
+            call(at.plusSeconds(3), bearer.text(), "openai", "gpt-4o")
+                .statusCode(401)
+                .responseBody(
+                    "{\"error\":{\"message\":\"Incorrect API key provided: " + bearer.bareKey()
+                        + "\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}")
                 .build(),
             call(at.plusSeconds(4), bearer.text(), "openai", "gpt-4o")
-                .error(new IOException("connection reset while sending Authorization: " + bearer.text()))
+                .error(new IOException(
+                    "connection reset while sending Authorization: " + bearer.text()))
                 .build());
         for (LlmCall call : calls) {
           shown.add(call.toString());
@@ -236,77 +269,132 @@ class KeyLeakHuntIT {
 
       // 2. A record that is not an event, from some other producer: dead-lettered with its bytes.
       try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(
-          Map.of("bootstrap.servers", broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
-        raw.send(new ProducerRecord<>(config.calls(), null, at.toEpochMilli(), "org-1/proj-1".getBytes(StandardCharsets.UTF_8),
-            ("{\"provider\":\"openai\",\"api_key\":\"" + malformedKey.text() + "\"}").getBytes(StandardCharsets.UTF_8)))
+          Map.of("bootstrap.servers", broker.bootstrapServers()),
+          new ByteArraySerializer(),
+          new ByteArraySerializer())) {
+        raw.send(new ProducerRecord<>(
+                config.calls(),
+                null,
+                at.toEpochMilli(),
+                "org-1/proj-1".getBytes(StandardCharsets.UTF_8),
+                ("{\"provider\":\"openai\",\"api_key\":\"" + malformedKey.text() + "\"}")
+                    .getBytes(StandardCharsets.UTF_8)))
             .get(30, TimeUnit.SECONDS);
         // A well-formed event whose api_key_hint holds a whole key: the app dead-letters a copy
         // with the key fields redacted, so the key stays in the calls topic, where it was put.
-        LlmCallEvent pasted = io.tokenmeter.rollup.Calls.call(at).setEventId("pasted-1").setApiKeyHint(pastedKey.text()).build();
-        raw.send(new ProducerRecord<>(config.calls(), null, at.toEpochMilli(), "org-1/proj-1".getBytes(StandardCharsets.UTF_8),
-            new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()).serialize(config.calls(), pasted)))
+        LlmCallEvent pasted = io.tokenmeter.rollup.Calls.call(at)
+            .setEventId("pasted-1")
+            .setApiKeyHint(pastedKey.text())
+            .build();
+        raw.send(new ProducerRecord<>(
+                config.calls(),
+                null,
+                at.toEpochMilli(),
+                "org-1/proj-1".getBytes(StandardCharsets.UTF_8),
+                new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry())
+                    .serialize(config.calls(), pasted)))
             .get(30, TimeUnit.SECONDS);
       }
 
       // 3. tokenmeter produce refuses lines that carry a key; its messages must not repeat it.
-      Path cliOut = runProduce(config.calls(), List.of(
-          eventLine("cli-1", at, "\"api_key_hint\":\"" + cliKey.text() + "\""),
-          eventLine("cli-2", at, "\"api_key_fingerprint\":\"" + cliKey.text() + "\""),
-          eventLine("cli-3", at, "\"api_key\":\"" + cliKey.text() + "\""),
-          eventLine("cli-4", at, "\"input_tokens\":\"" + cliKey.text() + "\""),
-          eventLine("cli-5", at, "\"environment\":" + "{\"key\":\"" + cliKey.text() + "\"}"),
-          "{\"event_id\":\"cli-6\",\"api_key\":" + cliKey.text() + "}"));
+      Path cliOut = runProduce(
+          config.calls(),
+          List.of(
+              eventLine("cli-1", at, "\"api_key_hint\":\"" + cliKey.text() + "\""),
+              eventLine("cli-2", at, "\"api_key_fingerprint\":\"" + cliKey.text() + "\""),
+              eventLine("cli-3", at, "\"api_key\":\"" + cliKey.text() + "\""),
+              eventLine("cli-4", at, "\"input_tokens\":\"" + cliKey.text() + "\""),
+              eventLine("cli-5", at, "\"environment\":" + "{\"key\":\"" + cliKey.text() + "\"}"),
+              "{\"event_id\":\"cli-6\",\"api_key\":" + cliKey.text() + "}"));
       String cliText = Files.readString(cliOut, StandardCharsets.UTF_8);
-      assertHolds(cliText, "the output of tokenmeter produce", "line 1: api_key_hint: not a key hint",
-          "line 2: api_key_fingerprint: not 32 hex", "plaintext API keys are never accepted", "sent 0");
-      places.add(new Place("the output of tokenmeter produce", cliText.getBytes(StandardCharsets.UTF_8)));
+      assertHolds(
+          cliText,
+          "the output of tokenmeter produce",
+          "line 1: api_key_hint: not a key hint",
+          "line 2: api_key_fingerprint: not 32 hex",
+          "plaintext API keys are never accepted",
+          "sent 0");
+      places.add(
+          new Place("the output of tokenmeter produce", cliText.getBytes(StandardCharsets.UTF_8)));
 
       // 4. Everything flows: alerts reach the webhook, final rollups are queryable.
-      await("key_not_allowed, unauthorized_key and unpriced_model reach the webhook").atMost(Duration.ofSeconds(90))
-          .pollInterval(Duration.ofMillis(500)).until(() -> {
+      await("key_not_allowed, unauthorized_key and unpriced_model reach the webhook")
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> {
             String all = String.join("\n", webhookBodies);
-            return all.contains("key_not_allowed") && all.contains("unauthorized_key") && all.contains("unpriced_model");
+            return all.contains("key_not_allowed")
+                && all.contains("unauthorized_key")
+                && all.contains("unpriced_model");
           });
-      await("the final rollups of the three keys are queryable").atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
-            String top = fetch(http, base + "/api/v1/top?by=requests&group=key&n=100&last=1h", goodBearer).body();
-            return top.contains(projId.fingerprint()) && top.contains(antId.fingerprint()) && top.contains(bearerId.fingerprint());
+      await("the final rollups of the three keys are queryable")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .ignoreExceptions()
+          .until(() -> {
+            String top = fetch(
+                    http, base + "/api/v1/top?by=requests&group=key&n=100&last=1h", goodBearer)
+                .body();
+            return top.contains(projId.fingerprint())
+                && top.contains(antId.fingerprint())
+                && top.contains(bearerId.fingerprint());
           });
-      assertThat(!webhookAuthorizations.isEmpty() && webhookAuthorizations.stream().allMatch(webhookAuth.text()::equals))
-          .as("the router sent its configured Authorization with every delivery").isTrue();
+      assertThat(!webhookAuthorizations.isEmpty()
+              && webhookAuthorizations.stream().allMatch(webhookAuth.text()::equals))
+          .as("the router sent its configured Authorization with every delivery")
+          .isTrue();
 
       // 5. Every HTTP answer: the query API, the peer endpoints, the dashboard, and the errors.
       long now = System.currentTimeMillis();
       Map<String, String> authorized = new LinkedHashMap<>();
-      for (String path : List.of("/api/v1/alerts", "/api/v1/top?by=cost&group=key&last=1h",
-          "/api/v1/top?by=requests&group=model&last=1h", "/api/v1/top?by=errors&group=org&last=1h",
-          "/api/v1/series?metric=requests&group_by=key&last=1h", "/api/v1/series?metric=cost_micros&group_by=model&last=1h",
-          "/api/v1/rollups?last=1h", "/api/v1/rollups?last=1h&key=" + antId.fingerprint(),
-          "/internal/v1/alerts", "/internal/v1/rollups?from=" + (now - 3_600_000) + "&to=" + now,
-          "/", "/dashboard/dashboard.js", "/api/v1/top?n=0", "/api/v1/series?last=1h", "/api/v1/nope", "/nope")) {
+      for (String path : List.of(
+          "/api/v1/alerts",
+          "/api/v1/top?by=cost&group=key&last=1h",
+          "/api/v1/top?by=requests&group=model&last=1h",
+          "/api/v1/top?by=errors&group=org&last=1h",
+          "/api/v1/series?metric=requests&group_by=key&last=1h",
+          "/api/v1/series?metric=cost_micros&group_by=model&last=1h",
+          "/api/v1/rollups?last=1h",
+          "/api/v1/rollups?last=1h&key=" + antId.fingerprint(),
+          "/internal/v1/alerts",
+          "/internal/v1/rollups?from=" + (now - 3_600_000) + "&to=" + now,
+          "/",
+          "/dashboard/dashboard.js",
+          "/api/v1/top?n=0",
+          "/api/v1/series?last=1h",
+          "/api/v1/nope",
+          "/nope")) {
         authorized.put(path, goodBearer);
       }
-      String basicWrong = "Basic " + Base64.getEncoder().encodeToString(
-          ("admin:" + wrongCredential.text()).getBytes(StandardCharsets.UTF_8));
-      String basicRight = "Basic " + Base64.getEncoder().encodeToString(
-          ("admin:" + httpToken.text()).getBytes(StandardCharsets.UTF_8));
+      String basicWrong = "Basic "
+          + Base64.getEncoder()
+              .encodeToString(("admin:" + wrongCredential.text()).getBytes(StandardCharsets.UTF_8));
+      String basicRight = "Basic "
+          + Base64.getEncoder()
+              .encodeToString(("admin:" + httpToken.text()).getBytes(StandardCharsets.UTF_8));
       List<String[]> requests = new ArrayList<>();
-      authorized.forEach((path, auth) -> requests.add(new String[] {path, auth, "the token as Bearer"}));
+      authorized.forEach(
+          (path, auth) -> requests.add(new String[] {path, auth, "the token as Bearer"}));
       requests.add(new String[] {"/", basicRight, "the token as Basic password"});
       requests.add(new String[] {"/api/v1/alerts", basicRight, "the token as Basic password"});
       requests.add(new String[] {"/health", null, "no credentials"});
       requests.add(new String[] {"/api/v1/alerts", null, "no credentials"});
       requests.add(new String[] {"/", null, "no credentials"});
-      requests.add(new String[] {"/api/v1/alerts", "Bearer " + wrongCredential.text(), "a key as Bearer"});
+      requests.add(
+          new String[] {"/api/v1/alerts", "Bearer " + wrongCredential.text(), "a key as Bearer"});
       requests.add(new String[] {"/api/v1/rollups?last=1h", wrongCredential.text(), "a bare key"});
       requests.add(new String[] {"/", basicWrong, "a key as Basic password"});
-      requests.add(new String[] {"/internal/v1/alerts", "Bearer " + wrongCredential.text(), "a key as Bearer"});
+      requests.add(
+          new String[] {"/internal/v1/alerts", "Bearer " + wrongCredential.text(), "a key as Bearer"
+          });
       Map<Integer, Integer> statuses = new TreeMap<>();
       for (String[] r : requests) {
         HttpResponse<String> response = fetch(http, base + r[0], r[1]);
         statuses.merge(response.statusCode(), 1, Integer::sum);
-        String transcript = response.statusCode() + "\n" + response.headers().map() + "\n" + response.body();
-        places.add(new Place("the HTTP answer to GET " + r[0] + " with " + r[2] + " (" + response.statusCode() + ")",
+        String transcript =
+            response.statusCode() + "\n" + response.headers().map() + "\n" + response.body();
+        places.add(new Place(
+            "the HTTP answer to GET " + r[0] + " with " + r[2] + " (" + response.statusCode() + ")",
             transcript.getBytes(StandardCharsets.UTF_8)));
       }
       assertThat(statuses).as("answers by status").containsKeys(200, 400, 401, 404);
@@ -314,17 +402,22 @@ class KeyLeakHuntIT {
 
       // 6. A clean stop flushes the stores to disk, so the state directory shows what they hold.
       app.stop();
-      places.add(new Place("the app's log (DEBUG, router included)", Files.readAllBytes(app.log())));
-      assertHolds(text(places, "the app's log"), "the app's log", "PENDING_SHUTDOWN -> NOT_RUNNING");
+      places.add(
+          new Place("the app's log (DEBUG, router included)", Files.readAllBytes(app.log())));
+      assertHolds(
+          text(places, "the app's log"), "the app's log", "PENDING_SHUTDOWN -> NOT_RUNNING");
     } finally {
       webhook.stop(0);
     }
 
     for (int i = 0; i < webhookBodies.size(); i++) {
-      places.add(new Place("webhook delivery " + i, webhookBodies.get(i).getBytes(StandardCharsets.UTF_8)));
+      places.add(new Place(
+          "webhook delivery " + i, webhookBodies.get(i).getBytes(StandardCharsets.UTF_8)));
     }
     for (int i = 0; i < shown.size(); i++) {
-      places.add(new Place("toString() " + i + " seen by the caller", shown.get(i).getBytes(StandardCharsets.UTF_8)));
+      places.add(new Place(
+          "toString() " + i + " seen by the caller",
+          shown.get(i).getBytes(StandardCharsets.UTF_8)));
     }
     Map<String, byte[]> topics = new TreeMap<>();
     everyTopic(broker.bootstrapServers()).forEach((topic, parts) -> {
@@ -338,41 +431,71 @@ class KeyLeakHuntIT {
     List<Place> brokerFiles = filesUnder(broker.get().dataDir(), "broker data file ");
 
     // The scan sees the data: fingerprints and hints went everywhere the keys did not.
-    assertHolds(text(places, "the app's log"), "the app's log (DEBUG, Kafka clients included)", "DEBUG NetworkClient", "DEBUG KafkaAdminClient",
-        "DEBUG StreamThread", "alert router");
-    assertHolds(text(places, "the SDK's log"), "the SDK's log", "Tokenmeter dropped an event (invalid)");
+    assertHolds(
+        text(places, "the app's log"),
+        "the app's log (DEBUG, Kafka clients included)",
+        "DEBUG NetworkClient",
+        "DEBUG KafkaAdminClient",
+        "DEBUG StreamThread",
+        "alert router");
+    assertHolds(
+        text(places, "the SDK's log"), "the SDK's log", "Tokenmeter dropped an event (invalid)");
     for (KeyFingerprints.Identity id : List.of(projId, antId, bearerId)) {
-      assertHolds(new String(topics.get(config.calls()), StandardCharsets.ISO_8859_1), "the calls topic",
-          id.fingerprint(), id.hint());
-      assertHolds(new String(topics.get(config.rollups()), StandardCharsets.ISO_8859_1), "the rollups topic",
-          id.fingerprint(), id.hint());
-      assertHolds(text(places, "the HTTP answer to GET /api/v1/top?by=cost&group=key"), "the top keys answer",
-          id.fingerprint(), id.hint());
+      assertHolds(
+          new String(topics.get(config.calls()), StandardCharsets.ISO_8859_1),
+          "the calls topic",
+          id.fingerprint(),
+          id.hint());
+      assertHolds(
+          new String(topics.get(config.rollups()), StandardCharsets.ISO_8859_1),
+          "the rollups topic",
+          id.fingerprint(),
+          id.hint());
+      assertHolds(
+          text(places, "the HTTP answer to GET /api/v1/top?by=cost&group=key"),
+          "the top keys answer",
+          id.fingerprint(),
+          id.hint());
     }
-    assertHolds(String.join("\n", webhookBodies), "the webhook deliveries", antId.fingerprint(), bearerId.fingerprint(),
+    assertHolds(
+        String.join("\n", webhookBodies),
+        "the webhook deliveries",
+        antId.fingerprint(),
+        bearerId.fingerprint(),
         antId.hint());
-    assertThat(topics).containsKeys(config.applicationId() + "-query-rollups-changelog", "__consumer_offsets",
-        "__transaction_state");
-    assertThat(topics.keySet()).as("Streams' repartition topics are scanned")
+    assertThat(topics)
+        .containsKeys(
+            config.applicationId() + "-query-rollups-changelog",
+            "__consumer_offsets",
+            "__transaction_state");
+    assertThat(topics.keySet())
+        .as("Streams' repartition topics are scanned")
         .anyMatch(t -> t.startsWith(config.applicationId()) && t.endsWith("-repartition"));
     assertThat(stateFiles.stream().map(p -> new String(p.bytes(), StandardCharsets.ISO_8859_1)))
         .as("the state files hold the fingerprints uncompressed (Kafka Streams' RocksDB default)")
         .anyMatch(s -> s.contains(projId.fingerprint()));
-    assertThat(new String(topics.get(deadLetters), StandardCharsets.ISO_8859_1).contains(malformedKey.text()))
-        .as("the dead-letter topic holds the malformed record's original bytes").isTrue();
-    assertHolds(new String(topics.get(deadLetters), StandardCharsets.ISO_8859_1), "the dead-letter topic",
-        "pasted-1", "[redacted]");
+    assertThat(new String(topics.get(deadLetters), StandardCharsets.ISO_8859_1)
+            .contains(malformedKey.text()))
+        .as("the dead-letter topic holds the malformed record's original bytes")
+        .isTrue();
+    assertHolds(
+        new String(topics.get(deadLetters), StandardCharsets.ISO_8859_1),
+        "the dead-letter topic",
+        "pasted-1",
+        "[redacted]");
 
     List<String> found = new ArrayList<>();
     for (Place place : places) {
       String haystack = new String(place.bytes(), StandardCharsets.ISO_8859_1);
       for (Secret secret : secrets) {
         // Its original bytes, that is: not its dead-letter headers, which say why it was refused.
-        if (secret == malformedKey && (place.where().equals("topic " + config.calls() + ": record values")
-            || place.where().equals("topic " + deadLetters + ": record values"))) {
+        if (secret == malformedKey
+            && (place.where().equals("topic " + config.calls() + ": record values")
+                || place.where().equals("topic " + deadLetters + ": record values"))) {
           continue;
         }
-        if (secret == pastedKey && place.where().equals("topic " + config.calls() + ": record values")) {
+        if (secret == pastedKey
+            && place.where().equals("topic " + config.calls() + ": record values")) {
           continue;
         }
         scan(haystack, place.where(), secret, found);
@@ -426,7 +549,8 @@ class KeyLeakHuntIT {
   private static String eventLine(String id, Instant at, String extra) {
     return "{\"event_id\":\"" + id + "\",\"timestamp\":" + at.toEpochMilli()
         + ",\"sdk\":{\"name\":\"hand-written\",\"version\":\"1\"},\"service\":\"leak-hunt\",\"environment\":\"it\""
-        + ",\"provider\":\"openai\",\"operation\":\"chat\",\"request_model\":\"gpt-4o\"," + extra + "}";
+        + ",\"provider\":\"openai\",\"operation\":\"chat\",\"request_model\":\"gpt-4o\"," + extra
+        + "}";
   }
 
   /** {@code tokenmeter produce} in a child JVM, as a user runs it; its stdout and stderr in one file. */
@@ -434,17 +558,31 @@ class KeyLeakHuntIT {
     Path input = dir.resolve("events.jsonl");
     Files.write(input, lines, StandardCharsets.UTF_8);
     Path out = dir.resolve("produce.out");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-cp", AppProcess.classpath(), TokenmeterCli.class.getName(), "produce",
-        "--bootstrap-server", broker.bootstrapServers(), "--topic", topic, "--input", input.toString())
-        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    Process p = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx256m",
+            "-cp",
+            AppProcess.classpath(),
+            TokenmeterCli.class.getName(),
+            "produce",
+            "--bootstrap-server",
+            broker.bootstrapServers(),
+            "--topic",
+            topic,
+            "--input",
+            input.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(out.toFile())
+        .start();
     assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("tokenmeter produce ends").isTrue();
     assertThat(p.exitValue()).as("tokenmeter produce: some lines skipped").isEqualTo(2);
     return out;
   }
 
-  private static HttpResponse<String> fetch(HttpClient http, String url, String authorization) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET();
+  private static HttpResponse<String> fetch(HttpClient http, String url, String authorization)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET();
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
@@ -458,15 +596,25 @@ class KeyLeakHuntIT {
    */
   private static Map<String, byte[][]> everyTopic(String bootstrapServers) throws Exception {
     Map<String, byte[][]> out = new TreeMap<>();
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-            new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(30, TimeUnit.SECONDS);
+    try (Admin admin =
+            Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_uncommitted",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      Set<String> names = admin
+          .listTopics(new ListTopicsOptions().listInternal(true))
+          .names()
+          .get(30, TimeUnit.SECONDS);
       List<TopicPartition> partitions = new ArrayList<>();
-      for (TopicDescription d : admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+      for (TopicDescription d :
+          admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
         d.partitions().forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition())));
       }
       Map<String, ByteArrayOutputStream> values = new TreeMap<>();
@@ -478,23 +626,28 @@ class KeyLeakHuntIT {
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      await("every topic read to its end").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ZERO).until(() -> {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          ByteArrayOutputStream v = values.get(r.topic());
-          v.writeBytes(r.value() == null ? new byte[0] : r.value());
-          v.write('\n');
-          ByteArrayOutputStream b = keysAndHeaders.get(r.topic());
-          b.writeBytes(r.key() == null ? new byte[0] : r.key());
-          b.write('\n');
-          for (Header h : r.headers()) {
-            b.writeBytes(h.key().getBytes(StandardCharsets.UTF_8));
-            b.writeBytes(h.value() == null ? new byte[0] : h.value());
-            b.write('\n');
-          }
-        }
-        return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
-      });
-      names.forEach(t -> out.put(t, new byte[][] {values.get(t).toByteArray(), keysAndHeaders.get(t).toByteArray()}));
+      await("every topic read to its end")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ZERO)
+          .until(() -> {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+              ByteArrayOutputStream v = values.get(r.topic());
+              v.writeBytes(r.value() == null ? new byte[0] : r.value());
+              v.write('\n');
+              ByteArrayOutputStream b = keysAndHeaders.get(r.topic());
+              b.writeBytes(r.key() == null ? new byte[0] : r.key());
+              b.write('\n');
+              for (Header h : r.headers()) {
+                b.writeBytes(h.key().getBytes(StandardCharsets.UTF_8));
+                b.writeBytes(h.value() == null ? new byte[0] : h.value());
+                b.write('\n');
+              }
+            }
+            return end.entrySet().stream()
+                .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+          });
+      names.forEach(t -> out.put(
+          t, new byte[][] {values.get(t).toByteArray(), keysAndHeaders.get(t).toByteArray()}));
     }
     return out;
   }
@@ -516,8 +669,10 @@ class KeyLeakHuntIT {
 
   private static String text(List<Place> places, String wherePrefix) {
     StringBuilder sb = new StringBuilder();
-    places.stream().filter(p -> p.where().startsWith(wherePrefix))
-        .forEach(p -> sb.append(new String(p.bytes(), StandardCharsets.ISO_8859_1)).append('\n'));
+    places.stream()
+        .filter(p -> p.where().startsWith(wherePrefix))
+        .forEach(
+            p -> sb.append(new String(p.bytes(), StandardCharsets.ISO_8859_1)).append('\n'));
     assertThat(sb).as("something was collected from " + wherePrefix).isNotEmpty();
     return sb.toString();
   }

@@ -48,7 +48,8 @@ class SaslScramIT {
 
   private static KafkaBroker broker;
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @BeforeAll
   static void startBroker() {
@@ -64,8 +65,12 @@ class SaslScramIT {
 
   @Test
   void appRouterAndSdkConfiguredForScramCarryCallsEndToEnd() throws Exception {
-    endToEnd(broker, appSecuritySettings(broker.clientProperties().get("sasl.jaas.config")), List.of(PASSWORD),
-        "kafka.client.sasl.jaas.config = [redacted]", dir);
+    endToEnd(
+        broker,
+        appSecuritySettings(broker.clientProperties().get("sasl.jaas.config")),
+        List.of(PASSWORD),
+        "kafka.client.sasl.jaas.config = [redacted]",
+        dir);
   }
 
   /**
@@ -73,13 +78,19 @@ class SaslScramIT {
    * broker's client properties) carry calls to exact rollups and an alert to a webhook; no value of
    * {@code secrets} appears in the app's output, which shows {@code redactedLine}.
    */
-  static void endToEnd(KafkaBroker broker, Map<String, String> appSecurity, List<String> secrets,
-      String redactedLine, Path dir) throws Exception {
+  static void endToEnd(
+      KafkaBroker broker,
+      Map<String, String> appSecurity,
+      List<String> secrets,
+      String redactedLine,
+      Path dir)
+      throws Exception {
     Map<String, String> client = broker.clientProperties();
     AppConfig config = AppConfig.create(client, dir, 4, Duration.ofSeconds(5), (short) 1);
     Pricing pricing = TablePricing.from(new PricingSettings(Optional.of(config.priceFile())));
     RecordingWebhook webhook = RecordingWebhook.start();
-    Map<String, String> instance = new TreeMap<>(config.instance("exactly_once_v2", dir.resolve("state")));
+    Map<String, String> instance =
+        new TreeMap<>(config.instance("exactly_once_v2", dir.resolve("state")));
     instance.putAll(appSecurity);
     String suffix = config.calls().substring(config.calls().lastIndexOf('.') + 1);
     instance.put("router.enabled", "true");
@@ -99,21 +110,27 @@ class SaslScramIT {
           .environment("it")
           .fingerprintSecret("sasl-scram-it-fingerprint-secret-0123456789")
           .build()) {
-        Instant start = Instant.ofEpochMilli(Math.floorDiv(System.currentTimeMillis(), 60_000L) * 60_000L)
+        Instant start = Instant.ofEpochMilli(
+                Math.floorDiv(System.currentTimeMillis(), 60_000L) * 60_000L)
             .minus(Duration.ofMinutes(3));
         for (int i = 0; i < CALLS; i++) {
           String id = "scram-" + suffix + "-" + i;
           sdk.record(call(id, start.plusMillis(500L * i), i));
           sent.add(id);
         }
-        assertThat(sdk.flush(Duration.ofMinutes(1))).as("SDK delivered everything").isTrue();
+        assertThat(sdk.flush(Duration.ofMinutes(1)))
+            .as("SDK delivered everything")
+            .isTrue();
         assertThat(sdk.stats().dropped()).isZero();
       }
 
       List<LlmCallEvent> inTopic = readCalls(client, config.calls(), CALLS);
-      assertThat(inTopic).extracting(LlmCallEvent::getEventId).containsExactlyInAnyOrderElementsOf(sent);
+      assertThat(inTopic)
+          .extracting(LlmCallEvent::getEventId)
+          .containsExactlyInAnyOrderElementsOf(sent);
       Map<RollupId, Totals> reference = new CallTrace(inTopic, CALLS).reference(pricing);
-      List<UsageRollup> rollups = FinalRollups.read(client, config.rollups(), reference.keySet(), Duration.ofMinutes(2));
+      List<UsageRollup> rollups =
+          FinalRollups.read(client, config.rollups(), reference.keySet(), Duration.ofMinutes(2));
       Map<RollupId, List<UsageRollup>> byId = rollups.stream()
           .collect(Collectors.groupingBy(RollupId::of, TreeMap::new, Collectors.toList()));
       assertThat(rollups).as("one rollup per (window, dimensions)").hasSize(reference.size());
@@ -123,12 +140,15 @@ class SaslScramIT {
 
       await("the unpriced_model alert reaches the webhook through the SCRAM-authenticated router")
           .atMost(Duration.ofSeconds(90))
-          .until(() -> webhook.bodies().stream().anyMatch(h -> h.contains("unpriced_model") && h.contains("local-llama")));
+          .until(() -> webhook.bodies().stream()
+              .anyMatch(h -> h.contains("unpriced_model") && h.contains("local-llama")));
       app.stop();
       String log = Files.readString(app.log(), StandardCharsets.UTF_8);
       assertThat(log).contains(redactedLine);
       for (String secret : secrets) {
-        assertThat(log.contains(secret)).as("a secret is in the app's output (%s)", app.log()).isFalse();
+        assertThat(log.contains(secret))
+            .as("a secret is in the app's output (%s)", app.log())
+            .isFalse();
       }
     } finally {
       webhook.close();
@@ -140,8 +160,10 @@ class SaslScramIT {
     Map<String, String> client = broker.clientProperties();
     AppConfig config = AppConfig.create(client, dir, 1, Duration.ofSeconds(5), (short) 1);
     String wrongPassword = "wrong-" + UUID.randomUUID();
-    Map<String, String> instance = new TreeMap<>(config.instance("exactly_once_v2", dir.resolve("state")));
-    instance.putAll(appSecuritySettings(client.get("sasl.jaas.config").replace(PASSWORD, wrongPassword)));
+    Map<String, String> instance =
+        new TreeMap<>(config.instance("exactly_once_v2", dir.resolve("state")));
+    instance.putAll(
+        appSecuritySettings(client.get("sasl.jaas.config").replace(PASSWORD, wrongPassword)));
 
     try (AppProcess app = AppProcess.start("app-wrong-password", dir, instance)) {
       await("the app gives up").atMost(Duration.ofSeconds(90)).until(() -> !app.isAlive());
@@ -152,8 +174,12 @@ class SaslScramIT {
           .contains("invalid credentials with SASL mechanism SCRAM-SHA-512")
           .contains("kafka.client.sasl.jaas.config");
       // Checked as booleans: AssertJ would quote the log, password and all, if they failed.
-      assertThat(log.contains(wrongPassword)).as("the wrong password is in the app's output").isFalse();
-      assertThat(log.contains(PASSWORD)).as("the password is in the app's output").isFalse();
+      assertThat(log.contains(wrongPassword))
+          .as("the wrong password is in the app's output")
+          .isFalse();
+      assertThat(log.contains(PASSWORD))
+          .as("the password is in the app's output")
+          .isFalse();
     }
   }
 
@@ -185,8 +211,10 @@ class SaslScramIT {
     return b.inputTokens(100 + i).outputTokens(10 + i % 50).build();
   }
 
-  private static List<LlmCallEvent> readCalls(Map<String, String> client, String topic, int expected) {
-    List<LlmCallEvent> events = CallsTopic.readAll(client, topic).stream().map(ConsumerRecord::value).toList();
+  private static List<LlmCallEvent> readCalls(
+      Map<String, String> client, String topic, int expected) {
+    List<LlmCallEvent> events =
+        CallsTopic.readAll(client, topic).stream().map(ConsumerRecord::value).toList();
     assertThat(events).hasSize(expected);
     return events;
   }

@@ -73,10 +73,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * A new schema version rolled out while the app runs, against a real broker and a real Apicurio
@@ -98,13 +98,17 @@ class SchemaEvolutionInFlightIT {
   private static final int EVENTS = 3_000;
   /** Sends per batch: about 4 s of the trace's event time, well inside the grace period. */
   private static final int BATCH = 50;
-  // Also the idle time after which the app closes windows by the wall clock: room for a slow CI between batches.
+  // Also the idle time after which the app closes windows by the wall clock: room for a slow CI
+  // between batches.
   private static final Duration GRACE = Duration.ofSeconds(20);
   private static final String SDK_SERVICE = "sdk-checkout";
   private static final Schema V2 = schema("/evolution/LlmCallEvent-v2-optional-field.avsc");
 
-  @RegisterExtension static final SharedBroker broker = new SharedBroker();
-  @TempDir static Path dir;
+  @RegisterExtension
+  static final SharedBroker broker = new SharedBroker();
+
+  @TempDir
+  static Path dir;
 
   private static ApicurioRegistry registry;
   private static HttpClient http;
@@ -122,7 +126,8 @@ class SchemaEvolutionInFlightIT {
     config = AppConfig.create(broker.bootstrapServers(), dir, 4, GRACE);
     requireBackwardCompatibility(config.calls() + "-value");
     requireBackwardCompatibility(config.rollups() + "-value");
-    Map<String, String> properties = new TreeMap<>(config.instance("exactly_once_v2", dir.resolve("state")));
+    Map<String, String> properties =
+        new TreeMap<>(config.instance("exactly_once_v2", dir.resolve("state")));
     properties.put("kafka.schema.registry.url", registry.ccompatUrl());
     deadLetterTopic = properties.get("topics.calls.dead.letter");
     app = AppProcess.start("app", dir, properties).awaitRunning();
@@ -142,26 +147,36 @@ class SchemaEvolutionInFlightIT {
   @Order(1)
   void v2ProducerJoinsV1ProducersInFlightAndEveryEventCountsExactlyOnce() throws Exception {
     Pricing pricing = TablePricing.from(new PricingSettings(Optional.of(config.priceFile())));
-    Instant lastMinute = Instant.ofEpochMilli(Math.floorDiv(System.currentTimeMillis(), 60_000L) * 60_000L);
-    CallTrace trace = CallTrace.generate(20261127L, EVENTS, lastMinute.minus(Duration.ofMinutes(7)),
-        Duration.ofMinutes(4), Duration.ofSeconds(3));
+    Instant lastMinute =
+        Instant.ofEpochMilli(Math.floorDiv(System.currentTimeMillis(), 60_000L) * 60_000L);
+    CallTrace trace = CallTrace.generate(
+        20261127L,
+        EVENTS,
+        lastMinute.minus(Duration.ofMinutes(7)),
+        Duration.ofMinutes(4),
+        Duration.ofSeconds(3));
     List<LlmCallEvent> sends = trace.sends();
     int v2From = sends.size() / 3;
     String subject = config.calls() + "-value";
     Map<String, Producer> producerOf = assignProducers(sends, v2From);
 
     try (Tokenmeter sdk = sdk(config.calls());
-        KafkaProducer<String, LlmCallEvent> v1 = new KafkaProducer<>(producerProperties(), new StringSerializer(),
+        KafkaProducer<String, LlmCallEvent> v1 = new KafkaProducer<>(
+            producerProperties(),
+            new StringSerializer(),
             new AvroSerializer<>(LlmCallEvent.class, avro));
-        KafkaProducer<String, byte[]> v2 = new KafkaProducer<>(producerProperties(), new StringSerializer(),
-            new ByteArraySerializer());
-        StreamsGroupProbe group = new StreamsGroupProbe(broker.bootstrapServers(), config.applicationId(),
-            config.calls())) {
+        KafkaProducer<String, byte[]> v2 = new KafkaProducer<>(
+            producerProperties(), new StringSerializer(), new ByteArraySerializer());
+        StreamsGroupProbe group = new StreamsGroupProbe(
+            broker.bootstrapServers(), config.applicationId(), config.calls())) {
       for (int from = 0; from < v2From; from += BATCH) {
-        sendInOrder(sends.subList(from, Math.min(from + BATCH, v2From)), producerOf, sdk, v1, v2, 0);
+        sendInOrder(
+            sends.subList(from, Math.min(from + BATCH, v2From)), producerOf, sdk, v1, v2, 0);
       }
       // Register v2 mid-stream: the app is processing v1 records when the subject gains a version.
-      await("app committed v1 records").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+      await("app committed v1 records")
+          .atMost(Duration.ofMinutes(1))
+          .pollInterval(Duration.ofMillis(100))
           .until(() -> group.committedTotal() > 0);
       int v1Id = latestId(subject);
       int v2Id = register(subject, V2.toString());
@@ -169,30 +184,48 @@ class SchemaEvolutionInFlightIT {
       assertThat(get("/subjects/" + subject + "/versions")).hasSize(2);
 
       for (int from = v2From; from < sends.size(); from += BATCH) {
-        sendInOrder(sends.subList(from, Math.min(from + BATCH, sends.size())), producerOf, sdk, v1, v2, v2Id);
+        sendInOrder(
+            sends.subList(from, Math.min(from + BATCH, sends.size())),
+            producerOf,
+            sdk,
+            v1,
+            v2,
+            v2Id);
       }
       Tokenmeter.Stats stats = sdk.stats();
       assertThat(stats.dropped()).as("SDK drops: %s", stats).isZero();
-      assertThat(stats.sent()).isEqualTo(sends.stream().filter(e -> producerOf.get(e.getEventId()) == Producer.SDK)
-          .count());
+      assertThat(stats.sent())
+          .isEqualTo(sends.stream()
+              .filter(e -> producerOf.get(e.getEventId()) == Producer.SDK)
+              .count());
     }
 
-    List<LlmCallEvent> expected = sends.stream().map(e -> producerOf.get(e.getEventId()) == Producer.SDK
-        ? asTheSdkWritesIt(e) : e).toList();
-    Map<RollupId, Totals> reference = new CallTrace(expected, trace.distinctEvents()).reference(pricing);
-    List<UsageRollup> rollups = FinalRollups.read(broker.bootstrapServers(), config.rollups(), reference.keySet(),
-        Duration.ofMinutes(2), avro);
+    List<LlmCallEvent> expected = sends.stream()
+        .map(e -> producerOf.get(e.getEventId()) == Producer.SDK ? asTheSdkWritesIt(e) : e)
+        .toList();
+    Map<RollupId, Totals> reference =
+        new CallTrace(expected, trace.distinctEvents()).reference(pricing);
+    List<UsageRollup> rollups = FinalRollups.read(
+        broker.bootstrapServers(),
+        config.rollups(),
+        reference.keySet(),
+        Duration.ofMinutes(2),
+        avro);
     Map<RollupId, List<UsageRollup>> byId = rollups.stream()
         .collect(Collectors.groupingBy(RollupId::of, TreeMap::new, Collectors.toList()));
-    assertThat(byId.keySet()).as("one rollup per (window, dimensions), nothing missing, nothing invented; app log %s",
-        app.log()).containsExactlyInAnyOrderElementsOf(reference.keySet());
+    assertThat(byId.keySet())
+        .as(
+            "one rollup per (window, dimensions), nothing missing, nothing invented; app log %s",
+            app.log())
+        .containsExactlyInAnyOrderElementsOf(reference.keySet());
     assertThat(rollups).as("no rollup emitted twice").hasSize(reference.size());
     Map<RollupId, Totals> actual = new TreeMap<>();
     byId.forEach((id, copies) -> actual.put(id, Totals.of(copies.get(0))));
     assertThat(actual).isEqualTo(reference);
     assertThat(deadLetters()).as("dead letters").isEmpty();
-    assertThat(EnumSet.copyOf(producerOf.values())).as("every producer sent events").containsExactlyInAnyOrder(
-        Producer.values());
+    assertThat(EnumSet.copyOf(producerOf.values()))
+        .as("every producer sent events")
+        .containsExactlyInAnyOrder(Producer.values());
   }
 
   @Test
@@ -202,17 +235,25 @@ class SchemaEvolutionInFlightIT {
     String rollupsSubject = config.rollups() + "-value";
     // What the app registers with its first rollup, and v1 on the calls topic, unless done already.
     new AvroSerializer<>(UsageRollup.class, avro).serialize(config.rollups(), rollup());
-    new AvroSerializer<>(LlmCallEvent.class, avro).serialize(config.calls(), event("warm-up", Instant.now()));
+    new AvroSerializer<>(LlmCallEvent.class, avro)
+        .serialize(config.calls(), event("warm-up", Instant.now()));
     int callsVersions = get("/subjects/" + callsSubject + "/versions").size();
     int deadLettersBefore = deadLetters().size();
     long callsEnd = total(endOffsets(config.calls()));
 
-    // A producer built from a schema that changed a field's type: refused, its reason names the path.
-    HttpResponse<String> changedType = post("/subjects/" + callsSubject + "/versions",
-        JSON.createObjectNode().put("schema", text("/evolution/LlmCallEvent-input-tokens-as-string.avsc")).toString());
+    // A producer built from a schema that changed a field's type: refused, its reason names the
+    // path.
+    HttpResponse<String> changedType = post(
+        "/subjects/" + callsSubject + "/versions",
+        JSON.createObjectNode()
+            .put("schema", text("/evolution/LlmCallEvent-input-tokens-as-string.avsc"))
+            .toString());
     assertThat(changedType.statusCode()).as(changedType.body()).isEqualTo(409);
-    assertThat(changedType.body()).contains("Incompatible artifact").contains(callsSubject)
-        .contains("at /fields/" + LlmCallEvent.getClassSchema().getField("input_tokens").pos() + "/");
+    assertThat(changedType.body())
+        .contains("Incompatible artifact")
+        .contains(callsSubject)
+        .contains("at /fields/"
+            + LlmCallEvent.getClassSchema().getField("input_tokens").pos() + "/");
     System.out.println("registry refused the changed field type: " + changedType.body());
 
     // Our serializer, handed the wrong record type for the topic: the message names the subject and
@@ -220,21 +261,29 @@ class SchemaEvolutionInFlightIT {
     AvroSerializer<Alert> wrongType = new AvroSerializer<>(Alert.class, avro);
     assertThatThrownBy(() -> wrongType.serialize(config.calls(), alert()))
         .isExactlyInstanceOf(SerializationException.class)
-        .hasMessageContaining("refused to register schema under subject " + callsSubject + ": HTTP 409")
+        .hasMessageContaining(
+            "refused to register schema under subject " + callsSubject + ": HTTP 409")
         .hasMessageContaining("Incompatible artifact");
 
-    // The SDK pointed at the rollups topic by mistake: the caller sees nothing, the event is counted
+    // The SDK pointed at the rollups topic by mistake: the caller sees nothing, the event is
+    // counted
     // as a serialization drop, and the log line says why.
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     PrintStream stderr = System.err;
     System.setErr(new PrintStream(new TeeStream(stderr, captured), true, StandardCharsets.UTF_8));
     try (Tokenmeter misdirected = sdk(config.rollups())) {
       misdirected.record(asSdkCall(event("misdirected", Instant.now())));
-      await("SDK counted the refusal").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+      await("SDK counted the refusal")
+          .atMost(Duration.ofMinutes(1))
+          .pollInterval(Duration.ofMillis(100))
           .until(() -> misdirected.stats().droppedSerialization() == 1);
       assertThat(misdirected.stats().sent()).isZero();
-      await("SDK logged the refusal").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-          .until(() -> captured.toString(StandardCharsets.UTF_8).contains("Tokenmeter dropped an event (serialization)"));
+      await("SDK logged the refusal")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> captured
+              .toString(StandardCharsets.UTF_8)
+              .contains("Tokenmeter dropped an event (serialization)"));
     } finally {
       System.setErr(stderr);
     }
@@ -242,36 +291,54 @@ class SchemaEvolutionInFlightIT {
         .contains("refused to register schema under subject " + rollupsSubject + ": HTTP 409")
         .contains("Incompatible artifact");
 
-    assertThat(get("/subjects/" + callsSubject + "/versions")).as("no version added").hasSize(callsVersions);
-    assertThat(total(endOffsets(config.calls()))).as("nothing written to the calls topic").isEqualTo(callsEnd);
+    assertThat(get("/subjects/" + callsSubject + "/versions"))
+        .as("no version added")
+        .hasSize(callsVersions);
+    assertThat(total(endOffsets(config.calls())))
+        .as("nothing written to the calls topic")
+        .isEqualTo(callsEnd);
 
     // The app runs on: a v1 event sent now is counted, and nothing went to the dead-letter topic.
     assertThat(app.isAlive()).as("app alive; log %s", app.log()).isTrue();
-    LlmCallEvent after = LlmCallEvent.newBuilder(event("after-refusals", lastClosedMinute())).setOrgId("org-after")
+    LlmCallEvent after = LlmCallEvent.newBuilder(event("after-refusals", lastClosedMinute()))
+        .setOrgId("org-after")
         .build();
-    try (KafkaProducer<String, LlmCallEvent> v1 = new KafkaProducer<>(producerProperties(), new StringSerializer(),
+    try (KafkaProducer<String, LlmCallEvent> v1 = new KafkaProducer<>(
+        producerProperties(),
+        new StringSerializer(),
         new AvroSerializer<>(LlmCallEvent.class, avro))) {
-      v1.send(new ProducerRecord<>(config.calls(), null, after.getTimestamp().toEpochMilli(), CallTrace.recordKey(after),
-          after)).get(1, TimeUnit.MINUTES);
+      v1.send(new ProducerRecord<>(
+              config.calls(),
+              null,
+              after.getTimestamp().toEpochMilli(),
+              CallTrace.recordKey(after),
+              after))
+          .get(1, TimeUnit.MINUTES);
     }
     RollupId id = RollupId.of(after);
-    List<UsageRollup> rollups = FinalRollups.read(broker.bootstrapServers(), config.rollups(), Set.of(id),
-        Duration.ofMinutes(2), avro);
-    assertThat(rollups).filteredOn(r -> RollupId.of(r).equals(id)).extracting(UsageRollup::getRequests)
+    List<UsageRollup> rollups = FinalRollups.read(
+        broker.bootstrapServers(), config.rollups(), Set.of(id), Duration.ofMinutes(2), avro);
+    assertThat(rollups)
+        .filteredOn(r -> RollupId.of(r).equals(id))
+        .extracting(UsageRollup::getRequests)
         .containsExactly(1L);
     assertThat(deadLetters()).as("dead letters").hasSize(deadLettersBefore);
   }
 
   /** Who sends an event: every copy of one event id goes through the same producer. */
-  private enum Producer { SDK, V1_SERIALIZER, V2 }
+  private enum Producer {
+    SDK,
+    V1_SERIALIZER,
+    V2
+  }
 
   /** Before {@code v2From} only the v1 producers exist; after it, all three take turns. */
   private static Map<String, Producer> assignProducers(List<LlmCallEvent> sends, int v2From) {
     Map<String, Producer> producerOf = new HashMap<>();
     for (int i = 0; i < sends.size(); i++) {
       int turn = i;
-      producerOf.computeIfAbsent(sends.get(i).getEventId(),
-          id -> Producer.values()[turn % (turn < v2From ? 2 : 3)]);
+      producerOf.computeIfAbsent(
+          sends.get(i).getEventId(), id -> Producer.values()[turn % (turn < v2From ? 2 : 3)]);
     }
     return producerOf;
   }
@@ -281,16 +348,24 @@ class SchemaEvolutionInFlightIT {
    * every one of them acknowledged. Three independent producers reorder what they send; a batch
    * spans a few seconds of event time, so no event lands behind a closed window.
    */
-  private static void sendInOrder(List<LlmCallEvent> batch, Map<String, Producer> producerOf, Tokenmeter sdk,
-      KafkaProducer<String, LlmCallEvent> v1, KafkaProducer<String, byte[]> v2, int v2Id) throws Exception {
+  private static void sendInOrder(
+      List<LlmCallEvent> batch,
+      Map<String, Producer> producerOf,
+      Tokenmeter sdk,
+      KafkaProducer<String, LlmCallEvent> v1,
+      KafkaProducer<String, byte[]> v2,
+      int v2Id)
+      throws Exception {
     List<Future<RecordMetadata>> acks = new ArrayList<>();
     for (LlmCallEvent e : batch) {
       long at = e.getTimestamp().toEpochMilli();
       String key = CallTrace.recordKey(e);
       switch (producerOf.get(e.getEventId())) {
         case SDK -> sdk.record(asSdkCall(e));
-        case V1_SERIALIZER -> acks.add(v1.send(new ProducerRecord<>(config.calls(), null, at, key, e)));
-        case V2 -> acks.add(v2.send(new ProducerRecord<>(config.calls(), null, at, key, asV2(e, v2Id))));
+        case V1_SERIALIZER ->
+          acks.add(v1.send(new ProducerRecord<>(config.calls(), null, at, key, e)));
+        case V2 ->
+          acks.add(v2.send(new ProducerRecord<>(config.calls(), null, at, key, asV2(e, v2Id))));
       }
     }
     v1.flush();
@@ -320,9 +395,15 @@ class SchemaEvolutionInFlightIT {
   }
 
   private static LlmCall asSdkCall(LlmCallEvent e) {
-    LlmCall.Builder b = LlmCall.builder().eventId(e.getEventId()).timestamp(e.getTimestamp())
-        .provider(e.getProvider()).operation(e.getOperation()).requestModel(e.getRequestModel())
-        .orgId(e.getOrgId()).projectId(e.getProjectId()).streaming(e.getStreaming());
+    LlmCall.Builder b = LlmCall.builder()
+        .eventId(e.getEventId())
+        .timestamp(e.getTimestamp())
+        .provider(e.getProvider())
+        .operation(e.getOperation())
+        .requestModel(e.getRequestModel())
+        .orgId(e.getOrgId())
+        .projectId(e.getProjectId())
+        .streaming(e.getStreaming());
     if (e.getInputTokens() != null) {
       b.inputTokens(e.getInputTokens());
     }
@@ -346,49 +427,77 @@ class SchemaEvolutionInFlightIT {
 
   /** The dimensions the SDK gives the event: its own service, and no key, so an empty fingerprint. */
   private static LlmCallEvent asTheSdkWritesIt(LlmCallEvent e) {
-    return LlmCallEvent.newBuilder(e).setService(SDK_SERVICE).setApiKeyFingerprint("").setApiKeyHint(null).build();
+    return LlmCallEvent.newBuilder(e)
+        .setService(SDK_SERVICE)
+        .setApiKeyFingerprint("")
+        .setApiKeyHint(null)
+        .build();
   }
 
   private static Tokenmeter sdk(String topic) {
-    return Tokenmeter.builder().bootstrapServers(broker.bootstrapServers()).topic(topic).service(SDK_SERVICE)
-        .environment("it").schemaRegistryUrl(registry.ccompatUrl())
-        .fingerprintSecret("0123456789abcdef0123456789abcdef-evolution").build();
+    return Tokenmeter.builder()
+        .bootstrapServers(broker.bootstrapServers())
+        .topic(topic)
+        .service(SDK_SERVICE)
+        .environment("it")
+        .schemaRegistryUrl(registry.ccompatUrl())
+        .fingerprintSecret("0123456789abcdef0123456789abcdef-evolution")
+        .build();
   }
 
   private static Map<String, Object> producerProperties() {
-    return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.LINGER_MS_CONFIG, 5);
+    return Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        broker.bootstrapServers(),
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+        true,
+        ProducerConfig.ACKS_CONFIG,
+        "all",
+        ProducerConfig.LINGER_MS_CONFIG,
+        5);
   }
 
   /** Every record on the dead-letter topic, read to its end as the app's transactions left it. */
   private static List<ConsumerRecord<byte[], byte[]>> deadLetters() {
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader-" + UUID.randomUUID(),
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            broker.bootstrapServers(),
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed",
+            ConsumerConfig.GROUP_ID_CONFIG,
+            "dlq-reader-" + UUID.randomUUID(),
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            false),
+        new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = consumer.partitionsFor(deadLetterTopic).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+          .map(p -> new TopicPartition(p.topic(), p.partition()))
+          .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      await("dead-letter topic read to its end").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ZERO)
+      await("dead-letter topic read to its end")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ZERO)
           .until(() -> {
             consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+            return end.entrySet().stream()
+                .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
           });
     }
     return records;
   }
 
   private static Map<TopicPartition, Long> endOffsets(String topic) {
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+        Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+        new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
       return consumer.endOffsets(consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList());
+          .map(p -> new TopicPartition(p.topic(), p.partition()))
+          .toList());
     }
   }
 
@@ -403,26 +512,58 @@ class SchemaEvolutionInFlightIT {
   }
 
   private static LlmCallEvent event(String id, Instant at) {
-    return LlmCallEvent.newBuilder().setEventId(id + "-" + UUID.randomUUID()).setTimestamp(at)
-        .setSdk(new SdkInfo("evolution-it", "1")).setService("checkout").setEnvironment("it")
-        .setOrgId("org-a").setProjectId("proj-1").setApiKeyFingerprint("a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1")
-        .setProvider("openai").setOperation("chat").setRequestModel("gpt-4o").setInputTokens(100L)
-        .setOutputTokens(20L).setStatusCode(200).build();
+    return LlmCallEvent.newBuilder()
+        .setEventId(id + "-" + UUID.randomUUID())
+        .setTimestamp(at)
+        .setSdk(new SdkInfo("evolution-it", "1"))
+        .setService("checkout")
+        .setEnvironment("it")
+        .setOrgId("org-a")
+        .setProjectId("proj-1")
+        .setApiKeyFingerprint("a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1")
+        .setProvider("openai")
+        .setOperation("chat")
+        .setRequestModel("gpt-4o")
+        .setInputTokens(100L)
+        .setOutputTokens(20L)
+        .setStatusCode(200)
+        .build();
   }
 
   private static Alert alert() {
-    return Alert.newBuilder().setDedupKey("rate_limit_tokens/org-a/gpt-4o").setState(AlertState.FIRING)
-        .setAlertType("rate_limit_tokens").setSeverity("warning").setScope(Map.of("org_id", "org-a"))
-        .setSummary("org-a used 82% of its gpt-4o token limit").setEmittedAt(Instant.now()).build();
+    return Alert.newBuilder()
+        .setDedupKey("rate_limit_tokens/org-a/gpt-4o")
+        .setState(AlertState.FIRING)
+        .setAlertType("rate_limit_tokens")
+        .setSeverity("warning")
+        .setScope(Map.of("org_id", "org-a"))
+        .setSummary("org-a used 82% of its gpt-4o token limit")
+        .setEmittedAt(Instant.now())
+        .build();
   }
 
   private static UsageRollup rollup() {
     Instant start = Instant.parse("2026-11-27T10:00:00Z");
-    return UsageRollup.newBuilder().setWindowStart(start).setWindowEnd(start.plusSeconds(60)).setModel("gpt-4o")
-        .setOrgId("org-a").setProjectId("proj-1").setApiKeyFingerprint("").setService("checkout").setRequests(1)
-        .setErrors(0).setErrorsByClass(Map.of()).setInputTokens(1).setOutputTokens(1).setCacheReadInputTokens(0)
-        .setCacheCreationInputTokens(0).setReasoningOutputTokens(0).setRequestsWithoutUsage(0).setUnpricedRequests(0)
-        .setFoldedEvents(0).build();
+    return UsageRollup.newBuilder()
+        .setWindowStart(start)
+        .setWindowEnd(start.plusSeconds(60))
+        .setModel("gpt-4o")
+        .setOrgId("org-a")
+        .setProjectId("proj-1")
+        .setApiKeyFingerprint("")
+        .setService("checkout")
+        .setRequests(1)
+        .setErrors(0)
+        .setErrorsByClass(Map.of())
+        .setInputTokens(1)
+        .setOutputTokens(1)
+        .setCacheReadInputTokens(0)
+        .setCacheCreationInputTokens(0)
+        .setReasoningOutputTokens(0)
+        .setRequestsWithoutUsage(0)
+        .setUnpricedRequests(0)
+        .setFoldedEvents(0)
+        .build();
   }
 
   /**
@@ -433,13 +574,15 @@ class SchemaEvolutionInFlightIT {
     HttpResponse<String> response = http.send(
         HttpRequest.newBuilder(URI.create(registry.ccompatUrl() + "/config/" + subject))
             .header("Content-Type", CONTENT_TYPE)
-            .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"BACKWARD\"}")).build(),
+            .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"BACKWARD\"}"))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
   }
 
   private static int register(String subject, String schemaText) throws Exception {
-    HttpResponse<String> response = post("/subjects/" + subject + "/versions",
+    HttpResponse<String> response = post(
+        "/subjects/" + subject + "/versions",
         JSON.createObjectNode().put("schema", schemaText).toString());
     assertThat(response.statusCode()).as("registering v2: %s", response.body()).isEqualTo(200);
     return JSON.readTree(response.body()).get("id").asInt();
@@ -450,13 +593,17 @@ class SchemaEvolutionInFlightIT {
   }
 
   private static HttpResponse<String> post(String path, String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(registry.ccompatUrl() + path))
-        .header("Content-Type", CONTENT_TYPE).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(registry.ccompatUrl() + path))
+            .header("Content-Type", CONTENT_TYPE)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   private static JsonNode get(String path) throws Exception {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(registry.ccompatUrl() + path)).build(),
+    HttpResponse<String> response = http.send(
+        HttpRequest.newBuilder(URI.create(registry.ccompatUrl() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
     return JSON.readTree(response.body());

@@ -46,7 +46,8 @@ final class StreamsGroupProbe implements AutoCloseable {
         get(admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata());
     return offsets.entrySet().stream()
         .filter(e -> e.getKey().topic().equals(inputTopic) && e.getValue() != null)
-        .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset(), (a, b) -> a, java.util.HashMap::new));
+        .collect(Collectors.toMap(
+            Map.Entry::getKey, e -> e.getValue().offset(), (a, b) -> a, java.util.HashMap::new));
   }
 
   long committedTotal() {
@@ -55,22 +56,36 @@ final class StreamsGroupProbe implements AutoCloseable {
 
   /** The input topic's end offsets now. */
   Map<TopicPartition, Long> endOffsets() {
-    Set<TopicPartition> partitions = get(admin.describeTopics(List.of(inputTopic)).allTopicNames())
-        .get(inputTopic).partitions().stream()
-        .map(p -> new TopicPartition(inputTopic, p.partition())).collect(Collectors.toSet());
-    return get(admin.listOffsets(partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()))).all())
-        .entrySet().stream()
-        .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset(), (a, b) -> a, java.util.HashMap::new));
+    Set<TopicPartition> partitions = get(
+            admin.describeTopics(List.of(inputTopic)).allTopicNames())
+        .get(inputTopic)
+        .partitions()
+        .stream()
+        .map(p -> new TopicPartition(inputTopic, p.partition()))
+        .collect(Collectors.toSet());
+    return get(admin
+            .listOffsets(
+                partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest())))
+            .all())
+        .entrySet()
+        .stream()
+        .collect(Collectors.toMap(
+            Map.Entry::getKey, e -> e.getValue().offset(), (a, b) -> a, java.util.HashMap::new));
   }
 
   /** Input partitions per group member (client id), as the coordinator assigned them. */
   Map<String, Set<Integer>> inputPartitionsByMember() {
-    ConsumerGroupDescription group = get(admin.describeConsumerGroups(List.of(applicationId)).all()).get(applicationId);
+    ConsumerGroupDescription group =
+        get(admin.describeConsumerGroups(List.of(applicationId)).all()).get(applicationId);
     Map<String, Set<Integer>> byMember = new TreeMap<>();
     for (MemberDescription m : group.members()) {
       Collection<TopicPartition> assigned = m.assignment().topicPartitions();
-      byMember.put(m.consumerId(), assigned.stream().filter(tp -> tp.topic().equals(inputTopic))
-          .map(TopicPartition::partition).collect(Collectors.toCollection(java.util.TreeSet::new)));
+      byMember.put(
+          m.consumerId(),
+          assigned.stream()
+              .filter(tp -> tp.topic().equals(inputTopic))
+              .map(TopicPartition::partition)
+              .collect(Collectors.toCollection(java.util.TreeSet::new)));
     }
     return byMember;
   }

@@ -50,29 +50,39 @@ class ThreeNodeClusterIT {
   // has seen no event for a grace period, and this trace's windows all lie in the past.
   private static final Duration GRACE = Duration.ofSeconds(20);
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void killingTheControllerBrokerLosesNoAcknowledgedEventAndRollupsStayExact() throws Exception {
     try (KafkaCluster cluster = KafkaCluster.start(3)) {
       String bootstrap = cluster.bootstrapServers();
-      AppConfig config = AppConfig.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), dir, 4, GRACE,
-          (short) 3);
+      AppConfig config = AppConfig.create(
+          Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), dir, 4, GRACE, (short) 3);
       Pricing pricing = TablePricing.from(new PricingSettings(Optional.of(config.priceFile())));
-      Instant lastMinute = Instant.ofEpochMilli(Math.floorDiv(System.currentTimeMillis(), 60_000L) * 60_000L);
-      CallTrace trace = CallTrace.generate(20261128L, EVENTS, lastMinute.minus(Duration.ofMinutes(9)),
-          Duration.ofMinutes(6), Duration.ofSeconds(3));
+      Instant lastMinute =
+          Instant.ofEpochMilli(Math.floorDiv(System.currentTimeMillis(), 60_000L) * 60_000L);
+      CallTrace trace = CallTrace.generate(
+          20261128L,
+          EVENTS,
+          lastMinute.minus(Duration.ofMinutes(9)),
+          Duration.ofMinutes(6),
+          Duration.ofSeconds(3));
       int total = trace.sends().size();
-      Map<String, String> instance = new TreeMap<>(config.instance("exactly_once_v2", dir.resolve("state")));
+      Map<String, String> instance =
+          new TreeMap<>(config.instance("exactly_once_v2", dir.resolve("state")));
       // The app's own topics and Streams' changelog and repartition topics.
       instance.put("topics.replication.factor", "3");
 
       try (AppProcess app = AppProcess.start("app", dir, instance).awaitRunning();
-          StreamsGroupProbe group = new StreamsGroupProbe(bootstrap, config.applicationId(), config.calls());
-          CallPublisher publisher = CallPublisher.start(bootstrap, config.calls(), trace, PER_SECOND)) {
+          StreamsGroupProbe group =
+              new StreamsGroupProbe(bootstrap, config.applicationId(), config.calls());
+          CallPublisher publisher =
+              CallPublisher.start(bootstrap, config.calls(), trace, PER_SECOND)) {
         // By the publisher's progress, not the app's: on a loaded machine the app may lag, and the
         // kill must still fall mid-trace, with a processing app.
-        await("a third of the trace sent, and the app committing").atMost(Duration.ofMinutes(2))
+        await("a third of the trace sent, and the app committing")
+            .atMost(Duration.ofMinutes(2))
             .pollInterval(Duration.ofMillis(50))
             .until(() -> publisher.handedOver() >= total / 3 && group.committedTotal() > 0);
         Admin admin = group.admin();
@@ -83,9 +93,12 @@ class ThreeNodeClusterIT {
         System.out.printf("killed node %d after %d of %d sends%n", victim, sentBeforeKill, total);
 
         publisher.done().get(4, TimeUnit.MINUTES);
-        Set<String> acknowledged = publisher.landed().stream().map(CallPublisher.Landed::eventId)
+        Set<String> acknowledged = publisher.landed().stream()
+            .map(CallPublisher.Landed::eventId)
             .collect(Collectors.toSet());
-        assertThat(publisher.landed()).as("every send acknowledged despite the crash").hasSize(total);
+        assertThat(publisher.landed())
+            .as("every send acknowledged despite the crash")
+            .hasSize(total);
         Map<String, Set<String>> inTopic = eventIdsAtOffsets(bootstrap, config.calls());
         for (CallPublisher.Landed landed : publisher.landed()) {
           assertThat(inTopic.get(landed.partition() + "@" + landed.offset()))
@@ -95,15 +108,22 @@ class ThreeNodeClusterIT {
 
         Map<RollupId, Totals> reference = trace.reference(pricing, acknowledged);
         Set<RollupId> afterKill = windowsWrittenOnlyAfter(trace, sentBeforeKill);
-        assertThat(afterKill).as("the trace has windows entirely published after the kill").isNotEmpty();
-        List<UsageRollup> rollups = FinalRollups.read(bootstrap, config.rollups(), reference.keySet(),
-            Duration.ofMinutes(3));
-        assertThat(cluster.node(victim).isRunning()).as("read while the killed node is still down").isFalse();
+        assertThat(afterKill)
+            .as("the trace has windows entirely published after the kill")
+            .isNotEmpty();
+        List<UsageRollup> rollups = FinalRollups.read(
+            bootstrap, config.rollups(), reference.keySet(), Duration.ofMinutes(3));
+        assertThat(cluster.node(victim).isRunning())
+            .as("read while the killed node is still down")
+            .isFalse();
 
         Map<RollupId, List<UsageRollup>> byId = rollups.stream()
             .collect(Collectors.groupingBy(RollupId::of, TreeMap::new, Collectors.toList()));
-        assertThat(byId.keySet()).as("windows published after the kill were processed").containsAll(afterKill);
-        assertThat(byId.keySet()).as("one rollup per (window, dimensions), nothing missing, nothing invented")
+        assertThat(byId.keySet())
+            .as("windows published after the kill were processed")
+            .containsAll(afterKill);
+        assertThat(byId.keySet())
+            .as("one rollup per (window, dimensions), nothing missing, nothing invented")
             .containsExactlyInAnyOrderElementsOf(reference.keySet());
         assertThat(rollups).as("no rollup emitted twice").hasSize(reference.size());
         Map<RollupId, Totals> actual = new TreeMap<>();
@@ -114,25 +134,43 @@ class ThreeNodeClusterIT {
 
         cluster.node(victim).startProcess();
         Set<String> topics = appTopics(admin, config);
-        await("node " + victim + " back in every ISR").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-            .until(() -> admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
-                .flatMap(d -> d.partitions().stream()).allMatch(p -> p.isr().size() == 3));
+        await("node " + victim + " back in every ISR")
+            .atMost(Duration.ofMinutes(2))
+            .pollInterval(Duration.ofSeconds(1))
+            .until(() ->
+                admin
+                    .describeTopics(topics)
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS)
+                    .values()
+                    .stream()
+                    .flatMap(d -> d.partitions().stream())
+                    .allMatch(p -> p.isr().size() == 3));
       } catch (AssertionError | RuntimeException e) {
         throw new AssertionError(e.getMessage() + "\napp log " + dir.resolve("app.log"), e);
       }
     }
   }
 
-  private static void assertReplicatedThreeTimesWithMinIsrTwo(Admin admin, AppConfig config) throws Exception {
+  private static void assertReplicatedThreeTimesWithMinIsrTwo(Admin admin, AppConfig config)
+      throws Exception {
     Set<String> topics = appTopics(admin, config);
-    assertThat(topics).contains(config.calls(), config.rollups())
+    assertThat(topics)
+        .contains(config.calls(), config.rollups())
         .anyMatch(t -> t.startsWith(config.applicationId()) && t.endsWith("-changelog"));
-    Map<String, TopicDescription> descriptions = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
-    descriptions.forEach((name, d) -> assertThat(d.partitions()).as(name)
+    Map<String, TopicDescription> descriptions =
+        admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
+    descriptions.forEach((name, d) -> assertThat(d.partitions())
+        .as(name)
         .allSatisfy(p -> assertThat(p.replicas()).hasSize(3)));
-    var configs = admin.describeConfigs(topics.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList())
-        .all().get(30, TimeUnit.SECONDS);
-    configs.forEach((resource, c) -> assertThat(c.get("min.insync.replicas").value()).as(resource.name()).isEqualTo("2"));
+    var configs = admin
+        .describeConfigs(topics.stream()
+            .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t))
+            .toList())
+        .all()
+        .get(30, TimeUnit.SECONDS);
+    configs.forEach((resource, c) ->
+        assertThat(c.get("min.insync.replicas").value()).as(resource.name()).isEqualTo("2"));
   }
 
   /**
@@ -141,31 +179,41 @@ class ThreeNodeClusterIT {
    * otherwise the node leading the most of the app's partitions, internal ones included.
    */
   private static int victim(Admin admin, AppConfig config) throws Exception {
-    Map<String, TopicDescription> topics = admin.describeTopics(appTopics(admin, config)).allTopicNames()
-        .get(30, TimeUnit.SECONDS);
-    Map<Integer, Long> led = topics.values().stream().flatMap(d -> d.partitions().stream())
-        .map(TopicPartitionInfo::leader).filter(n -> n != null && !n.isEmpty())
+    Map<String, TopicDescription> topics =
+        admin.describeTopics(appTopics(admin, config)).allTopicNames().get(30, TimeUnit.SECONDS);
+    Map<Integer, Long> led = topics.values().stream()
+        .flatMap(d -> d.partitions().stream())
+        .map(TopicPartitionInfo::leader)
+        .filter(n -> n != null && !n.isEmpty())
         .collect(Collectors.groupingBy(n -> n.id(), Collectors.counting()));
-    int controller = admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS).leaderId();
+    int controller =
+        admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS).leaderId();
     boolean controllerLeadsCalls = topics.get(config.calls()).partitions().stream()
         .anyMatch(p -> p.leader() != null && p.leader().id() == controller);
-    System.out.printf("partitions led per node %s, active controller %d (leads calls partitions: %s)%n", led,
-        controller, controllerLeadsCalls);
+    System.out.printf(
+        "partitions led per node %s, active controller %d (leads calls partitions: %s)%n",
+        led, controller, controllerLeadsCalls);
     if (controllerLeadsCalls) {
       return controller;
     }
-    return led.entrySet().stream().max(Comparator.comparingLong(Map.Entry::getValue)).orElseThrow().getKey();
+    return led.entrySet().stream()
+        .max(Comparator.comparingLong(Map.Entry::getValue))
+        .orElseThrow()
+        .getKey();
   }
 
   private static Set<String> appTopics(Admin admin, AppConfig config) throws Exception {
     return admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-        .filter(t -> t.equals(config.calls()) || t.equals(config.rollups()) || t.startsWith(config.applicationId()))
+        .filter(t -> t.equals(config.calls())
+            || t.equals(config.rollups())
+            || t.startsWith(config.applicationId()))
         .collect(Collectors.toSet());
   }
 
   /** Rollups all of whose events were handed to the producer after the first {@code sends}. */
   private static Set<RollupId> windowsWrittenOnlyAfter(CallTrace trace, int sends) {
-    Set<RollupId> before = trace.sends().subList(0, sends).stream().map(RollupId::of).collect(Collectors.toSet());
+    Set<RollupId> before =
+        trace.sends().subList(0, sends).stream().map(RollupId::of).collect(Collectors.toSet());
     Set<RollupId> after = new HashSet<>();
     trace.sends().subList(sends, trace.sends().size()).forEach(e -> after.add(RollupId.of(e)));
     after.removeAll(before);
@@ -175,8 +223,10 @@ class ThreeNodeClusterIT {
   /** Every record of the calls topic, by "partition@offset", read from the surviving replicas. */
   private static Map<String, Set<String>> eventIdsAtOffsets(String bootstrap, String topic) {
     Map<String, Set<String>> ids = new HashMap<>();
-    for (ConsumerRecord<String, LlmCallEvent> r : CallsTopic.readAll(Map.of("bootstrap.servers", bootstrap), topic)) {
-      ids.computeIfAbsent(new TopicPartition(r.topic(), r.partition()) + "@" + r.offset(), k -> new HashSet<>())
+    for (ConsumerRecord<String, LlmCallEvent> r :
+        CallsTopic.readAll(Map.of("bootstrap.servers", bootstrap), topic)) {
+      ids.computeIfAbsent(
+              new TopicPartition(r.topic(), r.partition()) + "@" + r.offset(), k -> new HashSet<>())
           .add(r.value().getEventId());
     }
     return ids;

@@ -15,19 +15,28 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TlsIT {
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void appRouterAndSdkConfiguredForTlsCarryCallsEndToEnd() throws Exception {
     try (KafkaBroker broker = KafkaBroker.builder().tls().start()) {
       Map<String, String> client = broker.clientProperties();
       Map<String, String> app = Map.of(
-          "kafka.client.security.protocol", "SSL",
-          "kafka.client.ssl.truststore.location", client.get("ssl.truststore.location"),
-          "kafka.client.ssl.truststore.type", "PKCS12",
-          "kafka.client.ssl.truststore.password", client.get("ssl.truststore.password"));
-      SaslScramIT.endToEnd(broker, app, List.of(client.get("ssl.truststore.password")),
-          "kafka.client.ssl.truststore.password = [redacted]", dir);
+          "kafka.client.security.protocol",
+          "SSL",
+          "kafka.client.ssl.truststore.location",
+          client.get("ssl.truststore.location"),
+          "kafka.client.ssl.truststore.type",
+          "PKCS12",
+          "kafka.client.ssl.truststore.password",
+          client.get("ssl.truststore.password"));
+      SaslScramIT.endToEnd(
+          broker,
+          app,
+          List.of(client.get("ssl.truststore.password")),
+          "kafka.client.ssl.truststore.password = [redacted]",
+          dir);
     }
   }
 }

@@ -25,22 +25,32 @@ class TokenmeterTopologyTest {
   };
 
   @Test
-  void oneSubTopologyReadsTheCallsAndItsOwnRepartitionTopicIntoOneCountNodeSoStateStaysPartitionLocal() {
+  void
+      oneSubTopologyReadsTheCallsAndItsOwnRepartitionTopicIntoOneCountNodeSoStateStaysPartitionLocal() {
     TopologyDescription d = TokenmeterTopology.build(
-        StreamsPropertiesTest.config(KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2, Map.of()), NONE).describe();
+            StreamsPropertiesTest.config(
+                KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2, Map.of()),
+            NONE)
+        .describe();
 
     assertThat(d.subtopologies()).hasSize(1);
     String text = d.toString();
     assertThat(text)
         .contains("Source: calls (topics: [llm.calls])")
         .contains("Source: rekeyed-repartition-source (topics: [rekeyed-repartition])")
-        .contains("Processor: by-org-project (stores: [])\n      --> count\n      <-- decode, rekeyed-repartition-source")
+        .contains(
+            "Processor: by-org-project (stores: [])\n      --> count\n      <-- decode, rekeyed-repartition-source")
         .contains("Sink: rollups (topic: llm.rollups.1m)")
         .contains("Sink: dead-letters (topic: llm.calls.dlq)");
     // Every per-call step runs in the one count node, on the state of its partition.
     String count = text.substring(text.indexOf("Processor: count (stores: ["));
     assertThat(count.substring(0, count.indexOf(']')))
-        .contains(RollupStores.DEDUP, RollupStores.WINDOWS, RollupStores.CLOCK, RollupStores.TENANT_VALUES, "alert-rate-limit",
+        .contains(
+            RollupStores.DEDUP,
+            RollupStores.WINDOWS,
+            RollupStores.CLOCK,
+            RollupStores.TENANT_VALUES,
+            "alert-rate-limit",
             "alert-error-windows-local");
     assertThat(text)
         .contains("Sink: rollups (topic: llm.rollups.1m)")

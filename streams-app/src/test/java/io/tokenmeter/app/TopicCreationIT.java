@@ -47,23 +47,39 @@ class TopicCreationIT {
   }
 
   private static TopicSettings settings(String prefix, short replicationFactor) {
-    return new TopicSettings(prefix + ".calls", prefix + ".rollups", prefix + ".alerts", prefix + ".dlq",
-        3, replicationFactor, Duration.ofDays(7), Duration.ofDays(30));
+    return new TopicSettings(
+        prefix + ".calls",
+        prefix + ".rollups",
+        prefix + ".alerts",
+        prefix + ".dlq",
+        3,
+        replicationFactor,
+        Duration.ofDays(7),
+        Duration.ofDays(30));
   }
 
   @Test
-  void missingTopicsAreCreatedWithTheirPartitionsAndRetentionAndExistingOnesAreLeftAlone() throws Exception {
-    admin.createTopics(List.of(new NewTopic("a.rollups", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+  void missingTopicsAreCreatedWithTheirPartitionsAndRetentionAndExistingOnesAreLeftAlone()
+      throws Exception {
+    admin
+        .createTopics(List.of(new NewTopic("a.rollups", 1, (short) 1)))
+        .all()
+        .get(30, TimeUnit.SECONDS);
 
     List<String> created = TopicCreation.createMissing(admin, settings("a", (short) 1));
 
     assertThat(created).containsExactly("a.calls", "a.alerts", "a.dlq");
-    Map<String, TopicDescription> topics =
-        admin.describeTopics(Set.of("a.calls", "a.rollups")).allTopicNames().get(30, TimeUnit.SECONDS);
+    Map<String, TopicDescription> topics = admin
+        .describeTopics(Set.of("a.calls", "a.rollups"))
+        .allTopicNames()
+        .get(30, TimeUnit.SECONDS);
     assertThat(topics.get("a.calls").partitions()).hasSize(3);
-    assertThat(topics.get("a.rollups").partitions()).as("an existing topic is not touched").hasSize(1);
+    assertThat(topics.get("a.rollups").partitions())
+        .as("an existing topic is not touched")
+        .hasSize(1);
     ConfigResource calls = new ConfigResource(ConfigResource.Type.TOPIC, "a.calls");
-    Config config = admin.describeConfigs(Set.of(calls)).all().get(30, TimeUnit.SECONDS).get(calls);
+    Config config =
+        admin.describeConfigs(Set.of(calls)).all().get(30, TimeUnit.SECONDS).get(calls);
     assertThat(config.get(TopicConfig.RETENTION_MS_CONFIG).value())
         .isEqualTo(Long.toString(Duration.ofDays(7).toMillis()));
   }
@@ -81,8 +97,10 @@ class TopicCreationIT {
     // The broker's answer to a principal without CREATE, played in front of the real cluster.
     Admin refusing = new ForwardingAdmin(Map.of("bootstrap.servers", broker.bootstrapServers())) {
       @Override
-      public CreateTopicsResult createTopics(Collection<NewTopic> newTopics, CreateTopicsOptions options) {
-        KafkaFutureImpl<CreateTopicsResult.TopicMetadataAndConfig> refused = new KafkaFutureImpl<>();
+      public CreateTopicsResult createTopics(
+          Collection<NewTopic> newTopics, CreateTopicsOptions options) {
+        KafkaFutureImpl<CreateTopicsResult.TopicMetadataAndConfig> refused =
+            new KafkaFutureImpl<>();
         refused.completeExceptionally(new TopicAuthorizationException("Authorization failed."));
         Map<String, KafkaFuture<CreateTopicsResult.TopicMetadataAndConfig>> futures =
             newTopics.stream().collect(Collectors.toMap(NewTopic::name, t -> refused));

@@ -38,9 +38,12 @@ class TwoInstancesIT {
   private static final int EVENTS = 16_000;
   private static final int PER_SECOND = 400;
   private static final Duration GRACE = Duration.ofSeconds(10);
-  @RegisterExtension static final SharedBroker broker = new SharedBroker();
 
-  @TempDir Path dir;
+  @RegisterExtension
+  static final SharedBroker broker = new SharedBroker();
+
+  @TempDir
+  Path dir;
 
   @Test
   void aStoppedInstanceHandsItsPartitionsToTheOtherAndTotalsStayExact() throws Exception {
@@ -55,44 +58,64 @@ class TwoInstancesIT {
   private void loseOneInstanceMidTrace(long seed, Consumer<AppProcess> goAway) throws Exception {
     AppConfig config = AppConfig.create(broker.bootstrapServers(), dir, PARTITIONS, GRACE);
     Pricing pricing = TablePricing.from(new PricingSettings(Optional.of(config.priceFile())));
-    Instant lastMinute = Instant.ofEpochMilli(Math.floorDiv(System.currentTimeMillis(), 60_000L) * 60_000L);
-    CallTrace trace = CallTrace.generate(seed, EVENTS, lastMinute.minus(Duration.ofMinutes(12)),
-        Duration.ofMinutes(9), Duration.ofSeconds(3));
+    Instant lastMinute =
+        Instant.ofEpochMilli(Math.floorDiv(System.currentTimeMillis(), 60_000L) * 60_000L);
+    CallTrace trace = CallTrace.generate(
+        seed,
+        EVENTS,
+        lastMinute.minus(Duration.ofMinutes(12)),
+        Duration.ofMinutes(9),
+        Duration.ofSeconds(3));
     Map<RollupId, Totals> reference = trace.reference(pricing);
     Set<Integer> allPartitions = Set.of(0, 1, 2, 3);
 
-    try (AppProcess one = AppProcess.start("one", dir, config.instance("exactly_once_v2", dir.resolve("state-one")));
-        AppProcess two = AppProcess.start("two", dir, config.instance("exactly_once_v2", dir.resolve("state-two")));
-        StreamsGroupProbe group = new StreamsGroupProbe(broker.bootstrapServers(), config.applicationId(), config.calls())) {
+    try (AppProcess one = AppProcess.start(
+            "one", dir, config.instance("exactly_once_v2", dir.resolve("state-one")));
+        AppProcess two = AppProcess.start(
+            "two", dir, config.instance("exactly_once_v2", dir.resolve("state-two")));
+        StreamsGroupProbe group = new StreamsGroupProbe(
+            broker.bootstrapServers(), config.applicationId(), config.calls())) {
       one.awaitRunning();
       two.awaitRunning();
-      await("both instances hold input partitions").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+      await("both instances hold input partitions")
+          .atMost(Duration.ofMinutes(1))
+          .pollInterval(Duration.ofMillis(200))
           .until(() -> {
             Map<String, Set<Integer>> byMember = group.inputPartitionsByMember();
-            return byMember.size() == 2 && byMember.values().stream().noneMatch(Set::isEmpty)
+            return byMember.size() == 2
+                && byMember.values().stream().noneMatch(Set::isEmpty)
                 && union(byMember.values()).equals(allPartitions);
           });
       Map<String, Set<Integer>> split = group.inputPartitionsByMember();
 
-      try (CallPublisher publisher = CallPublisher.start(broker.bootstrapServers(), config.calls(), trace, PER_SECOND)) {
+      try (CallPublisher publisher =
+          CallPublisher.start(broker.bootstrapServers(), config.calls(), trace, PER_SECOND)) {
         long target = trace.sends().size() * 2L / 5;
-        await("app committed " + target + " events").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+        await("app committed " + target + " events")
+            .atMost(Duration.ofMinutes(2))
+            .pollInterval(Duration.ofMillis(100))
             .until(() -> group.committedTotal() >= target);
         goAway.accept(one);
-        System.out.printf("split %s; one gone at %d of %d sent%n", split, publisher.handedOver(), trace.sends().size());
+        System.out.printf(
+            "split %s; one gone at %d of %d sent%n",
+            split, publisher.handedOver(), trace.sends().size());
 
-        await("the remaining instance holds every input partition").atMost(Duration.ofMinutes(1))
-            .pollInterval(Duration.ofMillis(200)).until(() -> {
+        await("the remaining instance holds every input partition")
+            .atMost(Duration.ofMinutes(1))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> {
               Map<String, Set<Integer>> byMember = group.inputPartitionsByMember();
-              return byMember.size() == 1 && byMember.values().iterator().next().equals(allPartitions);
+              return byMember.size() == 1
+                  && byMember.values().iterator().next().equals(allPartitions);
             });
-        assertThat(publisher.handedOver()).as("taken over while the trace was still being published")
+        assertThat(publisher.handedOver())
+            .as("taken over while the trace was still being published")
             .isLessThan(trace.sends().size());
         assertThat(two.isAlive()).isTrue();
 
         publisher.done().get(3, TimeUnit.MINUTES);
-        List<UsageRollup> rollups = FinalRollups.read(broker.bootstrapServers(), config.rollups(), reference.keySet(),
-            Duration.ofMinutes(2));
+        List<UsageRollup> rollups = FinalRollups.read(
+            broker.bootstrapServers(), config.rollups(), reference.keySet(), Duration.ofMinutes(2));
         Map<RollupId, List<UsageRollup>> byId = rollups.stream()
             .collect(Collectors.groupingBy(RollupId::of, TreeMap::new, Collectors.toList()));
         assertThat(byId.keySet()).containsExactlyInAnyOrderElementsOf(reference.keySet());
@@ -103,7 +126,9 @@ class TwoInstancesIT {
       }
       two.stop();
     } catch (AssertionError | RuntimeException e) {
-      throw new AssertionError(e.getMessage() + "\napp logs " + dir.resolve("one.log") + ", " + dir.resolve("two.log"), e);
+      throw new AssertionError(
+          e.getMessage() + "\napp logs " + dir.resolve("one.log") + ", " + dir.resolve("two.log"),
+          e);
     }
   }
 

@@ -22,16 +22,18 @@ class ApiClientAuthTest {
 
   @BeforeEach
   void start() {
-    app = HttpService.start(new HttpSettings(true, "127.0.0.1", 0).withAuthToken(token), Map.of("/api/v1/", exchange -> {
-      try (exchange) {
-        byte[] body = "{\"rows\":[]}".getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(200, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(body);
-        }
-      }
-    }));
+    app = HttpService.start(
+        new HttpSettings(true, "127.0.0.1", 0).withAuthToken(token),
+        Map.of("/api/v1/", exchange -> {
+          try (exchange) {
+            byte[] body = "{\"rows\":[]}".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          }
+        }));
   }
 
   @AfterEach
@@ -41,7 +43,11 @@ class ApiClientAuthTest {
 
   @Test
   void theTokenFromTheEnvironmentIsSentAsBearer() throws Exception {
-    assertThat(new ApiClient(url(), Optional.of(token)).get("/api/v1/top", Map.of()).path("rows").isArray()).isTrue();
+    assertThat(new ApiClient(url(), Optional.of(token))
+            .get("/api/v1/top", Map.of())
+            .path("rows")
+            .isArray())
+        .isTrue();
   }
 
   @Test

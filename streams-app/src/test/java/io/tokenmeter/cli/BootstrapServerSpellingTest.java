@@ -13,7 +13,8 @@ class BootstrapServerSpellingTest {
   @ValueSource(strings = {"run", "router", "page", "demo"})
   void bothSpellingsSetTheSameOption(String command) {
     for (String spelling : new String[] {"--bootstrap-server", "--bootstrap-servers"}) {
-      ParseResult parsed = TokenmeterCli.commandLine().parseArgs(command, spelling, "kafka-1:9092,kafka-2:9092");
+      ParseResult parsed =
+          TokenmeterCli.commandLine().parseArgs(command, spelling, "kafka-1:9092,kafka-2:9092");
 
       assertThat(parsed.subcommand().matchedOptionValue("--bootstrap-server", (String) null))
           .as("%s %s", command, spelling)

@@ -15,22 +15,29 @@ class CallEventKeyTest {
   @ParameterizedTest(name = "org={0} project={1}")
   @CsvSource(
       nullValues = "NULL",
-      value = {"org-acme, proj-web", "org-acme, NULL", "NULL, proj-web", "NULL, NULL", "'', ''", "'', NULL"})
+      value = {
+        "org-acme, proj-web",
+        "org-acme, NULL",
+        "NULL, proj-web",
+        "NULL, NULL",
+        "'', ''",
+        "'', NULL"
+      })
   void cliKeysEventsExactlyAsTheProducerSdkDoes(String org, String project) {
-    LlmCallEvent event =
-        LlmCallEvent.newBuilder()
-            .setEventId("e")
-            .setTimestamp(Instant.EPOCH)
-            .setSdk(new SdkInfo("n", "v"))
-            .setService("checkout")
-            .setEnvironment("dev")
-            .setOrgId(org)
-            .setProjectId(project)
-            .setProvider("openai")
-            .setOperation("chat")
-            .setRequestModel("gpt-4o")
-            .build();
+    LlmCallEvent event = LlmCallEvent.newBuilder()
+        .setEventId("e")
+        .setTimestamp(Instant.EPOCH)
+        .setSdk(new SdkInfo("n", "v"))
+        .setService("checkout")
+        .setEnvironment("dev")
+        .setOrgId(org)
+        .setProjectId(project)
+        .setProvider("openai")
+        .setOperation("chat")
+        .setRequestModel("gpt-4o")
+        .build();
 
-    assertThat(CallEventKeys.of(event)).isEqualTo(SdkRecordKeys.recordKey("checkout", org, project));
+    assertThat(CallEventKeys.of(event))
+        .isEqualTo(SdkRecordKeys.recordKey("checkout", org, project));
   }
 }

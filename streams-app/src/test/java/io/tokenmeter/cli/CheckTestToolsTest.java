@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /** bin/check-test-tools, which `mvn verify` runs first: a missing tool stops it with the install line. */
 class CheckTestToolsTest {
 
-  private static final Path SCRIPT = Path.of("..", "bin", "check-test-tools").toAbsolutePath().normalize();
+  private static final Path SCRIPT =
+      Path.of("..", "bin", "check-test-tools").toAbsolutePath().normalize();
 
   @Test
   void aMissingToolFailsNamingItAndTheAptGetLine() throws Exception {

@@ -22,13 +22,20 @@ class DemoCommandIT {
 
   private static final Path REPO_ROOT = Path.of("..").toAbsolutePath().normalize();
   /** slf4j-simple's lines as simplelogger.properties formats them: time, level, full logger name. */
-  private static final Pattern LOG_LINE = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (TRACE|DEBUG|INFO|WARN|ERROR) (\\S+) - ");
+  private static final Pattern LOG_LINE =
+      Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (TRACE|DEBUG|INFO|WARN|ERROR) (\\S+) - ");
 
   @Test
   void demoRunsThePipelineAndShowsRollupsAndAlertsAsTheyHappen(@TempDir Path dir) throws Exception {
     Path stdout = dir.resolve("stdout.txt");
     Path stderr = dir.resolve("stderr.txt");
-    Process demo = new ProcessBuilder(REPO_ROOT.resolve("bin/tokenmeter").toString(), "demo", "--duration", "90s", "--seed", "7")
+    Process demo = new ProcessBuilder(
+            REPO_ROOT.resolve("bin/tokenmeter").toString(),
+            "demo",
+            "--duration",
+            "90s",
+            "--seed",
+            "7")
         .directory(REPO_ROOT.toFile())
         .redirectOutput(stdout.toFile())
         .redirectError(stderr.toFile())
@@ -48,15 +55,19 @@ class DemoCommandIT {
     assertThat(text).containsPattern("rollup \\d\\d:\\d\\d  org-acme .* req .* \\$\\d+\\.\\d{6}");
     // The surge crosses 80% of its 300 requests/min limit within seconds, and the leaked key is
     // not on the allow-list the demo configures.
-    assertThat(text).containsPattern("ALERT  FIRING\\s+(warning|critical)\\s+org-acme/proj-shop gpt-4o-mini at .* requests/min limit");
+    assertThat(text)
+        .containsPattern(
+            "ALERT  FIRING\\s+(warning|critical)\\s+org-acme/proj-shop gpt-4o-mini at .* requests/min limit");
     assertThat(text).containsPattern("ALERT  FIRING\\s+error\\s+.*is not on the allow-list");
     // Only key hints are shown; the scenario's plaintext keys are 40 hex characters long.
     assertThat(text + err).doesNotContainPattern("sk-(proj|svcacct)-[0-9a-f]{40}");
 
     // stderr carries our own log lines and real problems, not the framework's chatter.
     List<String> logLines = err.lines().filter(l -> LOG_LINE.matcher(l).find()).toList();
-    assertThat(logLines).as("the app's own INFO lines, so the check below sees a log").anyMatch(
-        l -> l.contains(" INFO io.tokenmeter.app.TokenmeterApp - Kafka Streams REBALANCING -> RUNNING"));
+    assertThat(logLines)
+        .as("the app's own INFO lines, so the check below sees a log")
+        .anyMatch(l -> l.contains(
+            " INFO io.tokenmeter.app.TokenmeterApp - Kafka Streams REBALANCING -> RUNNING"));
     assertThat(logLines).as("INFO and below come from io.tokenmeter only").allSatisfy(l -> {
       Matcher m = LOG_LINE.matcher(l);
       assertThat(m.find()).isTrue();
@@ -90,6 +101,11 @@ class DemoCommandIT {
     cli.setOut(new PrintWriter(out, true));
 
     assertThat(cli.execute("--help")).isZero();
-    assertThat(out.toString()).contains("broker").contains("demo").contains("run").contains("produce").contains("consume");
+    assertThat(out.toString())
+        .contains("broker")
+        .contains("demo")
+        .contains("run")
+        .contains("produce")
+        .contains("consume");
   }
 }

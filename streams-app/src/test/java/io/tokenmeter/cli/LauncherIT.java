@@ -27,15 +27,21 @@ class LauncherIT {
   void brokerCommandPrintsAReachableBootstrapAddressAndStopsCleanlyOnSigterm(@TempDir Path dir)
       throws Exception {
     Path dataDir = dir.resolve("kafka");
-    Process process =
-        new ProcessBuilder(REPO_ROOT.resolve("bin/tokenmeter").toString(), "broker", "--data-dir", dataDir.toString())
-            .directory(REPO_ROOT.toFile())
-            .redirectError(dir.resolve("stderr.txt").toFile())
-            .start();
-    try (BufferedReader stdout =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      String bootstrap = CompletableFuture.supplyAsync(() -> readLine(stdout)).get(3, TimeUnit.MINUTES);
-      assertThat(bootstrap).as(Files.readString(dir.resolve("stderr.txt"))).matches("127\\.0\\.0\\.1:\\d+");
+    Process process = new ProcessBuilder(
+            REPO_ROOT.resolve("bin/tokenmeter").toString(),
+            "broker",
+            "--data-dir",
+            dataDir.toString())
+        .directory(REPO_ROOT.toFile())
+        .redirectError(dir.resolve("stderr.txt").toFile())
+        .start();
+    try (BufferedReader stdout = new BufferedReader(
+        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String bootstrap =
+          CompletableFuture.supplyAsync(() -> readLine(stdout)).get(3, TimeUnit.MINUTES);
+      assertThat(bootstrap)
+          .as(Files.readString(dir.resolve("stderr.txt")))
+          .matches("127\\.0\\.0\\.1:\\d+");
 
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
         assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
@@ -45,7 +51,9 @@ class LauncherIT {
       assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
       int port = Integer.parseInt(bootstrap.substring(bootstrap.indexOf(':') + 1));
       await().atMost(Duration.ofSeconds(30)).until(() -> !listening(port));
-      assertThat(dataDir.resolve("logs/meta.properties")).as("--data-dir is kept").exists();
+      assertThat(dataDir.resolve("logs/meta.properties"))
+          .as("--data-dir is kept")
+          .exists();
     } finally {
       process.destroyForcibly();
     }

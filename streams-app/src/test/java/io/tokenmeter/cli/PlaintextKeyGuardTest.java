@@ -17,20 +17,23 @@ class PlaintextKeyGuardTest {
     KeyFingerprints.Identity id = new KeyFingerprints(new byte[32]).identify(KEY);
 
     assertThat(PlaintextKeyGuard.problem(event(id.hint(), id.fingerprint()))).isEmpty();
-    assertThat(PlaintextKeyGuard.problem(event(KeyFingerprints.hint("short-key-1"), null))).isEmpty();
+    assertThat(PlaintextKeyGuard.problem(event(KeyFingerprints.hint("short-key-1"), null)))
+        .isEmpty();
     assertThat(PlaintextKeyGuard.problem(event(null, null))).isEmpty();
   }
 
   @Test
   void aWholeKeyInTheHintIsRefusedWithoutRepeatingIt() {
     assertThat(PlaintextKeyGuard.problem(event(KEY, null)))
-        .hasValueSatisfying(p -> assertThat(p).startsWith("api_key_hint: not a key hint").doesNotContain("4f1d"));
+        .hasValueSatisfying(
+            p -> assertThat(p).startsWith("api_key_hint: not a key hint").doesNotContain("4f1d"));
   }
 
   @Test
   void aWholeKeyInTheFingerprintIsRefusedWithoutRepeatingIt() {
     assertThat(PlaintextKeyGuard.problem(event(null, KEY)))
-        .hasValueSatisfying(p -> assertThat(p).startsWith("api_key_fingerprint: not 32 hex").doesNotContain("4f1d"));
+        .hasValueSatisfying(p ->
+            assertThat(p).startsWith("api_key_fingerprint: not 32 hex").doesNotContain("4f1d"));
   }
 
   private static LlmCallEvent event(String hint, String fingerprint) {

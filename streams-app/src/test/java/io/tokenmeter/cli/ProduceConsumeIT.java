@@ -49,13 +49,15 @@ class ProduceConsumeIT {
 
   private static KafkaBroker broker;
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @BeforeAll
   static void startBroker() throws Exception {
     broker = KafkaBroker.start();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-      admin.createTopics(List.of(
+      admin
+          .createTopics(List.of(
               new NewTopic("llm.calls", 3, (short) 1),
               new NewTopic("llm.rollups.1m", 1, (short) 1),
               new NewTopic("team.alerts", 1, (short) 1)))
@@ -72,7 +74,8 @@ class ProduceConsumeIT {
   }
 
   @Test
-  void produceSkipsBadLinesByNumberAndConsumeGivesBackEveryGoodEventFieldByField() throws Exception {
+  void produceSkipsBadLinesByNumberAndConsumeGivesBackEveryGoodEventFieldByField()
+      throws Exception {
     List<String> good = List.of(
         event("evt-1", "org-acme", "proj-web", "checkout"),
         event("evt-2", "org-acme", null, "checkout"),
@@ -83,11 +86,11 @@ class ProduceConsumeIT {
     lines.add("\uFEFF" + good.get(0)); // a byte-order mark, as Windows editors write
 
     lines.add(good.get(1));
-    lines.add("{\"event_id\": \"evt-broken\",");                               // line 3
+    lines.add("{\"event_id\": \"evt-broken\","); // line 3
     lines.add(good.get(2));
     lines.add(with(good.get(3), "api_key", SECRET).replace("evt-4", "evt-x")); // line 5
-    lines.add("");                                                             // blank: ignored
-    lines.add(without(good.get(0), "service").replace("evt-1", "evt-y"));      // line 7
+    lines.add(""); // blank: ignored
+    lines.add(without(good.get(0), "service").replace("evt-1", "evt-y")); // line 7
     lines.add(good.get(3));
     lines.add(with(good.get(0), "input_tokens", "lots").replace("evt-1", "evt-z")); // line 9
     lines.add(good.get(4));
@@ -95,8 +98,13 @@ class ProduceConsumeIT {
     Path input = Files.write(dir.resolve("events.jsonl"), lines);
 
     CliRun produce = CliRun.of(
-        "produce", "--bootstrap-server", broker.bootstrapServers(), "--topic", "llm.calls",
-        "--input", input.toString());
+        "produce",
+        "--bootstrap-server",
+        broker.bootstrapServers(),
+        "--topic",
+        "llm.calls",
+        "--input",
+        input.toString());
 
     assertThat(produce.exitCode()).as(produce.err()).isEqualTo(ExitCodes.SOME_SKIPPED);
     assertThat(produce.err())
@@ -110,8 +118,16 @@ class ProduceConsumeIT {
         .doesNotContainPattern("line (1|2|4|6|8|10):");
 
     CliRun consume = CliRun.of(
-        "consume", "--bootstrap-server", broker.bootstrapServers(), "--topic", "llm.calls",
-        "--from-beginning", "--max", "5", "--timeout", "30s");
+        "consume",
+        "--bootstrap-server",
+        broker.bootstrapServers(),
+        "--topic",
+        "llm.calls",
+        "--from-beginning",
+        "--max",
+        "5",
+        "--timeout",
+        "30s");
 
     assertThat(consume.exitCode()).as(consume.err()).isZero();
     assertThat(consume.err()).contains("printed 5, skipped 0");
@@ -128,19 +144,39 @@ class ProduceConsumeIT {
   void consumeReportsUndecodableRecordsWithTheirOffsetAndPrintsTheRest() throws Exception {
     UsageRollup rollup = JsonRecordReader.forType(UsageRollup.class).read(JsonLines.ROLLUP);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-        Map.of("bootstrap.servers", broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer());
-        AvroSerializer<UsageRollup> avro = new AvroSerializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry())) {
-      producer.send(new ProducerRecord<>("llm.rollups.1m", 0, null, avro.serialize("llm.rollups.1m", rollup))).get();
-      producer.send(new ProducerRecord<>("llm.rollups.1m", 0, null, new byte[] {1, 2, 3, 4})).get();
-      producer.send(new ProducerRecord<>("llm.rollups.1m", 0, null, avro.serialize("llm.rollups.1m", rollup))).get();
+            Map.of("bootstrap.servers", broker.bootstrapServers()),
+            new ByteArraySerializer(),
+            new ByteArraySerializer());
+        AvroSerializer<UsageRollup> avro =
+            new AvroSerializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry())) {
+      producer
+          .send(new ProducerRecord<>(
+              "llm.rollups.1m", 0, null, avro.serialize("llm.rollups.1m", rollup)))
+          .get();
+      producer
+          .send(new ProducerRecord<>("llm.rollups.1m", 0, null, new byte[] {1, 2, 3, 4}))
+          .get();
+      producer
+          .send(new ProducerRecord<>(
+              "llm.rollups.1m", 0, null, avro.serialize("llm.rollups.1m", rollup)))
+          .get();
     }
 
     CliRun consume = CliRun.of(
-        "consume", "--bootstrap-server", broker.bootstrapServers(), "--topic", "llm.rollups.1m",
-        "--from-beginning", "--max", "3", "--timeout", "30s");
+        "consume",
+        "--bootstrap-server",
+        broker.bootstrapServers(),
+        "--topic",
+        "llm.rollups.1m",
+        "--from-beginning",
+        "--max",
+        "3",
+        "--timeout",
+        "30s");
 
     assertThat(consume.exitCode()).as(consume.err()).isEqualTo(ExitCodes.SOME_SKIPPED);
-    assertThat(consume.err()).contains("llm.rollups.1m/0/1: cannot decode: unknown Avro wire format");
+    assertThat(consume.err())
+        .contains("llm.rollups.1m/0/1: cannot decode: unknown Avro wire format");
     assertThat(consume.err()).contains("printed 2, skipped 1");
     assertThat(consume.out().lines().map(ProduceConsumeIT::tree))
         .containsOnly(tree(JsonLines.ROLLUP));
@@ -150,15 +186,28 @@ class ProduceConsumeIT {
   void consumeReadsATopicWithAnotherNameWhenToldItsTypeAndStopsWhenQuiet() throws Exception {
     Alert alert = JsonRecordReader.forType(Alert.class).read(JsonLines.ALERT);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-        Map.of("bootstrap.servers", broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer());
-        AvroSerializer<Alert> avro = new AvroSerializer<>(Alert.class, AvroSerdeConfig.withoutRegistry())) {
-      producer.send(new ProducerRecord<>("team.alerts", avro.serialize("team.alerts", alert))).get();
+            Map.of("bootstrap.servers", broker.bootstrapServers()),
+            new ByteArraySerializer(),
+            new ByteArraySerializer());
+        AvroSerializer<Alert> avro =
+            new AvroSerializer<>(Alert.class, AvroSerdeConfig.withoutRegistry())) {
+      producer
+          .send(new ProducerRecord<>("team.alerts", avro.serialize("team.alerts", alert)))
+          .get();
     }
 
     // No --max: it is the idle timeout that ends the run.
     CliRun consume = CliRun.of(
-        "consume", "--bootstrap-server", broker.bootstrapServers(), "--topic", "team.alerts", "--type", "alerts",
-        "--from-beginning", "--timeout", "3s");
+        "consume",
+        "--bootstrap-server",
+        broker.bootstrapServers(),
+        "--topic",
+        "team.alerts",
+        "--type",
+        "alerts",
+        "--from-beginning",
+        "--timeout",
+        "3s");
 
     assertThat(consume.exitCode()).as(consume.err()).isZero();
     assertThat(consume.out().lines().map(ProduceConsumeIT::tree))
@@ -168,16 +217,33 @@ class ProduceConsumeIT {
   @Test
   void consumeShowsDeadLettersWithTheirReasonAndOriginalBytes() throws Exception {
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-        Map.of("bootstrap.servers", broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+        Map.of("bootstrap.servers", broker.bootstrapServers()),
+        new ByteArraySerializer(),
+        new ByteArraySerializer())) {
       ProducerRecord<byte[], byte[]> letter = new ProducerRecord<>(
-          "llm.calls.dlq", 0, "org-1/proj-1".getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[] {9, 9, 9});
-      letter.headers().add("tokenmeter.dlq.reason", "malformed".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          "llm.calls.dlq",
+          0,
+          "org-1/proj-1".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          new byte[] {9, 9, 9});
+      letter
+          .headers()
+          .add(
+              "tokenmeter.dlq.reason",
+              "malformed".getBytes(java.nio.charset.StandardCharsets.UTF_8));
       producer.send(letter).get();
     }
 
     CliRun consume = CliRun.of(
-        "consume", "--bootstrap-server", broker.bootstrapServers(), "--topic", "llm.calls.dlq",
-        "--from-beginning", "--max", "1", "--timeout", "30s");
+        "consume",
+        "--bootstrap-server",
+        broker.bootstrapServers(),
+        "--topic",
+        "llm.calls.dlq",
+        "--from-beginning",
+        "--max",
+        "1",
+        "--timeout",
+        "30s");
 
     assertThat(consume.exitCode()).as(consume.err()).isZero();
     JsonNode line = tree(consume.out().strip());
@@ -189,7 +255,13 @@ class ProduceConsumeIT {
   @Test
   void consumeOfAMissingTopicFailsWithoutCreatingIt() {
     CliRun consume = CliRun.of(
-        "consume", "--bootstrap-server", broker.bootstrapServers(), "--topic", "no.such.topic", "--type", "calls");
+        "consume",
+        "--bootstrap-server",
+        broker.bootstrapServers(),
+        "--topic",
+        "no.such.topic",
+        "--type",
+        "calls");
 
     assertThat(consume.exitCode()).isEqualTo(ExitCodes.FATAL);
     assertThat(consume.err()).contains("topic no.such.topic does not exist");
@@ -199,7 +271,8 @@ class ProduceConsumeIT {
   private static void assertSameEvent(JsonNode sent, JsonNode printed) {
     assertThat(printed).as("event %s was not read back", sent.get("event_id")).isNotNull();
     for (Schema.Field field : LlmCallEvent.getClassSchema().getFields()) {
-      JsonNode expected = sent.has(field.name()) ? sent.get(field.name()) : JSON.valueToTree(defaultOf(field));
+      JsonNode expected =
+          sent.has(field.name()) ? sent.get(field.name()) : JSON.valueToTree(defaultOf(field));
       assertThat(printed.get(field.name()))
           .as("%s.%s", sent.get("event_id").textValue(), field.name())
           .isEqualTo(expected);
@@ -214,15 +287,18 @@ class ProduceConsumeIT {
   /** Keys and record timestamps, read with a plain consumer, as the streams app will see them. */
   private static void assertKeysFollowTheSdkRule(int expected) {
     Map<String, Object> conf = Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        broker.bootstrapServers(),
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+        false);
     List<ConsumerRecord<String, LlmCallEvent>> records = new ArrayList<>();
     try (KafkaConsumer<String, LlmCallEvent> consumer = new KafkaConsumer<>(
         conf,
         new StringDeserializer(),
         new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()))) {
       List<TopicPartition> partitions = consumer.partitionsFor("llm.calls").stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+          .map(p -> new TopicPartition(p.topic(), p.partition()))
+          .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -233,7 +309,8 @@ class ProduceConsumeIT {
     assertThat(records).hasSize(expected);
     for (ConsumerRecord<String, LlmCallEvent> r : records) {
       LlmCallEvent e = r.value();
-      assertThat(r.key()).as(e.getEventId())
+      assertThat(r.key())
+          .as(e.getEventId())
           .isEqualTo(SdkRecordKeys.recordKey(e.getService(), e.getOrgId(), e.getProjectId()));
       assertThat(r.timestamp()).as(e.getEventId()).isEqualTo(e.getTimestamp().toEpochMilli());
     }
@@ -295,7 +372,9 @@ class ProduceConsumeIT {
 
   private static Map<String, JsonNode> byEventId(String out) {
     Map<String, JsonNode> events = new HashMap<>();
-    out.lines().map(ProduceConsumeIT::tree).forEach(e -> events.put(e.get("event_id").textValue(), e));
+    out.lines()
+        .map(ProduceConsumeIT::tree)
+        .forEach(e -> events.put(e.get("event_id").textValue(), e));
     return events;
   }
 

@@ -20,9 +20,14 @@ class ProduceConsumeOptionsTest {
 
     assertThat(produce.exitCode()).isZero();
     assertThat(produce.out())
-        .contains("Examples:", "tokenmeter produce --bootstrap-server", "Exit codes:", "some lines were skipped");
+        .contains(
+            "Examples:",
+            "tokenmeter produce --bootstrap-server",
+            "Exit codes:",
+            "some lines were skipped");
     assertThat(consume.exitCode()).isZero();
-    assertThat(consume.out()).contains("Examples:", "--from-beginning --max 100", "Exit codes:", "--type");
+    assertThat(consume.out())
+        .contains("Examples:", "--from-beginning --max 100", "Exit codes:", "--type");
   }
 
   @Test
@@ -41,16 +46,29 @@ class ProduceConsumeOptionsTest {
   @Test
   void aBadSchemaRegistryUrlIsAUsageErrorNamingTheOption() {
     CliRun run = CliRun.of(
-        "produce", "--bootstrap-server", "127.0.0.1:1", "--topic", "llm.calls", "--schema-registry", "ftp://x");
+        "produce",
+        "--bootstrap-server",
+        "127.0.0.1:1",
+        "--topic",
+        "llm.calls",
+        "--schema-registry",
+        "ftp://x");
 
     assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
-    assertThat(run.err()).contains("--schema-registry: 'ftp://x' must be an http:// or https:// URL");
+    assertThat(run.err())
+        .contains("--schema-registry: 'ftp://x' must be an http:// or https:// URL");
   }
 
   @Test
   void anUnreadableInputFileIsAUsageErrorNamingTheOption() {
     CliRun run = CliRun.of(
-        "produce", "--bootstrap-server", "127.0.0.1:1", "--topic", "llm.calls", "--input", "/no/such/file.jsonl");
+        "produce",
+        "--bootstrap-server",
+        "127.0.0.1:1",
+        "--topic",
+        "llm.calls",
+        "--input",
+        "/no/such/file.jsonl");
 
     assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err()).contains("--input: cannot read /no/such/file.jsonl");
@@ -59,7 +77,13 @@ class ProduceConsumeOptionsTest {
   @Test
   void anUnreadableCommandConfigIsAUsageErrorNamingTheOption() {
     CliRun run = CliRun.of(
-        "consume", "--bootstrap-server", "127.0.0.1:1", "--topic", "llm.calls", "--command-config", "/no/such/client.properties");
+        "consume",
+        "--bootstrap-server",
+        "127.0.0.1:1",
+        "--topic",
+        "llm.calls",
+        "--command-config",
+        "/no/such/client.properties");
 
     assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err()).contains("--command-config: cannot read /no/such/client.properties");
@@ -75,19 +99,28 @@ class ProduceConsumeOptionsTest {
 
   @Test
   void consumeRejectsAnUnknownTypeNamingTheOption() {
-    CliRun run = CliRun.of("consume", "--bootstrap-server", "b:1", "--topic", "t", "--type", "metrics");
+    CliRun run =
+        CliRun.of("consume", "--bootstrap-server", "b:1", "--topic", "t", "--type", "metrics");
 
     assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
-    assertThat(run.err()).contains("--type", "'metrics' is not a record type; expected one of calls, rollups, alerts");
+    assertThat(run.err())
+        .contains(
+            "--type", "'metrics' is not a record type; expected one of calls, rollups, alerts");
   }
 
   @Test
   void consumeRejectsANonPositiveMaxAndTimeout() {
-    assertThat(CliRun.of("consume", "--bootstrap-server", "b:1", "--topic", "llm.calls", "--max", "0").err())
+    assertThat(
+            CliRun.of("consume", "--bootstrap-server", "b:1", "--topic", "llm.calls", "--max", "0")
+                .err())
         .contains("--max must be at least 1, was 0");
-    assertThat(CliRun.of("consume", "--bootstrap-server", "b:1", "--topic", "llm.calls", "--timeout", "0s").err())
+    assertThat(CliRun.of(
+                "consume", "--bootstrap-server", "b:1", "--topic", "llm.calls", "--timeout", "0s")
+            .err())
         .contains("--timeout must be positive");
-    assertThat(CliRun.of("consume", "--bootstrap-server", "b:1", "--topic", "llm.calls", "--timeout", "soon").err())
+    assertThat(CliRun.of(
+                "consume", "--bootstrap-server", "b:1", "--topic", "llm.calls", "--timeout", "soon")
+            .err())
         .contains("--timeout", "'soon' is not a duration");
   }
 
@@ -114,13 +147,22 @@ class ProduceConsumeOptionsTest {
   }
 
   @Test
-  void produceFailsFatallyBeforeReadingInputWhenKafkaCannotBeReached(@TempDir Path dir) throws Exception {
+  void produceFailsFatallyBeforeReadingInputWhenKafkaCannotBeReached(@TempDir Path dir)
+      throws Exception {
     Path input = Files.writeString(dir.resolve("in.jsonl"), "not even JSON\n");
 
     CliRun run = CliRun.of(
-        "produce", "--bootstrap-server", "127.0.0.1:1", "--topic", "llm.calls", "--input", input.toString());
+        "produce",
+        "--bootstrap-server",
+        "127.0.0.1:1",
+        "--topic",
+        "llm.calls",
+        "--input",
+        input.toString());
 
     assertThat(run.exitCode()).isEqualTo(ExitCodes.FATAL);
-    assertThat(run.err()).contains("error: cannot send to llm.calls at 127.0.0.1:1").doesNotContain("line 1");
+    assertThat(run.err())
+        .contains("error: cannot send to llm.calls at 127.0.0.1:1")
+        .doesNotContain("line 1");
   }
 }

@@ -21,7 +21,10 @@ class QueryCommandTest {
   @BeforeEach
   void start() throws Exception {
     api = new StubApi();
-    minuteAgo = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(1, ChronoUnit.MINUTES).toEpochMilli();
+    minuteAgo = Instant.now()
+        .truncatedTo(ChronoUnit.MINUTES)
+        .minus(1, ChronoUnit.MINUTES)
+        .toEpochMilli();
   }
 
   @AfterEach
@@ -41,7 +44,8 @@ class QueryCommandTest {
         + "]}";
   }
 
-  private static String rollup(long windowStart, String model, String org, long costMicros, long requests) {
+  private static String rollup(
+      long windowStart, String model, String org, long costMicros, long requests) {
     return "{\"window_start\":" + windowStart + ",\"window_end\":" + (windowStart + 60_000)
         + ",\"model\":\"" + model + "\",\"org_id\":\"" + org + "\",\"project_id\":\"p\","
         + "\"api_key_fingerprint\":\"3f2a\",\"api_key_hint\":\"sk-...abcd\",\"service\":\"checkout\","
@@ -60,9 +64,9 @@ class QueryCommandTest {
     CliRun run = CliRun.of("query", "--url", api.url(), "--format", "json", ISSUE_EXAMPLE);
 
     assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.out().lines().sorted()).containsExactly(
-        "{\"model\":\"gpt-4o\",\"EXPR$1\":350}",
-        "{\"model\":\"gpt-4o-mini\",\"EXPR$1\":7}");
+    assertThat(run.out().lines().sorted())
+        .containsExactly(
+            "{\"model\":\"gpt-4o\",\"EXPR$1\":350}", "{\"model\":\"gpt-4o-mini\",\"EXPR$1\":7}");
   }
 
   @Test
@@ -86,24 +90,33 @@ class QueryCommandTest {
   void withoutARangeInTheWhereClauseTheLastOptionIsFetched() {
     api.answer(200, rollups());
 
-    CliRun run = CliRun.of("query", "--url", api.url(), "--last", "15m",
+    CliRun run = CliRun.of(
+        "query",
+        "--url",
+        api.url(),
+        "--last",
+        "15m",
         "SELECT org_id, SUM(requests) AS requests FROM rollups GROUP BY org_id ORDER BY org_id");
 
     assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(api.onlyRequest().parameters()).containsOnlyKeys("last").containsEntry("last", "15m");
-    assertThat(run.out().lines().toList()).containsExactly(
-        "org_id  requests",
-        "org-1          7",
-        "org-2          9");
+    assertThat(api.onlyRequest().parameters())
+        .containsOnlyKeys("last")
+        .containsEntry("last", "15m");
+    assertThat(run.out().lines().toList())
+        .containsExactly("org_id  requests", "org-1          7", "org-2          9");
   }
 
   @Test
   void timestampsPrintAsUtcTimesAndBetweenSetsBothEnds() {
     api.answer(200, rollups());
     String at = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
-        .withZone(java.time.ZoneOffset.UTC).format(Instant.ofEpochMilli(minuteAgo));
+        .withZone(java.time.ZoneOffset.UTC)
+        .format(Instant.ofEpochMilli(minuteAgo));
 
-    CliRun run = CliRun.of("query", "--url", api.url(),
+    CliRun run = CliRun.of(
+        "query",
+        "--url",
+        api.url(),
         "SELECT window_start, model, cost_micros FROM rollups WHERE org_id = 'org-2' AND window_start "
             + "BETWEEN TIMESTAMP '" + at + "' AND TIMESTAMP '" + at + "'");
 
@@ -111,9 +124,8 @@ class QueryCommandTest {
     assertThat(api.onlyRequest().parameters())
         .containsEntry("from", Long.toString(minuteAgo))
         .containsEntry("to", Long.toString(minuteAgo + 1));
-    assertThat(run.out().lines().toList()).containsExactly(
-        "window_start         model   cost_micros",
-        at + "  gpt-4o         5000");
+    assertThat(run.out().lines().toList())
+        .containsExactly("window_start         model   cost_micros", at + "  gpt-4o         5000");
   }
 
   @Test
@@ -121,7 +133,12 @@ class QueryCommandTest {
     api.answer(200, rollups());
     long before = Instant.now().toEpochMilli();
 
-    CliRun run = CliRun.of("query", "--url", api.url(), "--format", "json",
+    CliRun run = CliRun.of(
+        "query",
+        "--url",
+        api.url(),
+        "--format",
+        "json",
         "SELECT COUNT(*) AS n FROM rollups WHERE window_start >= CURRENT_TIMESTAMP - INTERVAL '15' MINUTE "
             + "AND window_start < now() - INTERVAL 30 SECOND");
 
@@ -136,7 +153,12 @@ class QueryCommandTest {
   void aWindowStartBoundInsideAnOrIsNoRangeSoLastIsFetchedAndTheSqlStillFilters() {
     api.answer(200, rollups());
 
-    CliRun run = CliRun.of("query", "--url", api.url(), "--format", "json",
+    CliRun run = CliRun.of(
+        "query",
+        "--url",
+        api.url(),
+        "--format",
+        "json",
         "SELECT SUM(cost_micros) AS cost FROM rollups "
             + "WHERE window_start > now() - INTERVAL 1 HOUR OR org_id = 'org-9'");
 
@@ -149,7 +171,8 @@ class QueryCommandTest {
   void aTypeErrorIsReportedAtItsPositionBeforeTheApiIsAsked() {
     api.answer(200, rollups());
 
-    CliRun run = CliRun.of("query", "--url", api.url(), "SELECT COUNT(*) FROM rollups WHERE window_start > 5");
+    CliRun run = CliRun.of(
+        "query", "--url", api.url(), "SELECT COUNT(*) FROM rollups WHERE window_start > 5");
 
     assertThat(run.exitCode()).isEqualTo(64);
     assertThat(run.err()).contains("error: line 1, column 36: ").contains("'>'");
@@ -158,7 +181,12 @@ class QueryCommandTest {
 
   @Test
   void aRangeThatCanHoldNoRollupIsAnEmptyResultWithoutAskingTheApi() {
-    CliRun run = CliRun.of("query", "--url", api.url(), "--format", "json",
+    CliRun run = CliRun.of(
+        "query",
+        "--url",
+        api.url(),
+        "--format",
+        "json",
         "SELECT model, COUNT(*) AS n FROM rollups WHERE window_start > now() + INTERVAL 1 HOUR GROUP BY model");
 
     assertThat(run.exitCode()).as(run.err()).isZero();
@@ -168,14 +196,17 @@ class QueryCommandTest {
 
   @Test
   void aSyntaxErrorShowsLineColumnAndACaretAndExits64WithoutAskingTheApi() {
-    CliRun run = CliRun.of("query", "--url", api.url(),
+    CliRun run = CliRun.of(
+        "query",
+        "--url",
+        api.url(),
         "SELECT model\nFROM rollups\nWHERE window_start > now() - INTERVAL 1 HOUR GROUP model");
 
     assertThat(run.exitCode()).isEqualTo(64);
     assertThat(run.err()).contains("error: line 3, column 52: Encountered \"model\"");
-    assertThat(run.err()).contains(
-        "  WHERE window_start > now() - INTERVAL 1 HOUR GROUP model\n"
-            + "  " + " ".repeat(51) + "^");
+    assertThat(run.err())
+        .contains("  WHERE window_start > now() - INTERVAL 1 HOUR GROUP model\n" + "  "
+            + " ".repeat(51) + "^");
     assertThat(api.requests).isEmpty();
   }
 
@@ -190,23 +221,32 @@ class QueryCommandTest {
   @Test
   void anUnknownColumnIsReportedWhereItIsWritten() {
 
-    CliRun run = CliRun.of("query", "--url", api.url(), "SELECT modle FROM rollups WHERE window_start > now()");
+    CliRun run = CliRun.of(
+        "query", "--url", api.url(), "SELECT modle FROM rollups WHERE window_start > now()");
 
     assertThat(run.exitCode()).isEqualTo(64);
-    assertThat(run.err()).contains("error: line 1, column 8: Column 'modle' not found in any table");
+    assertThat(run.err())
+        .contains("error: line 1, column 8: Column 'modle' not found in any table");
     assertThat(run.err()).contains("\n         ^");
     assertThat(api.requests).isEmpty();
   }
 
   @Test
   void aRangeTheAppRejectsIsPrintedWithItsMessageAndExits64() {
-    api.answer(400, "{\"error\":\"live state keeps the last 6h; ask PostgreSQL for older rollups\",\"parameter\":\"from\"}");
+    api.answer(
+        400,
+        "{\"error\":\"live state keeps the last 6h; ask PostgreSQL for older rollups\",\"parameter\":\"from\"}");
 
-    CliRun run = CliRun.of("query", "--url", api.url(),
+    CliRun run = CliRun.of(
+        "query",
+        "--url",
+        api.url(),
         "SELECT COUNT(*) FROM rollups WHERE window_start > now() - INTERVAL 2 DAY");
 
     assertThat(run.exitCode()).isEqualTo(64);
-    assertThat(run.err()).contains("window_start range: live state keeps the last 6h; ask PostgreSQL for older rollups");
+    assertThat(run.err())
+        .contains(
+            "window_start range: live state keeps the last 6h; ask PostgreSQL for older rollups");
   }
 
   @Test
@@ -216,10 +256,12 @@ class QueryCommandTest {
       freePort = socket.getLocalPort();
     }
 
-    CliRun run = CliRun.of("query", "--url", "http://127.0.0.1:" + freePort, "SELECT COUNT(*) FROM rollups");
+    CliRun run =
+        CliRun.of("query", "--url", "http://127.0.0.1:" + freePort, "SELECT COUNT(*) FROM rollups");
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("cannot reach the Tokenmeter app at http://127.0.0.1:" + freePort)
+    assertThat(run.err())
+        .contains("cannot reach the Tokenmeter app at http://127.0.0.1:" + freePort)
         .contains("tokenmeter run");
   }
 
@@ -228,7 +270,9 @@ class QueryCommandTest {
     CliRun run = CliRun.of("query", "--help");
 
     assertThat(run.exitCode()).isZero();
-    assertThat(run.out()).contains("Examples:").contains("WHERE org_id='org-1' AND window_start > now() - INTERVAL 1 HOUR")
+    assertThat(run.out())
+        .contains("Examples:")
+        .contains("WHERE org_id='org-1' AND window_start > now() - INTERVAL 1 HOUR")
         .contains("window_start");
   }
 }

@@ -39,7 +39,8 @@ class RecordPrinterTest {
     assertThat(printer.print(record(3, new byte[] {1, 2, 3}))).isTrue();
     assertThat(printer.print(record(4, alertBytes()))).isTrue();
 
-    assertThat(err.toString()).startsWith("llm.alerts/2/3: cannot decode: unknown Avro wire format");
+    assertThat(err.toString())
+        .startsWith("llm.alerts/2/3: cannot decode: unknown Avro wire format");
     assertThat(out.toString().lines()).hasSize(1);
     assertThat(printer.summary()).isEqualTo("printed 1, skipped 1");
   }
@@ -61,28 +62,34 @@ class RecordPrinterTest {
       }
     };
 
-    assertThat(printer(new PrintWriter(closedPipe)).print(record(1, alertBytes()))).isFalse();
+    assertThat(printer(new PrintWriter(closedPipe)).print(record(1, alertBytes())))
+        .isFalse();
   }
 
   @Test
   void deadLetterIsPrintedWithItsReasonHeadersAndOriginalBytesUndecoded() {
     StringWriter dlqOut = new StringWriter();
-    ConsumerRecord<byte[], byte[]> letter =
-        new ConsumerRecord<>("llm.calls.dlq", 0, 7, "org-1/proj-1".getBytes(StandardCharsets.UTF_8),
-            new byte[] {0x42, 0x00, (byte) 0xff});
+    ConsumerRecord<byte[], byte[]> letter = new ConsumerRecord<>(
+        "llm.calls.dlq", 0, 7, "org-1/proj-1".getBytes(StandardCharsets.UTF_8), new byte[] {
+          0x42, 0x00, (byte) 0xff
+        });
     letter.headers().add("tokenmeter.dlq.reason", "malformed".getBytes(StandardCharsets.UTF_8));
 
-    assertThat(RecordPrinter.deadLetters(new PrintWriter(dlqOut), new PrintWriter(err)).print(letter)).isTrue();
+    assertThat(RecordPrinter.deadLetters(new PrintWriter(dlqOut), new PrintWriter(err))
+            .print(letter))
+        .isTrue();
 
-    assertThat(dlqOut.toString().trim()).isEqualTo(
-        "{\"topic\":\"llm.calls.dlq\",\"partition\":0,\"offset\":7,\"timestamp\":-1,"
+    assertThat(dlqOut.toString().trim())
+        .isEqualTo("{\"topic\":\"llm.calls.dlq\",\"partition\":0,\"offset\":7,\"timestamp\":-1,"
             + "\"key\":\"org-1/proj-1\",\"value_base64\":\"QgD/\","
             + "\"headers\":{\"tokenmeter.dlq.reason\":\"malformed\"}}");
   }
 
   private RecordPrinter printer(PrintWriter stdout) {
     return new RecordPrinter(
-        new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry()), stdout, new PrintWriter(err));
+        new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry()),
+        stdout,
+        new PrintWriter(err));
   }
 
   private static ConsumerRecord<byte[], byte[]> record(long offset, byte[] value) {
@@ -91,7 +98,8 @@ class RecordPrinterTest {
 
   private static byte[] alertBytes() throws Exception {
     Alert alert = JsonRecordReader.forType(Alert.class).read(JsonLines.ALERT);
-    try (AvroSerializer<Alert> serializer = new AvroSerializer<>(Alert.class, AvroSerdeConfig.withoutRegistry())) {
+    try (AvroSerializer<Alert> serializer =
+        new AvroSerializer<>(Alert.class, AvroSerdeConfig.withoutRegistry())) {
       return serializer.serialize("llm.alerts", alert);
     }
   }

@@ -6,17 +6,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 class RouterCommandTest {
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void aBadConfigurationNamesTheKeyAndExits1() throws IOException {
-    Path config = Files.writeString(dir.resolve("router.properties"),
+    Path config = Files.writeString(
+        dir.resolve("router.properties"),
         "router.webhook.url=ftp://hooks.example.com/x\nrouter.route.1.receiver=pagerduty\n");
 
     CliRun run = CliRun.of("router", "--config", config.toString());
@@ -36,7 +38,8 @@ class RouterCommandTest {
     CliRun run = CliRun.of(command, "--bootstrap-server", "127.0.0.1:1");
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("no receiver is configured")
+    assertThat(run.err())
+        .contains("no receiver is configured")
         .contains("TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY")
         .contains("router.webhook.url");
   }

@@ -40,7 +40,8 @@ class RunWithRouterIT {
   private static final Path REPO_ROOT = Path.of("..").toAbsolutePath().normalize();
 
   @Test
-  void runDeliversItsOwnAlertsToTheWebhookWhenTheRouterIsEnabled(@TempDir Path dir) throws Exception {
+  void runDeliversItsOwnAlertsToTheWebhookWhenTheRouterIsEnabled(@TempDir Path dir)
+      throws Exception {
     RecordingWebhook webhook = RecordingWebhook.start();
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     int httpPort = FreePorts.next();
@@ -66,7 +67,9 @@ class RunWithRouterIT {
       pb.environment().putAll(env);
       Process run = pb.start();
       try {
-        await("GET /health answers 200").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+        await("GET /health answers 200")
+            .atMost(Duration.ofMinutes(2))
+            .pollInterval(Duration.ofMillis(500))
             .until(() -> health(httpPort) == 200);
 
         try (Tokenmeter sdk = Tokenmeter.builder()
@@ -91,13 +94,17 @@ class RunWithRouterIT {
               .build());
         }
 
-        await("the unpriced_model alert reaches the webhook").atMost(Duration.ofSeconds(90))
-            .until(() -> webhook.bodies().stream().anyMatch(h -> h.contains("unpriced_model") && h.contains("local-llama")));
-        assertThat(webhook.bodies()).anySatisfy(h -> assertThat(h).contains("\"status\":\"firing\""));
+        await("the unpriced_model alert reaches the webhook")
+            .atMost(Duration.ofSeconds(90))
+            .until(() -> webhook.bodies().stream()
+                .anyMatch(h -> h.contains("unpriced_model") && h.contains("local-llama")));
+        assertThat(webhook.bodies())
+            .anySatisfy(h -> assertThat(h).contains("\"status\":\"firing\""));
 
         run.destroy();
         assertThat(run.waitFor(60, TimeUnit.SECONDS)).as(log(dir)).isTrue();
-        // The JVM reports a SIGTERM as 143 once its shutdown hooks are done; the log shows they closed both.
+        // The JVM reports a SIGTERM as 143 once its shutdown hooks are done; the log shows they
+        // closed both.
         assertThat(run.exitValue()).as(log(dir)).isIn(0, 143);
         assertThat(log(dir))
             .contains("alert router stopped: 1 delivered, 0 dead-lettered, 1 records committed")
@@ -107,10 +114,14 @@ class RunWithRouterIT {
         // though SIGTERM came right after the webhook answered.
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
           TopicPartition alerts = new TopicPartition("llm.alerts", 0);
-          OffsetAndMetadata committed = admin.listConsumerGroupOffsets("tokenmeter-router-" + suffix)
-              .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(alerts);
+          OffsetAndMetadata committed = admin
+              .listConsumerGroupOffsets("tokenmeter-router-" + suffix)
+              .partitionsToOffsetAndMetadata()
+              .get(30, TimeUnit.SECONDS)
+              .get(alerts);
           assertThat(committed).isNotNull();
-          assertThat(committed.offset()).isEqualTo(lastAlertOffset(broker.bootstrapServers(), alerts) + 1);
+          assertThat(committed.offset())
+              .isEqualTo(lastAlertOffset(broker.bootstrapServers(), alerts) + 1);
         }
       } finally {
         run.destroyForcibly();
@@ -122,9 +133,10 @@ class RunWithRouterIT {
 
   /** The offset of the last alert record (transaction markers take offsets too, so not end - 1). */
   private static long lastAlertOffset(String bootstrapServers, TopicPartition partition) {
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-        "bootstrap.servers", bootstrapServers, "isolation.level", "read_committed"),
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+        Map.of("bootstrap.servers", bootstrapServers, "isolation.level", "read_committed"),
+        new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
       consumer.assign(List.of(partition));
       consumer.seekToBeginning(List.of(partition));
       long last = -1;
@@ -141,9 +153,13 @@ class RunWithRouterIT {
 
   private static int health(int port) {
     try {
-      return HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).timeout(Duration.ofSeconds(2)).build(),
-          HttpResponse.BodyHandlers.discarding()).statusCode();
+      return HttpClient.newHttpClient()
+          .send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
     } catch (IOException e) {
       return -1;
     } catch (InterruptedException e) {

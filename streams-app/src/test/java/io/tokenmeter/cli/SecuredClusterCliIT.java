@@ -31,7 +31,8 @@ class SecuredClusterCliIT {
 
   private static KafkaBroker broker;
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @BeforeAll
   static void startBroker() throws Exception {
@@ -54,10 +55,29 @@ class SecuredClusterCliIT {
     Path config = commandConfig(broker.clientProperties().get("sasl.jaas.config"));
     Path input = Files.writeString(dir.resolve("one.jsonl"), event("evt-scram-1") + "\n");
 
-    CliRun produce = CliRun.of("produce", "--bootstrap-server", broker.bootstrapServers(), "--topic", TOPIC,
-        "--command-config", config.toString(), "--input", input.toString());
-    CliRun consume = CliRun.of("consume", "--bootstrap-server", broker.bootstrapServers(), "--topic", TOPIC,
-        "--command-config", config.toString(), "--from-beginning", "--max", "1", "--timeout", "60s");
+    CliRun produce = CliRun.of(
+        "produce",
+        "--bootstrap-server",
+        broker.bootstrapServers(),
+        "--topic",
+        TOPIC,
+        "--command-config",
+        config.toString(),
+        "--input",
+        input.toString());
+    CliRun consume = CliRun.of(
+        "consume",
+        "--bootstrap-server",
+        broker.bootstrapServers(),
+        "--topic",
+        TOPIC,
+        "--command-config",
+        config.toString(),
+        "--from-beginning",
+        "--max",
+        "1",
+        "--timeout",
+        "60s");
 
     assertThat(produce.exitCode()).as(produce.err()).isZero();
     assertThat(produce.err()).contains("sent 1, skipped 0");
@@ -72,8 +92,19 @@ class SecuredClusterCliIT {
     String jaas = broker.clientProperties().get("sasl.jaas.config").replace(PASSWORD, wrong);
     Path config = commandConfig(jaas);
 
-    CliRun consume = CliRun.of("consume", "--bootstrap-server", broker.bootstrapServers(), "--topic", TOPIC,
-        "--command-config", config.toString(), "--from-beginning", "--max", "1", "--timeout", "30s");
+    CliRun consume = CliRun.of(
+        "consume",
+        "--bootstrap-server",
+        broker.bootstrapServers(),
+        "--topic",
+        TOPIC,
+        "--command-config",
+        config.toString(),
+        "--from-beginning",
+        "--max",
+        "1",
+        "--timeout",
+        "30s");
 
     assertThat(consume.exitCode()).isNotZero();
     assertThat(consume.err()).containsIgnoringCase("authentication");
@@ -83,7 +114,9 @@ class SecuredClusterCliIT {
 
   /** Without AssertJ quoting the output, which would print the password if the check failed. */
   private static void assertNotPrinted(String output, String password) {
-    assertThat(output.contains(password)).as("a password appears in the command's output").isFalse();
+    assertThat(output.contains(password))
+        .as("a password appears in the command's output")
+        .isFalse();
   }
 
   private Path commandConfig(String jaas) throws Exception {

@@ -25,12 +25,15 @@ final class StubApi implements AutoCloseable {
   private volatile int status = 200;
   private volatile String body = "{}";
   /** Answers given before the standing one, first to last, one per request. */
-  private final java.util.Queue<String[]> first = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.Queue<String[]> first =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   StubApi() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", exchange -> {
-      requests.add(new Request(exchange.getRequestURI().getPath(), parameters(exchange.getRequestURI().getRawQuery())));
+      requests.add(new Request(
+          exchange.getRequestURI().getPath(),
+          parameters(exchange.getRequestURI().getRawQuery())));
       String[] once = first.poll();
       int code = once != null ? Integer.parseInt(once[0]) : status;
       byte[] bytes = (once != null ? once[1] : body).getBytes(StandardCharsets.UTF_8);

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** tail against a real broker: decoded, filtered, as a table or JSON lines. */
 class TailIT {
 
-  @RegisterExtension static final SharedBroker broker = new SharedBroker();
+  @RegisterExtension
+  static final SharedBroker broker = new SharedBroker();
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Instant MINUTE = Instant.parse("2026-11-27T10:15:00Z");
@@ -37,7 +38,8 @@ class TailIT {
   @BeforeAll
   static void topicsWithRecords() throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-      admin.createTopics(List.of(
+      admin
+          .createTopics(List.of(
               new NewTopic("llm.rollups.1m", 2, (short) 1),
               new NewTopic("llm.alerts", 1, (short) 1),
               new NewTopic("tail.live", 1, (short) 1)))
@@ -45,22 +47,46 @@ class TailIT {
           .get(30, TimeUnit.SECONDS);
     }
     try (KafkaProducer<byte[], byte[]> producer = producer();
-        AvroSerializer<UsageRollup> rollups = new AvroSerializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry());
-        AvroSerializer<Alert> alerts = new AvroSerializer<>(Alert.class, AvroSerdeConfig.withoutRegistry())) {
+        AvroSerializer<UsageRollup> rollups =
+            new AvroSerializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry());
+        AvroSerializer<Alert> alerts =
+            new AvroSerializer<>(Alert.class, AvroSerdeConfig.withoutRegistry())) {
       for (UsageRollup r : List.of(
-          rollup("gpt-4o", "org-1", 12_345L), rollup("gpt-4o", "org-2", 1L), rollup("o1", "org-1", null))) {
-        producer.send(new ProducerRecord<>("llm.rollups.1m", rollups.serialize("llm.rollups.1m", r))).get();
+          rollup("gpt-4o", "org-1", 12_345L),
+          rollup("gpt-4o", "org-2", 1L),
+          rollup("o1", "org-1", null))) {
+        producer
+            .send(new ProducerRecord<>("llm.rollups.1m", rollups.serialize("llm.rollups.1m", r)))
+            .get();
       }
-      producer.send(new ProducerRecord<>("llm.rollups.1m", 0, null, new byte[] {1, 2, 3})).get();
-      producer.send(new ProducerRecord<>("llm.alerts", alerts.serialize("llm.alerts", alert("critical")))).get();
-      producer.send(new ProducerRecord<>("llm.alerts", alerts.serialize("llm.alerts", alert("warning")))).get();
+      producer
+          .send(new ProducerRecord<>("llm.rollups.1m", 0, null, new byte[] {1, 2, 3}))
+          .get();
+      producer
+          .send(
+              new ProducerRecord<>("llm.alerts", alerts.serialize("llm.alerts", alert("critical"))))
+          .get();
+      producer
+          .send(
+              new ProducerRecord<>("llm.alerts", alerts.serialize("llm.alerts", alert("warning"))))
+          .get();
     }
   }
 
   @Test
   void fromTheBeginningOnlyMatchingRollupsArePrintedAsATableThatFitsTheWidth() {
-    CliRun run = CliRun.of("tail", "rollups", "--bootstrap-server", broker.bootstrapServers(),
-        "--from-beginning", "--where", "model=gpt-4o,org_id=org-1", "--timeout", "3s", "--width", "100");
+    CliRun run = CliRun.of(
+        "tail",
+        "rollups",
+        "--bootstrap-server",
+        broker.bootstrapServers(),
+        "--from-beginning",
+        "--where",
+        "model=gpt-4o,org_id=org-1",
+        "--timeout",
+        "3s",
+        "--width",
+        "100");
 
     // The undecodable record is reported and skipped, which the exit code says.
     assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.SOME_SKIPPED);
@@ -69,13 +95,26 @@ class TailIT {
     assertThat(lines).hasSize(2);
     assertThat(lines).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(100));
     assertThat(lines.get(0)).startsWith("window_start  ").contains("model").contains("cost_usd");
-    assertThat(lines.get(1)).startsWith("2026-11-27 10:15:00  gpt-4o").contains("org-1").contains("0.012345");
+    assertThat(lines.get(1))
+        .startsWith("2026-11-27 10:15:00  gpt-4o")
+        .contains("org-1")
+        .contains("0.012345");
   }
 
   @Test
   void jsonFormatPrintsTheMatchingRecordsWithTheirAvroFieldNames() throws Exception {
-    CliRun run = CliRun.of("tail", "llm.alerts", "--bootstrap-server", broker.bootstrapServers(),
-        "--from-beginning", "--where", "severity=critical", "--format", "json", "--timeout", "3s");
+    CliRun run = CliRun.of(
+        "tail",
+        "llm.alerts",
+        "--bootstrap-server",
+        broker.bootstrapServers(),
+        "--from-beginning",
+        "--where",
+        "severity=critical",
+        "--format",
+        "json",
+        "--timeout",
+        "3s");
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     List<String> lines = run.out().lines().toList();
@@ -89,31 +128,55 @@ class TailIT {
   @Test
   void withoutFromBeginningOnlyRecordsThatArriveAfterTheStartArePrinted() throws Exception {
     try (KafkaProducer<byte[], byte[]> producer = producer();
-        AvroSerializer<UsageRollup> avro = new AvroSerializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry())) {
-      producer.send(new ProducerRecord<>("tail.live", avro.serialize("tail.live", rollup("old", "org-1", 1L)))).get();
+        AvroSerializer<UsageRollup> avro =
+            new AvroSerializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry())) {
+      producer
+          .send(new ProducerRecord<>(
+              "tail.live", avro.serialize("tail.live", rollup("old", "org-1", 1L))))
+          .get();
       CompletableFuture<CliRun> tail = CompletableFuture.supplyAsync(() -> CliRun.of(
-          "tail", "tail.live", "--type", "rollups", "--bootstrap-server", broker.bootstrapServers(),
-          "--format", "json", "--max", "1", "--timeout", "60s"));
+          "tail",
+          "tail.live",
+          "--type",
+          "rollups",
+          "--bootstrap-server",
+          broker.bootstrapServers(),
+          "--format",
+          "json",
+          "--max",
+          "1",
+          "--timeout",
+          "60s"));
       // tail finds the end of the topic when it first polls; send until it has seen one new record.
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
-        producer.send(new ProducerRecord<>("tail.live", avro.serialize("tail.live", rollup("new", "org-1", 2L)))).get();
-        return tail.isDone();
-      });
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> {
+            producer
+                .send(new ProducerRecord<>(
+                    "tail.live", avro.serialize("tail.live", rollup("new", "org-1", 2L))))
+                .get();
+            return tail.isDone();
+          });
       CliRun run = tail.get();
 
       assertThat(run.exitCode()).as(run.err()).isZero();
-      assertThat(run.out().lines().toList()).singleElement()
-          .satisfies(line -> assertThat(JSON.readTree(line).get("model").asText()).isEqualTo("new"));
+      assertThat(run.out().lines().toList())
+          .singleElement()
+          .satisfies(
+              line -> assertThat(JSON.readTree(line).get("model").asText()).isEqualTo("new"));
     }
   }
 
   @Test
   void anUnknownWhereFieldFailsNamingItAndListingTheValidFields() {
-    CliRun run = CliRun.of("tail", "rollups", "--bootstrap-server", broker.bootstrapServers(),
-        "--where", "org=org-1");
+    CliRun run = CliRun.of(
+        "tail", "rollups", "--bootstrap-server", broker.bootstrapServers(), "--where", "org=org-1");
 
     assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
-    assertThat(run.err()).contains("--where: unknown field 'org'; valid fields: window_start, window_end, model, org_id")
+    assertThat(run.err())
+        .contains(
+            "--where: unknown field 'org'; valid fields: window_start, window_end, model, org_id")
         .doesNotContain("latency_sketch")
         .doesNotContain("errors_by_class");
   }
@@ -123,12 +186,16 @@ class TailIT {
     CliRun run = CliRun.of("tail", "--help");
 
     assertThat(run.exitCode()).isZero();
-    assertThat(run.out()).contains("Examples:").contains("tokenmeter tail rollups --bootstrap-server");
+    assertThat(run.out())
+        .contains("Examples:")
+        .contains("tokenmeter tail rollups --bootstrap-server");
   }
 
   private static KafkaProducer<byte[], byte[]> producer() {
     return new KafkaProducer<>(
-        Map.of("bootstrap.servers", broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer());
+        Map.of("bootstrap.servers", broker.bootstrapServers()),
+        new ByteArraySerializer(),
+        new ByteArraySerializer());
   }
 
   private static UsageRollup rollup(String model, String org, Long costMicros) {

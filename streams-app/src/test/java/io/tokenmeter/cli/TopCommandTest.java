@@ -34,15 +34,35 @@ class TopCommandTest {
   void optionsBecomeTheQueryParametersOfTheContract() {
     api.answer(200, TOP_BY_MODEL);
 
-    CliRun run = CliRun.of("top", "--url", api.url(), "--by", "tokens", "--group", "model", "--last", "15m",
-        "--n", "5", "--where", "model=gpt-4o,org=org-1", "--where", "service=checkout");
+    CliRun run = CliRun.of(
+        "top",
+        "--url",
+        api.url(),
+        "--by",
+        "tokens",
+        "--group",
+        "model",
+        "--last",
+        "15m",
+        "--n",
+        "5",
+        "--where",
+        "model=gpt-4o,org=org-1",
+        "--where",
+        "service=checkout");
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     StubApi.Request request = api.onlyRequest();
     assertThat(request.path()).isEqualTo("/api/v1/top");
-    assertThat(request.parameters()).containsExactly(
-        entry("by", "tokens"), entry("group", "model"), entry("n", "5"), entry("last", "15m"),
-        entry("model", "gpt-4o"), entry("org", "org-1"), entry("service", "checkout"));
+    assertThat(request.parameters())
+        .containsExactly(
+            entry("by", "tokens"),
+            entry("group", "model"),
+            entry("n", "5"),
+            entry("last", "15m"),
+            entry("model", "gpt-4o"),
+            entry("org", "org-1"),
+            entry("service", "checkout"));
   }
 
   @Test
@@ -52,8 +72,11 @@ class TopCommandTest {
     CliRun run = CliRun.of("top", "--url", api.url(), "--group", "model", "--width", "120");
 
     java.util.List<String> lines = run.out().lines().toList();
-    assertThat(lines.get(0)).startsWith("model ").endsWith("  requests  errors  input_tokens  output_tokens  tokens  cost_usd");
-    assertThat(lines.get(1)).matches("gpt-4o +120       3          5000            900    5900  0\\.012345");
+    assertThat(lines.get(0))
+        .startsWith("model ")
+        .endsWith("  requests  errors  input_tokens  output_tokens  tokens  cost_usd");
+    assertThat(lines.get(1))
+        .matches("gpt-4o +120       3          5000            900    5900  0\\.012345");
     // No price for any of its requests: "-", not a misleading 0.
     assertThat(lines.get(2)).startsWith("some-very-long").endsWith("77         -");
     assertThat(lines).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(120));
@@ -65,7 +88,8 @@ class TopCommandTest {
 
     CliRun run = CliRun.of("top", "--url", api.url(), "--group", "model", "--width", "80");
 
-    assertThat(run.out().lines()).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
+    assertThat(run.out().lines())
+        .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
     assertThat(run.out()).contains("some-very-long…");
   }
 
@@ -76,7 +100,8 @@ class TopCommandTest {
     CliRun run = CliRun.of("top", "--url", api.url(), "--group", "model", "--format", "json");
 
     assertThat(run.out().lines()).hasSize(2);
-    assertThat(run.out().lines().findFirst().orElseThrow()).startsWith("{\"group\":\"gpt-4o\",\"requests\":120");
+    assertThat(run.out().lines().findFirst().orElseThrow())
+        .startsWith("{\"group\":\"gpt-4o\",\"requests\":120");
   }
 
   @Test
@@ -88,9 +113,10 @@ class TopCommandTest {
 
     CliRun run = CliRun.of("top", "--url", api.url());
 
-    assertThat(run.out().lines().toList()).containsExactly(
-        "key   hint        requests  errors  input_tokens  output_tokens  tokens   cost_usd",
-        "3f2a  sk-...abcd         1       0             1              1       2  0.000005+");
+    assertThat(run.out().lines().toList())
+        .containsExactly(
+            "key   hint        requests  errors  input_tokens  output_tokens  tokens   cost_usd",
+            "3f2a  sk-...abcd         1       0             1              1       2  0.000005+");
   }
 
   @Test
@@ -119,7 +145,9 @@ class TopCommandTest {
     CliRun run = CliRun.of("top", "--url", api.url(), "--where", "modle=gpt-4o");
 
     assertThat(run.exitCode()).isEqualTo(64);
-    assertThat(run.err()).contains("--where: unknown field 'modle'; valid fields: model, org, project, key, service");
+    assertThat(run.err())
+        .contains(
+            "--where: unknown field 'modle'; valid fields: model, org, project, key, service");
     assertThat(api.requests).isEmpty();
   }
 
@@ -134,7 +162,9 @@ class TopCommandTest {
     CliRun run = CliRun.of("top", "--url", url);
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("cannot reach the Tokenmeter app at " + url).contains("tokenmeter run");
+    assertThat(run.err())
+        .contains("cannot reach the Tokenmeter app at " + url)
+        .contains("tokenmeter run");
   }
 
   @Test
@@ -142,6 +172,8 @@ class TopCommandTest {
     CliRun run = CliRun.of("top", "--help");
 
     assertThat(run.exitCode()).isZero();
-    assertThat(run.out()).contains("Examples:").contains("tokenmeter top --by tokens --group model --last 15m");
+    assertThat(run.out())
+        .contains("Examples:")
+        .contains("tokenmeter top --by tokens --group model --last 15m");
   }
 }

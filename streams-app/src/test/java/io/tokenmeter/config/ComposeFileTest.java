@@ -32,7 +32,8 @@ class ComposeFileTest {
 
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   /** {@code ${NAME}}, {@code ${NAME:-default}}, {@code ${NAME:?message}}: compose's interpolation. */
-  private static final Pattern INTERPOLATION = Pattern.compile("\\$\\{([A-Z0-9_]+)(?::?([-?])([^}]*))?}");
+  private static final Pattern INTERPOLATION =
+      Pattern.compile("\\$\\{([A-Z0-9_]+)(?::?([-?])([^}]*))?}");
   /** Connect's EnvVarConfigProvider reference in a connector config. */
   private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{env:([A-Za-z0-9_]+)}");
 
@@ -42,7 +43,8 @@ class ComposeFileTest {
   @BeforeAll
   @SuppressWarnings("unchecked")
   static void readComposeFile() throws IOException {
-    try (Reader in = Files.newBufferedReader(ROOT.resolve("docker-compose.yml"), StandardCharsets.UTF_8)) {
+    try (Reader in =
+        Files.newBufferedReader(ROOT.resolve("docker-compose.yml"), StandardCharsets.UTF_8)) {
       compose = new Yaml().load(in);
     }
     services = (Map<String, Object>) compose.get("services");
@@ -50,7 +52,8 @@ class ComposeFileTest {
 
   @Test
   void theStackHasEveryPartTheProductionSetupNeeds() {
-    assertThat(services).containsKeys("kafka", "registry", "postgres", "connect", "connect-setup", "app", "router");
+    assertThat(services)
+        .containsKeys("kafka", "registry", "postgres", "connect", "connect-setup", "app", "router");
     assertThat(image("kafka")).isEqualTo("apache/kafka:4.4.0");
     assertThat(image("registry")).isEqualTo("apicurio/apicurio-registry:3.0.9");
     assertThat(command("app")).containsExactly("run");
@@ -88,8 +91,8 @@ class ComposeFileTest {
     // Connect's variables are the sink's, read by the connector configs: documented with them.
     String sinkDoc = Files.readString(ROOT.resolve("docs/postgres-sink.md"));
     assertThat(environment("connect").keySet().stream()
-        .filter(name -> name.startsWith(ConfigKeys.ENV_PREFIX))
-        .filter(name -> !sinkDoc.contains(name)))
+            .filter(name -> name.startsWith(ConfigKeys.ENV_PREFIX))
+            .filter(name -> !sinkDoc.contains(name)))
         .as("variables missing from docs/postgres-sink.md")
         .isEmpty();
   }
@@ -109,7 +112,8 @@ class ComposeFileTest {
   }
 
   @Test
-  void connectorsReadTopicsTheAppWritesAndTheirSecretsComeFromConnectsEnvironment() throws IOException {
+  void connectorsReadTopicsTheAppWritesAndTheirSecretsComeFromConnectsEnvironment()
+      throws IOException {
     Map<String, String> appEnv = environment("app");
     Set<String> appTopics = appEnv.entrySet().stream()
         .filter(e -> e.getKey().startsWith("TOKENMETER_TOPICS_"))
@@ -125,13 +129,18 @@ class ComposeFileTest {
     for (Path connector : connectors) {
       String json = Files.readString(connector);
       Matcher topics = Pattern.compile("\"topics\"\\s*:\\s*\"([^\"]+)\"").matcher(json);
-      assertThat(topics.find()).as("%s names its topics", connector.getFileName()).isTrue();
+      assertThat(topics.find())
+          .as("%s names its topics", connector.getFileName())
+          .isTrue();
       for (String topic : topics.group(1).split(",")) {
-        assertThat(appTopics).as("%s reads %s", connector.getFileName(), topic).contains(topic.trim());
+        assertThat(appTopics)
+            .as("%s reads %s", connector.getFileName(), topic)
+            .contains(topic.trim());
       }
       Matcher reference = ENV_REFERENCE.matcher(json);
       while (reference.find()) {
-        assertThat(connectEnv).as("connect sets %s for %s", reference.group(1), connector.getFileName())
+        assertThat(connectEnv)
+            .as("connect sets %s for %s", reference.group(1), connector.getFileName())
             .containsKey(reference.group(1));
       }
     }
@@ -150,7 +159,8 @@ class ComposeFileTest {
     // Registry: the app's URL port is the registry's HTTP port.
     URI registry = URI.create(environment("app").get("TOKENMETER_KAFKA_SCHEMA_REGISTRY_URL"));
     assertThat(registry.getHost()).isEqualTo("registry");
-    assertThat(Integer.toString(registry.getPort())).isEqualTo(environment("registry").get("QUARKUS_HTTP_PORT"));
+    assertThat(Integer.toString(registry.getPort()))
+        .isEqualTo(environment("registry").get("QUARKUS_HTTP_PORT"));
 
     // App and router: HTTP port = container side of the published port = the health check's port.
     for (String service : List.of("app", "router")) {
@@ -183,7 +193,9 @@ class ComposeFileTest {
     for (String service : services.keySet()) {
       for (String mapping : ports(service)) {
         assertThat(mapping).as(service).startsWith("127.0.0.1:");
-        assertThat(hostPorts.add(mapping.split(":")[1])).as("host port of %s is unique", service).isTrue();
+        assertThat(hostPorts.add(mapping.split(":")[1]))
+            .as("host port of %s is unique", service)
+            .isTrue();
       }
     }
   }
@@ -207,7 +219,8 @@ class ComposeFileTest {
           assertThat(v).endsWith(":" + path);
           assertThat(declared).contains(v.substring(0, v.indexOf(':')));
         }));
-    assertThat(environment("app").get("TOKENMETER_KAFKA_STATE_DIR")).isEqualTo("/var/lib/tokenmeter/state");
+    assertThat(environment("app").get("TOKENMETER_KAFKA_STATE_DIR"))
+        .isEqualTo("/var/lib/tokenmeter/state");
   }
 
   @Test
@@ -224,12 +237,15 @@ class ComposeFileTest {
     for (String service : List.of("app", "connect")) {
       @SuppressWarnings("unchecked")
       Map<String, Object> build = (Map<String, Object>) service(service).get("build");
-      assertThat(dockerfile).as("Dockerfile has the target of %s", service)
+      assertThat(dockerfile)
+          .as("Dockerfile has the target of %s", service)
           .containsPattern("(?m)^FROM .+ AS " + Pattern.quote((String) build.get("target")) + "$");
     }
     Matcher copy = Pattern.compile("(?m)^COPY (?!--from)(\\S+) ").matcher(dockerfile);
     while (copy.find()) {
-      assertThat(ROOT.resolve(copy.group(1))).as("Dockerfile copies %s", copy.group(1)).exists();
+      assertThat(ROOT.resolve(copy.group(1)))
+          .as("Dockerfile copies %s", copy.group(1))
+          .exists();
     }
     // The router runs the image the app service builds.
     assertThat(image("router")).isEqualTo(image("app"));
@@ -288,7 +304,8 @@ class ComposeFileTest {
    */
   @SuppressWarnings("unchecked")
   private static Map<String, String> environment(String service) {
-    Map<String, Object> raw = (Map<String, Object>) service(service).getOrDefault("environment", Map.of());
+    Map<String, Object> raw =
+        (Map<String, Object>) service(service).getOrDefault("environment", Map.of());
     Map<String, String> env = new LinkedHashMap<>();
     raw.forEach((name, value) -> env.put(name, interpolate(String.valueOf(value))));
     return env;
@@ -298,7 +315,8 @@ class ComposeFileTest {
     Matcher m = INTERPOLATION.matcher(value);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
-      String replacement = "?".equals(m.group(2)) ? "required-" + m.group(1).toLowerCase()
+      String replacement = "?".equals(m.group(2))
+          ? "required-" + m.group(1).toLowerCase()
           : m.group(3) == null ? "" : m.group(3);
       m.appendReplacement(out, Matcher.quoteReplacement(replacement));
     }
@@ -308,7 +326,8 @@ class ComposeFileTest {
 
   private static Properties connectWorker() throws IOException {
     Properties p = new Properties();
-    try (Reader in = Files.newBufferedReader(ROOT.resolve("deploy/connect/connect-distributed.properties"))) {
+    try (Reader in =
+        Files.newBufferedReader(ROOT.resolve("deploy/connect/connect-distributed.properties"))) {
       p.load(in);
     }
     return p;

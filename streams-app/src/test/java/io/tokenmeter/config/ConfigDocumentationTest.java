@@ -17,7 +17,8 @@ class ConfigDocumentationTest {
   /** Surefire runs in the module directory. */
   private static final Path REFERENCE = Path.of("..", "docs", "configuration.md");
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void sampleFileLoadsToTheDefaults() throws IOException {
@@ -32,7 +33,9 @@ class ConfigDocumentationTest {
     String sample = sample();
 
     for (ConfigKeys.Key key : ConfigKeys.all()) {
-      assertThat(sample).as("sample file").containsPattern("(?m)^#?" + key.name().replace(".", "\\.") + "=");
+      assertThat(sample)
+          .as("sample file")
+          .containsPattern("(?m)^#?" + key.name().replace(".", "\\.") + "=");
     }
   }
 
@@ -41,7 +44,8 @@ class ConfigDocumentationTest {
     String reference = Files.readString(REFERENCE, StandardCharsets.UTF_8);
 
     assertThat(reference)
-        .as("docs/configuration.md must contain ConfigKeys.markdownTable(); paste the expected table there")
+        .as(
+            "docs/configuration.md must contain ConfigKeys.markdownTable(); paste the expected table there")
         .contains(ConfigKeys.markdownTable());
   }
 

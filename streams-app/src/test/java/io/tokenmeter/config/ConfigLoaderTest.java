@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void defaultsAreTheDocumentedValues() {
@@ -26,33 +27,57 @@ class ConfigLoaderTest {
     assertThat(kafka.bootstrapServers()).isEqualTo("127.0.0.1:9092");
     assertThat(kafka.applicationId()).isEqualTo("tokenmeter");
     assertThat(kafka.processingGuarantee()).isEqualTo(ProcessingGuarantee.EXACTLY_ONCE_V2);
-    assertThat(kafka.stateDir()).isEqualTo(Path.of(System.getProperty("user.home"), ".tokenmeter", "state"));
+    assertThat(kafka.stateDir())
+        .isEqualTo(Path.of(System.getProperty("user.home"), ".tokenmeter", "state"));
     assertThat(kafka.commitInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(kafka.cacheMaxBytes()).isEqualTo(16L * 1024 * 1024);
     assertThat(kafka.numStreamThreads()).isEqualTo(1);
     assertThat(kafka.schemaRegistryUrl()).isEmpty();
     assertThat(kafka.clientOverrides()).isEmpty();
 
-    assertThat(config.topics()).isEqualTo(new TopicSettings(
-        "llm.calls", "llm.rollups.1m", "llm.alerts", "llm.calls.dlq", 6, (short) 1, Duration.ofDays(7), Duration.ofDays(30)));
-    assertThat(config.rollup()).isEqualTo(
-        new RollupSettings(Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(1), 10_000, Duration.ofSeconds(10), 1000, Duration.ofHours(24)));
-    assertThat(config.alerts()).isEqualTo(new AlertSettings(
-        0.80, 0.95, 2, java.util.List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), java.util.Set.of()));
+    assertThat(config.topics())
+        .isEqualTo(new TopicSettings(
+            "llm.calls",
+            "llm.rollups.1m",
+            "llm.alerts",
+            "llm.calls.dlq",
+            6,
+            (short) 1,
+            Duration.ofDays(7),
+            Duration.ofDays(30)));
+    assertThat(config.rollup())
+        .isEqualTo(new RollupSettings(
+            Duration.ofMinutes(2),
+            Duration.ofHours(1),
+            Duration.ofSeconds(1),
+            10_000,
+            Duration.ofSeconds(10),
+            1000,
+            Duration.ofHours(24)));
+    assertThat(config.alerts())
+        .isEqualTo(new AlertSettings(
+            0.80,
+            0.95,
+            2,
+            java.util.List.of(),
+            new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2),
+            java.util.Set.of()));
     assertThat(config.pricing().overrideFile()).isEmpty();
     assertThat(config.http()).isEqualTo(new HttpSettings(true, "127.0.0.1", 8080));
   }
 
   @Test
   void fileBeatsDefaultsEnvironmentBeatsFileAndFlagsBeatEverything() {
-    Path file = writeFile(dir,
+    Path file = writeFile(
+        dir,
         "kafka.bootstrap.servers=file:9092",
         "kafka.application.id=from-file",
         "rollup.grace=5m");
 
     TokenmeterConfig config = ConfigLoader.create()
         .file(file)
-        .env(Map.of("TOKENMETER_KAFKA_BOOTSTRAP_SERVERS", "env:9092", "TOKENMETER_ROLLUP_GRACE", "3m"))
+        .env(Map.of(
+            "TOKENMETER_KAFKA_BOOTSTRAP_SERVERS", "env:9092", "TOKENMETER_ROLLUP_GRACE", "3m"))
         .override("kafka.bootstrap.servers", "flag:9092", "--bootstrap-server")
         .load();
 
@@ -67,7 +92,9 @@ class ConfigLoaderTest {
     Path file = writeFile(dir, "topics.partitions=12");
 
     TokenmeterConfig config = TokenmeterConfig.load(
-        Optional.of(file), Map.of("TOKENMETER_TOPICS_REPLICATION_FACTOR", "3"), Map.of("http.port", "9000"));
+        Optional.of(file),
+        Map.of("TOKENMETER_TOPICS_REPLICATION_FACTOR", "3"),
+        Map.of("http.port", "9000"));
 
     assertThat(config.topics().partitions()).isEqualTo(12);
     assertThat(config.topics().replicationFactor()).isEqualTo((short) 3);
@@ -119,8 +146,9 @@ class ConfigLoaderTest {
 
     ConfigException e = failure(ConfigLoader.create().file(file));
 
-    assertThat(e.problems()).containsExactly("unknown configuration key 'kafka.bootstrap.server' (file " + file
-        + ":2); did you mean 'kafka.bootstrap.servers'?");
+    assertThat(e.problems())
+        .containsExactly("unknown configuration key 'kafka.bootstrap.server' (file " + file
+            + ":2); did you mean 'kafka.bootstrap.servers'?");
   }
 
   @Test
@@ -133,32 +161,39 @@ class ConfigLoaderTest {
         .doesNotContain("did you mean");
 
     ConfigException typo = failureFromEnv("TOKENMETER_ROLLUP_GRAEC", "2m");
-    assertThat(typo.getMessage()).contains("did you mean 'rollup.grace' (TOKENMETER_ROLLUP_GRACE)?");
+    assertThat(typo.getMessage())
+        .contains("did you mean 'rollup.grace' (TOKENMETER_ROLLUP_GRACE)?");
   }
 
   @Test
   void unknownKeyFarFromEveryKnownKeyPointsAtTheDocs() {
-    ConfigException e = failure(ConfigLoader.create().override("alerts.pagerduty.routing.key", "abc"));
+    ConfigException e =
+        failure(ConfigLoader.create().override("alerts.pagerduty.routing.key", "abc"));
 
     assertThat(e.getMessage())
-        .contains("unknown configuration key 'alerts.pagerduty.routing.key' (override of alerts.pagerduty.routing.key)")
+        .contains(
+            "unknown configuration key 'alerts.pagerduty.routing.key' (override of alerts.pagerduty.routing.key)")
         .contains("see docs/configuration.md");
   }
 
   @Test
   void kafkaClientSettingWithoutOurPrefixSuggestsThePrefixedKey() {
-    Path file = writeFile(dir,
+    Path file = writeFile(
+        dir,
         "bootstrap.servers=broker:9092",
         "security.protocol=SASL_SSL",
         "kafka.cleint.sasl.mechanism=PLAIN");
 
     ConfigException e = failure(ConfigLoader.create().file(file));
 
-    assertThat(e.problems()).containsExactly(
-        "unknown configuration key 'bootstrap.servers' (file " + file + ":1); did you mean 'kafka.bootstrap.servers'?",
-        "unknown configuration key 'kafka.cleint.sasl.mechanism' (file " + file
-            + ":3); did you mean 'kafka.client.sasl.mechanism'?",
-        "unknown configuration key 'security.protocol' (file " + file + ":2); did you mean 'kafka.client.security.protocol'?");
+    assertThat(e.problems())
+        .containsExactly(
+            "unknown configuration key 'bootstrap.servers' (file " + file
+                + ":1); did you mean 'kafka.bootstrap.servers'?",
+            "unknown configuration key 'kafka.cleint.sasl.mechanism' (file " + file
+                + ":3); did you mean 'kafka.client.sasl.mechanism'?",
+            "unknown configuration key 'security.protocol' (file " + file
+                + ":2); did you mean 'kafka.client.security.protocol'?");
   }
 
   @Test
@@ -174,7 +209,12 @@ class ConfigLoaderTest {
     assertThat(e.problems()).hasSize(5);
     assertThat(e.getMessage())
         .startsWith("Invalid Tokenmeter configuration, 5 problems:")
-        .contains("topics.partitions", "rollup.grace", "http.enabled", "kafka.num.stream.threads", "kafka.bootstrap.server'");
+        .contains(
+            "topics.partitions",
+            "rollup.grace",
+            "http.enabled",
+            "kafka.num.stream.threads",
+            "kafka.bootstrap.server'");
   }
 
   @Test
@@ -183,7 +223,8 @@ class ConfigLoaderTest {
 
     ConfigException e = failure(ConfigLoader.create().file(file));
 
-    assertThat(e.problems()).containsExactly("rollup.grace is set twice in " + file + " (lines 1 and 3); keep one");
+    assertThat(e.problems())
+        .containsExactly("rollup.grace is set twice in " + file + " (lines 1 and 3); keep one");
   }
 
   @Test
@@ -191,7 +232,8 @@ class ConfigLoaderTest {
     Path file = writeFile(dir, "topics.dead.letter=calls-dlq-from-file");
 
     TokenmeterConfig viaFile = ConfigLoader.create().file(file).load();
-    TokenmeterConfig viaEnv = fromEnv(Map.of("TOKENMETER_ROUTER_DEAD_LETTER_TOPIC", "alerts-dlq-from-env"));
+    TokenmeterConfig viaEnv =
+        fromEnv(Map.of("TOKENMETER_ROUTER_DEAD_LETTER_TOPIC", "alerts-dlq-from-env"));
     TokenmeterConfig viaFlag = ConfigLoader.create()
         .file(file)
         .override("router.dead.letter.topic", "alerts-dlq-from-flag")
@@ -201,7 +243,9 @@ class ConfigLoaderTest {
     assertThat(viaFile.topics().deadLetter()).isEqualTo("calls-dlq-from-file");
     assertThat(viaEnv.router().deadLetterTopic()).isEqualTo("alerts-dlq-from-env");
     assertThat(viaFlag.router().deadLetterTopic()).isEqualTo("alerts-dlq-from-flag");
-    assertThat(viaFlag.topics().deadLetter()).as("a current name above a former one").isEqualTo("calls-dlq-from-flag");
+    assertThat(viaFlag.topics().deadLetter())
+        .as("a current name above a former one")
+        .isEqualTo("calls-dlq-from-flag");
     assertThat(viaFile.describe())
         .contains("topics.calls.dead.letter = calls-dlq-from-file")
         .doesNotContain("topics.dead.letter");
@@ -212,12 +256,19 @@ class ConfigLoaderTest {
     Path file = writeFile(dir, "topics.calls.dead.letter=a", "topics.dead.letter=b");
 
     ConfigException inFile = failure(ConfigLoader.create().file(file));
-    ConfigException inEnv = failure(ConfigLoader.create().env(Map.of(
-        "TOKENMETER_TOPICS_ALERTS_DEAD_LETTER", "a", "TOKENMETER_ROUTER_DEAD_LETTER_TOPIC", "b")));
+    ConfigException inEnv = failure(ConfigLoader.create()
+        .env(Map.of(
+            "TOKENMETER_TOPICS_ALERTS_DEAD_LETTER",
+            "a",
+            "TOKENMETER_ROUTER_DEAD_LETTER_TOPIC",
+            "b")));
 
-    assertThat(inFile.problems()).containsExactly("topics.calls.dead.letter is set twice in " + file
-        + " (lines 1 and 2, topics.dead.letter is its former name); keep one");
-    assertThat(inEnv.problems()).singleElement().asString()
+    assertThat(inFile.problems())
+        .containsExactly("topics.calls.dead.letter is set twice in " + file
+            + " (lines 1 and 2, topics.dead.letter is its former name); keep one");
+    assertThat(inEnv.problems())
+        .singleElement()
+        .asString()
         .contains("topics.alerts.dead.letter is set twice in the environment")
         .contains("keep TOKENMETER_TOPICS_ALERTS_DEAD_LETTER");
   }
@@ -231,7 +282,8 @@ class ConfigLoaderTest {
 
   @Test
   void fileErrorsNameTheLineWhereTheKeyStartsEvenAfterContinuationLines() {
-    Path file = writeFile(dir,
+    Path file = writeFile(
+        dir,
         "kafka.client.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required \\",
         "    username=\"u\" \\",
         "    password=\"p\";",
@@ -241,45 +293,51 @@ class ConfigLoaderTest {
 
     ConfigException e = failure(ConfigLoader.create().file(file));
 
-    assertThat(e.problems()).containsExactly("invalid value 'many' for topics.partitions (file " + file
-        + ":6): expected an integer >= 1");
+    assertThat(e.problems())
+        .containsExactly("invalid value 'many' for topics.partitions (file " + file
+            + ":6): expected an integer >= 1");
   }
 
   @Test
   void propertiesEscapesAndContinuationLinesAreRead() {
-    Path file = writeFile(dir,
+    Path file = writeFile(
+        dir,
         "kafka.client.sasl.jaas.config=PlainLoginModule required \\",
         "    username=\"u\";",
         "topics.calls = llm\\u002ecalls.v2");
 
     TokenmeterConfig config = ConfigLoader.create().file(file).load();
 
-    assertThat(config.kafka().clientOverrides()).containsEntry("sasl.jaas.config", "PlainLoginModule required username=\"u\";");
+    assertThat(config.kafka().clientOverrides())
+        .containsEntry("sasl.jaas.config", "PlainLoginModule required username=\"u\";");
     assertThat(config.topics().calls()).isEqualTo("llm.calls.v2");
   }
 
   @Test
   void warningAtOrAboveCriticalIsRejectedNamingBothKeys() {
-    ConfigException e = failure(ConfigLoader.create()
-        .env(Map.of("TOKENMETER_ALERTS_RATE_LIMIT_WARNING", "0.97")));
+    ConfigException e =
+        failure(ConfigLoader.create().env(Map.of("TOKENMETER_ALERTS_RATE_LIMIT_WARNING", "0.97")));
 
-    assertThat(e.problems()).containsExactly("alerts.rate.limit.warning = '0.97' (environment variable"
-        + " TOKENMETER_ALERTS_RATE_LIMIT_WARNING) must be below alerts.rate.limit.critical = '0.95' (default);"
-        + " lower the warning or raise the critical threshold");
+    assertThat(e.problems())
+        .containsExactly("alerts.rate.limit.warning = '0.97' (environment variable"
+            + " TOKENMETER_ALERTS_RATE_LIMIT_WARNING) must be below alerts.rate.limit.critical = '0.95' (default);"
+            + " lower the warning or raise the critical threshold");
   }
 
   @Test
   void dedupHorizonShorterThanGraceWouldCountLateDuplicatesTwice() {
-    ConfigException e = failure(ConfigLoader.create()
-        .override("rollup.dedup.horizon", "1m", "--dedup-horizon"));
+    ConfigException e =
+        failure(ConfigLoader.create().override("rollup.dedup.horizon", "1m", "--dedup-horizon"));
 
-    assertThat(e.getMessage()).contains(
-        "rollup.dedup.horizon = '1m' (flag --dedup-horizon) must be at least rollup.grace = '2m' (default)");
+    assertThat(e.getMessage())
+        .contains(
+            "rollup.dedup.horizon = '1m' (flag --dedup-horizon) must be at least rollup.grace = '2m' (default)");
   }
 
   @Test
   void futureToleranceIsTenSecondsUnlessSetAndShowsInTheEffectiveConfiguration() {
-    assertThat(ConfigLoader.create().load().rollup().futureTolerance()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(ConfigLoader.create().load().rollup().futureTolerance())
+        .isEqualTo(Duration.ofSeconds(10));
 
     TokenmeterConfig custom = ConfigLoader.create()
         .env(Map.of("TOKENMETER_ROLLUP_FUTURE_TOLERANCE", "30s"))
@@ -291,7 +349,8 @@ class ConfigLoaderTest {
 
   @Test
   void aGraceShorterThanTheDefaultToleranceStillStartsWithTheToleranceCutToTheGrace() {
-    TokenmeterConfig config = ConfigLoader.create().override("rollup.grace", "1s", "--grace").load();
+    TokenmeterConfig config =
+        ConfigLoader.create().override("rollup.grace", "1s", "--grace").load();
 
     assertThat(config.rollup().futureTolerance()).isEqualTo(Duration.ofSeconds(1));
   }
@@ -300,7 +359,9 @@ class ConfigLoaderTest {
   void aFutureToleranceThatIsNotADurationFailsNamingTheKey() {
     ConfigException e = failure(ConfigLoader.create().override("rollup.future.tolerance", "-5s"));
 
-    assertThat(e.problems()).singleElement().asString()
+    assertThat(e.problems())
+        .singleElement()
+        .asString()
         .contains("invalid value '-5s' for rollup.future.tolerance")
         .contains("expected a duration >= 0");
   }
@@ -311,9 +372,16 @@ class ConfigLoaderTest {
         .override("rollup.grace", "10s")
         .override("rollup.future.tolerance", "11s", "--future-tolerance"));
 
-    assertThat(e.problems()).singleElement().asString().startsWith(
-        "rollup.future.tolerance = '11s' (flag --future-tolerance) must be at most rollup.grace = '10s' (override of rollup.grace)");
-    assertThat(ConfigLoader.create().override("rollup.grace", "10s").load().rollup().futureTolerance())
+    assertThat(e.problems())
+        .singleElement()
+        .asString()
+        .startsWith(
+            "rollup.future.tolerance = '11s' (flag --future-tolerance) must be at most rollup.grace = '10s' (override of rollup.grace)");
+    assertThat(ConfigLoader.create()
+            .override("rollup.grace", "10s")
+            .load()
+            .rollup()
+            .futureTolerance())
         .isEqualTo(Duration.ofSeconds(10));
   }
 
@@ -321,8 +389,9 @@ class ConfigLoaderTest {
   void twoTopicSettingsWithTheSameNameAreRejected() {
     ConfigException e = failure(ConfigLoader.create().override("topics.alerts", "llm.rollups.1m"));
 
-    assertThat(e.getMessage()).contains("topics.rollups = 'llm.rollups.1m' (default) and topics.alerts = 'llm.rollups.1m'"
-        + " (override of topics.alerts) name the same topic");
+    assertThat(e.getMessage())
+        .contains("topics.rollups = 'llm.rollups.1m' (default) and topics.alerts = 'llm.rollups.1m'"
+            + " (override of topics.alerts) name the same topic");
   }
 
   @Test

@@ -25,22 +25,30 @@ class ConnectSettingsTest {
         "TOKENMETER_TOPICS_ALERTS_CONNECT", "pg.alerts"));
 
     assertThat(config.connect()).isEqualTo(new ConnectSettings(true, "pg.rollups", "pg.alerts"));
-    assertThat(config.describe()).contains("connect.json.enabled = true", "topics.rollups.connect = pg.rollups");
+    assertThat(config.describe())
+        .contains("connect.json.enabled = true", "topics.rollups.connect = pg.rollups");
   }
 
   @Test
   void aBadSwitchOrAMisspeltKeyNamesTheKey() {
     assertThat(failureFromEnv("TOKENMETER_CONNECT_JSON_ENABLED", "yes").problems())
-        .singleElement().asString().contains("connect.json.enabled", "TOKENMETER_CONNECT_JSON_ENABLED");
+        .singleElement()
+        .asString()
+        .contains("connect.json.enabled", "TOKENMETER_CONNECT_JSON_ENABLED");
     assertThat(failureFromEnv("TOKENMETER_CONNECT_JSON_ENABLE", "true").problems())
-        .singleElement().asString().contains("did you mean 'connect.json.enabled'");
+        .singleElement()
+        .asString()
+        .contains("did you mean 'connect.json.enabled'");
   }
 
   @Test
   void aConnectCopyMayNotShareATopicWithTheAvroOutput() {
-    ConfigException e = failure(ConfigLoader.create().override("topics.rollups.connect", "llm.rollups.1m"));
+    ConfigException e =
+        failure(ConfigLoader.create().override("topics.rollups.connect", "llm.rollups.1m"));
 
-    assertThat(e.problems()).singleElement().asString()
+    assertThat(e.problems())
+        .singleElement()
+        .asString()
         .contains("topics.rollups", "topics.rollups.connect", "name the same topic");
   }
 }

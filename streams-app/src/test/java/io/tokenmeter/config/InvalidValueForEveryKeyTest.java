@@ -29,15 +29,30 @@ class InvalidValueForEveryKeyTest {
 
   private static final Pattern CHOICE = Pattern.compile("`([a-z_]+)`");
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void everyKeyRefusesABadValueNamingTheKeyAndWhatIsAllowed() throws Exception {
     Path aFile = Files.writeString(dir.resolve("not-a-directory"), "x");
     List<String> candidates = List.of(
-        "", " ", "-1", "0", "0.5", "1.5", "99999999999999999999", "1e309", "yes", "6 minutes",
-        "not a valid value!", "ftp://example.com", "exactly_once", dir.resolve("missing/file").toString(),
-        aFile.toString(), "x".repeat(300), "localhost");
+        "",
+        " ",
+        "-1",
+        "0",
+        "0.5",
+        "1.5",
+        "99999999999999999999",
+        "1e309",
+        "yes",
+        "6 minutes",
+        "not a valid value!",
+        "ftp://example.com",
+        "exactly_once",
+        dir.resolve("missing/file").toString(),
+        aFile.toString(),
+        "x".repeat(300),
+        "localhost");
 
     Map<String, String> refusedNothing = new LinkedHashMap<>();
     List<String> refusals = new ArrayList<>();
@@ -49,13 +64,19 @@ class InvalidValueForEveryKeyTest {
           continue;
         }
         refused = true;
-        String problem = e.problems().stream().filter(p -> p.contains(key.name())).findFirst().orElse(null);
-        assertThat(problem).as("%s=%s: a problem naming the key, in %s", key.name(), bad, e.problems()).isNotNull();
+        String problem = e.problems().stream()
+            .filter(p -> p.contains(key.name()))
+            .findFirst()
+            .orElse(null);
+        assertThat(problem)
+            .as("%s=%s: a problem naming the key, in %s", key.name(), bad, e.problems())
+            .isNotNull();
         // "expected <type>" for a bad value; "must" for a contradiction between two keys.
         assertThat(problem).as("%s=%s", key.name(), bad).containsAnyOf("expected", "must");
         Matcher choice = CHOICE.matcher(key.type());
         while (choice.find() && !key.type().contains("[")) {
-          assertThat(problem).as("%s=%s lists the allowed word %s", key.name(), bad, choice.group(1))
+          assertThat(problem)
+              .as("%s=%s lists the allowed word %s", key.name(), bad, choice.group(1))
               .containsIgnoringCase(choice.group(1));
         }
         refusals.add(problem);
@@ -73,7 +94,9 @@ class InvalidValueForEveryKeyTest {
   void anUnknownWordListsTheAllowedOnes() {
     ConfigException e = loadFailure("kafka.processing.guarantee", "exactly_once");
 
-    assertThat(e.problems()).singleElement().asString()
+    assertThat(e.problems())
+        .singleElement()
+        .asString()
         .contains("kafka.processing.guarantee")
         .contains("exactly_once_v2")
         .contains("at_least_once");

@@ -28,16 +28,17 @@ class KafkaSettingsTest {
 
     Properties props = config.kafka().streamsProperties();
 
-    assertThat(props).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "application.id", "tokenmeter-eu",
-        "bootstrap.servers", "b1:9092,b2:9092",
-        "processing.guarantee", "at_least_once",
-        "state.dir", Path.of("/var/lib/tokenmeter").toString(),
-        "commit.interval.ms", "250",
-        "statestore.cache.max.bytes", "67108864",
-        "num.stream.threads", "4",
-        "security.protocol", "SASL_SSL",
-        "num.standby.replicas", "1"));
+    assertThat(props)
+        .containsExactlyInAnyOrderEntriesOf(Map.of(
+            "application.id", "tokenmeter-eu",
+            "bootstrap.servers", "b1:9092,b2:9092",
+            "processing.guarantee", "at_least_once",
+            "state.dir", Path.of("/var/lib/tokenmeter").toString(),
+            "commit.interval.ms", "250",
+            "statestore.cache.max.bytes", "67108864",
+            "num.stream.threads", "4",
+            "security.protocol", "SASL_SSL",
+            "num.standby.replicas", "1"));
     assertThat(props.getProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo("250");
   }
 
@@ -60,17 +61,19 @@ class KafkaSettingsTest {
         .load();
 
     assertThat(config.kafka().clientProperties())
-        .containsExactlyInAnyOrderEntriesOf(Map.of("bootstrap.servers", "b1:9092", "sasl.mechanism", "PLAIN"));
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("bootstrap.servers", "b1:9092", "sasl.mechanism", "PLAIN"));
   }
 
   @Test
   void clientOverrideOfASettingWithItsOwnKeyIsRejected() {
-    ConfigException e = failure(ConfigLoader.create()
-        .env(Map.of("TOKENMETER_KAFKA_CLIENT_BOOTSTRAP_SERVERS", "b1:9092")));
+    ConfigException e = failure(
+        ConfigLoader.create().env(Map.of("TOKENMETER_KAFKA_CLIENT_BOOTSTRAP_SERVERS", "b1:9092")));
 
-    assertThat(e.problems()).containsExactly("kafka.client.bootstrap.servers (environment variable"
-        + " TOKENMETER_KAFKA_CLIENT_BOOTSTRAP_SERVERS) would contradict kafka.bootstrap.servers;"
-        + " set kafka.bootstrap.servers (TOKENMETER_KAFKA_BOOTSTRAP_SERVERS) instead");
+    assertThat(e.problems())
+        .containsExactly("kafka.client.bootstrap.servers (environment variable"
+            + " TOKENMETER_KAFKA_CLIENT_BOOTSTRAP_SERVERS) would contradict kafka.bootstrap.servers;"
+            + " set kafka.bootstrap.servers (TOKENMETER_KAFKA_BOOTSTRAP_SERVERS) instead");
   }
 
   @Test
@@ -80,7 +83,8 @@ class KafkaSettingsTest {
 
     assertThat(e.problems()).hasSize(1);
     assertThat(e.problems().get(0))
-        .startsWith("Invalid value for kafka.client.security.protocol (flag --security-protocol): Kafka rejected it: ")
+        .startsWith(
+            "Invalid value for kafka.client.security.protocol (flag --security-protocol): Kafka rejected it: ")
         .contains("SASL_SSLL");
   }
 
@@ -92,10 +96,11 @@ class KafkaSettingsTest {
         .override("kafka.client.basic.auth.credentials.source", "USER_INFO")
         .override("kafka.client.topic.min.insync.replicas", "2"));
 
-    assertThat(e.problems()).containsExactly(
-        "unknown Kafka setting 'producer.linger.msec' in kafka.client.producer.linger.msec"
-            + " (override of kafka.client.producer.linger.msec); did you mean 'kafka.client.producer.linger.ms'?",
-        "unknown Kafka setting 'sasl.mechanisms' in kafka.client.sasl.mechanisms"
-            + " (override of kafka.client.sasl.mechanisms); did you mean 'kafka.client.sasl.mechanism'?");
+    assertThat(e.problems())
+        .containsExactly(
+            "unknown Kafka setting 'producer.linger.msec' in kafka.client.producer.linger.msec"
+                + " (override of kafka.client.producer.linger.msec); did you mean 'kafka.client.producer.linger.ms'?",
+            "unknown Kafka setting 'sasl.mechanisms' in kafka.client.sasl.mechanisms"
+                + " (override of kafka.client.sasl.mechanisms); did you mean 'kafka.client.sasl.mechanism'?");
   }
 }

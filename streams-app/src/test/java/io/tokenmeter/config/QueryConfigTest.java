@@ -19,18 +19,25 @@ class QueryConfigTest {
 
   @Test
   void bothKeysLoadFromTheEnvironment() {
-    TokenmeterConfig config = TokenmeterConfig.load(Optional.empty(), Map.of(
-        "TOKENMETER_QUERY_RETENTION", "90m",
-        "TOKENMETER_HTTP_ADVERTISED_URL", "http://app-2.tokenmeter:8080"), Map.of());
+    TokenmeterConfig config = TokenmeterConfig.load(
+        Optional.empty(),
+        Map.of(
+            "TOKENMETER_QUERY_RETENTION", "90m",
+            "TOKENMETER_HTTP_ADVERTISED_URL", "http://app-2.tokenmeter:8080"),
+        Map.of());
     assertThat(config.query().retention()).isEqualTo(Duration.ofMinutes(90));
     assertThat(config.http().advertisedUrl()).contains("http://app-2.tokenmeter:8080");
   }
 
   @Test
   void aZeroRetentionOrAnUrlWithoutHostIsRefusedNamingTheKey() {
-    assertThatThrownBy(() -> TokenmeterConfig.load(Optional.empty(), Map.of(), Map.of("query.retention", "0s")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("query.retention");
-    assertThatThrownBy(() -> TokenmeterConfig.load(Optional.empty(), Map.of(), Map.of("http.advertised.url", "app-2:8080")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("http.advertised.url");
+    assertThatThrownBy(() ->
+            TokenmeterConfig.load(Optional.empty(), Map.of(), Map.of("query.retention", "0s")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("query.retention");
+    assertThatThrownBy(() -> TokenmeterConfig.load(
+            Optional.empty(), Map.of(), Map.of("http.advertised.url", "app-2:8080")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.advertised.url");
   }
 }

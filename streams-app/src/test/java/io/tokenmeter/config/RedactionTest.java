@@ -14,9 +14,11 @@ class RedactionTest {
       .env(Map.of(
           "TOKENMETER_KAFKA_CLIENT_SASL_JAAS_CONFIG", JAAS,
           "TOKENMETER_KAFKA_CLIENT_SSL_TRUSTSTORE_PASSWORD", "hunter2-truststore",
-          "TOKENMETER_KAFKA_CLIENT_SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_SECRET", "hunter2-oauth",
+          "TOKENMETER_KAFKA_CLIENT_SASL_OAUTHBEARER_CLIENT_CREDENTIALS_CLIENT_SECRET",
+              "hunter2-oauth",
           "TOKENMETER_KAFKA_CLIENT_BASIC_AUTH_USER_INFO", "svc:hunter2-registry",
-          "TOKENMETER_KAFKA_SCHEMA_REGISTRY_URL", "https://svc:hunter2-url@registry.example.com:8081",
+          "TOKENMETER_KAFKA_SCHEMA_REGISTRY_URL",
+              "https://svc:hunter2-url@registry.example.com:8081",
           "TOKENMETER_KAFKA_CLIENT_SECURITY_PROTOCOL", "SASL_SSL",
           "TOKENMETER_HTTP_AUTH_TOKEN", "hunter2-http"))
       .load();
@@ -43,12 +45,15 @@ class RedactionTest {
   void toStringOfTheRecordsHidesSecretsToo() {
     assertThat(config.toString()).contains("sasl.jaas.config=[redacted]").doesNotContain("hunter2");
     assertThat(config.kafka().toString()).doesNotContain("hunter2");
-    assertThat(config.http().toString()).contains("authToken=Optional[[redacted]]").doesNotContain("hunter2");
+    assertThat(config.http().toString())
+        .contains("authToken=Optional[[redacted]]")
+        .doesNotContain("hunter2");
   }
 
   @Test
   void theSecretsStillReachKafka() {
-    assertThat(config.kafka().streamsProperties().getProperty("sasl.jaas.config")).isEqualTo(JAAS);
+    assertThat(config.kafka().streamsProperties().getProperty("sasl.jaas.config"))
+        .isEqualTo(JAAS);
     assertThat(config.http().authToken()).hasValue("hunter2-http");
   }
 
@@ -67,12 +72,15 @@ class RedactionTest {
     Map<String, String> described = ConfigDescription.toProperties(custom, false);
 
     assertThat(ConfigLoader.create().overrides(described).load()).isEqualTo(custom);
-    assertThat(described).containsEntry("kafka.commit.interval", "1500ms").containsEntry("kafka.cache.max.bytes", "1000");
+    assertThat(described)
+        .containsEntry("kafka.commit.interval", "1500ms")
+        .containsEntry("kafka.cache.max.bytes", "1000");
   }
 
   @Test
   void passwordInABadRegistryUrlIsNotEchoedInTheError() {
-    ConfigException e = ConfigFixtures.failureFromEnv("TOKENMETER_KAFKA_SCHEMA_REGISTRY_URL", "htps://svc:hunter2@registry:8081");
+    ConfigException e = ConfigFixtures.failureFromEnv(
+        "TOKENMETER_KAFKA_SCHEMA_REGISTRY_URL", "htps://svc:hunter2@registry:8081");
 
     assertThat(e.getMessage())
         .contains("invalid value 'htps://[redacted]@registry:8081' for kafka.schema.registry.url")

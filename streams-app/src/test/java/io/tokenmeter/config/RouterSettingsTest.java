@@ -22,7 +22,8 @@ class RouterSettingsTest {
     assertThat(router.groupId()).isEqualTo("tokenmeter-router");
     assertThat(router.deadLetterTopic()).isEqualTo("llm.alerts.dlq");
     assertThat(router.receivers()).isEmpty();
-    assertThat(router.retry()).isEqualTo(new RouterSettings.Retry(Duration.ofSeconds(1), Duration.ofMinutes(2)));
+    assertThat(router.retry())
+        .isEqualTo(new RouterSettings.Retry(Duration.ofSeconds(1), Duration.ofMinutes(2)));
     assertThat(router.requestTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(router.routes()).isEmpty();
   }
@@ -43,17 +44,30 @@ class RouterSettingsTest {
         .load();
 
     RouterSettings router = config.router();
-    assertThat(router.pagerDuty()).get().extracting(RouterSettings.PagerDuty::routingKey).isEqualTo(ROUTING_KEY);
-    assertThat(router.pagerDuty()).get().extracting(RouterSettings.PagerDuty::url)
+    assertThat(router.pagerDuty())
+        .get()
+        .extracting(RouterSettings.PagerDuty::routingKey)
+        .isEqualTo(ROUTING_KEY);
+    assertThat(router.pagerDuty())
+        .get()
+        .extracting(RouterSettings.PagerDuty::url)
         .isEqualTo(URI.create("https://events.pagerduty.com/v2/enqueue"));
-    assertThat(router.webhook()).get().extracting(RouterSettings.Webhook::url)
+    assertThat(router.webhook())
+        .get()
+        .extracting(RouterSettings.Webhook::url)
         .isEqualTo(URI.create("http://127.0.0.1:9000/hook"));
     assertThat(router.receivers()).containsExactly("pagerduty", "webhook");
-    assertThat(router.routes()).containsExactly(
-        new RouterSettings.Route("pagerduty", Set.of("critical"), Set.of(), Map.of(), false),
-        // The environment variable's ORG_ID reads back as org.id; scope labels take it as org_id.
-        new RouterSettings.Route("webhook", Set.of("warning", "error"), Set.of("rate_limit_requests", "rate_limit_tokens"),
-            Map.of("org_id", "org-1"), true));
+    assertThat(router.routes())
+        .containsExactly(
+            new RouterSettings.Route("pagerduty", Set.of("critical"), Set.of(), Map.of(), false),
+            // The environment variable's ORG_ID reads back as org.id; scope labels take it as
+            // org_id.
+            new RouterSettings.Route(
+                "webhook",
+                Set.of("warning", "error"),
+                Set.of("rate_limit_requests", "rate_limit_tokens"),
+                Map.of("org_id", "org-1"),
+                true));
   }
 
   @Test
@@ -62,7 +76,9 @@ class RouterSettingsTest {
         .override("router.webhook.url", "https://hooks.example.com/x")
         .override("router.route.1.receiver", "pagerduty"));
 
-    assertThat(e.problems()).singleElement().asString()
+    assertThat(e.problems())
+        .singleElement()
+        .asString()
         .contains("router.route.1.receiver = 'pagerduty'")
         .contains("router.pagerduty.routing.key (TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY)");
   }
@@ -81,7 +97,8 @@ class RouterSettingsTest {
         .contains("'ftp://hooks.example.com/x' for router.webhook.url")
         .contains("'events.pagerduty.com' for router.pagerduty.url")
         .contains("for router.retry.initial.backoff")
-        .contains("'slack' for router.route.1.receiver (override of router.route.1.receiver): expected one of pagerduty, webhook")
+        .contains(
+            "'slack' for router.route.1.receiver (override of router.route.1.receiver): expected one of pagerduty, webhook")
         .contains("'fatal' is not a severity")
         .contains("router.route.2.receiver is required")
         .contains("unknown configuration key 'router.route.3.reciever'")
@@ -94,7 +111,9 @@ class RouterSettingsTest {
         .override("router.retry.initial.backoff", "10s")
         .override("router.retry.max.backoff", "5s"));
 
-    assertThat(e.problems()).singleElement().asString()
+    assertThat(e.problems())
+        .singleElement()
+        .asString()
         .contains("router.retry.max.backoff = '5s'")
         .contains("must be at least router.retry.initial.backoff = '10s'");
   }
@@ -103,7 +122,9 @@ class RouterSettingsTest {
   void anEnabledRouterNeedsAReceiver() {
     ConfigException e = failure(ConfigLoader.create().override("router.enabled", "true"));
 
-    assertThat(e.problems()).singleElement().asString()
+    assertThat(e.problems())
+        .singleElement()
+        .asString()
         .contains("router.enabled = 'true'")
         .contains("no receiver is configured")
         .contains("TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY")
@@ -112,9 +133,12 @@ class RouterSettingsTest {
 
   @Test
   void theRouterDeadLetterTopicMustNotBeTheAlertsTopic() {
-    ConfigException e = failure(ConfigLoader.create().override("router.dead.letter.topic", "llm.alerts"));
+    ConfigException e =
+        failure(ConfigLoader.create().override("router.dead.letter.topic", "llm.alerts"));
 
-    assertThat(e.problems()).singleElement().asString()
+    assertThat(e.problems())
+        .singleElement()
+        .asString()
         .contains("topics.alerts = 'llm.alerts'")
         .contains("topics.alerts.dead.letter = 'llm.alerts' (override of router.dead.letter.topic)")
         .contains("name the same topic");
@@ -125,7 +149,8 @@ class RouterSettingsTest {
     TokenmeterConfig config = ConfigLoader.create()
         .env(Map.of(
             "TOKENMETER_ROUTER_PAGERDUTY_ROUTING_KEY", ROUTING_KEY,
-            "TOKENMETER_ROUTER_WEBHOOK_URL", "https://svc:hunter2-url@hooks.example.com:8443/T0/hunter2-path?sig=hunter2-sig",
+            "TOKENMETER_ROUTER_WEBHOOK_URL",
+                "https://svc:hunter2-url@hooks.example.com:8443/T0/hunter2-path?sig=hunter2-sig",
             "TOKENMETER_ROUTER_WEBHOOK_AUTHORIZATION", "Bearer hunter2-bearer"))
         .load();
 
@@ -165,6 +190,7 @@ class RouterSettingsTest {
     ConfigDescription.toProperties(custom, false).forEach(again::override);
 
     assertThat(again.load()).isEqualTo(custom);
-    assertThat(custom.router().pagerDuty().map(RouterSettings.PagerDuty::source)).isEqualTo(Optional.of("prod-eu"));
+    assertThat(custom.router().pagerDuty().map(RouterSettings.PagerDuty::source))
+        .isEqualTo(Optional.of("prod-eu"));
   }
 }

@@ -10,14 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ValueParsingTest {
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @ParameterizedTest(name = "{0} = {1}")
   @CsvSource(delimiter = '|', textBlock = """
@@ -31,17 +32,26 @@ class ValueParsingTest {
       topics.calls.retention         | 7d      | PT168H
       """)
   void durationsTakeAUnitOrIso8601(String key, String value, String expected) {
-    TokenmeterConfig config = ConfigLoader.create().override(key, value).override("rollup.dedup.horizon", "1d")
-        .override("rollup.future.tolerance", "0s").load();
+    TokenmeterConfig config = ConfigLoader.create()
+        .override(key, value)
+        .override("rollup.dedup.horizon", "1d")
+        .override("rollup.future.tolerance", "0s")
+        .load();
 
-    Duration parsed = key.equals("rollup.grace") ? config.rollup().grace() : config.topics().callsRetention();
+    Duration parsed =
+        key.equals("rollup.grace") ? config.rollup().grace() : config.topics().callsRetention();
     assertThat(parsed).isEqualTo(Duration.parse(expected));
   }
 
   @ParameterizedTest
-  @CsvSource({"exactly_once_v2, EXACTLY_ONCE_V2", "AT_LEAST_ONCE, AT_LEAST_ONCE", "At_Least_Once, AT_LEAST_ONCE"})
+  @CsvSource({
+    "exactly_once_v2, EXACTLY_ONCE_V2",
+    "AT_LEAST_ONCE, AT_LEAST_ONCE",
+    "At_Least_Once, AT_LEAST_ONCE"
+  })
   void processingGuaranteeIgnoresCase(String value, ProcessingGuarantee expected) {
-    TokenmeterConfig config = ConfigLoader.create().override("kafka.processing.guarantee", value).load();
+    TokenmeterConfig config =
+        ConfigLoader.create().override("kafka.processing.guarantee", value).load();
 
     assertThat(config.kafka().processingGuarantee()).isEqualTo(expected);
   }
@@ -71,7 +81,8 @@ class ValueParsingTest {
         .load();
 
     assertThat(config.pricing().overrideFile()).contains(prices);
-    assertThat(config.kafka().bootstrapServers()).isEqualTo("[::1]:9092,SASL_SSL://broker-2.example.com:9093");
+    assertThat(config.kafka().bootstrapServers())
+        .isEqualTo("[::1]:9092,SASL_SSL://broker-2.example.com:9093");
   }
 
   /** Each message names the key, the rejected value, what is allowed, and the environment variable. */
@@ -109,14 +120,16 @@ class ValueParsingTest {
       http.host                        | my host           | expected a host name or IP address
       http.port                        | 65536             | expected an integer from 0 to 65535
       """)
-  void badValueMessageNamesKeyValueAllowedValuesAndSource(String key, String value, String expected) {
+  void badValueMessageNamesKeyValueAllowedValuesAndSource(
+      String key, String value, String expected) {
     String env = "TOKENMETER_" + key.toUpperCase().replace('.', '_');
 
     ConfigException e = failureFromEnv(env, value);
 
     assertThat(e.problems()).hasSize(1);
     assertThat(e.problems().get(0))
-        .startsWith("invalid value '" + value + "' for " + key + " (environment variable " + env + "): ")
+        .startsWith(
+            "invalid value '" + value + "' for " + key + " (environment variable " + env + "): ")
         .contains(expected);
   }
 
@@ -126,25 +139,31 @@ class ValueParsingTest {
 
     ConfigException e = failure(ConfigLoader.create().file(file));
 
-    assertThat(e.getMessage()).isEqualTo("Invalid Tokenmeter configuration: invalid value '100' for kafka.commit.interval"
-        + " (file " + file + ":3): expected a duration >= 0, such as 500ms, 90s, 2m, 1h, 7d or ISO-8601 PT2M"
-        + " (a bare number has no unit)");
+    assertThat(e.getMessage())
+        .isEqualTo("Invalid Tokenmeter configuration: invalid value '100' for kafka.commit.interval"
+            + " (file " + file
+            + ":3): expected a duration >= 0, such as 500ms, 90s, 2m, 1h, 7d or ISO-8601 PT2M"
+            + " (a bare number has no unit)");
   }
 
   @Test
   void badValueFromAFlagNamesTheFlag() {
-    ConfigException e = failure(ConfigLoader.create().override("kafka.bootstrap.servers", "broker", "--bootstrap-server"));
+    ConfigException e = failure(
+        ConfigLoader.create().override("kafka.bootstrap.servers", "broker", "--bootstrap-server"));
 
-    assertThat(e.getMessage()).contains("invalid value 'broker' for kafka.bootstrap.servers (flag --bootstrap-server)");
+    assertThat(e.getMessage())
+        .contains("invalid value 'broker' for kafka.bootstrap.servers (flag --bootstrap-server)");
   }
 
   @Test
   void stateDirThatIsAFileIsRejected() throws Exception {
     Path file = Files.writeString(dir.resolve("not-a-dir"), "");
 
-    ConfigException e = failure(ConfigLoader.create().env(Map.of("TOKENMETER_KAFKA_STATE_DIR", file.toString())));
+    ConfigException e =
+        failure(ConfigLoader.create().env(Map.of("TOKENMETER_KAFKA_STATE_DIR", file.toString())));
 
-    assertThat(e.getMessage()).contains("for kafka.state.dir (environment variable TOKENMETER_KAFKA_STATE_DIR):"
-        + " expected a directory, but " + file + " is a file");
+    assertThat(e.getMessage())
+        .contains("for kafka.state.dir (environment variable TOKENMETER_KAFKA_STATE_DIR):"
+            + " expected a directory, but " + file + " is a file");
   }
 }

@@ -10,7 +10,6 @@ import io.tokenmeter.schemas.UsageRollup;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Date;
-
 import java.util.Map;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
@@ -56,8 +55,12 @@ class ConnectJsonTest {
     assertThat(s.getFloat64("latency_p99_ms")).isEqualTo(1500.25);
     assertThat(s.getFloat64("peak_rate_limit_utilization")).isEqualTo(0.75);
     assertThat(s.getInt64("folded_events")).isEqualTo(0L);
-    assertThat(s.schema().field("latency_sketch")).as("bytes mean nothing to SQL").isNull();
-    assertThat(s.schema().fields()).extracting(Field::name).containsAll(RollupConnectJson.KEY_FIELDS);
+    assertThat(s.schema().field("latency_sketch"))
+        .as("bytes mean nothing to SQL")
+        .isNull();
+    assertThat(s.schema().fields())
+        .extracting(Field::name)
+        .containsAll(RollupConnectJson.KEY_FIELDS);
   }
 
   @Test
@@ -80,17 +83,27 @@ class ConnectJsonTest {
     assertThat(s.get("peak_rate_limit_utilization")).isNull();
     assertThat(s.getString("errors_by_class")).isEqualTo("{}");
     for (String key : RollupConnectJson.KEY_FIELDS) {
-      assertThat(s.schema().field(key).schema().isOptional()).as(key + " is part of the primary key").isFalse();
+      assertThat(s.schema().field(key).schema().isOptional())
+          .as(key + " is part of the primary key")
+          .isFalse();
     }
   }
 
   @Test
   void anAlertReadsBackWithItsStateByNameAndScopeAndDetailsAsJsonText() {
     Alert alert = Alert.newBuilder()
-        .setDedupKey("unpriced_model:llama-3").setState(AlertState.FIRING).setAlertType("unpriced_model")
-        .setSeverity("warning").setScope(Map.of("model", "llama-3")).setObservedValue(7.0).setThreshold(null)
-        .setWindowStart(WINDOW).setWindowEnd(null).setSummary("llama-3 has no price")
-        .setEmittedAt(Instant.parse("2026-11-27T10:17:02.123Z")).setDetails(Map.of("b", "2", "a", "1"))
+        .setDedupKey("unpriced_model:llama-3")
+        .setState(AlertState.FIRING)
+        .setAlertType("unpriced_model")
+        .setSeverity("warning")
+        .setScope(Map.of("model", "llama-3"))
+        .setObservedValue(7.0)
+        .setThreshold(null)
+        .setWindowStart(WINDOW)
+        .setWindowEnd(null)
+        .setSummary("llama-3 has no price")
+        .setEmittedAt(Instant.parse("2026-11-27T10:17:02.123Z"))
+        .setDetails(Map.of("b", "2", "a", "1"))
         .build();
 
     Struct s = read(AlertConnectJson.toJson(alert));
@@ -108,7 +121,9 @@ class ConnectJsonTest {
     assertThat(s.get("window_end")).isNull();
     assertThat(s.getString("summary")).isEqualTo("llama-3 has no price");
     assertThat(s.getString("details")).isEqualTo("{\"a\":\"1\",\"b\":\"2\"}");
-    assertThat(s.schema().fields()).extracting(Field::name).containsAll(AlertConnectJson.KEY_FIELDS);
+    assertThat(s.schema().fields())
+        .extracting(Field::name)
+        .containsAll(AlertConnectJson.KEY_FIELDS);
   }
 
   @Test
@@ -137,15 +152,32 @@ class ConnectJsonTest {
 
   static UsageRollup rollup() {
     return UsageRollup.newBuilder()
-        .setWindowStart(WINDOW).setWindowEnd(WINDOW.plusSeconds(60))
-        .setModel("gpt-4o").setOrgId("org-1").setProjectId("").setApiKeyFingerprint("3f2a").setApiKeyHint("sk-...abcd")
-        .setService("checkout").setRequests(12).setErrors(3)
+        .setWindowStart(WINDOW)
+        .setWindowEnd(WINDOW.plusSeconds(60))
+        .setModel("gpt-4o")
+        .setOrgId("org-1")
+        .setProjectId("")
+        .setApiKeyFingerprint("3f2a")
+        .setApiKeyHint("sk-...abcd")
+        .setService("checkout")
+        .setRequests(12)
+        .setErrors(3)
         .setErrorsByClass(Map.of("server", 1L, "rate_limited", 2L))
-        .setInputTokens(1000).setOutputTokens(200).setCacheReadInputTokens(300).setCacheCreationInputTokens(4)
-        .setReasoningOutputTokens(50).setRequestsWithoutUsage(1).setCostMicros(4_250L).setUnpricedRequests(0)
-        .setPriceTableVersion("2026-11-01").setLatencyP50Ms(120.5).setLatencyP95Ms(800.0).setLatencyP99Ms(1500.25)
-        .setLatencySketch(ByteBuffer.wrap(new byte[] {1, 2, 3})).setPeakRateLimitUtilization(0.75).setFoldedEvents(0)
+        .setInputTokens(1000)
+        .setOutputTokens(200)
+        .setCacheReadInputTokens(300)
+        .setCacheCreationInputTokens(4)
+        .setReasoningOutputTokens(50)
+        .setRequestsWithoutUsage(1)
+        .setCostMicros(4_250L)
+        .setUnpricedRequests(0)
+        .setPriceTableVersion("2026-11-01")
+        .setLatencyP50Ms(120.5)
+        .setLatencyP95Ms(800.0)
+        .setLatencyP99Ms(1500.25)
+        .setLatencySketch(ByteBuffer.wrap(new byte[] {1, 2, 3}))
+        .setPeakRateLimitUtilization(0.75)
+        .setFoldedEvents(0)
         .build();
   }
-
 }

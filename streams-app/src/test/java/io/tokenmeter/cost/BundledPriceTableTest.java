@@ -20,24 +20,19 @@ class BundledPriceTableTest {
 
   @Test
   void everyRowHasASourceAndTheDateItWasTaken() {
-    assertThat(table.rows())
-        .isNotEmpty()
-        .allSatisfy(
-            row -> {
-              assertThat(row.source()).isNotBlank();
-              assertThat(row.takenOn()).isEqualTo(LocalDate.parse("2026-11-27"));
-              assertThat(row.effectiveFrom()).isEqualTo(LocalDate.parse("2026-11-27"));
-            });
+    assertThat(table.rows()).isNotEmpty().allSatisfy(row -> {
+      assertThat(row.source()).isNotBlank();
+      assertThat(row.takenOn()).isEqualTo(LocalDate.parse("2026-11-27"));
+      assertThat(row.effectiveFrom()).isEqualTo(LocalDate.parse("2026-11-27"));
+    });
   }
 
   @Test
   void everyRowPricesInputAndOutput() {
-    assertThat(table.rows())
-        .allSatisfy(
-            row -> {
-              assertThat(row.input()).as(row.model()).isNotNull();
-              assertThat(row.output()).as(row.model()).isNotNull();
-            });
+    assertThat(table.rows()).allSatisfy(row -> {
+      assertThat(row.input()).as(row.model()).isNotNull();
+      assertThat(row.output()).as(row.model()).isNotNull();
+    });
   }
 
   @ParameterizedTest(name = "{0} {1} → {2}")

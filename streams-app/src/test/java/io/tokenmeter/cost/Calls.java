@@ -19,7 +19,8 @@ final class Calls {
     return LlmCallEvent.newBuilder()
         .setEventId("evt-1")
         .setTimestamp(at)
-        .setSdk(SdkInfo.newBuilder().setName("tokenmeter-java").setVersion("test").build())
+        .setSdk(
+            SdkInfo.newBuilder().setName("tokenmeter-java").setVersion("test").build())
         .setService("checkout")
         .setEnvironment("test")
         .setProvider(provider)

@@ -18,10 +18,8 @@ class CostPropertiesTest {
   private static final long MAX_TOKENS = 10_000_000;
 
   private final Random random = new Random(20261127);
-  private final TablePricing pricing =
-      new TablePricing(
-          Tables.of(
-              "anthropic|claude-sonnet-4-5|2026-01-01|3.00|0.30|3.75|15.00|test|2026-01-01"));
+  private final TablePricing pricing = new TablePricing(
+      Tables.of("anthropic|claude-sonnet-4-5|2026-01-01|3.00|0.30|3.75|15.00|test|2026-01-01"));
 
   @Test
   void reasoningCountNeverChangesTheCost() {
@@ -43,16 +41,14 @@ class CostPropertiesTest {
       long cacheRead = tokens();
       long cacheCreation = tokens();
       long output = tokens();
-      BigDecimal exact =
-          new BigDecimal("3.00")
-              .multiply(BigDecimal.valueOf(uncached))
-              .add(new BigDecimal("0.30").multiply(BigDecimal.valueOf(cacheRead)))
-              .add(new BigDecimal("3.75").multiply(BigDecimal.valueOf(cacheCreation)))
-              .add(new BigDecimal("15.00").multiply(BigDecimal.valueOf(output)));
+      BigDecimal exact = new BigDecimal("3.00")
+          .multiply(BigDecimal.valueOf(uncached))
+          .add(new BigDecimal("0.30").multiply(BigDecimal.valueOf(cacheRead)))
+          .add(new BigDecimal("3.75").multiply(BigDecimal.valueOf(cacheCreation)))
+          .add(new BigDecimal("15.00").multiply(BigDecimal.valueOf(output)));
 
-      long cost =
-          cost(uncached + cacheRead + cacheCreation, cacheRead, cacheCreation, output, null)
-              .orElseThrow();
+      long cost = cost(uncached + cacheRead + cacheCreation, cacheRead, cacheCreation, output, null)
+          .orElseThrow();
 
       assertThat(BigDecimal.valueOf(cost).subtract(exact).abs())
           .as("uncached %d, read %d, write %d, out %d", uncached, cacheRead, cacheCreation, output)
@@ -66,13 +62,12 @@ class CostPropertiesTest {
 
   private OptionalLong cost(
       long input, long cacheRead, long cacheCreation, long output, Long reasoning) {
-    return pricing.costMicros(
-        call("anthropic", "claude-sonnet-4-5-20250929")
-            .setInputTokens(input)
-            .setCacheReadInputTokens(cacheRead)
-            .setCacheCreationInputTokens(cacheCreation)
-            .setOutputTokens(output)
-            .setReasoningOutputTokens(reasoning)
-            .build());
+    return pricing.costMicros(call("anthropic", "claude-sonnet-4-5-20250929")
+        .setInputTokens(input)
+        .setCacheReadInputTokens(cacheRead)
+        .setCacheCreationInputTokens(cacheCreation)
+        .setOutputTokens(output)
+        .setReasoningOutputTokens(reasoning)
+        .build());
   }
 }

@@ -45,7 +45,8 @@ class LongPriceTest {
     return switch (random.nextInt(6)) {
       case 0 -> null;
       case 1 -> BigDecimal.ZERO;
-      case 2 -> BigDecimal.valueOf(random.nextInt(100_000), random.nextInt(13)); // up to 12 decimals
+      case 2 ->
+        BigDecimal.valueOf(random.nextInt(100_000), random.nextInt(13)); // up to 12 decimals
       default -> BigDecimal.valueOf(random.nextInt(10_000), 2);
     };
   }
@@ -58,8 +59,17 @@ class LongPriceTest {
     };
   }
 
-  private static ModelPrice row(BigDecimal input, BigDecimal cacheRead, BigDecimal cacheWrite, BigDecimal output) {
-    return new ModelPrice("openai", "m", LocalDate.of(2026, 1, 1), input, cacheRead, cacheWrite, output, "test",
+  private static ModelPrice row(
+      BigDecimal input, BigDecimal cacheRead, BigDecimal cacheWrite, BigDecimal output) {
+    return new ModelPrice(
+        "openai",
+        "m",
+        LocalDate.of(2026, 1, 1),
+        input,
+        cacheRead,
+        cacheWrite,
+        output,
+        "test",
         LocalDate.of(2026, 1, 1));
   }
 }

@@ -15,7 +15,8 @@ public final class OneModelPricing implements Pricing {
   private final long inputMicros;
   private final long outputMicros;
 
-  public OneModelPricing(String version, String model, long inputMicrosPerToken, long outputMicrosPerToken) {
+  public OneModelPricing(
+      String version, String model, long inputMicrosPerToken, long outputMicrosPerToken) {
     this.version = version;
     this.model = model;
     this.inputMicros = inputMicrosPerToken;
@@ -33,7 +34,8 @@ public final class OneModelPricing implements Pricing {
     if (!priced.equals(model)) {
       return OptionalLong.empty();
     }
-    return OptionalLong.of(inputMicros * orZero(e.getInputTokens()) + outputMicros * orZero(e.getOutputTokens()));
+    return OptionalLong.of(
+        inputMicros * orZero(e.getInputTokens()) + outputMicros * orZero(e.getOutputTokens()));
   }
 
   private static long orZero(Long tokens) {

@@ -18,25 +18,24 @@ class PriceTableParserTest {
     ModelPrice row = Tables.of(GPT_4O).rows().get(0);
 
     assertThat(row)
-        .isEqualTo(
-            new ModelPrice(
-                "openai",
-                "gpt-4o",
-                LocalDate.parse("2026-01-01"),
-                new BigDecimal("2.50"),
-                new BigDecimal("1.25"),
-                null,
-                new BigDecimal("10.00"),
-                "litellm",
-                LocalDate.parse("2026-01-02")));
+        .isEqualTo(new ModelPrice(
+            "openai",
+            "gpt-4o",
+            LocalDate.parse("2026-01-01"),
+            new BigDecimal("2.50"),
+            new BigDecimal("1.25"),
+            null,
+            new BigDecimal("10.00"),
+            "litellm",
+            LocalDate.parse("2026-01-02")));
   }
 
   @Test
   void blankPriceIsNoPriceButZeroIsAPrice() {
-    ModelPrice row =
-        Tables.of("openai|text-embedding-3-small|2026-01-01|0.02|||0.00|litellm|2026-01-01")
-            .rows()
-            .get(0);
+    ModelPrice row = Tables.of(
+            "openai|text-embedding-3-small|2026-01-01|0.02|||0.00|litellm|2026-01-01")
+        .rows()
+        .get(0);
 
     assertThat(row.cacheReadInput()).isNull();
     assertThat(row.output()).isEqualByComparingTo("0");
@@ -44,16 +43,15 @@ class PriceTableParserTest {
 
   @Test
   void versionComesFromTheVersionCommentLine() {
-    PriceTable table =
-        PriceTableParser.parse(
-            "t",
-            List.of(
-                "# prices for tests",
-                "#   version:   2026-11-27  ",
-                "",
-                Tables.HEADER,
-                "# a comment between rows",
-                GPT_4O.replace('|', '\t')));
+    PriceTable table = PriceTableParser.parse(
+        "t",
+        List.of(
+            "# prices for tests",
+            "#   version:   2026-11-27  ",
+            "",
+            Tables.HEADER,
+            "# a comment between rows",
+            GPT_4O.replace('|', '\t')));
 
     assertThat(table.version()).isEqualTo("2026-11-27");
     assertThat(table.rows()).hasSize(1);
@@ -61,8 +59,7 @@ class PriceTableParserTest {
 
   @Test
   void windowsLineEndingsAreAccepted() {
-    List<String> lines =
-        Tables.lines(GPT_4O).stream().map(l -> l + "\r").toList();
+    List<String> lines = Tables.lines(GPT_4O).stream().map(l -> l + "\r").toList();
 
     assertThat(PriceTableParser.parse("t", lines).rows()).hasSize(1);
   }
@@ -95,17 +92,15 @@ class PriceTableParserTest {
   @Test
   void extraColumnIsRejected() {
     assertThatThrownBy(() -> Tables.of(GPT_4O + "|50%"))
-        .hasMessage(
-            "test table line 3, column 10: extra column: expected 9 tab-separated columns,"
-                + " found 10");
+        .hasMessage("test table line 3, column 10: extra column: expected 9 tab-separated columns,"
+            + " found 10");
   }
 
   @Test
   void badEffectiveDateNamesTheColumn() {
     assertThatThrownBy(() -> Tables.of("openai|o3|2026-13-01|2.00|0.50||8.00|x|2026-01-01"))
-        .hasMessage(
-            "test table line 3, column 3: effective_from '2026-13-01' is not a date like"
-                + " 2026-11-27");
+        .hasMessage("test table line 3, column 3: effective_from '2026-13-01' is not a date like"
+            + " 2026-11-27");
   }
 
   @Test

@@ -17,10 +17,9 @@ class PriceTableTest {
 
   @Test
   void exactModelIdWinsOverItsFamily() {
-    PriceTable table =
-        Tables.of(
-            "openai|gpt-4o|2026-01-01|2.50|1.25||10.00|test|2026-01-01",
-            "openai|gpt-4o-2024-05-13|2026-01-01|5.00|||15.00|test|2026-01-01");
+    PriceTable table = Tables.of(
+        "openai|gpt-4o|2026-01-01|2.50|1.25||10.00|test|2026-01-01",
+        "openai|gpt-4o-2024-05-13|2026-01-01|5.00|||15.00|test|2026-01-01");
 
     assertThat(inputPrice(table, "openai", "gpt-4o-2024-05-13")).contains(new BigDecimal("5.00"));
     assertThat(inputPrice(table, "openai", "gpt-4o")).contains(new BigDecimal("2.50"));
@@ -44,9 +43,8 @@ class PriceTableTest {
 
   @Test
   void familyAliasFindsTheOnlyDatedRowOfThatFamily() {
-    PriceTable table =
-        Tables.of(
-            "anthropic|claude-sonnet-4-5-20250929|2026-01-01|3.00|0.30|3.75|15.00|test|2026-01-01");
+    PriceTable table = Tables.of(
+        "anthropic|claude-sonnet-4-5-20250929|2026-01-01|3.00|0.30|3.75|15.00|test|2026-01-01");
 
     assertThat(inputPrice(table, "anthropic", "claude-sonnet-4-5"))
         .contains(new BigDecimal("3.00"));
@@ -56,10 +54,9 @@ class PriceTableTest {
 
   @Test
   void familyWithTwoDatedRowsAndNoRowOfItsOwnIsUnpriced() {
-    PriceTable table =
-        Tables.of(
-            "openai|gpt-4o-2024-05-13|2026-01-01|5.00|||15.00|test|2026-01-01",
-            "openai|gpt-4o-2024-08-06|2026-01-01|2.50|1.25||10.00|test|2026-01-01");
+    PriceTable table = Tables.of(
+        "openai|gpt-4o-2024-05-13|2026-01-01|5.00|||15.00|test|2026-01-01",
+        "openai|gpt-4o-2024-08-06|2026-01-01|2.50|1.25||10.00|test|2026-01-01");
 
     assertThat(inputPrice(table, "openai", "gpt-4o")).isEmpty();
     assertThat(inputPrice(table, "openai", "gpt-4o-2024-11-20")).isEmpty();
@@ -67,10 +64,9 @@ class PriceTableTest {
 
   @Test
   void longestKnownFamilyWins() {
-    PriceTable table =
-        Tables.of(
-            "openai|gpt-4o|2026-01-01|2.50|1.25||10.00|test|2026-01-01",
-            "openai|gpt-4o-mini|2026-01-01|0.15|0.075||0.60|test|2026-01-01");
+    PriceTable table = Tables.of(
+        "openai|gpt-4o|2026-01-01|2.50|1.25||10.00|test|2026-01-01",
+        "openai|gpt-4o-mini|2026-01-01|0.15|0.075||0.60|test|2026-01-01");
 
     assertThat(inputPrice(table, "openai", "gpt-4o-mini-2024-07-18"))
         .contains(new BigDecimal("0.15"));
@@ -107,10 +103,9 @@ class PriceTableTest {
 
   @Test
   void rowInForceIsTheLatestWhoseEffectiveDayHasBegunInUtc() {
-    PriceTable table =
-        Tables.of(
-            "openai|gpt-5.6|2026-07-30|4.00|0.40|5.00|20.00|test|2026-11-27",
-            "openai|gpt-5.6|2026-07-09|5.00|0.50|6.25|30.00|test|2026-07-15");
+    PriceTable table = Tables.of(
+        "openai|gpt-5.6|2026-07-30|4.00|0.40|5.00|20.00|test|2026-11-27",
+        "openai|gpt-5.6|2026-07-09|5.00|0.50|6.25|30.00|test|2026-07-15");
 
     assertThat(table.find("openai", "gpt-5.6", Instant.parse("2026-07-09T00:00:00Z")))
         .map(ModelPrice::output)
@@ -127,15 +122,15 @@ class PriceTableTest {
   void eventBeforeTheEarliestRowIsUnpriced() {
     PriceTable table = Tables.of("openai|gpt-4o|2026-01-01|2.50|1.25||10.00|test|2026-01-01");
 
-    assertThat(table.find("openai", "gpt-4o", Instant.parse("2025-12-31T23:59:59Z"))).isEmpty();
+    assertThat(table.find("openai", "gpt-4o", Instant.parse("2025-12-31T23:59:59Z")))
+        .isEmpty();
   }
 
   @Test
   void exactRowsNotYetInForceDoNotFallBackToTheFamily() {
-    PriceTable table =
-        Tables.of(
-            "openai|gpt-4o|2026-01-01|2.50|1.25||10.00|test|2026-01-01",
-            "openai|gpt-4o-2024-05-13|2026-09-01|5.00|||15.00|test|2026-09-01");
+    PriceTable table = Tables.of(
+        "openai|gpt-4o|2026-01-01|2.50|1.25||10.00|test|2026-01-01",
+        "openai|gpt-4o-2024-05-13|2026-09-01|5.00|||15.00|test|2026-09-01");
 
     assertThat(inputPrice(table, "openai", "gpt-4o-2024-05-13")).isEmpty();
   }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code pricing.file}: a whole table that replaces the bundled one, checked at start. */
 class PricingOverrideTest {
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void withoutAnOverrideTheBundledTableIsUsed() {
@@ -34,13 +35,14 @@ class PricingOverrideTest {
 
     assertThat(pricing.version()).isEqualTo("test");
     // 1,000 × 1.00 + 1,000 × 2.00
-    assertThat(
-            pricing.costMicros(
-                call("openai", "in-house-model").setInputTokens(1_000L).setOutputTokens(1_000L)
-                    .build()))
+    assertThat(pricing.costMicros(call("openai", "in-house-model")
+            .setInputTokens(1_000L)
+            .setOutputTokens(1_000L)
+            .build()))
         .hasValue(3_000);
     // The bundled rows are gone, not merged in.
-    assertThat(pricing.costMicros(call("openai", "gpt-4o").setInputTokens(1L).build())).isEmpty();
+    assertThat(pricing.costMicros(call("openai", "gpt-4o").setInputTokens(1L).build()))
+        .isEmpty();
   }
 
   @Test

@@ -9,19 +9,17 @@ import org.junit.jupiter.api.Test;
 /** Cost math on hand-computed examples: USD per 1M tokens times tokens is micro-dollars. */
 class TablePricingTest {
 
-  private final TablePricing pricing =
-      new TablePricing(
-          Tables.of(
-              "openai|gpt-4o|2026-01-01|2.50|1.25||10.00|test|2026-01-01",
-              "openai|gpt-4o-mini|2026-01-01|0.15|0.075||0.60|test|2026-01-01",
-              "openai|gpt-4-turbo|2026-01-01|10.00|||30.00|test|2026-01-01",
-              "openai|o3|2026-01-01|2.00|0.50||8.00|test|2026-01-01",
-              "anthropic|claude-sonnet-4-5-20250929|2026-01-01|3.00|0.30|3.75|15.00|test|"
-                  + "2026-01-01"));
+  private final TablePricing pricing = new TablePricing(Tables.of(
+      "openai|gpt-4o|2026-01-01|2.50|1.25||10.00|test|2026-01-01",
+      "openai|gpt-4o-mini|2026-01-01|0.15|0.075||0.60|test|2026-01-01",
+      "openai|gpt-4-turbo|2026-01-01|10.00|||30.00|test|2026-01-01",
+      "openai|o3|2026-01-01|2.00|0.50||8.00|test|2026-01-01",
+      "anthropic|claude-sonnet-4-5-20250929|2026-01-01|3.00|0.30|3.75|15.00|test|" + "2026-01-01"));
 
   @Test
   void uncachedInputAndOutputArePricedAtTheirRates() {
-    var event = call("openai", "gpt-4o").setInputTokens(1_000L).setOutputTokens(500L).build();
+    var event =
+        call("openai", "gpt-4o").setInputTokens(1_000L).setOutputTokens(500L).build();
 
     // 1,000 × 2.50 + 500 × 10.00 = 2,500 + 5,000
     assertThat(pricing.costMicros(event)).hasValue(7_500);
@@ -29,12 +27,11 @@ class TablePricingTest {
 
   @Test
   void cacheReadsComeOutOfInputAndArePricedAtTheCacheRate() {
-    var event =
-        call("openai", "gpt-4o")
-            .setInputTokens(10_000L)
-            .setCacheReadInputTokens(4_000L)
-            .setOutputTokens(200L)
-            .build();
+    var event = call("openai", "gpt-4o")
+        .setInputTokens(10_000L)
+        .setCacheReadInputTokens(4_000L)
+        .setOutputTokens(200L)
+        .build();
 
     // (10,000 − 4,000) × 2.50 + 4,000 × 1.25 + 200 × 10.00 = 15,000 + 5,000 + 2,000
     assertThat(pricing.costMicros(event)).hasValue(22_000);
@@ -44,14 +41,13 @@ class TablePricingTest {
   void anthropicCacheWritesComeOutOfInputTooSoNoTokenIsBilledTwice() {
     // What the SDK emits for Anthropic's usage {input_tokens 20, cache_creation_input_tokens 1000,
     // cache_read_input_tokens 3000, output_tokens 150}: input_tokens holds all 4,020 prompt tokens.
-    var event =
-        call("anthropic", "claude-sonnet-4-5")
-            .setResponseModel("claude-sonnet-4-5-20250929")
-            .setInputTokens(4_020L)
-            .setCacheReadInputTokens(3_000L)
-            .setCacheCreationInputTokens(1_000L)
-            .setOutputTokens(150L)
-            .build();
+    var event = call("anthropic", "claude-sonnet-4-5")
+        .setResponseModel("claude-sonnet-4-5-20250929")
+        .setInputTokens(4_020L)
+        .setCacheReadInputTokens(3_000L)
+        .setCacheCreationInputTokens(1_000L)
+        .setOutputTokens(150L)
+        .build();
 
     // (4,020 − 3,000 − 1,000) × 3.00 + 3,000 × 0.30 + 1,000 × 3.75 + 150 × 15.00
     //   = 60 + 900 + 3,750 + 2,250
@@ -60,12 +56,11 @@ class TablePricingTest {
 
   @Test
   void reasoningTokensArePricedOnceAsPartOfOutput() {
-    var event =
-        call("openai", "o3")
-            .setInputTokens(1_000L)
-            .setOutputTokens(3_000L)
-            .setReasoningOutputTokens(2_500L)
-            .build();
+    var event = call("openai", "o3")
+        .setInputTokens(1_000L)
+        .setOutputTokens(3_000L)
+        .setReasoningOutputTokens(2_500L)
+        .build();
 
     // 1,000 × 2.00 + 3,000 × 8.00 = 2,000 + 24,000; the 2,500 reasoning tokens are inside the 3,000
     assertThat(pricing.costMicros(event)).hasValue(26_000);
@@ -94,8 +89,10 @@ class TablePricingTest {
 
   @Test
   void roundsOncePerCallNotPerTokenClass() {
-    var event =
-        call("openai", "gpt-4o-mini").setInputTokens(4L).setCacheReadInputTokens(1L).build();
+    var event = call("openai", "gpt-4o-mini")
+        .setInputTokens(4L)
+        .setCacheReadInputTokens(1L)
+        .build();
 
     // (4 − 1) × 0.15 + 1 × 0.075 = 0.45 + 0.075 = 0.525 → 1; rounding each class would give 0 + 0
     assertThat(pricing.costMicros(event)).hasValue(1);
@@ -103,7 +100,10 @@ class TablePricingTest {
 
   @Test
   void cacheReadsAboveInputNeverGiveACredit() {
-    var event = call("openai", "gpt-4o").setInputTokens(100L).setCacheReadInputTokens(150L).build();
+    var event = call("openai", "gpt-4o")
+        .setInputTokens(100L)
+        .setCacheReadInputTokens(150L)
+        .build();
 
     // uncached = max(0, 100 − 150) = 0; 150 × 1.25 = 187.5 → 188
     assertThat(pricing.costMicros(event)).hasValue(188);
@@ -118,15 +118,16 @@ class TablePricingTest {
 
   @Test
   void tokensOfAClassWithoutAPriceMakeTheCallUnpriced() {
-    var cached =
-        call("openai", "gpt-4-turbo").setInputTokens(1_000L).setCacheReadInputTokens(10L).build();
-    var uncached =
-        call("openai", "gpt-4-turbo")
-            .setInputTokens(1_000L)
-            .setCacheReadInputTokens(0L)
-            .setCacheCreationInputTokens(0L)
-            .setOutputTokens(10L)
-            .build();
+    var cached = call("openai", "gpt-4-turbo")
+        .setInputTokens(1_000L)
+        .setCacheReadInputTokens(10L)
+        .build();
+    var uncached = call("openai", "gpt-4-turbo")
+        .setInputTokens(1_000L)
+        .setCacheReadInputTokens(0L)
+        .setCacheCreationInputTokens(0L)
+        .setOutputTokens(10L)
+        .build();
 
     assertThat(pricing.costMicros(cached)).isEmpty();
     // 1,000 × 10.00 + 10 × 30.00; no cache tokens, so the blank cache prices do not matter
@@ -149,11 +150,10 @@ class TablePricingTest {
 
   @Test
   void responseModelIsPricedWhenPresentElseRequestModel() {
-    var answeredByMini =
-        call("openai", "gpt-4o")
-            .setResponseModel("gpt-4o-mini-2024-07-18")
-            .setInputTokens(1_000L)
-            .build();
+    var answeredByMini = call("openai", "gpt-4o")
+        .setResponseModel("gpt-4o-mini-2024-07-18")
+        .setInputTokens(1_000L)
+        .build();
     var noResponse = call("openai", "gpt-4o").setInputTokens(1_000L).build();
 
     // 1,000 × 0.15
@@ -164,10 +164,9 @@ class TablePricingTest {
 
   @Test
   void callBeforeTheModelsFirstPriceIsUnpriced() {
-    var event =
-        call("openai", "gpt-4o", Instant.parse("2025-12-31T23:59:59Z"))
-            .setInputTokens(1_000L)
-            .build();
+    var event = call("openai", "gpt-4o", Instant.parse("2025-12-31T23:59:59Z"))
+        .setInputTokens(1_000L)
+        .build();
 
     assertThat(pricing.costMicros(event)).isEmpty();
   }

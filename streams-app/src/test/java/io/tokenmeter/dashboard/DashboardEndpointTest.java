@@ -3,13 +3,13 @@ package io.tokenmeter.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,8 +44,10 @@ class DashboardEndpointTest {
 
   @Test
   void assetsHaveTheirContentTypes() throws Exception {
-    assertThat(get("/dashboard/dashboard.js").headers().firstValue("Content-Type")).hasValue("text/javascript; charset=utf-8");
-    assertThat(get("/dashboard/dashboard.css").headers().firstValue("Content-Type")).hasValue("text/css; charset=utf-8");
+    assertThat(get("/dashboard/dashboard.js").headers().firstValue("Content-Type"))
+        .hasValue("text/javascript; charset=utf-8");
+    assertThat(get("/dashboard/dashboard.css").headers().firstValue("Content-Type"))
+        .hasValue("text/css; charset=utf-8");
     HttpResponse<String> uplot = get("/dashboard/vendor/uplot/uPlot.iife.min.js");
     assertThat(uplot.statusCode()).isEqualTo(200);
     assertThat(uplot.headers().firstValue("Cache-Control")).hasValue("public, max-age=86400");
@@ -72,14 +74,18 @@ class DashboardEndpointTest {
 
   @Test
   void onlyGetAndHeadAreAllowed() throws Exception {
-    HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+    HttpResponse<String> r = client.send(
+        HttpRequest.newBuilder(uri("/"))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(405);
     assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD");
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+    return client.send(
+        HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private URI uri(String path) {
@@ -89,7 +95,8 @@ class DashboardEndpointTest {
   private int rawStatus(String path) throws Exception {
     try (Socket s = new Socket("127.0.0.1", server.getAddress().getPort())) {
       OutputStream out = s.getOutputStream();
-      out.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       String status = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
       return Integer.parseInt(status.substring(9, 12));

@@ -54,7 +54,8 @@ class DashboardIT {
   private static final int CALLS = 60;
   private static final Path BROWSER = Path.of("src/test/browser");
 
-  @RegisterExtension static final SharedBroker broker = new SharedBroker();
+  @RegisterExtension
+  static final SharedBroker broker = new SharedBroker();
 
   /** gpt-4o: 2 micro-dollars per input token and 10 per output token; claude-x is unpriced. */
   private static final Pricing PRICING = new OneModelPricing("it-1", "gpt-4o", 2, 10);
@@ -107,7 +108,8 @@ class DashboardIT {
   void pageShowsTheTraceTotalsAndDrawsEveryPanel() throws Exception {
     // The trace lies in the previous minute, so its window closes on the wall clock (see RollupIT).
     Instant now = Instant.now();
-    Instant window = Instant.ofEpochMilli(Math.floorDiv(now.toEpochMilli(), 60_000L) * 60_000L - 60_000L);
+    Instant window =
+        Instant.ofEpochMilli(Math.floorDiv(now.toEpochMilli(), 60_000L) * 60_000L - 60_000L);
     List<Call> trace = new ArrayList<>();
     for (int i = 0; i < CALLS; i++) {
       trace.add(new Call(i));
@@ -116,7 +118,10 @@ class DashboardIT {
     long errors = trace.stream().filter(Call::error).count();
     long tokens = trace.stream().mapToLong(c -> c.input() + c.output()).sum();
     long costA = trace.stream().filter(Call::priced).mapToLong(Call::costMicros).sum();
-    long tokensA = trace.stream().filter(Call::priced).mapToLong(c -> c.input() + c.output()).sum();
+    long tokensA = trace.stream()
+        .filter(Call::priced)
+        .mapToLong(c -> c.input() + c.output())
+        .sum();
     long tokensB = tokens - tokensA;
     long unpriced = trace.stream().filter(c -> !c.priced()).count();
 
@@ -124,7 +129,9 @@ class DashboardIT {
     TopicSettings topics = config.topics();
     try (TokenmeterApp app = new TokenmeterApp(config, PRICING)) {
       app.start();
-      await().atMost(Duration.ofSeconds(60)).until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
       String base = "http://127.0.0.1:" + app.httpPort().orElseThrow();
 
       for (String service : List.of("checkout", "search")) {
@@ -135,21 +142,27 @@ class DashboardIT {
             .environment("it")
             .fingerprintSecret(SECRET)
             .build()) {
-          trace.stream().filter(c -> c.service().equals(service)).forEach(c -> sdk.record(c.toLlmCall(window)));
+          trace.stream()
+              .filter(c -> c.service().equals(service))
+              .forEach(c -> sdk.record(c.toLlmCall(window)));
           assertThat(sdk.flush(Duration.ofSeconds(30))).isTrue();
         }
       }
 
       // The page reads the query API; it is ready once that API counts every call of the trace.
       ObjectMapper json = new ObjectMapper();
-      await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().until(() -> {
-        JsonNode top = json.readTree(get(base + "/api/v1/top?by=requests&group=model&n=1000"));
-        long seen = 0;
-        for (JsonNode row : top.path("rows")) {
-          seen += row.path("requests").asLong();
-        }
-        return seen == requests;
-      });
+      await()
+          .atMost(Duration.ofSeconds(150))
+          .pollInterval(Duration.ofSeconds(1))
+          .ignoreExceptions()
+          .until(() -> {
+            JsonNode top = json.readTree(get(base + "/api/v1/top?by=requests&group=model&n=1000"));
+            long seen = 0;
+            for (JsonNode row : top.path("rows")) {
+              seen += row.path("requests").asLong();
+            }
+            return seen == requests;
+          });
 
       Path screenshot = Path.of("target", "dashboard-it.png");
       JsonNode page = json.readTree(browse(base + "/?refresh=0", screenshot));
@@ -160,14 +173,17 @@ class DashboardIT {
       assertThat(totals.path("requests").asText()).isEqualTo(count(requests));
       assertThat(totals.path("tokens").asText()).isEqualTo(count(tokens));
       assertThat(totals.path("cost").asText()).isEqualTo(dollars(costA));
-      assertThat(totals.path("unpriced").asText()).isEqualTo("+ " + unpriced + " unpriced requests");
-      assertThat(totals.path("errorRate").asText()).isEqualTo(String.format(Locale.ROOT, "%.1f%%", 100.0 * errors / requests));
+      assertThat(totals.path("unpriced").asText())
+          .isEqualTo("+ " + unpriced + " unpriced requests");
+      assertThat(totals.path("errorRate").asText())
+          .isEqualTo(String.format(Locale.ROOT, "%.1f%%", 100.0 * errors / requests));
 
       // Top keys by cost: the priced key first; the unpriced one says so instead of $0.
       List<List<String>> keys = rows(page.path("topKeys"));
       assertThat(keys).hasSize(2);
       assertThat(keys.get(0).get(0)).endsWith("aaaa");
-      assertThat(keys.get(0).subList(1, 5)).containsExactly("40", "4", count(tokensA), dollars(costA));
+      assertThat(keys.get(0).subList(1, 5))
+          .containsExactly("40", "4", count(tokensA), dollars(costA));
       assertThat(keys.get(1).get(0)).endsWith("bbbb");
       assertThat(keys.get(1).subList(1, 5)).containsExactly("20", "3", count(tokensB), "unpriced");
 
@@ -180,7 +196,11 @@ class DashboardIT {
 
       JsonNode panels = page.path("panels");
       assertThat(panels.size()).isEqualTo(8);
-      panels.fields().forEachRemaining(p -> assertThat(p.getValue().path("rendered").asBoolean()).as(p.getKey()).isTrue());
+      panels
+          .fields()
+          .forEachRemaining(p -> assertThat(p.getValue().path("rendered").asBoolean())
+              .as(p.getKey())
+              .isTrue());
       for (String perModel : List.of("requests", "tokens", "error-rate-model", "latency-model")) {
         assertThat(panels.path(perModel).path("series").asInt()).as(perModel).isEqualTo(2);
         assertThat(panels.path(perModel).path("points").asInt()).as(perModel).isEqualTo(2);
@@ -199,7 +219,8 @@ class DashboardIT {
       assertThat(screenshot).isNotEmptyFile();
 
       // Filtered to org-b: only the unpriced claude-x calls, and no cost shown as $0.
-      JsonNode orgB = json.readTree(browse(base + "/?refresh=0&org=org-b", Path.of("target", "dashboard-it-org-b.png")));
+      JsonNode orgB = json.readTree(
+          browse(base + "/?refresh=0&org=org-b", Path.of("target", "dashboard-it-org-b.png")));
       assertThat(orgB.path("errors").asText()).isEmpty();
       assertThat(orgB.path("totals").path("requests").asText()).isEqualTo("20");
       assertThat(orgB.path("totals").path("tokens").asText()).isEqualTo(count(tokensB));
@@ -218,14 +239,21 @@ class DashboardIT {
   }
 
   /** As {@link #browse(String, Path)}, reading the page after {@code refreshes} refreshes. */
-  static String browse(String url, Path screenshot, int refreshes) throws IOException, InterruptedException {
+  static String browse(String url, Path screenshot, int refreshes)
+      throws IOException, InterruptedException {
     return browse(url, screenshot, refreshes, null);
   }
 
   /** As {@link #browse(String, Path, int)}, answering the login prompt with {@code password} unless null. */
-  static String browse(String url, Path screenshot, int refreshes, String password) throws IOException, InterruptedException {
+  static String browse(String url, Path screenshot, int refreshes, String password)
+      throws IOException, InterruptedException {
     Path stderr = Path.of("target", "dashboard-it-browser-" + screenshot.getFileName() + ".log");
-    ProcessBuilder pb = new ProcessBuilder("node", "dashboard.spec.mjs", url, screenshot.toAbsolutePath().toString(), "60000",
+    ProcessBuilder pb = new ProcessBuilder(
+            "node",
+            "dashboard.spec.mjs",
+            url,
+            screenshot.toAbsolutePath().toString(),
+            "60000",
             Integer.toString(refreshes))
         .directory(BROWSER.toFile())
         .redirectError(stderr.toFile());
@@ -247,8 +275,9 @@ class DashboardIT {
   }
 
   private static String get(String url) throws IOException, InterruptedException {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IOException(url + ": " + r.statusCode() + " " + r.body());
     }
@@ -284,18 +313,44 @@ class DashboardIT {
   private static TokenmeterConfig config() throws IOException {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     return new TokenmeterConfig(
-        new KafkaSettings(broker.bootstrapServers(), "tokenmeter-dash-it-" + suffix,
-            KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2, Files.createTempDirectory("tokenmeter-dash-it-state-"),
-            Duration.ofMillis(200), 1024 * 1024, 1, Duration.ofMinutes(1), Optional.empty(), Map.of()),
-        new TopicSettings("llm.calls." + suffix, "llm.rollups.1m." + suffix, "llm.alerts." + suffix,
-            "llm.calls.dlq." + suffix, 3, (short) 1, Duration.ofDays(1), Duration.ofDays(1)),
-        new RollupSettings(Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofMillis(500), 10_000, Duration.ofSeconds(10), 1000, Duration.ofHours(24)),
+        new KafkaSettings(
+            broker.bootstrapServers(),
+            "tokenmeter-dash-it-" + suffix,
+            KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2,
+            Files.createTempDirectory("tokenmeter-dash-it-state-"),
+            Duration.ofMillis(200),
+            1024 * 1024,
+            1,
+            Duration.ofMinutes(1),
+            Optional.empty(),
+            Map.of()),
+        new TopicSettings(
+            "llm.calls." + suffix,
+            "llm.rollups.1m." + suffix,
+            "llm.alerts." + suffix,
+            "llm.calls.dlq." + suffix,
+            3,
+            (short) 1,
+            Duration.ofDays(1),
+            Duration.ofDays(1)),
+        new RollupSettings(
+            Duration.ofSeconds(10),
+            Duration.ofHours(1),
+            Duration.ofMillis(500),
+            10_000,
+            Duration.ofSeconds(10),
+            1000,
+            Duration.ofHours(24)),
         // A limit for org-a's gpt-4o so that the trace raises an alert; calm windows high enough
         // that it is still open when the page loads.
-        new AlertSettings(0.8, 0.95, 60, List.of(new AlertSettings.RateLimit("org-a", null, "gpt-4o", 45L, null)),
-            new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of()),
+        new AlertSettings(
+            0.8,
+            0.95,
+            60,
+            List.of(new AlertSettings.RateLimit("org-a", null, "gpt-4o", 45L, null)),
+            new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2),
+            Set.of()),
         new PricingSettings(Optional.empty()),
         new HttpSettings(true, "127.0.0.1", 0));
   }
-
 }

@@ -34,7 +34,8 @@ class DashboardLoginIT {
 
   @BeforeEach
   void start() {
-    server = HttpService.start(new HttpSettings(true, "127.0.0.1", 0).withAuthToken(token),
+    server = HttpService.start(
+        new HttpSettings(true, "127.0.0.1", 0).withAuthToken(token),
         Map.of(DashboardEndpoint.PATH, new DashboardEndpoint(), "/api/v1/", this::answer));
   }
 
@@ -46,13 +47,17 @@ class DashboardLoginIT {
   @Test
   void theBrowserLogsInWithTheTokenAndThePageFillsEveryPanel() throws Exception {
     String url = "http://127.0.0.1:" + server.port() + "/?refresh=0";
-    JsonNode page = new ObjectMapper().readTree(DashboardIT.browse(url, Path.of("target", "dashboard-login-it.png"), 1, token));
+    JsonNode page = new ObjectMapper()
+        .readTree(DashboardIT.browse(url, Path.of("target", "dashboard-login-it.png"), 1, token));
 
     assertThat(page.path("errors").asText()).isEmpty();
     assertThat(page.path("totals").path("requests").asText()).isEqualTo("7");
-    page.path("panels").forEach(panel -> assertThat(panel.path("rendered").asBoolean()).isTrue());
+    page.path("panels")
+        .forEach(panel -> assertThat(panel.path("rendered").asBoolean()).isTrue());
     // Only requests that carried the login reached the API (the others got 401 from the server).
-    String basic = "Basic " + Base64.getEncoder().encodeToString(("tokenmeter:" + token).getBytes(StandardCharsets.UTF_8));
+    String basic = "Basic "
+        + Base64.getEncoder()
+            .encodeToString(("tokenmeter:" + token).getBytes(StandardCharsets.UTF_8));
     assertThat(apiAuthorizations).isNotEmpty().allMatch(basic::equals);
   }
 
@@ -61,12 +66,17 @@ class DashboardLoginIT {
       apiAuthorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
       String name = exchange.getRequestURI().getPath().substring("/api/v1/".length());
       String json = switch (name) {
-        case "series" -> "{\"metric\":\"requests\",\"group_by\":\"model\",\"from\":" + (MINUTE - 600_000) + ",\"to\":"
-            + (MINUTE + 120_000) + ",\"step_ms\":60000,\"series\":[{\"group\":\"gpt-4o\",\"points\":[[" + MINUTE + ",3],["
-            + (MINUTE + 60_000) + ",4]]}]}";
-        case "top" -> "{\"by\":\"cost\",\"group\":\"key\",\"from\":0,\"to\":1,\"rows\":[{\"group\":\"k1\",\"hint\":\"sk-...aaaa\","
-            + "\"requests\":7,\"errors\":0,\"input_tokens\":1,\"output_tokens\":1,\"tokens\":2,\"cost_micros\":10,"
-            + "\"unpriced_requests\":0}]}";
+        case "series" ->
+          "{\"metric\":\"requests\",\"group_by\":\"model\",\"from\":" + (MINUTE - 600_000)
+              + ",\"to\":"
+              + (MINUTE + 120_000)
+              + ",\"step_ms\":60000,\"series\":[{\"group\":\"gpt-4o\",\"points\":[[" + MINUTE
+              + ",3],["
+              + (MINUTE + 60_000) + ",4]]}]}";
+        case "top" ->
+          "{\"by\":\"cost\",\"group\":\"key\",\"from\":0,\"to\":1,\"rows\":[{\"group\":\"k1\",\"hint\":\"sk-...aaaa\","
+              + "\"requests\":7,\"errors\":0,\"input_tokens\":1,\"output_tokens\":1,\"tokens\":2,\"cost_micros\":10,"
+              + "\"unpriced_requests\":0}]}";
         case "alerts" -> "{\"alerts\":[]}";
         default -> "{\"error\":\"unknown path\"}";
       };

@@ -42,13 +42,23 @@ class DashboardPageIT {
     server.createContext("/api/v1/", this::answer);
     server.start();
     String minute = "[[" + MINUTE + ",%s],[" + (MINUTE + 60_000) + ",%s]]";
-    answers.put("series", new Answer(200, "{\"metric\":\"requests\",\"group_by\":\"model\",\"from\":" + (MINUTE - 600_000) + ",\"to\":" + (MINUTE + 120_000) + ",\"step_ms\":60000,"
-        + "\"series\":[{\"group\":\"gpt-4o\",\"points\":" + minute.formatted(1, 2) + "},"
-        + "{\"group\":\"claude-x\",\"points\":" + minute.formatted("null", "null") + "}]}"));
-    answers.put("top", new Answer(200, "{\"by\":\"cost\",\"group\":\"key\",\"from\":0,\"to\":1,\"rows\":["
-        + row("k1", "sk-...aaaa", 1_000_000, 3, 1_234_567L, 0) + ","
-        + row("k2", "sk-...bbbb", 7, 0, 10L, 2) + ","
-        + row("k3", "sk-...cccc", 2, 1, null, 2) + "]}"));
+    answers.put(
+        "series",
+        new Answer(
+            200,
+            "{\"metric\":\"requests\",\"group_by\":\"model\",\"from\":" + (MINUTE - 600_000)
+                + ",\"to\":" + (MINUTE + 120_000) + ",\"step_ms\":60000,"
+                + "\"series\":[{\"group\":\"gpt-4o\",\"points\":" + minute.formatted(1, 2) + "},"
+                + "{\"group\":\"claude-x\",\"points\":" + minute.formatted("null", "null")
+                + "}]}"));
+    answers.put(
+        "top",
+        new Answer(
+            200,
+            "{\"by\":\"cost\",\"group\":\"key\",\"from\":0,\"to\":1,\"rows\":["
+                + row("k1", "sk-...aaaa", 1_000_000, 3, 1_234_567L, 0) + ","
+                + row("k2", "sk-...bbbb", 7, 0, 10L, 2) + ","
+                + row("k3", "sk-...cccc", 2, 1, null, 2) + "]}"));
     answers.put("alerts", new Answer(200, "{\"alerts\":[]}"));
   }
 
@@ -59,7 +69,8 @@ class DashboardPageIT {
 
   @Test
   void totalsAddUpTheRowsAndCostIsExactDollarsOrUnpriced() throws Exception {
-    JsonNode page = new ObjectMapper().readTree(DashboardIT.browse(base(), Path.of("target", "dashboard-page-it.png")));
+    JsonNode page = new ObjectMapper()
+        .readTree(DashboardIT.browse(base(), Path.of("target", "dashboard-page-it.png")));
 
     assertThat(page.path("errors").asText()).isEmpty();
     JsonNode totals = page.path("totals");
@@ -69,7 +80,8 @@ class DashboardPageIT {
     assertThat(totals.path("errorRate").asText()).isEqualTo("0.00%");
     assertThat(page.path("topKeys").get(2).get(4).asText()).isEqualTo("unpriced");
     assertThat(page.path("topKeys").get(1).get(4).asText()).isEqualTo("$0.00001 (+2 unpriced)");
-    assertThat(page.path("panels").path("requests").path("rendered").asBoolean()).isTrue();
+    assertThat(page.path("panels").path("requests").path("rendered").asBoolean())
+        .isTrue();
     assertThat(page.path("panels").path("requests").path("points").asInt()).isEqualTo(4);
   }
 
@@ -77,9 +89,13 @@ class DashboardPageIT {
   void anApiErrorIsShownInThePageNotSwallowed() throws Exception {
     answers.put("alerts", new Answer(503, "{\"error\":\"store not ready\"}"));
 
-    JsonNode page = new ObjectMapper().readTree(DashboardIT.browse(base(), Path.of("target", "dashboard-page-it-error.png")));
+    JsonNode page = new ObjectMapper()
+        .readTree(DashboardIT.browse(base(), Path.of("target", "dashboard-page-it-error.png")));
 
-    assertThat(page.path("errors").asText()).contains("alerts").contains("HTTP 503").contains("store not ready");
+    assertThat(page.path("errors").asText())
+        .contains("alerts")
+        .contains("HTTP 503")
+        .contains("store not ready");
     assertThat(page.path("totals").path("requests").asText()).isEqualTo("1,000,009");
   }
 
@@ -87,7 +103,10 @@ class DashboardPageIT {
   void refreshesOnItsOwnAndShowsNewNumbers() throws Exception {
     CompletableFuture<String> browsing = CompletableFuture.supplyAsync(() -> {
       try {
-        return DashboardIT.browse(base().replace("refresh=0", "refresh=1"), Path.of("target", "dashboard-page-it-refresh.png"), 2);
+        return DashboardIT.browse(
+            base().replace("refresh=0", "refresh=1"),
+            Path.of("target", "dashboard-page-it-refresh.png"),
+            2);
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
@@ -95,8 +114,12 @@ class DashboardPageIT {
     // The first refresh asks /top six times: four for the filters, the totals and the top keys.
     // The next one starts a second after it ends, and must show the new answer.
     await().atMost(Duration.ofSeconds(60)).until(() -> topCalls.get() >= 6);
-    answers.put("top", new Answer(200, "{\"by\":\"cost\",\"group\":\"key\",\"from\":0,\"to\":1,\"rows\":["
-        + row("k1", "sk-...aaaa", 42, 0, 5L, 0) + "]}"));
+    answers.put(
+        "top",
+        new Answer(
+            200,
+            "{\"by\":\"cost\",\"group\":\"key\",\"from\":0,\"to\":1,\"rows\":["
+                + row("k1", "sk-...aaaa", 42, 0, 5L, 0) + "]}"));
 
     JsonNode page = new ObjectMapper().readTree(browsing.get());
 
@@ -109,7 +132,8 @@ class DashboardPageIT {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/?refresh=0";
   }
 
-  private static String row(String group, String hint, long requests, long errors, Long cost, long unpriced) {
+  private static String row(
+      String group, String hint, long requests, long errors, Long cost, long unpriced) {
     return "{\"group\":\"%s\",\"hint\":\"%s\",\"requests\":%d,\"errors\":%d,\"input_tokens\":1,\"output_tokens\":1,\"tokens\":2,\"cost_micros\":%s,\"unpriced_requests\":%d}"
         .formatted(group, hint, requests, errors, cost, unpriced);
   }
@@ -124,7 +148,8 @@ class DashboardPageIT {
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
       }
-      // Counted once answered, so that a test swapping answers after n calls cannot change the n-th.
+      // Counted once answered, so that a test swapping answers after n calls cannot change the
+      // n-th.
       if (name.equals("top")) {
         topCalls.incrementAndGet();
       }

@@ -24,7 +24,8 @@ class HealthEndpointTest {
 
   @BeforeEach
   void start() {
-    service = HttpService.start(new HttpSettings(true, "127.0.0.1", 0),
+    service = HttpService.start(
+        new HttpSettings(true, "127.0.0.1", 0),
         Map.of(HealthEndpoint.PATH, new HealthEndpoint(health::get)));
   }
 
@@ -55,7 +56,9 @@ class HealthEndpointTest {
   @Test
   void refusesOtherMethodsAndPaths() throws Exception {
     HttpResponse<String> post = client.send(
-        HttpRequest.newBuilder(uri("/health")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpRequest.newBuilder(uri("/health"))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(post.statusCode()).isEqualTo(405);
     assertThat(post.headers().firstValue("Allow")).contains("GET, HEAD");
@@ -74,7 +77,8 @@ class HealthEndpointTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return client.send(
+        HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private URI uri(String path) {

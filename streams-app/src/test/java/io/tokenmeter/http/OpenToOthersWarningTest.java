@@ -17,24 +17,35 @@ class OpenToOthersWarningTest {
 
   @Test
   void aWildcardBindWithoutATokenIsWarnedAboutNamingBothKeys() {
-    String warning = HttpService.openToOthersWarning(new InetSocketAddress("0.0.0.0", 8080),
-        new HttpSettings(true, "0.0.0.0", 8080), APP_PATHS);
+    String warning = HttpService.openToOthersWarning(
+        new InetSocketAddress("0.0.0.0", 8080), new HttpSettings(true, "0.0.0.0", 8080), APP_PATHS);
 
-    assertThat(warning).contains("http.host=0.0.0.0").contains("http.auth.token")
-        .contains("TOKENMETER_HTTP_AUTH_TOKEN").contains("TLS");
+    assertThat(warning)
+        .contains("http.host=0.0.0.0")
+        .contains("http.auth.token")
+        .contains("TOKENMETER_HTTP_AUTH_TOKEN")
+        .contains("TLS");
   }
 
   @Test
   void loopbackATokenOrOnlyHealthNeedNoWarning() {
     InetSocketAddress wildcard = new InetSocketAddress("0.0.0.0", 8080);
-    assertThat(HttpService.openToOthersWarning(new InetSocketAddress("127.0.0.1", 8080),
-        new HttpSettings(true, "127.0.0.1", 8080), APP_PATHS)).isNull();
-    assertThat(HttpService.openToOthersWarning(new InetSocketAddress("localhost", 8080),
-        new HttpSettings(true, "localhost", 8080), APP_PATHS)).isNull();
-    assertThat(HttpService.openToOthersWarning(wildcard,
-        new HttpSettings(true, "0.0.0.0", 8080).withAuthToken("s3cret"), APP_PATHS)).isNull();
+    assertThat(HttpService.openToOthersWarning(
+            new InetSocketAddress("127.0.0.1", 8080),
+            new HttpSettings(true, "127.0.0.1", 8080),
+            APP_PATHS))
+        .isNull();
+    assertThat(HttpService.openToOthersWarning(
+            new InetSocketAddress("localhost", 8080),
+            new HttpSettings(true, "localhost", 8080),
+            APP_PATHS))
+        .isNull();
+    assertThat(HttpService.openToOthersWarning(
+            wildcard, new HttpSettings(true, "0.0.0.0", 8080).withAuthToken("s3cret"), APP_PATHS))
+        .isNull();
     // tokenmeter router serves /health only: nothing there to protect.
-    assertThat(HttpService.openToOthersWarning(wildcard,
-        new HttpSettings(true, "0.0.0.0", 8080), Set.of(HealthEndpoint.PATH))).isNull();
+    assertThat(HttpService.openToOthersWarning(
+            wildcard, new HttpSettings(true, "0.0.0.0", 8080), Set.of(HealthEndpoint.PATH)))
+        .isNull();
   }
 }

@@ -25,7 +25,8 @@ import net.jqwik.api.constraints.Size;
  */
 class JsonLineFuzzTest {
 
-  private static final JsonRecordReader<LlmCallEvent> CALLS = JsonRecordReader.forType(LlmCallEvent.class);
+  private static final JsonRecordReader<LlmCallEvent> CALLS =
+      JsonRecordReader.forType(LlmCallEvent.class);
   private static final List<String> FIELDS = allFieldPaths();
 
   @Property(tries = 3000)
@@ -34,20 +35,24 @@ class JsonLineFuzzTest {
   }
 
   @Property(tries = 1000)
-  void anyBytesDecodedAsProduceDecodesThemAreAnEventOrAnInvalidRecord(@ForAll @Size(max = 400) byte[] bytes) {
+  void anyBytesDecodedAsProduceDecodesThemAreAnEventOrAnInvalidRecord(
+      @ForAll @Size(max = 400) byte[] bytes) {
     // produce reads its input as lenient UTF-8: a stray byte becomes U+FFFD.
     outcome(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
   }
 
   @Property(tries = 500)
-  void everyTruncationOfAValidLineIsNotValidJson(@ForAll @IntRange(min = 0, max = 100_000) int cutSeed) {
+  void everyTruncationOfAValidLineIsNotValidJson(
+      @ForAll @IntRange(min = 0, max = 100_000) int cutSeed) {
     String cut = JsonLines.CALL.substring(0, cutSeed % JsonLines.CALL.length());
 
     InvalidRecordException e = outcome(cut);
 
     assertThat(e).isNotNull();
-    assertThat(e.getMessage()).satisfiesAnyOf(
-        m -> assertThat(m).startsWith("not valid JSON"), m -> assertThat(m).startsWith("empty line"));
+    assertThat(e.getMessage())
+        .satisfiesAnyOf(
+            m -> assertThat(m).startsWith("not valid JSON"),
+            m -> assertThat(m).startsWith("empty line"));
   }
 
   @Property(tries = 1000)
@@ -58,14 +63,18 @@ class JsonLineFuzzTest {
     InvalidRecordException e = outcome(line);
 
     if (e != null) {
-      assertThat(e.path()).satisfiesAnyOf(
-          p -> assertThat(p).isEqualTo(path), p -> assertThat(p).startsWith(path + "."), p -> assertThat(p).isEmpty());
+      assertThat(e.path())
+          .satisfiesAnyOf(
+              p -> assertThat(p).isEqualTo(path),
+              p -> assertThat(p).startsWith(path + "."),
+              p -> assertThat(p).isEmpty());
       assertThat(e.getMessage()).hasSizeLessThan(400);
     }
   }
 
   @Property(tries = 300)
-  void deepNestingIsRefusedNotAStackOverflow(@ForAll @IntRange(min = 1, max = 20_000) int depth, @ForAll boolean objects) {
+  void deepNestingIsRefusedNotAStackOverflow(
+      @ForAll @IntRange(min = 1, max = 20_000) int depth, @ForAll boolean objects) {
     String open = objects ? "{\"sdk\":" : "[";
     String close = objects ? "}" : "]";
     String line = open.repeat(depth) + "1" + close.repeat(depth);
@@ -75,13 +84,18 @@ class JsonLineFuzzTest {
 
   @Property(tries = 1000)
   void aSecretAnywhereOnTheLineIsNeverRepeated(
-      @ForAll("secrets") String secret, @ForAll("fieldPaths") String path, @ForAll("placements") int placement) {
+      @ForAll("secrets") String secret,
+      @ForAll("fieldPaths") String path,
+      @ForAll("placements") int placement) {
     String line = switch (placement) {
       case 0 -> replace(JsonLines.CALL, path, "\"" + secret + "\"");
       case 1 -> replace(JsonLines.CALL, path, secret); // a bare word
       case 2 -> JsonLines.CALL.replace("\"event_id\"", "\"" + secret + "\"");
-      case 3 -> replace(JsonLines.CALL, path, "\"" + secret + "\"").substring(0, JsonLines.CALL.length() / 2);
-      default -> JsonLines.CALL.replace("{\"event_id\"", "{\"api_key\":\"" + secret + "\",\"event_id\"");
+      case 3 ->
+        replace(JsonLines.CALL, path, "\"" + secret + "\"")
+            .substring(0, JsonLines.CALL.length() / 2);
+      default ->
+        JsonLines.CALL.replace("{\"event_id\"", "{\"api_key\":\"" + secret + "\",\"event_id\"");
     };
 
     InvalidRecordException e = outcome(line);
@@ -98,7 +112,9 @@ class JsonLineFuzzTest {
   void aNumberWithAHugeExponentIsOutOfRangeWithoutBeingExpanded() {
     // Regression: 1e999999999 is whole, and turning it into a BigInteger to compare it with the
     // range took minutes and a gigabyte.
-    for (String huge : new String[] {"1e999999999", "-1e999999999", "9.9e2147483647", "0e999999999", "1" + "0".repeat(900)}) {
+    for (String huge : new String[] {
+      "1e999999999", "-1e999999999", "9.9e2147483647", "0e999999999", "1" + "0".repeat(900)
+    }) {
       InvalidRecordException e = outcome(replace(JsonLines.CALL, "input_tokens", huge));
       if (huge.startsWith("0e")) {
         assertThat(e).isNull();
@@ -114,15 +130,19 @@ class JsonLineFuzzTest {
     // Regression: both were echoed, the name whole and the value cut to its first 40 characters.
     String secret = "sk-proj-0123456789abcdef0123456789abcdef";
 
-    InvalidRecordException asName = outcome(JsonLines.CALL.replace("\"event_id\"", "\"" + secret + "\""));
-    InvalidRecordException asNumber = outcome(replace(JsonLines.CALL, "input_tokens", "\"" + secret + "\""));
+    InvalidRecordException asName =
+        outcome(JsonLines.CALL.replace("\"event_id\"", "\"" + secret + "\""));
+    InvalidRecordException asNumber =
+        outcome(replace(JsonLines.CALL, "input_tokens", "\"" + secret + "\""));
 
     assertThat(asName.getMessage())
-        .isEqualTo("a field whose name is not a field name (40 characters; not repeated, it may be a secret),"
-            + " not in LlmCallEvent")
+        .isEqualTo(
+            "a field whose name is not a field name (40 characters; not repeated, it may be a secret),"
+                + " not in LlmCallEvent")
         .doesNotContain("0123");
     assertThat(asNumber.getMessage())
-        .isEqualTo("input_tokens: expected a whole number, got a string of 40 characters (not repeated, it may be a secret)");
+        .isEqualTo(
+            "input_tokens: expected a whole number, got a string of 40 characters (not repeated, it may be a secret)");
   }
 
   /** The exception the line gave, or null when it read as an event; fails on anything else. */
@@ -154,10 +174,14 @@ class JsonLineFuzzTest {
 
   @Provide
   Arbitrary<String> lines() {
-    Arbitrary<String> jsonish = Arbitraries.strings().withChars("{}[]\":,0123456789.eE-+ truefalsn\\u").ofMaxLength(200);
+    Arbitrary<String> jsonish =
+        Arbitraries.strings().withChars("{}[]\":,0123456789.eE-+ truefalsn\\u").ofMaxLength(200);
     Arbitrary<String> anything = Arbitraries.strings().all().ofMaxLength(200);
-    Arbitrary<String> mutated = Arbitraries.integers().between(0, JsonLines.CALL.length() - 1)
-        .flatMap(at -> Arbitraries.strings().all().ofMaxLength(5)
+    Arbitrary<String> mutated = Arbitraries.integers()
+        .between(0, JsonLines.CALL.length() - 1)
+        .flatMap(at -> Arbitraries.strings()
+            .all()
+            .ofMaxLength(5)
             .map(s -> JsonLines.CALL.substring(0, at) + s + JsonLines.CALL.substring(at + 1)));
     return Arbitraries.oneOf(jsonish, anything, mutated);
   }
@@ -170,16 +194,40 @@ class JsonLineFuzzTest {
   @Provide
   Arbitrary<String> hostileValues() {
     return Arbitraries.oneOf(
-        Arbitraries.of("null", "true", "\"\"", "{}", "[]", "[1,2]", "-1", "1.5", "1e309", "-1e309", "1e999999999",
-            "9223372036854775808", "-9223372036854775809", "99999999999999999999999", "\"NaN\"", "NaN",
-            "\"" + "x".repeat(10_000) + "\"", "\"\\u0000\"", "\"\\ud800\"", "0.0000000001", "1E+2", "{\"a\":1}"),
+        Arbitraries.of(
+            "null",
+            "true",
+            "\"\"",
+            "{}",
+            "[]",
+            "[1,2]",
+            "-1",
+            "1.5",
+            "1e309",
+            "-1e309",
+            "1e999999999",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "99999999999999999999999",
+            "\"NaN\"",
+            "NaN",
+            "\"" + "x".repeat(10_000) + "\"",
+            "\"\\u0000\"",
+            "\"\\ud800\"",
+            "0.0000000001",
+            "1E+2",
+            "{\"a\":1}"),
         Arbitraries.longs().map(String::valueOf),
         Arbitraries.strings().alpha().ofMaxLength(30).map(s -> "\"" + s + "\""));
   }
 
   @Provide
   Arbitrary<String> secrets() {
-    return Arbitraries.strings().withCharRange('a', 'z').withCharRange('0', '9').ofMinLength(24).ofMaxLength(100)
+    return Arbitraries.strings()
+        .withCharRange('a', 'z')
+        .withCharRange('0', '9')
+        .ofMinLength(24)
+        .ofMaxLength(100)
         .map(s -> "sk-" + s);
   }
 

@@ -3,18 +3,17 @@ package io.tokenmeter.jsonl;
 /** One complete example line per record type, every field given, as docs/cli.md shows them. */
 public final class JsonLines {
 
-  public static final String CALL =
-      "{\"event_id\":\"evt-1\",\"timestamp\":1764230400123,"
-          + "\"sdk\":{\"name\":\"tokenmeter-java\",\"version\":\"0.1.0\"},"
-          + "\"service\":\"checkout\",\"environment\":\"prod\",\"org_id\":\"org-acme\","
-          + "\"project_id\":\"proj-web\",\"api_key_fingerprint\":\"9f86d081884c7d659a2feaa0c55ad015\","
-          + "\"api_key_hint\":\"sk-...abcd\",\"end_user\":null,\"provider\":\"openai\","
-          + "\"operation\":\"chat\",\"request_model\":\"gpt-4o\",\"response_model\":\"gpt-4o-2024-08-06\","
-          + "\"input_tokens\":1200,\"output_tokens\":350,\"cache_read_input_tokens\":1024,"
-          + "\"cache_creation_input_tokens\":0,\"reasoning_output_tokens\":null,\"duration_ms\":812,"
-          + "\"time_to_first_token_ms\":140,\"status_code\":200,\"error_type\":null,\"streaming\":true,"
-          + "\"rate_limit\":{\"limit_requests\":10000,\"limit_tokens\":2000000,\"remaining_requests\":9998,"
-          + "\"remaining_tokens\":1998450,\"reset_requests_ms\":12,\"reset_tokens_ms\":360000}}";
+  public static final String CALL = "{\"event_id\":\"evt-1\",\"timestamp\":1764230400123,"
+      + "\"sdk\":{\"name\":\"tokenmeter-java\",\"version\":\"0.1.0\"},"
+      + "\"service\":\"checkout\",\"environment\":\"prod\",\"org_id\":\"org-acme\","
+      + "\"project_id\":\"proj-web\",\"api_key_fingerprint\":\"9f86d081884c7d659a2feaa0c55ad015\","
+      + "\"api_key_hint\":\"sk-...abcd\",\"end_user\":null,\"provider\":\"openai\","
+      + "\"operation\":\"chat\",\"request_model\":\"gpt-4o\",\"response_model\":\"gpt-4o-2024-08-06\","
+      + "\"input_tokens\":1200,\"output_tokens\":350,\"cache_read_input_tokens\":1024,"
+      + "\"cache_creation_input_tokens\":0,\"reasoning_output_tokens\":null,\"duration_ms\":812,"
+      + "\"time_to_first_token_ms\":140,\"status_code\":200,\"error_type\":null,\"streaming\":true,"
+      + "\"rate_limit\":{\"limit_requests\":10000,\"limit_tokens\":2000000,\"remaining_requests\":9998,"
+      + "\"remaining_tokens\":1998450,\"reset_requests_ms\":12,\"reset_tokens_ms\":360000}}";
 
   public static final String ROLLUP =
       "{\"window_start\":1764230400000,\"window_end\":1764230460000,\"model\":\"gpt-4o-2024-08-06\","

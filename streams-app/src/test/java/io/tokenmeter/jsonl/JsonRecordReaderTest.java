@@ -36,7 +36,8 @@ class JsonRecordReaderTest {
 
   @Test
   void omittedOptionalFieldsTakeTheirSchemaDefaults() throws Exception {
-    LlmCallEvent e = calls.read(without(JsonLines.CALL, "org_id", "input_tokens", "streaming", "rate_limit"));
+    LlmCallEvent e =
+        calls.read(without(JsonLines.CALL, "org_id", "input_tokens", "streaming", "rate_limit"));
 
     assertThat(e.getOrgId()).isNull();
     assertThat(e.getInputTokens()).isNull();
@@ -46,7 +47,8 @@ class JsonRecordReaderTest {
 
   @Test
   void nullForAFieldWithANonNullDefaultTakesTheDefault() throws Exception {
-    assertThat(calls.read(with(JsonLines.CALL, "streaming", null)).getStreaming()).isFalse();
+    assertThat(calls.read(with(JsonLines.CALL, "streaming", null)).getStreaming())
+        .isFalse();
   }
 
   @Test
@@ -64,7 +66,8 @@ class JsonRecordReaderTest {
 
     assertThat(r.getErrorsByClass()).containsEntry("rate_limited", 2L).containsEntry("server", 1L);
     assertThat(r.getLatencyP99Ms()).isEqualTo(1900.25);
-    assertThat(r.getLatencySketch()).isEqualTo(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, (byte) 0xff}));
+    assertThat(r.getLatencySketch())
+        .isEqualTo(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, (byte) 0xff}));
     assertThat(a.getState()).isEqualTo(AlertState.FIRING);
     assertThat(a.getScope()).containsEntry("model", "gpt-4o");
     assertThat(a.getWindowStart()).isEqualTo(Instant.ofEpochMilli(1764230400000L));
@@ -84,7 +87,8 @@ class JsonRecordReaderTest {
 
   @Test
   void aMissingRequiredFieldInsideANestedRecordIsNamedByItsPath() {
-    assertRejected(with(JsonLines.CALL, "sdk", Map.of("name", "x")), "sdk.version: missing (required)");
+    assertRejected(
+        with(JsonLines.CALL, "sdk", Map.of("name", "x")), "sdk.version: missing (required)");
   }
 
   @Test
@@ -94,7 +98,8 @@ class JsonRecordReaderTest {
 
   @Test
   void anUnknownFieldIsNamedByItsPath() {
-    assertRejected(with(JsonLines.CALL, "colour", "blue"), "colour: unknown field (not in LlmCallEvent)");
+    assertRejected(
+        with(JsonLines.CALL, "colour", "blue"), "colour: unknown field (not in LlmCallEvent)");
     assertRejected(
         with(JsonLines.CALL, "rate_limit", Map.of("limit_bananas", 1)),
         "rate_limit.limit_bananas: unknown field (not in RateLimitSnapshot)");
@@ -117,8 +122,9 @@ class JsonRecordReaderTest {
 
     assertThatThrownBy(() -> calls.read(line))
         .isInstanceOf(InvalidRecordException.class)
-        .hasMessage("not valid JSON at column 13: a bare word where a string, number, object, array, true, "
-            + "false or null belongs");
+        .hasMessage(
+            "not valid JSON at column 13: a bare word where a string, number, object, array, true, "
+                + "false or null belongs");
   }
 
   @Test
@@ -130,12 +136,15 @@ class JsonRecordReaderTest {
 
   @Test
   void aFractionForAWholeNumberIsRejected() {
-    assertRejected(with(JsonLines.CALL, "input_tokens", 1.5), "input_tokens: expected a whole number, got 1.5");
+    assertRejected(
+        with(JsonLines.CALL, "input_tokens", 1.5),
+        "input_tokens: expected a whole number, got 1.5");
   }
 
   @Test
   void aWholeNumberWrittenWithAnExponentIsAccepted() throws Exception {
-    assertThat(calls.read(JsonLines.CALL.replace("\"input_tokens\":1200", "\"input_tokens\":1.2e3"))
+    assertThat(calls
+            .read(JsonLines.CALL.replace("\"input_tokens\":1200", "\"input_tokens\":1.2e3"))
             .getInputTokens())
         .isEqualTo(1200L);
   }
@@ -165,7 +174,8 @@ class JsonRecordReaderTest {
 
   @Test
   void timestampsAreEpochMillisIncludingBeforeTheEpochAndFarFuture() throws Exception {
-    assertThat(calls.read(with(JsonLines.CALL, "timestamp", -1)).getTimestamp()).isEqualTo(Instant.ofEpochMilli(-1));
+    assertThat(calls.read(with(JsonLines.CALL, "timestamp", -1)).getTimestamp())
+        .isEqualTo(Instant.ofEpochMilli(-1));
     assertThat(calls.read(with(JsonLines.CALL, "timestamp", 253402300799999L)).getTimestamp())
         .isEqualTo(Instant.parse("9999-12-31T23:59:59.999Z"));
   }
@@ -187,10 +197,13 @@ class JsonRecordReaderTest {
   @Test
   void wrongTypesForStringsBooleansRecordsAndMapsAreNamed() {
     assertRejected(with(JsonLines.CALL, "service", 5), "service: expected a string, got 5");
-    assertRejected(with(JsonLines.CALL, "streaming", "yes"), "streaming: expected true or false, got \"yes\"");
+    assertRejected(
+        with(JsonLines.CALL, "streaming", "yes"), "streaming: expected true or false, got \"yes\"");
     assertRejected(with(JsonLines.CALL, "sdk", "java"), "sdk: expected an object, got \"java\"");
     assertRejected(
-        JsonRecordReader.forType(Alert.class), with(JsonLines.ALERT, "scope", 1), "scope: expected an object, got 1");
+        JsonRecordReader.forType(Alert.class),
+        with(JsonLines.ALERT, "scope", 1),
+        "scope: expected an object, got 1");
   }
 
   @Test
@@ -222,20 +235,23 @@ class JsonRecordReaderTest {
     String longText = "x".repeat(500);
 
     assertThatThrownBy(() -> calls.read(with(JsonLines.CALL, "input_tokens", longText)))
-        .hasMessage("input_tokens: expected a whole number, got a string of 500 characters (not repeated, it may be a secret)");
+        .hasMessage(
+            "input_tokens: expected a whole number, got a string of 500 characters (not repeated, it may be a secret)");
   }
 
   @Test
   void linesThatAreNotOneJsonObjectAreRejected() {
     assertRejected("[1,2]", "expected a JSON object with the fields of LlmCallEvent");
     assertRejected("", "empty line, expected a JSON object");
-    assertThatThrownBy(() -> calls.read(JsonLines.CALL + " {}")).hasMessageStartingWith("not valid JSON");
+    assertThatThrownBy(() -> calls.read(JsonLines.CALL + " {}"))
+        .hasMessageStartingWith("not valid JSON");
     assertThatThrownBy(() -> calls.read("{\"event_id\":")).hasMessageStartingWith("not valid JSON");
   }
 
   @Test
   void aFieldGivenTwiceIsRejected() {
-    String twice = JsonLines.CALL.replace("{\"event_id\":\"evt-1\"", "{\"event_id\":\"a\",\"event_id\":\"b\"");
+    String twice =
+        JsonLines.CALL.replace("{\"event_id\":\"evt-1\"", "{\"event_id\":\"a\",\"event_id\":\"b\"");
 
     assertThatThrownBy(() -> calls.read(twice))
         .isInstanceOf(InvalidRecordException.class)
@@ -247,7 +263,9 @@ class JsonRecordReaderTest {
   }
 
   private static void assertRejected(JsonRecordReader<?> reader, String line, String message) {
-    assertThatThrownBy(() -> reader.read(line)).isInstanceOf(InvalidRecordException.class).hasMessage(message);
+    assertThatThrownBy(() -> reader.read(line))
+        .isInstanceOf(InvalidRecordException.class)
+        .hasMessage(message);
   }
 
   private static String with(String line, String field, Object value) {

@@ -49,7 +49,8 @@ class JsonRoundTripTest {
     Alert alert = JsonRecordReader.forType(Alert.class).read(JsonLines.ALERT);
 
     assertThat(JsonRecordWriter.write(alert))
-        .contains("\"scope\":{\"model\":\"gpt-4o\",\"org_id\":\"org-acme\",\"project_id\":\"proj-web\"}");
+        .contains(
+            "\"scope\":{\"model\":\"gpt-4o\",\"org_id\":\"org-acme\",\"project_id\":\"proj-web\"}");
   }
 
   @Test
@@ -65,18 +66,22 @@ class JsonRoundTripTest {
   }
 
   /** Through the Kafka serde too, because that is the path produce | consume takes. */
-  private static <T extends SpecificRecord> void assertRoundTrip(Class<T> type, String line) throws Exception {
+  private static <T extends SpecificRecord> void assertRoundTrip(Class<T> type, String line)
+      throws Exception {
     T record = JsonRecordReader.forType(type).read(line);
     byte[] bytes;
-    try (AvroSerializer<T> serializer = new AvroSerializer<>(type, AvroSerdeConfig.withoutRegistry())) {
+    try (AvroSerializer<T> serializer =
+        new AvroSerializer<>(type, AvroSerdeConfig.withoutRegistry())) {
       bytes = serializer.serialize("t", record);
     }
     T decoded;
-    try (AvroDeserializer<T> deserializer = new AvroDeserializer<>(type, AvroSerdeConfig.withoutRegistry())) {
+    try (AvroDeserializer<T> deserializer =
+        new AvroDeserializer<>(type, AvroSerdeConfig.withoutRegistry())) {
       decoded = deserializer.deserialize("t", bytes);
     }
 
     assertThat(decoded).isEqualTo(record);
-    assertThat(Json.MAPPER.readTree(JsonRecordWriter.write(decoded))).isEqualTo(Json.MAPPER.readTree(line));
+    assertThat(Json.MAPPER.readTree(JsonRecordWriter.write(decoded)))
+        .isEqualTo(Json.MAPPER.readTree(line));
   }
 }

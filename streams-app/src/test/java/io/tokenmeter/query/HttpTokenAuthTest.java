@@ -39,8 +39,13 @@ import org.junit.jupiter.api.Test;
 class HttpTokenAuthTest {
 
   private static final long NOW = Rollups.T0.plusSeconds(600).toEpochMilli();
-  private static final List<String> PROTECTED = List.of("/api/v1/alerts", "/api/v1/top?last=1h",
-      "/internal/v1/alerts", "/", "/dashboard/dashboard.js", "/no-such-page");
+  private static final List<String> PROTECTED = List.of(
+      "/api/v1/alerts",
+      "/api/v1/top?last=1h",
+      "/internal/v1/alerts",
+      "/",
+      "/dashboard/dashboard.js",
+      "/no-such-page");
 
   private final String token = "tm-" + UUID.randomUUID();
   private final HttpClient client = HttpClient.newHttpClient();
@@ -70,10 +75,14 @@ class HttpTokenAuthTest {
     for (String path : PROTECTED) {
       HttpResponse<String> r = get(path, null);
       assertThat(r.statusCode()).as(path).isEqualTo(401);
-      assertThat(r.headers().allValues("WWW-Authenticate")).as(path)
+      assertThat(r.headers().allValues("WWW-Authenticate"))
+          .as(path)
           .containsExactly("Basic realm=\"tokenmeter\", charset=\"UTF-8\"");
       assertThat(r.headers().firstValue("Content-Type")).as(path).hasValue("application/json");
-      assertThat(r.body()).as(path).contains("authentication required").doesNotContain("\"alerts\"");
+      assertThat(r.body())
+          .as(path)
+          .contains("authentication required")
+          .doesNotContain("\"alerts\"");
     }
     HttpResponse<String> health = get("/health", null);
     assertThat(health.statusCode()).isEqualTo(200);
@@ -102,20 +111,31 @@ class HttpTokenAuthTest {
         assertThat(r.statusCode()).as(what).isEqualTo(401);
         // Checked as booleans: AssertJ would quote the answer, and with it the key, if they failed.
         String headers = r.headers().map().toString();
-        String wrongBase64 = Base64.getEncoder().encodeToString(wrong.getBytes(StandardCharsets.UTF_8));
-        assertThat(r.body().contains(wrong) || r.body().contains(token) || r.body().contains(wrongBase64))
-            .as(what + ": the body repeats what was sent").isFalse();
-        assertThat(headers.contains(wrong) || headers.contains(token)).as(what + ": a header repeats what was sent").isFalse();
+        String wrongBase64 =
+            Base64.getEncoder().encodeToString(wrong.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.body().contains(wrong)
+                || r.body().contains(token)
+                || r.body().contains(wrongBase64))
+            .as(what + ": the body repeats what was sent")
+            .isFalse();
+        assertThat(headers.contains(wrong) || headers.contains(token))
+            .as(what + ": a header repeats what was sent")
+            .isFalse();
       }
     }
   }
 
   @Test
-  void theRightTokenOpensTheQueryApiAndTheDashboardAsBearerOrAsBasicPasswordWithAnyUser() throws Exception {
+  void theRightTokenOpensTheQueryApiAndTheDashboardAsBearerOrAsBasicPasswordWithAnyUser()
+      throws Exception {
     start(new HttpSettings(true, "127.0.0.1", 0).withAuthToken(token));
 
-    for (String authorization : List.of("Bearer " + token, "bearer " + token, "Basic " + basic("", token),
-        "Basic " + basic("dashboard-user", token), "BASIC " + basic("x", token))) {
+    for (String authorization : List.of(
+        "Bearer " + token,
+        "bearer " + token,
+        "Basic " + basic("", token),
+        "Basic " + basic("dashboard-user", token),
+        "BASIC " + basic("x", token))) {
       HttpResponse<String> alerts = get("/api/v1/alerts", authorization);
       assertThat(alerts.statusCode()).isEqualTo(200);
       assertThat(alerts.body()).contains("rl:new");
@@ -125,7 +145,8 @@ class HttpTokenAuthTest {
       assertThat(page.statusCode()).isEqualTo(200);
       assertThat(page.body()).contains("<title>Tokenmeter</title>");
       assertThat(get("/dashboard/dashboard.js", authorization).statusCode()).isEqualTo(200);
-      // Authenticated, the usual answers come back: a bad parameter is still a 400, a missing page a 404.
+      // Authenticated, the usual answers come back: a bad parameter is still a 400, a missing page
+      // a 404.
       assertThat(get("/api/v1/top?n=0", authorization).statusCode()).isEqualTo(400);
       assertThat(get("/no-such-page", authorization).statusCode()).isEqualTo(404);
     }
@@ -136,12 +157,19 @@ class HttpTokenAuthTest {
     start(new HttpSettings(true, "127.0.0.1", 0).withAuthToken(token));
     HostInfo peer = new HostInfo("127.0.0.1", service.port());
 
-    List<Alert> open = new PeerClient(Duration.ofSeconds(5), Optional.of(token)).openAlerts(peer).get(30, TimeUnit.SECONDS);
-    assertThat(open).extracting(a -> a.getDedupKey().toString()).containsExactlyInAnyOrder("rl:old", "rl:new");
+    List<Alert> open = new PeerClient(Duration.ofSeconds(5), Optional.of(token))
+        .openAlerts(peer)
+        .get(30, TimeUnit.SECONDS);
+    assertThat(open)
+        .extracting(a -> a.getDedupKey().toString())
+        .containsExactlyInAnyOrder("rl:old", "rl:new");
 
-    assertThatThrownBy(() -> new PeerClient(Duration.ofSeconds(5), Optional.empty()).openAlerts(peer).join())
+    assertThatThrownBy(() -> new PeerClient(Duration.ofSeconds(5), Optional.empty())
+            .openAlerts(peer)
+            .join())
         .isInstanceOf(CompletionException.class)
-        .cause().isInstanceOf(StateSource.UnavailableException.class)
+        .cause()
+        .isInstanceOf(StateSource.UnavailableException.class)
         .hasMessageContaining("http.auth.token");
   }
 
@@ -151,14 +179,16 @@ class HttpTokenAuthTest {
     assertThat(defaults.host()).isEqualTo("127.0.0.1");
     assertThat(defaults.authToken()).isEmpty();
 
-    start(new HttpSettings(defaults.enabled(), defaults.host(), 0, defaults.advertisedUrl(), defaults.authToken()));
+    start(new HttpSettings(
+        defaults.enabled(), defaults.host(), 0, defaults.advertisedUrl(), defaults.authToken()));
     assertThat(service.address().getAddress().isLoopbackAddress()).isTrue();
   }
 
   @Test
   void theSettingsNeverPrintTheToken() {
     assertThat(new HttpSettings(true, "127.0.0.1", 0).withAuthToken(token).toString())
-        .doesNotContain(token).contains("authToken=Optional[[redacted]]");
+        .doesNotContain(token)
+        .contains("authToken=Optional[[redacted]]");
   }
 
   private void start(HttpSettings settings) {
@@ -170,12 +200,16 @@ class HttpTokenAuthTest {
 
       @Override
       public List<Alert> openAlerts() {
-        return List.of(QueryStoresTopologyTest.alert("rl:old", AlertState.FIRING, "warning", 10),
+        return List.of(
+            QueryStoresTopologyTest.alert("rl:old", AlertState.FIRING, "warning", 10),
             QueryStoresTopologyTest.alert("rl:new", AlertState.FIRING, "critical", 20));
       }
     };
-    QueryEndpoints endpoints = new QueryEndpoints(state, state,
-        Clock.fixed(java.time.Instant.ofEpochMilli(NOW), ZoneOffset.UTC), Duration.ofHours(6));
+    QueryEndpoints endpoints = new QueryEndpoints(
+        state,
+        state,
+        Clock.fixed(java.time.Instant.ofEpochMilli(NOW), ZoneOffset.UTC),
+        Duration.ofHours(6));
     Map<String, com.sun.net.httpserver.HttpHandler> handlers = new LinkedHashMap<>();
     handlers.put(HealthEndpoint.PATH, new HealthEndpoint(() -> new Health(true, "RUNNING")));
     handlers.putAll(endpoints.handlers());
@@ -184,8 +218,10 @@ class HttpTokenAuthTest {
   }
 
   private HttpResponse<String> get(String path, String authorization) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
-        .timeout(Duration.ofSeconds(10)).GET();
+    HttpRequest.Builder request = HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + service.port() + path))
+        .timeout(Duration.ofSeconds(10))
+        .GET();
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
@@ -193,6 +229,7 @@ class HttpTokenAuthTest {
   }
 
   private static String basic(String user, String password) {
-    return Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return Base64.getEncoder()
+        .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -33,8 +33,14 @@ class QueryEndpointsHttpTest {
 
   private final List<UsageRollup> rollups = List.of(
       rollup(0).setLatencySketch(Rollups.sketch(100, 200, 300).serialize()).build(),
-      rollup(1).setModel("gpt-4o-mini").setApiKeyFingerprint("fp-2").setApiKeyHint("sk-...wxyz").setCostMicros(null)
-          .setUnpricedRequests(10).setPeakRateLimitUtilization(0.5).build(),
+      rollup(1)
+          .setModel("gpt-4o-mini")
+          .setApiKeyFingerprint("fp-2")
+          .setApiKeyHint("sk-...wxyz")
+          .setCostMicros(null)
+          .setUnpricedRequests(10)
+          .setPeakRateLimitUtilization(0.5)
+          .build(),
       rollup(2).setOrgId("org-2").setCostMicros(9_000L).build());
 
   private final List<Alert> alerts = List.of(
@@ -57,7 +63,10 @@ class QueryEndpointsHttpTest {
         return alerts;
       }
     };
-    QueryEndpoints endpoints = new QueryEndpoints(state, state, Clock.fixed(java.time.Instant.ofEpochMilli(NOW), ZoneOffset.UTC),
+    QueryEndpoints endpoints = new QueryEndpoints(
+        state,
+        state,
+        Clock.fixed(java.time.Instant.ofEpochMilli(NOW), ZoneOffset.UTC),
         Duration.ofHours(6));
     service = HttpService.start(new HttpSettings(true, "127.0.0.1", 0), endpoints.handlers());
   }
@@ -79,7 +88,8 @@ class QueryEndpointsHttpTest {
     JsonNode first = body.path("series").get(0);
     assertThat(first.path("group").asText()).isEqualTo("gpt-4o");
     assertThat(first.path("points").toString())
-        .isEqualTo("[[" + Rollups.T0.toEpochMilli() + ",10],[" + (Rollups.T0.toEpochMilli() + 120_000) + ",10]]");
+        .isEqualTo("[[" + Rollups.T0.toEpochMilli() + ",10],["
+            + (Rollups.T0.toEpochMilli() + 120_000) + ",10]]");
 
     JsonNode cost = getOk("/api/v1/series?metric=cost_micros");
     assertThat(cost.path("series").get(0).path("group").asText()).isEqualTo("all");
@@ -140,21 +150,23 @@ class QueryEndpointsHttpTest {
     assertThat(newest.path("observed_value").asDouble()).isEqualTo(0.9);
     assertThat(newest.path("threshold").asDouble()).isEqualTo(0.8);
     assertThat(newest.path("window_start").asLong()).isEqualTo(Rollups.T0.toEpochMilli());
-    assertThat(newest.path("since").asLong()).isEqualTo(Rollups.T0.plusSeconds(20).toEpochMilli());
+    assertThat(newest.path("since").asLong())
+        .isEqualTo(Rollups.T0.plusSeconds(20).toEpochMilli());
   }
 
   @Test
   void aBadParameterIsA400NamingIt() throws Exception {
     for (Map.Entry<String, String> bad : Map.of(
-        "/api/v1/series?metric=bogus", "metric",
-        "/api/v1/series", "metric",
-        "/api/v1/series?metric=requests&group_by=region", "group_by",
-        "/api/v1/top?n=0", "n",
-        "/api/v1/top?by=money", "by",
-        "/api/v1/top?last=2x", "last",
-        "/api/v1/rollups?last=1d", "last",
-        "/api/v1/rollups?limit=5", "limit",
-        "/api/v1/alerts?org=o", "org").entrySet()) {
+            "/api/v1/series?metric=bogus", "metric",
+            "/api/v1/series", "metric",
+            "/api/v1/series?metric=requests&group_by=region", "group_by",
+            "/api/v1/top?n=0", "n",
+            "/api/v1/top?by=money", "by",
+            "/api/v1/top?last=2x", "last",
+            "/api/v1/rollups?last=1d", "last",
+            "/api/v1/rollups?limit=5", "limit",
+            "/api/v1/alerts?org=o", "org")
+        .entrySet()) {
       HttpResponse<String> r = get(bad.getKey());
       assertThat(r.statusCode()).as(bad.getKey()).isEqualTo(400);
       JsonNode body = QueryJson.MAPPER.readTree(r.body());
@@ -174,9 +186,11 @@ class QueryEndpointsHttpTest {
 
   @Test
   void theInternalEndpointHandsOverRawRowsThatDecodeToTheSameRollups() throws Exception {
-    JsonNode body = getOk("/internal/v1/rollups?from=" + Rollups.T0.toEpochMilli() + "&to=" + NOW + "&org=org-1");
+    JsonNode body = getOk(
+        "/internal/v1/rollups?from=" + Rollups.T0.toEpochMilli() + "&to=" + NOW + "&org=org-1");
     assertThat(body.path("rollups")).hasSize(2);
-    UsageRollup first = RollupCodec.rollup(Base64.getDecoder().decode(body.path("rollups").get(0).asText()));
+    UsageRollup first = RollupCodec.rollup(
+        Base64.getDecoder().decode(body.path("rollups").get(0).asText()));
     assertThat(List.of(rollups.get(0), rollups.get(1))).contains(first);
   }
 
@@ -188,7 +202,10 @@ class QueryEndpointsHttpTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path)).GET().build(),
+    return client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
+            .GET()
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 }

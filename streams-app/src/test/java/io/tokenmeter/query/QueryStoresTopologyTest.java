@@ -42,17 +42,21 @@ class QueryStoresTopologyTest {
       return OptionalLong.of(7);
     }
   };
-  private static final AlertSettings ALERTS =
-      new AlertSettings(0.8, 0.95, 2, List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of());
+  private static final AlertSettings ALERTS = new AlertSettings(
+      0.8, 0.95, 2, List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of());
 
   @Test
   void finalRollupsLandInQueryRollupsAndExpireAfterTheRetention() {
-    try (RollupDriver driver = new RollupDriver(RollupDriver.rollup(Duration.ofSeconds(10), Duration.ofHours(1), 1000),
-        ALERTS, PRICING, START)) {
+    try (RollupDriver driver = new RollupDriver(
+        RollupDriver.rollup(Duration.ofSeconds(10), Duration.ofHours(1), 1000),
+        ALERTS,
+        PRICING,
+        START)) {
       driver.send(Calls.call(START.plusSeconds(1)).build());
       driver.send(Calls.call(START.plusSeconds(2)).setOrgId("org-2").build());
       driver.send(Calls.call(START.plusSeconds(61)).build());
-      // Wall clock past the first window's end + grace, with no event for the grace period: it closes.
+      // Wall clock past the first window's end + grace, with no event for the grace period: it
+      // closes.
       driver.advanceWallClock(Duration.ofSeconds(75));
 
       List<UsageRollup> kept = rows(driver.stateStore(QueryStores.ROLLUPS));
@@ -70,7 +74,8 @@ class QueryStoresTopologyTest {
       // Now 16:00:30: the 10:00 window started more than 6 h ago, the 10:01 one not yet.
       driver.advanceWallClock(Duration.ofHours(6).plusSeconds(30).minusSeconds(135));
       assertThat(rows(driver.stateStore(QueryStores.ROLLUPS)))
-          .extracting(r -> r.getWindowStart()).containsExactly(START.plusSeconds(60));
+          .extracting(r -> r.getWindowStart())
+          .containsExactly(START.plusSeconds(60));
       driver.advanceWallClock(Duration.ofMinutes(1));
       assertThat(rows(driver.stateStore(QueryStores.ROLLUPS))).isEmpty();
     }
@@ -87,8 +92,8 @@ class QueryStoresTopologyTest {
     props.put("application.id", "query-open-alerts-test");
     props.put("bootstrap.servers", "unused:9092");
     try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
-      TestInputTopic<String, byte[]> alerts = driver.createInputTopic("alerts", Serdes.String().serializer(),
-          Serdes.ByteArray().serializer());
+      TestInputTopic<String, byte[]> alerts = driver.createInputTopic(
+          "alerts", Serdes.String().serializer(), Serdes.ByteArray().serializer());
       KeyValueStore<String, byte[]> open = driver.getKeyValueStore(QueryStores.OPEN_ALERTS);
 
       alerts.pipeInput("rl:a", RollupCodec.encode(alert("rl:a", AlertState.FIRING, "warning", 1)));
@@ -97,17 +102,28 @@ class QueryStoresTopologyTest {
       assertThat(RollupCodec.alert(open.get("rl:a")).getSeverity()).isEqualTo("critical");
       assertThat(count(open)).isEqualTo(2);
 
-      alerts.pipeInput("rl:a", RollupCodec.encode(alert("rl:a", AlertState.RESOLVED, "critical", 4)));
+      alerts.pipeInput(
+          "rl:a", RollupCodec.encode(alert("rl:a", AlertState.RESOLVED, "critical", 4)));
       assertThat(open.get("rl:a")).isNull();
       assertThat(open.get("rl:b")).isNotNull();
     }
   }
 
   static Alert alert(String dedupKey, AlertState state, String severity, long emittedAtSecond) {
-    return Alert.newBuilder().setDedupKey(dedupKey).setState(state).setAlertType("rate_limit_requests")
-        .setSeverity(severity).setScope(Map.of("org_id", "org-1")).setObservedValue(0.9).setThreshold(0.8)
-        .setWindowStart(START).setWindowEnd(START.plusSeconds(60)).setSummary("s")
-        .setEmittedAt(START.plusSeconds(emittedAtSecond)).setDetails(Map.of()).build();
+    return Alert.newBuilder()
+        .setDedupKey(dedupKey)
+        .setState(state)
+        .setAlertType("rate_limit_requests")
+        .setSeverity(severity)
+        .setScope(Map.of("org_id", "org-1"))
+        .setObservedValue(0.9)
+        .setThreshold(0.8)
+        .setWindowStart(START)
+        .setWindowEnd(START.plusSeconds(60))
+        .setSummary("s")
+        .setEmittedAt(START.plusSeconds(emittedAtSecond))
+        .setDetails(Map.of())
+        .build();
   }
 
   private static int count(KeyValueStore<String, byte[]> store) {
@@ -122,7 +138,8 @@ class QueryStoresTopologyTest {
 
   @SuppressWarnings("unchecked")
   private static List<UsageRollup> rows(org.apache.kafka.streams.processor.StateStore store) {
-    try (KeyValueIterator<Bytes, byte[]> it = ((ReadOnlyKeyValueStore<Bytes, byte[]>) store).all()) {
+    try (KeyValueIterator<Bytes, byte[]> it =
+        ((ReadOnlyKeyValueStore<Bytes, byte[]>) store).all()) {
       return RollupHistoryStore.rollups(it);
     }
   }

@@ -43,19 +43,27 @@ class RollupHistoryStoreTest {
         .flatMapValues(n -> rollups(n))
         .process(QueryStores.keepRollups(Duration.ofHours(1)), QueryStores.ROLLUPS);
     try (TopologyTestDriver driver = new TopologyTestDriver(b.build(), p, WINDOW.plusSeconds(90))) {
-      TestInputTopic<String, Integer> in = driver.createInputTopic("in", new StringSerializer(),
+      TestInputTopic<String, Integer> in = driver.createInputTopic(
+          "in",
+          new StringSerializer(),
           new org.apache.kafka.common.serialization.IntegerSerializer());
-      TestOutputTopic<byte[], byte[]> changelog = driver.createOutputTopic("history-" + QueryStores.ROLLUPS + "-changelog",
-          new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      TestOutputTopic<byte[], byte[]> changelog = driver.createOutputTopic(
+          "history-" + QueryStores.ROLLUPS + "-changelog",
+          new ByteArrayDeserializer(),
+          new ByteArrayDeserializer());
 
       in.pipeInput("k", 3_000);
       List<KeyValue<byte[], byte[]>> written = changelog.readKeyValuesToList();
       assertThat(written).hasSizeBetween(2, 10);
-      assertThat(written).allSatisfy(kv -> assertThat(kv.value.length).isLessThanOrEqualTo(RollupHistoryStore.MAX_BATCH_BYTES));
+      assertThat(written)
+          .allSatisfy(kv ->
+              assertThat(kv.value.length).isLessThanOrEqualTo(RollupHistoryStore.MAX_BATCH_BYTES));
 
-      in.pipeInput("k", 3_000); // the same rollups again, as at-least-once may emit them after a crash
+      in.pipeInput(
+          "k", 3_000); // the same rollups again, as at-least-once may emit them after a crash
       @SuppressWarnings("unchecked")
-      ReadOnlyKeyValueStore<Bytes, byte[]> store = (ReadOnlyKeyValueStore<Bytes, byte[]>) driver.getAllStateStores().get(QueryStores.ROLLUPS);
+      ReadOnlyKeyValueStore<Bytes, byte[]> store = (ReadOnlyKeyValueStore<Bytes, byte[]>)
+          driver.getAllStateStores().get(QueryStores.ROLLUPS);
       try (KeyValueIterator<Bytes, byte[]> all = store.all()) {
         List<UsageRollup> read = RollupHistoryStore.rollups(all);
         assertThat(read).hasSize(3_000);
@@ -69,8 +77,14 @@ class RollupHistoryStoreTest {
     UsageRollup old = rollup(1);
     UsageRollup batched = rollup(2);
     byte[] encoded = RollupCodec.encode(batched);
-    byte[] batch = ByteBuffer.allocate(4 + encoded.length).putInt(encoded.length).put(encoded).array();
-    Bytes batchKey = Bytes.wrap(ByteBuffer.allocate(16).put(QueryStores.timePrefix(WINDOW.toEpochMilli()).get()).putLong(42).array());
+    byte[] batch = ByteBuffer.allocate(4 + encoded.length)
+        .putInt(encoded.length)
+        .put(encoded)
+        .array();
+    Bytes batchKey = Bytes.wrap(ByteBuffer.allocate(16)
+        .put(QueryStores.timePrefix(WINDOW.toEpochMilli()).get())
+        .putLong(42)
+        .array());
 
     List<UsageRollup> read = RollupHistoryStore.rollups(iterator(List.of(
         KeyValue.pair(QueryStores.rollupKey(old), RollupCodec.encode(old)),
@@ -89,13 +103,27 @@ class RollupHistoryStoreTest {
 
   private static UsageRollup rollup(int i) {
     return UsageRollup.newBuilder()
-        .setWindowStart(WINDOW).setWindowEnd(WINDOW.plusSeconds(60))
-        .setModel("gpt-4o").setOrgId("org-1").setProjectId("").setApiKeyFingerprint("3f2a").setApiKeyHint("sk-...abcd")
-        .setService("service-" + i + "-" + "x".repeat(200)).setRequests(12).setErrors(3)
+        .setWindowStart(WINDOW)
+        .setWindowEnd(WINDOW.plusSeconds(60))
+        .setModel("gpt-4o")
+        .setOrgId("org-1")
+        .setProjectId("")
+        .setApiKeyFingerprint("3f2a")
+        .setApiKeyHint("sk-...abcd")
+        .setService("service-" + i + "-" + "x".repeat(200))
+        .setRequests(12)
+        .setErrors(3)
         .setErrorsByClass(Map.of("server", 1L))
-        .setInputTokens(1000).setOutputTokens(200).setCacheReadInputTokens(0).setCacheCreationInputTokens(0)
-        .setReasoningOutputTokens(0).setRequestsWithoutUsage(0).setCostMicros(4_250L).setUnpricedRequests(0)
-        .setPriceTableVersion("t").setFoldedEvents(0)
+        .setInputTokens(1000)
+        .setOutputTokens(200)
+        .setCacheReadInputTokens(0)
+        .setCacheCreationInputTokens(0)
+        .setReasoningOutputTokens(0)
+        .setRequestsWithoutUsage(0)
+        .setCostMicros(4_250L)
+        .setUnpricedRequests(0)
+        .setPriceTableVersion("t")
+        .setFoldedEvents(0)
         .build();
   }
 

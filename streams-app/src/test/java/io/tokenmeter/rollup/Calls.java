@@ -34,7 +34,9 @@ public final class Calls {
         .setStatusCode(200);
   }
 
-  static RateLimitSnapshot rateLimit(long limitRequests, long remainingRequests, long limitTokens, long remainingTokens) {
-    return new RateLimitSnapshot(limitRequests, limitTokens, remainingRequests, remainingTokens, null, null);
+  static RateLimitSnapshot rateLimit(
+      long limitRequests, long remainingRequests, long limitTokens, long remainingTokens) {
+    return new RateLimitSnapshot(
+        limitRequests, limitTokens, remainingRequests, remainingTokens, null, null);
   }
 }

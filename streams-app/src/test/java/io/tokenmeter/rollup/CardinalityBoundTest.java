@@ -45,7 +45,10 @@ class CardinalityBoundTest {
     long counted = 0;
     long folded = 0;
     Map<String, Long> otherServiceRequests = new LinkedHashMap<>();
-    try (RollupDriver driver = new RollupDriver(RollupDriver.rollup(GRACE, DEDUP_HORIZON, MAX_DISTINCT, MAX_DISTINCT, Duration.ofHours(24)), new FakePricing(), T0)) {
+    try (RollupDriver driver = new RollupDriver(
+        RollupDriver.rollup(GRACE, DEDUP_HORIZON, MAX_DISTINCT, MAX_DISTINCT, Duration.ofHours(24)),
+        new FakePricing(),
+        T0)) {
       for (int i = 0; i < EVENTS; i++) {
         Instant at = T0.plusMillis(i * MILLIS_PER_EVENT);
         LlmCallEvent.Builder event = call(at)
@@ -54,10 +57,13 @@ class CardinalityBoundTest {
             .setService("svc-" + i)
             .setApiKeyFingerprint(String.format("%032x", i));
         if (i % 10 == 0) {
-          event.setRateLimit(Calls.rateLimit(100, 1, 1000, 10)); // near its limit: a rate-limit state per scope
+          event.setRateLimit(
+              Calls.rateLimit(100, 1, 1000, 10)); // near its limit: a rate-limit state per scope
         }
         if (i % 50 == 0) {
-          event.setStatusCode(401).setErrorType("authentication"); // an unauthorized-key state per key
+          event
+              .setStatusCode(401)
+              .setErrorType("authentication"); // an unauthorized-key state per key
         }
         driver.send(event.build());
         if ((i + 1) % 10_000 == 0) {
@@ -91,36 +97,48 @@ class CardinalityBoundTest {
     assertThat(folded).isEqualTo(EVENTS - MAX_DISTINCT);
     assertThat(otherServiceRequests.get(Dimensions.OTHER)).isEqualTo(EVENTS - 2L * MAX_DISTINCT);
 
-    System.out.println("state store entries at each of " + CHECKPOINTS + " checkpoints of " + EVENTS / CHECKPOINTS + " events:");
-    sizes.get(0).keySet().forEach(store ->
-        System.out.println("  " + store + ": " + sizes.stream().map(s -> s.get(store)).toList()));
+    System.out.println("state store entries at each of " + CHECKPOINTS + " checkpoints of "
+        + EVENTS / CHECKPOINTS + " events:");
+    sizes
+        .get(0)
+        .keySet()
+        .forEach(store -> System.out.println(
+            "  " + store + ": " + sizes.stream().map(s -> s.get(store)).toList()));
 
     Map<String, Long> last = sizes.get(CHECKPOINTS - 1);
     Map<String, Long> middle = sizes.get(CHECKPOINTS / 2);
     long eventsInDedupHorizon = DEDUP_HORIZON.toMillis() / MILLIS_PER_EVENT;
     // Bounds from the configuration alone, whatever the number of events:
-    assertThat(last.get(RollupStores.TENANT_VALUES)).as("guard: orgs, tenants and three budgets per tenant")
+    assertThat(last.get(RollupStores.TENANT_VALUES))
+        .as("guard: orgs, tenants and three budgets per tenant")
         .isLessThanOrEqualTo(2 * (MAX_DISTINCT + 1L) + 3L * MAX_DISTINCT * (MAX_DISTINCT + 1L));
-    assertThat(last.get(RollupStores.DEDUP)).as("dedup: ids of (at most twice, by segment) the horizon")
+    assertThat(last.get(RollupStores.DEDUP))
+        .as("dedup: ids of (at most twice, by segment) the horizon")
         .isLessThanOrEqualTo(2 * eventsInDedupHorizon + 2);
     // A batch record per open minute and commit, and the test driver commits after each event;
     // a closed minute's records are deleted.
     long eventsInOpenMinutes = (GRACE.toMillis() + 60_000) / MILLIS_PER_EVENT;
-    assertThat(last.get(RollupStores.WINDOWS)).as("windows: a batch per commit of the open minutes")
+    assertThat(last.get(RollupStores.WINDOWS))
+        .as("windows: a batch per commit of the open minutes")
         .isLessThanOrEqualTo(eventsInOpenMinutes + 2);
     assertThat(last.get(RollupStores.CLOCK)).isLessThanOrEqualTo(2L);
     // Levelled off: the second half of the input grew no store but by a bound of time.
     for (String store : last.keySet()) {
       long growth = last.get(store) - middle.get(store);
-      long minutesBetween = (CHECKPOINTS - 1 - CHECKPOINTS / 2) * (EVENTS / CHECKPOINTS) * MILLIS_PER_EVENT / 60_000;
-      assertThat(growth).as("%s grew from %d to %d over the second half", store, middle.get(store), last.get(store))
+      long minutesBetween =
+          (CHECKPOINTS - 1 - CHECKPOINTS / 2) * (EVENTS / CHECKPOINTS) * MILLIS_PER_EVENT / 60_000;
+      assertThat(growth)
+          .as(
+              "%s grew from %d to %d over the second half",
+              store, middle.get(store), last.get(store))
           // The query store keeps each final rollup for query.retention: one folded rollup per
           // minute. The dedup store drops whole segments. Every other store: hardly at all.
-          .isLessThanOrEqualTo(switch (store) {
-            case "query-rollups" -> 2 * minutesBetween;
-            case RollupStores.DEDUP -> eventsInDedupHorizon; // a segment more or less
-            default -> 100L;
-          });
+          .isLessThanOrEqualTo(
+              switch (store) {
+                case "query-rollups" -> 2 * minutesBetween;
+                case RollupStores.DEDUP -> eventsInDedupHorizon; // a segment more or less
+                default -> 100L;
+              });
     }
   }
 

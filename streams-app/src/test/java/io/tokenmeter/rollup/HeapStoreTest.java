@@ -28,8 +28,10 @@ class HeapStoreTest {
   private static final String STORE = "test-aggregates";
   private static final int MAX_ON_HEAP = 2;
 
-  private static final HeapStore.Codec<RollupAggregate> AGGREGATES = HeapStore.Codec.of(RollupAggregate::encode, RollupAggregate::decode);
-  private final StoreDriver store = new StoreDriver("heap-store-test", Counting::new, new HeapStoreBuilder<>(STORE, AGGREGATES, MAX_ON_HEAP));
+  private static final HeapStore.Codec<RollupAggregate> AGGREGATES =
+      HeapStore.Codec.of(RollupAggregate::encode, RollupAggregate::decode);
+  private final StoreDriver store = new StoreDriver(
+      "heap-store-test", Counting::new, new HeapStoreBuilder<>(STORE, AGGREGATES, MAX_ON_HEAP));
   private final TestInputTopic<String, String> in = store.in;
   private final TestOutputTopic<String, String> closed = store.out;
   private final TestOutputTopic<byte[], byte[]> changelog = store.changelog;
@@ -55,11 +57,16 @@ class HeapStoreTest {
       String[] op = record.value().split(":", 2);
       Bytes key = Bytes.wrap(op[1].getBytes(StandardCharsets.UTF_8));
       if (op[0].equals("count")) {
-        store.getForUpdate(key, RollupAggregate::new).add(call(Instant.EPOCH).build(), false, OptionalLong.of(1), "v1");
+        store
+            .getForUpdate(key, RollupAggregate::new)
+            .add(call(Instant.EPOCH).build(), false, OptionalLong.of(1), "v1");
         context.forward(record.withKey("on-heap").withValue(Integer.toString(store.onHeap())));
       } else {
-        for (KeyValue<Bytes, RollupAggregate> kv : store.removeRange(Bytes.wrap(new byte[0]), key)) {
-          context.forward(record.withKey(new String(kv.key.get(), StandardCharsets.UTF_8)).withValue(Long.toString(kv.value.requests)));
+        for (KeyValue<Bytes, RollupAggregate> kv :
+            store.removeRange(Bytes.wrap(new byte[0]), key)) {
+          context.forward(record
+              .withKey(new String(kv.key.get(), StandardCharsets.UTF_8))
+              .withValue(Long.toString(kv.value.requests)));
         }
       }
     }
@@ -67,7 +74,9 @@ class HeapStoreTest {
 
   private List<KeyValue<String, Long>> changelogRequests() {
     return changelog.readRecordsToList().stream()
-        .map(r -> KeyValue.pair(new String(r.key(), StandardCharsets.UTF_8), r.value() == null ? null : RollupAggregate.decode(r.value()).requests))
+        .map(r -> KeyValue.pair(
+            new String(r.key(), StandardCharsets.UTF_8),
+            r.value() == null ? null : RollupAggregate.decode(r.value()).requests))
         .toList();
   }
 
@@ -78,10 +87,8 @@ class HeapStoreTest {
     in.pipeInput("k", "count:a");
     in.pipeInput("k", "count:b");
 
-    assertThat(changelogRequests()).containsExactly(
-        KeyValue.pair("a", 1L),
-        KeyValue.pair("a", 2L),
-        KeyValue.pair("b", 1L));
+    assertThat(changelogRequests())
+        .containsExactly(KeyValue.pair("a", 1L), KeyValue.pair("a", 2L), KeyValue.pair("b", 1L));
   }
 
   @Test
@@ -95,9 +102,13 @@ class HeapStoreTest {
 
     in.pipeInput("k", "close:c");
 
-    assertThat(closed.readRecordsToList()).extracting(TestRecord::key, TestRecord::value)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", "1"), org.assertj.core.groups.Tuple.tuple("b", "2"));
-    assertThat(changelogRequests()).containsExactly(KeyValue.pair("a", null), KeyValue.pair("b", null));
+    assertThat(closed.readRecordsToList())
+        .extracting(TestRecord::key, TestRecord::value)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("a", "1"),
+            org.assertj.core.groups.Tuple.tuple("b", "2"));
+    assertThat(changelogRequests())
+        .containsExactly(KeyValue.pair("a", null), KeyValue.pair("b", null));
   }
 
   @Test
@@ -105,14 +116,18 @@ class HeapStoreTest {
     for (String key : List.of("a", "b", "c", "a", "d", "b")) {
       in.pipeInput("k", "count:" + key);
     }
-    assertThat(closed.readRecordsToList()).extracting(TestRecord::value).allSatisfy(n -> assertThat(Integer.parseInt(n)).isLessThanOrEqualTo(MAX_ON_HEAP));
+    assertThat(closed.readRecordsToList())
+        .extracting(TestRecord::value)
+        .allSatisfy(n -> assertThat(Integer.parseInt(n)).isLessThanOrEqualTo(MAX_ON_HEAP));
 
     in.pipeInput("k", "close:z");
 
-    assertThat(closed.readRecordsToList()).extracting(TestRecord::key, TestRecord::value).containsExactly(
-        org.assertj.core.groups.Tuple.tuple("a", "2"),
-        org.assertj.core.groups.Tuple.tuple("b", "2"),
-        org.assertj.core.groups.Tuple.tuple("c", "1"),
-        org.assertj.core.groups.Tuple.tuple("d", "1"));
+    assertThat(closed.readRecordsToList())
+        .extracting(TestRecord::key, TestRecord::value)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("a", "2"),
+            org.assertj.core.groups.Tuple.tuple("b", "2"),
+            org.assertj.core.groups.Tuple.tuple("c", "1"),
+            org.assertj.core.groups.Tuple.tuple("d", "1"));
   }
 }

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class HeapWindowsTest {
 
-  private final StoreDriver store = new StoreDriver("heap-windows-test", Counting::new, RollupStores.windows());
+  private final StoreDriver store =
+      new StoreDriver("heap-windows-test", Counting::new, RollupStores.windows());
   private final TestInputTopic<String, String> in = store.in;
   private final TestOutputTopic<String, String> closed = store.out;
   private final TestOutputTopic<byte[], byte[]> changelog = store.changelog;
@@ -47,7 +48,8 @@ class HeapWindowsTest {
   private static final class Counting implements Processor<String, String, String, String> {
     private ProcessorContext<String, String> context;
     private HeapWindows<Dimensions, RollupAggregate> windows;
-    private final ArrayDeque<HeapWindows.Slot<Dimensions, RollupAggregate>> taken = new ArrayDeque<>();
+    private final ArrayDeque<HeapWindows.Slot<Dimensions, RollupAggregate>> taken =
+        new ArrayDeque<>();
 
     @Override
     public void init(ProcessorContext<String, String> context) {
@@ -59,10 +61,13 @@ class HeapWindowsTest {
     public void process(Record<String, String> record) {
       String[] op = record.value().split(":");
       switch (op[0]) {
-        case "count" -> windows.forUpdate(minute(op[1]), dims(op[2]))
-            .add(call(Instant.EPOCH).build(), false, OptionalLong.of(1), "v1");
+        case "count" ->
+          windows
+              .forUpdate(minute(op[1]), dims(op[2]))
+              .add(call(Instant.EPOCH).build(), false, OptionalLong.of(1), "v1");
         case "close" -> {
-          for (HeapWindows.Slot<Dimensions, RollupAggregate> slot : windows.removeBefore(minute(op[1]))) {
+          for (HeapWindows.Slot<Dimensions, RollupAggregate> slot :
+              windows.removeBefore(minute(op[1]))) {
             emit(record, slot);
           }
         }
@@ -79,7 +84,8 @@ class HeapWindowsTest {
           for (int i = Integer.parseInt(op[3]); i > 0; i--) {
             aggregate.add(call(Instant.EPOCH).build(), false, OptionalLong.of(1), "v1");
           }
-          windows.writeThrough(Bytes.wrap(RollupKeys.stateKey(minute(op[1]), dims(op[2]))), aggregate.encode());
+          windows.writeThrough(
+              Bytes.wrap(RollupKeys.stateKey(minute(op[1]), dims(op[2]))), aggregate.encode());
         }
         case "drop-heap" -> {
           windows.clearCache();
@@ -89,8 +95,10 @@ class HeapWindowsTest {
       }
     }
 
-    private void emit(Record<String, String> record, HeapWindows.Slot<Dimensions, RollupAggregate> slot) {
-      context.forward(record.withKey(slot.windowStart / 60_000 + ":" + slot.key.model())
+    private void emit(
+        Record<String, String> record, HeapWindows.Slot<Dimensions, RollupAggregate> slot) {
+      context.forward(record
+          .withKey(slot.windowStart / 60_000 + ":" + slot.key.model())
           .withValue(Long.toString(slot.value.requests)));
     }
   }
@@ -114,10 +122,14 @@ class HeapWindowsTest {
         return WindowBatch.minuteOf(r.key()) / 60_000 + ":batch deleted";
       }
       List<String> entries = new ArrayList<>();
-      WindowBatch.read(r.value(), (key, value) -> entries.add(window(key) + "=" + (value == null ? "closed" : RollupAggregate.decode(value).requests)));
+      WindowBatch.read(
+          r.value(),
+          (key, value) -> entries.add(window(key) + "="
+              + (value == null ? "closed" : RollupAggregate.decode(value).requests)));
       return entries.toString();
     }
-    return window(r.key()) + "=" + (r.value() == null ? "deleted" : RollupAggregate.decode(r.value()).requests);
+    return window(r.key()) + "="
+        + (r.value() == null ? "deleted" : RollupAggregate.decode(r.value()).requests);
   }
 
   private static String window(byte[] stateKey) {
@@ -131,7 +143,9 @@ class HeapWindowsTest {
   }
 
   private List<String> closed() {
-    return closed.readRecordsToList().stream().map(r -> r.key() + "=" + r.value()).toList();
+    return closed.readRecordsToList().stream()
+        .map(r -> r.key() + "=" + r.value())
+        .toList();
   }
 
   @Test
@@ -145,7 +159,8 @@ class HeapWindowsTest {
   }
 
   @Test
-  void aStoreThatLostItsHeapClosesTheCommittedCountsInWindowAndKeyOrderAndDeletesTheClosedMinutesBatches() {
+  void
+      aStoreThatLostItsHeapClosesTheCommittedCountsInWindowAndKeyOrderAndDeletesTheClosedMinutesBatches() {
     for (String op : List.of("count:2:b", "count:1:b", "count:1:a", "count:1:b", "count:3:c")) {
       in.pipeInput("k", op);
     }
@@ -156,7 +171,9 @@ class HeapWindowsTest {
 
     assertThat(closed()).containsExactly("1:a=1", "1:b=2", "2:b=1");
     // Minute 1 had three batches, minute 2 one; minute 3 is untouched.
-    assertThat(changelog()).containsExactly("1:batch deleted", "1:batch deleted", "1:batch deleted", "2:batch deleted");
+    assertThat(changelog())
+        .containsExactly(
+            "1:batch deleted", "1:batch deleted", "1:batch deleted", "2:batch deleted");
     in.pipeInput("k", "close:4");
     assertThat(closed()).containsExactly("3:c=1");
   }
@@ -176,8 +193,14 @@ class HeapWindowsTest {
     in.pipeInput("k", "drop-heap"); // as a crash after that commit: the store is the truth
     in.pipeInput("k", "close:3");
     assertThat(closed()).containsExactly("1:c=1", "1:d=1", "2:e=1");
-    assertThat(changelog()).containsExactly(
-        "1:batch deleted", "1:batch deleted", "1:batch deleted", "1:batch deleted", "1:batch deleted", "2:batch deleted");
+    assertThat(changelog())
+        .containsExactly(
+            "1:batch deleted",
+            "1:batch deleted",
+            "1:batch deleted",
+            "1:batch deleted",
+            "1:batch deleted",
+            "2:batch deleted");
   }
 
   @Test

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tokenmeter.schemas.ApiKeyFields;
 import io.tokenmeter.schemas.LlmCallEvent;
+import io.tokenmeter.schemas.UsageRollup;
 import io.tokenmeter.schemas.serde.AvroDeserializer;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
 import io.tokenmeter.schemas.serde.AvroSerializer;
-import io.tokenmeter.schemas.UsageRollup;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,7 +45,8 @@ class HostileInputTopologyTest {
       @ForAll long seed, @ForAll @IntRange(min = 1, max = 150) int records) {
     Random random = new Random(seed);
     List<byte[][]> inputs = new ArrayList<>();
-    try (RollupDriver driver = new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), new FakePricing(), T0)) {
+    try (RollupDriver driver = new RollupDriver(
+        RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), new FakePricing(), T0)) {
       for (int i = 0; i < records; i++) {
         LlmCallEvent valid = call(T0.plusMillis(random.nextInt(5 * 60_000)))
             .setEventId(seed + "-" + i)
@@ -63,7 +64,7 @@ class HostileInputTopologyTest {
           }
           case 3 -> value = random.nextBoolean() ? null : new byte[0];
           case 4 -> key = random.nextBoolean() ? null : randomBytes(random, random.nextInt(40));
-          default -> { } // valid and keyed as the SDK keys it
+          default -> {} // valid and keyed as the SDK keys it
         }
         inputs.add(new byte[][] {key, value});
         driver.sendRaw(key, value, new RecordHeaders(), valid.getTimestamp());
@@ -71,7 +72,8 @@ class HostileInputTopologyTest {
       // Past the furthest an accepted event may lie ahead of the clock, so every window has closed.
       driver.advanceWallClock(CallValidation.MAX_AHEAD_OF_CLOCK.plus(GRACE).plusMinutes(2));
 
-      long counted = driver.rollups().stream().mapToLong(r -> r.value().getRequests()).sum();
+      long counted =
+          driver.rollups().stream().mapToLong(r -> r.value().getRequests()).sum();
       List<TestRecord<byte[], byte[]>> dead = driver.deadLetters();
       long replays = (long) driver.metric("tokenmeter-duplicate-events-total", null);
 
@@ -81,7 +83,10 @@ class HostileInputTopologyTest {
         assertThat(header(d, DeadLetterHeaders.REASON)).isIn(REASONS);
         assertThat(header(d, DeadLetterHeaders.ERROR)).isNotBlank();
         String original = describe(d.key(), d.value());
-        assertThat(unmatched.merge(original, -1, Integer::sum)).as("dead letter carries an input's own bytes (key fields redacted where they may hold a key)").isGreaterThanOrEqualTo(0);
+        assertThat(unmatched.merge(original, -1, Integer::sum))
+            .as(
+                "dead letter carries an input's own bytes (key fields redacted where they may hold a key)")
+            .isGreaterThanOrEqualTo(0);
       }
     }
   }
@@ -89,9 +94,12 @@ class HostileInputTopologyTest {
   @Example
   void negativeAndAbsurdTokenCountsAreInvalidNamingTheField() {
     assertInvalid(b -> b.setInputTokens(-1L), "input_tokens is negative (-1)");
-    assertInvalid(b -> b.setOutputTokens(Long.MAX_VALUE),
+    assertInvalid(
+        b -> b.setOutputTokens(Long.MAX_VALUE),
         "output_tokens is 9223372036854775807, more than the 1000000000000 one call can report");
-    assertInvalid(b -> b.setCacheReadInputTokens(CallValidation.MAX_TOKENS + 1), "cache_read_input_tokens is 1000000000001");
+    assertInvalid(
+        b -> b.setCacheReadInputTokens(CallValidation.MAX_TOKENS + 1),
+        "cache_read_input_tokens is 1000000000001");
   }
 
   @Example
@@ -99,7 +107,8 @@ class HostileInputTopologyTest {
     long max = CallValidation.MAX_TOKENS;
     try (RollupDriver driver = driverAt(T0)) {
       for (int i = 0; i < 3; i++) {
-        driver.send(call(T0.plusSeconds(i)).setInputTokens(max).setOutputTokens(max).build());
+        driver.send(
+            call(T0.plusSeconds(i)).setInputTokens(max).setOutputTokens(max).build());
       }
       driver.advanceWallClock(Duration.ofHours(1));
 
@@ -112,10 +121,14 @@ class HostileInputTopologyTest {
 
   @Example
   void timestampsBeforeTheEpochOrFarAheadOfTheClockAreInvalid() {
-    assertInvalid(b -> b.setTimestamp(Instant.ofEpochMilli(Long.MIN_VALUE)), "is before 1970-01-01T00:00:00Z");
+    assertInvalid(
+        b -> b.setTimestamp(Instant.ofEpochMilli(Long.MIN_VALUE)),
+        "is before 1970-01-01T00:00:00Z");
     assertInvalid(b -> b.setTimestamp(Instant.ofEpochMilli(-1)), "is before 1970-01-01T00:00:00Z");
-    assertInvalid(b -> b.setTimestamp(Instant.ofEpochMilli(Long.MAX_VALUE)), "h ahead of the app's clock");
-    assertInvalid(b -> b.setTimestamp(Instant.parse("9999-12-31T23:59:59Z")),
+    assertInvalid(
+        b -> b.setTimestamp(Instant.ofEpochMilli(Long.MAX_VALUE)), "h ahead of the app's clock");
+    assertInvalid(
+        b -> b.setTimestamp(Instant.parse("9999-12-31T23:59:59Z")),
         "timestamp 9999-12-31T23:59:59Z is more than 24 h ahead of the app's clock (2026-11-27T10:00:00Z)");
   }
 
@@ -130,7 +143,9 @@ class HostileInputTopologyTest {
       driver.advanceWallClock(Duration.ofHours(1));
 
       assertThat(driver.rollups()).extracting(r -> r.value().getRequests()).containsExactly(2L);
-      assertThat(driver.deadLetters()).extracting(d -> header(d, DeadLetterHeaders.REASON)).containsExactly("invalid");
+      assertThat(driver.deadLetters())
+          .extracting(d -> header(d, DeadLetterHeaders.REASON))
+          .containsExactly("invalid");
     }
   }
 
@@ -142,17 +157,23 @@ class HostileInputTopologyTest {
       driver.advanceWallClock(Duration.ofHours(1));
 
       assertThat(driver.rollups()).extracting(r -> r.value().getRequests()).containsExactly(1L);
-      assertThat(driver.deadLetters()).extracting(d -> header(d, DeadLetterHeaders.REASON)).containsExactly("late");
+      assertThat(driver.deadLetters())
+          .extracting(d -> header(d, DeadLetterHeaders.REASON))
+          .containsExactly("late");
     }
   }
 
   @Example
   void aMegabyteNameIsInvalidNamingTheFieldAndItsLength() {
     String huge = "m".repeat(1 << 20);
-    assertInvalid(b -> b.setRequestModel(huge), "request_model is 1048576 characters long; at most 1024 are accepted");
+    assertInvalid(
+        b -> b.setRequestModel(huge),
+        "request_model is 1048576 characters long; at most 1024 are accepted");
     assertInvalid(b -> b.setOrgId(huge), "org_id is 1048576 characters long");
     assertInvalid(b -> b.setService(huge), "service is 1048576 characters long");
-    assertInvalid(b -> b.setSdk(new io.tokenmeter.schemas.SdkInfo("tokenmeter-java", huge)), "sdk.version is 1048576 characters long");
+    assertInvalid(
+        b -> b.setSdk(new io.tokenmeter.schemas.SdkInfo("tokenmeter-java", huge)),
+        "sdk.version is 1048576 characters long");
     assertInvalid(b -> b.setErrorType(huge), "error_type is 1048576 characters long");
   }
 
@@ -184,16 +205,22 @@ class HostileInputTopologyTest {
   void distinctErrorTypesBeyondTheLimitAreFoldedIntoOther() {
     RollupAggregate a = new RollupAggregate();
     for (int i = 0; i < 1000; i++) {
-      a.add(call(T0).setErrorType("request-" + i).build(), false, java.util.OptionalLong.empty(), "v");
+      a.add(
+          call(T0).setErrorType("request-" + i).build(),
+          false,
+          java.util.OptionalLong.empty(),
+          "v");
     }
 
     assertThat(a.errorsByClass).hasSize(RollupAggregate.MAX_ERROR_CLASSES + 1);
-    assertThat(a.errorsByClass.get(Dimensions.OTHER)).isEqualTo(1000L - RollupAggregate.MAX_ERROR_CLASSES);
+    assertThat(a.errorsByClass.get(Dimensions.OTHER))
+        .isEqualTo(1000L - RollupAggregate.MAX_ERROR_CLASSES);
     assertThat(a.errors).isEqualTo(1000);
   }
 
   private static RollupDriver driverAt(Instant wallClock) {
-    return new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), new FakePricing(), wallClock);
+    return new RollupDriver(
+        RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), new FakePricing(), wallClock);
   }
 
   /** Sends one otherwise valid event changed by {@code change}: it must be an invalid dead letter with its bytes. */
@@ -237,19 +264,26 @@ class HostileInputTopologyTest {
   private static byte[] redactedIfItMayHoldAKey(byte[] value) {
     LlmCallEvent event;
     try {
-      event = new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()).deserialize(RollupDriver.CALLS, value);
+      event = new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry())
+          .deserialize(RollupDriver.CALLS, value);
     } catch (RuntimeException notAnEvent) {
       return value;
     }
-    if (event == null || ApiKeyFields.keyProblem(event.getApiKeyHint(), event.getApiKeyFingerprint()).isEmpty()) {
+    if (event == null
+        || ApiKeyFields.keyProblem(event.getApiKeyHint(), event.getApiKeyFingerprint())
+            .isEmpty()) {
       return value;
     }
     LlmCallEvent redacted = LlmCallEvent.newBuilder(event)
-        .setApiKeyHint(DecodeProcessor.REDACTED).setApiKeyFingerprint(DecodeProcessor.REDACTED).build();
-    return new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()).serialize(RollupDriver.CALLS, redacted);
+        .setApiKeyHint(DecodeProcessor.REDACTED)
+        .setApiKeyFingerprint(DecodeProcessor.REDACTED)
+        .build();
+    return new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry())
+        .serialize(RollupDriver.CALLS, redacted);
   }
 
   private static String describe(byte[] key, byte[] value) {
-    return (key == null ? "null" : Arrays.toString(key)) + "=" + (value == null ? "null" : Arrays.toString(value));
+    return (key == null ? "null" : Arrays.toString(key)) + "="
+        + (value == null ? "null" : Arrays.toString(value));
   }
 }

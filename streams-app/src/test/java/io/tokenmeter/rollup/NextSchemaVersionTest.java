@@ -42,8 +42,8 @@ class NextSchemaVersionTest {
   private static final Duration GRACE = Duration.ofMinutes(2);
   private static final Schema V2 = v2();
 
-  private final RollupDriver driver = new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000),
-      new FakePricing(), T0);
+  private final RollupDriver driver = new RollupDriver(
+      RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), new FakePricing(), T0);
 
   @AfterEach
   void close() {
@@ -54,7 +54,8 @@ class NextSchemaVersionTest {
   void v2SingleObjectRecordIsAMalformedDeadLetterNamingItsUnknownFingerprint() throws IOException {
     LlmCallEvent v1 = call(T0.plusSeconds(10)).build();
     LlmCallEvent newer = call(T0.plusSeconds(20)).build();
-    byte[] v2Bytes = toByteArray(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), V2).encode(asV2(newer)));
+    byte[] v2Bytes = toByteArray(
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), V2).encode(asV2(newer)));
 
     driver.send(v1);
     driver.sendRaw(key(newer), v2Bytes, new RecordHeaders(), newer.getTimestamp());
@@ -66,14 +67,18 @@ class NextSchemaVersionTest {
     assertThat(dead.get(0).key()).isEqualTo(key(newer));
     assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).isEqualTo("malformed");
     assertThat(header(dead.get(0), DeadLetterHeaders.ERROR))
-        .contains("schema fingerprint " + String.format("%016x", SchemaNormalization.parsingFingerprint64(V2)))
+        .contains("schema fingerprint "
+            + String.format("%016x", SchemaNormalization.parsingFingerprint64(V2)))
         .contains("matches none of the");
-    assertThat(driver.rollups()).filteredOn(r -> r.value().getOrgId().equals("org-1"))
-        .extracting(r -> r.value().getRequests()).containsExactly(1L);
+    assertThat(driver.rollups())
+        .filteredOn(r -> r.value().getOrgId().equals("org-1"))
+        .extracting(r -> r.value().getRequests())
+        .containsExactly(1L);
   }
 
   @Test
-  void v2ConfluentRecordReachingAnAppWithoutARegistryIsAMalformedDeadLetterSayingSo() throws IOException {
+  void v2ConfluentRecordReachingAnAppWithoutARegistryIsAMalformedDeadLetterSayingSo()
+      throws IOException {
     LlmCallEvent newer = call(T0.plusSeconds(20)).build();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(0);
@@ -117,7 +122,8 @@ class NextSchemaVersionTest {
   }
 
   private static Schema v2() {
-    try (InputStream in = NextSchemaVersionTest.class.getResourceAsStream("/evolution/LlmCallEvent-v2-optional-field.avsc")) {
+    try (InputStream in = NextSchemaVersionTest.class.getResourceAsStream(
+        "/evolution/LlmCallEvent-v2-optional-field.avsc")) {
       return new Schema.Parser().parse(in);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);

@@ -25,8 +25,10 @@ class PastedKeyTopologyTest {
   private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
   private static final String KEY = "sk-proj-PASTED9f8e7d6c5b4a39281706f5e4d3c2b1a0zz";
 
-  private final RollupDriver driver =
-      new RollupDriver(RollupDriver.rollup(Duration.ofMinutes(2), Duration.ofHours(1), 10_000), new FakePricing(), T0);
+  private final RollupDriver driver = new RollupDriver(
+      RollupDriver.rollup(Duration.ofMinutes(2), Duration.ofHours(1), 10_000),
+      new FakePricing(),
+      T0);
 
   @AfterEach
   void close() {
@@ -49,17 +51,24 @@ class PastedKeyTopologyTest {
     assertThat(copy.getApiKeyFingerprint()).isEqualTo(DecodeProcessor.REDACTED);
     assertThat(copy.getOrgId()).isEqualTo("org-paste");
     assertThat(new String(dead.value(), StandardCharsets.ISO_8859_1)).doesNotContain("PASTED");
-    assertThat(driver.rollups()).extracting(r -> r.value().getOrgId()).doesNotContain("org-paste").contains("org-ok");
-    assertThat(driver.rollups()).allSatisfy(r -> assertThat(r.value().toString()).doesNotContain("PASTED"));
+    assertThat(driver.rollups())
+        .extracting(r -> r.value().getOrgId())
+        .doesNotContain("org-paste")
+        .contains("org-ok");
+    assertThat(driver.rollups())
+        .allSatisfy(r -> assertThat(r.value().toString()).doesNotContain("PASTED"));
   }
 
   @Test
   void aWholeKeyInTheFingerprintIsAnInvalidDeadLetterWhoseCopyHasTheFieldRedacted() {
-    driver.send(call(T0.plusSeconds(5)).setOrgId("org-paste").setApiKeyFingerprint(KEY).build());
+    driver.send(
+        call(T0.plusSeconds(5)).setOrgId("org-paste").setApiKeyFingerprint(KEY).build());
     driver.send(call(T0.plusSeconds(200)).setOrgId("clock").build());
 
     TestRecord<byte[], byte[]> dead = onlyDeadLetter();
-    assertThat(header(dead, DeadLetterHeaders.ERROR)).startsWith("api_key_fingerprint: longer than the 32 characters of a fingerprint (" + KEY.length());
+    assertThat(header(dead, DeadLetterHeaders.ERROR))
+        .startsWith(
+            "api_key_fingerprint: longer than the 32 characters of a fingerprint (" + KEY.length());
     assertThat(decode(dead.value()).getApiKeyFingerprint()).isEqualTo(DecodeProcessor.REDACTED);
     assertThat(new String(dead.value(), StandardCharsets.ISO_8859_1)).doesNotContain("PASTED");
     assertThat(driver.rollups()).extracting(r -> r.value().getOrgId()).doesNotContain("org-paste");
@@ -67,8 +76,11 @@ class PastedKeyTopologyTest {
 
   @Test
   void sdkShapedKeyFieldsAreCounted() {
-    driver.send(call(T0.plusSeconds(5)).setOrgId("org-sdk")
-        .setApiKeyHint("sk-...zz01").setApiKeyFingerprint("0123456789abcdef0123456789ABCDEF").build());
+    driver.send(call(T0.plusSeconds(5))
+        .setOrgId("org-sdk")
+        .setApiKeyHint("sk-...zz01")
+        .setApiKeyFingerprint("0123456789abcdef0123456789ABCDEF")
+        .build());
     driver.send(call(T0.plusSeconds(200)).setOrgId("clock").build());
 
     assertThat(driver.deadLetters()).isEmpty();

@@ -30,10 +30,10 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.test.TestRecord;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
 
 /**
  * The whole topology in a {@link TopologyTestDriver}, with the wall clock starting at {@code
@@ -46,28 +46,38 @@ public final class RollupDriver implements AutoCloseable {
   static final String ROLLUPS = "llm.rollups.1m";
   static final String DEAD_LETTERS = "llm.calls.dlq";
   static final String ALERTS = "llm.alerts";
-  static final AlertSettings DEFAULT_ALERTS =
-      new AlertSettings(0.8, 0.95, 2, List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of());
+  static final AlertSettings DEFAULT_ALERTS = new AlertSettings(
+      0.8, 0.95, 2, List.of(), new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of());
 
   private final TopologyTestDriver driver;
   private final TestInputTopic<byte[], byte[]> calls;
   private final TestOutputTopic<String, UsageRollup> rollups;
   private final TestOutputTopic<byte[], byte[]> deadLetters;
   private final TestOutputTopic<String, Alert> alerts;
-  private final AvroSerializer<LlmCallEvent> serializer = new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry());
+  private final AvroSerializer<LlmCallEvent> serializer =
+      new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry());
   public final TokenmeterConfig config;
 
   RollupDriver(RollupSettings rollup, Pricing pricing, Instant start) {
     this(rollup, DEFAULT_ALERTS, pricing, start);
   }
 
-  public RollupDriver(RollupSettings rollup, AlertSettings alertSettings, Pricing pricing, Instant start) {
+  public RollupDriver(
+      RollupSettings rollup, AlertSettings alertSettings, Pricing pricing, Instant start) {
     this.config = config(rollup, alertSettings, "unused:9092");
-    driver = new TopologyTestDriver(TokenmeterTopology.build(config, pricing), StreamsProperties.of(config), start);
+    driver = new TopologyTestDriver(
+        TokenmeterTopology.build(config, pricing), StreamsProperties.of(config), start);
     calls = driver.createInputTopic(CALLS, new ByteArraySerializer(), new ByteArraySerializer());
-    rollups = driver.createOutputTopic(ROLLUPS, new StringDeserializer(), new AvroDeserializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry()));
-    deadLetters = driver.createOutputTopic(DEAD_LETTERS, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    alerts = driver.createOutputTopic(ALERTS, new StringDeserializer(), new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry()));
+    rollups = driver.createOutputTopic(
+        ROLLUPS,
+        new StringDeserializer(),
+        new AvroDeserializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry()));
+    deadLetters = driver.createOutputTopic(
+        DEAD_LETTERS, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    alerts = driver.createOutputTopic(
+        ALERTS,
+        new StringDeserializer(),
+        new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry()));
   }
 
   /**
@@ -80,20 +90,40 @@ public final class RollupDriver implements AutoCloseable {
     return rollup(grace, dedupHorizon, maxDistinct, Duration.ofDays(1));
   }
 
-  public static RollupSettings rollup(Duration grace, Duration dedupHorizon, int maxDistinct, Duration futureTolerance) {
-    return new RollupSettings(grace, dedupHorizon, Duration.ofSeconds(1), maxDistinct, futureTolerance, 1000, Duration.ofHours(24));
+  public static RollupSettings rollup(
+      Duration grace, Duration dedupHorizon, int maxDistinct, Duration futureTolerance) {
+    return new RollupSettings(
+        grace,
+        dedupHorizon,
+        Duration.ofSeconds(1),
+        maxDistinct,
+        futureTolerance,
+        1000,
+        Duration.ofHours(24));
   }
 
   public static RollupSettings rollup(
-      Duration grace, Duration dedupHorizon, int maxDistinct, int maxPerTenant, Duration expireAfter) {
-    return new RollupSettings(grace, dedupHorizon, Duration.ofSeconds(1), maxDistinct, Duration.ofDays(1), maxPerTenant, expireAfter);
+      Duration grace,
+      Duration dedupHorizon,
+      int maxDistinct,
+      int maxPerTenant,
+      Duration expireAfter) {
+    return new RollupSettings(
+        grace,
+        dedupHorizon,
+        Duration.ofSeconds(1),
+        maxDistinct,
+        Duration.ofDays(1),
+        maxPerTenant,
+        expireAfter);
   }
 
   static TokenmeterConfig config(RollupSettings rollup, String bootstrap) {
     return config(rollup, DEFAULT_ALERTS, bootstrap);
   }
 
-  static TokenmeterConfig config(RollupSettings rollup, AlertSettings alertSettings, String bootstrap) {
+  static TokenmeterConfig config(
+      RollupSettings rollup, AlertSettings alertSettings, String bootstrap) {
     Path stateDir;
     try {
       stateDir = Files.createTempDirectory("tokenmeter-state-");
@@ -101,9 +131,26 @@ public final class RollupDriver implements AutoCloseable {
       throw new java.io.UncheckedIOException(e);
     }
     return new TokenmeterConfig(
-        new KafkaSettings(bootstrap, "tokenmeter-test", KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2,
-            stateDir, Duration.ofMillis(100), 1024 * 1024, 1, Duration.ofMinutes(1), Optional.empty(), Map.of()),
-        new TopicSettings(CALLS, ROLLUPS, ALERTS, DEAD_LETTERS, 2, (short) 1, Duration.ofDays(7), Duration.ofDays(7)),
+        new KafkaSettings(
+            bootstrap,
+            "tokenmeter-test",
+            KafkaSettings.ProcessingGuarantee.EXACTLY_ONCE_V2,
+            stateDir,
+            Duration.ofMillis(100),
+            1024 * 1024,
+            1,
+            Duration.ofMinutes(1),
+            Optional.empty(),
+            Map.of()),
+        new TopicSettings(
+            CALLS,
+            ROLLUPS,
+            ALERTS,
+            DEAD_LETTERS,
+            2,
+            (short) 1,
+            Duration.ofDays(7),
+            Duration.ofDays(7)),
         rollup,
         alertSettings,
         new PricingSettings(Optional.empty()));
@@ -115,7 +162,11 @@ public final class RollupDriver implements AutoCloseable {
   }
 
   RollupDriver send(String key, LlmCallEvent event) {
-    return sendRaw(key == null ? null : key.getBytes(StandardCharsets.UTF_8), bytes(event), new RecordHeaders(), event.getTimestamp());
+    return sendRaw(
+        key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+        bytes(event),
+        new RecordHeaders(),
+        event.getTimestamp());
   }
 
   RollupDriver sendRaw(byte[] key, byte[] value, Headers headers, Instant timestamp) {
@@ -158,7 +209,8 @@ public final class RollupDriver implements AutoCloseable {
   double tenantMetric(String name, String orgId, String projectId) {
     return driver.metrics().entrySet().stream()
         .filter(e -> e.getKey().name().equals(name))
-        .filter(e -> orgId.equals(e.getKey().tags().get("org_id")) && projectId.equals(e.getKey().tags().get("project_id")))
+        .filter(e -> orgId.equals(e.getKey().tags().get("org_id"))
+            && projectId.equals(e.getKey().tags().get("project_id")))
         .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
         .sum();
   }
@@ -193,7 +245,9 @@ public final class RollupDriver implements AutoCloseable {
   public void discardOtherOutput() {
     for (String topic : driver.producedTopicNames()) {
       if (!Set.of(ROLLUPS, DEAD_LETTERS, ALERTS).contains(topic)) {
-        driver.createOutputTopic(topic, new ByteArrayDeserializer(), new ByteArrayDeserializer()).readRecordsToList();
+        driver
+            .createOutputTopic(topic, new ByteArrayDeserializer(), new ByteArrayDeserializer())
+            .readRecordsToList();
       }
     }
   }
@@ -230,7 +284,8 @@ public final class RollupDriver implements AutoCloseable {
       }
       return n;
     }
-    throw new IllegalStateException("cannot count the entries of " + store.name() + " (" + store.getClass() + ")");
+    throw new IllegalStateException(
+        "cannot count the entries of " + store.name() + " (" + store.getClass() + ")");
   }
 
   @Override

@@ -30,16 +30,32 @@ class RollupPropertyTest {
   private static final String[] SERVICES = {"checkout", "search"};
 
   /** What the reference counts per window and dimensions. */
-  record Totals(long requests, long errors, long inputTokens, long outputTokens, long withoutUsage, Long cost, long unpriced) {
+  record Totals(
+      long requests,
+      long errors,
+      long inputTokens,
+      long outputTokens,
+      long withoutUsage,
+      Long cost,
+      long unpriced) {
     static Totals of(UsageRollup r) {
-      return new Totals(r.getRequests(), r.getErrors(), r.getInputTokens(), r.getOutputTokens(),
-          r.getRequestsWithoutUsage(), r.getCostMicros(), r.getUnpricedRequests());
+      return new Totals(
+          r.getRequests(),
+          r.getErrors(),
+          r.getInputTokens(),
+          r.getOutputTokens(),
+          r.getRequestsWithoutUsage(),
+          r.getCostMicros(),
+          r.getUnpricedRequests());
     }
 
     Totals plus(LlmCallEvent e, FakePricing pricing) {
       var price = pricing.costMicros(e);
-      return new Totals(requests + 1, errors + (e.getErrorType() == null ? 0 : 1),
-          inputTokens + FakePricing.orZero(e.getInputTokens()), outputTokens + FakePricing.orZero(e.getOutputTokens()),
+      return new Totals(
+          requests + 1,
+          errors + (e.getErrorType() == null ? 0 : 1),
+          inputTokens + FakePricing.orZero(e.getInputTokens()),
+          outputTokens + FakePricing.orZero(e.getOutputTokens()),
           withoutUsage + (e.getInputTokens() == null || e.getOutputTokens() == null ? 1 : 0),
           price.isPresent() ? Long.valueOf((cost == null ? 0 : cost) + price.getAsLong()) : cost,
           unpriced + (price.isPresent() ? 0 : 1));
@@ -48,7 +64,9 @@ class RollupPropertyTest {
 
   @Property(tries = 25)
   void rollupsEqualAReferenceAggregation(
-      @ForAll long seed, @ForAll @IntRange(min = 1, max = 120) int events, @ForAll @IntRange(min = 0, max = 15) int duplicates,
+      @ForAll long seed,
+      @ForAll @IntRange(min = 1, max = 120) int events,
+      @ForAll @IntRange(min = 0, max = 15) int duplicates,
       @ForAll @IntRange(min = 0, max = 5) int veryLate) {
     Random random = new Random(seed);
     List<LlmCallEvent> arrivals = trace(random, events, duplicates, veryLate);
@@ -57,11 +75,14 @@ class RollupPropertyTest {
     Map<String, Totals> expected = reference(arrivals, pricing);
 
     Map<String, Totals> actual = new TreeMap<>();
-    try (RollupDriver driver = new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), pricing, T0)) {
+    try (RollupDriver driver =
+        new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), pricing, T0)) {
       arrivals.forEach(driver::send);
       driver.advanceWallClock(Duration.ofHours(1));
       for (var r : driver.rollups()) {
-        assertThat(actual.put(r.key(), Totals.of(r.value()))).as("one final rollup per key").isNull();
+        assertThat(actual.put(r.key(), Totals.of(r.value())))
+            .as("one final rollup per key")
+            .isNull();
       }
     }
     assertThat(actual).isEqualTo(expected);
@@ -75,7 +96,8 @@ class RollupPropertyTest {
       long t = T0.toEpochMilli() + random.nextInt(6 * 60_000);
       LlmCallEvent.Builder b = Calls.call(Instant.ofEpochMilli(t))
           .setEventId("e" + i)
-          .setRequestModel(MODELS[random.nextInt(MODELS.length)]).setResponseModel(null)
+          .setRequestModel(MODELS[random.nextInt(MODELS.length)])
+          .setResponseModel(null)
           .setOrgId(ORGS[random.nextInt(ORGS.length)])
           .setService(SERVICES[random.nextInt(SERVICES.length)])
           .setInputTokens(random.nextInt(5) == 0 ? null : (long) random.nextInt(5000))
@@ -89,7 +111,8 @@ class RollupPropertyTest {
     }
     for (int i = 0; i < veryLate; i++) {
       long t = T0.toEpochMilli() + random.nextInt(60_000);
-      arrivals.add(new Arrival(t + 4 * 60_000 + random.nextInt(60_000),
+      arrivals.add(new Arrival(
+          t + 4 * 60_000 + random.nextInt(60_000),
           Calls.call(Instant.ofEpochMilli(t)).setEventId("late" + i).build()));
     }
     arrivals.sort((a, b) -> Long.compare(a.at(), b.at()));
@@ -110,7 +133,8 @@ class RollupPropertyTest {
       }
       newest = Math.max(newest, t);
       String key = RollupKeys.outputKey(windowStart, Dimensions.of(e));
-      totals.put(key, totals.getOrDefault(key, new Totals(0, 0, 0, 0, 0, null, 0)).plus(e, pricing));
+      totals.put(
+          key, totals.getOrDefault(key, new Totals(0, 0, 0, 0, 0, null, 0)).plus(e, pricing));
     }
     return totals;
   }

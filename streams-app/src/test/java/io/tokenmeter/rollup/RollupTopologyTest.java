@@ -24,7 +24,8 @@ class RollupTopologyTest {
   private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
   private static final Duration GRACE = Duration.ofMinutes(2);
 
-  private RollupDriver driver = new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), new FakePricing(), T0);
+  private RollupDriver driver = new RollupDriver(
+      RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), new FakePricing(), T0);
 
   @AfterEach
   void close() {
@@ -47,7 +48,8 @@ class RollupTopologyTest {
     closeWindowsBefore(at("10:02:00"));
 
     List<TestRecord<String, UsageRollup>> out = driver.rollups();
-    assertThat(out).extracting(r -> r.value().getWindowStart(), r -> r.value().getRequests())
+    assertThat(out)
+        .extracting(r -> r.value().getWindowStart(), r -> r.value().getRequests())
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(at("10:00:00"), 1L),
             org.assertj.core.groups.Tuple.tuple(at("10:01:00"), 1L));
@@ -65,9 +67,11 @@ class RollupTopologyTest {
     driver.send(call(at("10:03:00")).build());
 
     List<TestRecord<String, UsageRollup>> out = driver.rollups();
-    assertThat(out).extracting(TestRecord::key).containsExactly(
-        "2026-11-27T10:00:00Z|gpt-4o-2024-08-06|org-1|proj-1|fp-1|billing",
-        "2026-11-27T10:00:00Z|gpt-4o-2024-08-06|org-1|proj-1|fp-1|checkout");
+    assertThat(out)
+        .extracting(TestRecord::key)
+        .containsExactly(
+            "2026-11-27T10:00:00Z|gpt-4o-2024-08-06|org-1|proj-1|fp-1|billing",
+            "2026-11-27T10:00:00Z|gpt-4o-2024-08-06|org-1|proj-1|fp-1|checkout");
     assertThat(out).extracting(r -> r.value().getRequests()).containsExactly(1L, 2L);
     assertThat(out.get(1).value().getInputTokens()).isEqualTo(200);
     assertThat(out.get(1).timestamp()).isEqualTo(at("10:00:00").toEpochMilli());
@@ -88,7 +92,8 @@ class RollupTopologyTest {
     byte[] lateBytes = driver.bytes(late);
     RecordHeaders headers = new RecordHeaders();
     headers.add("traceparent", "00-abc-01".getBytes(StandardCharsets.UTF_8));
-    driver.sendRaw("org-1/proj-1".getBytes(StandardCharsets.UTF_8), lateBytes, headers, late.getTimestamp());
+    driver.sendRaw(
+        "org-1/proj-1".getBytes(StandardCharsets.UTF_8), lateBytes, headers, late.getTimestamp());
 
     assertThat(driver.rollups()).isEmpty();
     List<TestRecord<byte[], byte[]>> dead = driver.deadLetters();
@@ -116,19 +121,28 @@ class RollupTopologyTest {
     assertThat(driver.rollups()).isEmpty();
 
     driver.advanceWallClock(Duration.ofSeconds(1));
-    assertThat(driver.rollups()).extracting(r -> r.value().getWindowStart()).containsExactly(at("10:00:00"));
+    assertThat(driver.rollups())
+        .extracting(r -> r.value().getWindowStart())
+        .containsExactly(at("10:00:00"));
 
     driver.advanceWallClock(Duration.ofMinutes(1));
-    assertThat(driver.rollups()).extracting(r -> r.value().getWindowStart()).containsExactly(at("10:01:00"));
+    assertThat(driver.rollups())
+        .extracting(r -> r.value().getWindowStart())
+        .containsExactly(at("10:01:00"));
 
     driver.send(call(at("10:01:45")).build());
-    assertThat(driver.deadLetters()).extracting(d -> header(d, DeadLetterHeaders.REASON)).containsExactly("late");
+    assertThat(driver.deadLetters())
+        .extracting(d -> header(d, DeadLetterHeaders.REASON))
+        .containsExactly("late");
   }
 
   @Test
   void aBacklogBeingReadIsNotClosedUnderItByTheWallClock() {
     driver.close();
-    driver = new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), new FakePricing(), T0.plus(Duration.ofMinutes(30)));
+    driver = new RollupDriver(
+        RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000),
+        new FakePricing(),
+        T0.plus(Duration.ofMinutes(30)));
     for (String t : List.of("10:00:10", "10:00:40", "10:01:10", "10:01:40")) {
       driver.send(call(at(t)).build()).advanceWallClock(Duration.ofSeconds(1));
     }
@@ -137,7 +151,8 @@ class RollupTopologyTest {
 
     driver.advanceWallClock(GRACE);
 
-    assertThat(driver.rollups()).extracting(r -> r.value().getWindowStart(), r -> r.value().getRequests())
+    assertThat(driver.rollups())
+        .extracting(r -> r.value().getWindowStart(), r -> r.value().getRequests())
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(at("10:00:00"), 2L),
             org.assertj.core.groups.Tuple.tuple(at("10:01:00"), 2L));
@@ -148,7 +163,10 @@ class RollupTopologyTest {
     // A restart after an outage: the task runs (and its wall-clock checks fire) for longer than
     // the grace period before its first fetch returns events from two hours ago.
     driver.close();
-    driver = new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), new FakePricing(), T0.plus(Duration.ofHours(2)));
+    driver = new RollupDriver(
+        RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000),
+        new FakePricing(),
+        T0.plus(Duration.ofHours(2)));
     driver.advanceWallClock(Duration.ofMinutes(10));
 
     for (String t : List.of("10:00:10", "10:00:40", "10:01:10")) {
@@ -158,12 +176,15 @@ class RollupTopologyTest {
 
     driver.advanceWallClock(GRACE);
 
-    assertThat(driver.rollups()).extracting(r -> r.value().getWindowStart(), r -> r.value().getRequests())
+    assertThat(driver.rollups())
+        .extracting(r -> r.value().getWindowStart(), r -> r.value().getRequests())
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(at("10:00:00"), 2L),
             org.assertj.core.groups.Tuple.tuple(at("10:01:00"), 1L));
     driver.send(call(at("10:01:50")).build());
-    assertThat(driver.deadLetters()).extracting(d -> header(d, DeadLetterHeaders.REASON)).containsExactly("late");
+    assertThat(driver.deadLetters())
+        .extracting(d -> header(d, DeadLetterHeaders.REASON))
+        .containsExactly("late");
   }
 
   @Test
@@ -175,11 +196,13 @@ class RollupTopologyTest {
 
     driver.advanceWallClock(Duration.ofMinutes(10));
 
-    assertThat(driver.rollups()).extracting(TestRecord::key).containsExactly(
-        "2026-11-27T10:00:00Z|gpt-4o-2024-08-06|org-1|proj-1|fp-1|a",
-        "2026-11-27T10:00:00Z|gpt-4o-2024-08-06|org-1|proj-1|fp-1|b",
-        "2026-11-27T10:01:00Z|gpt-4o-2024-08-06|org-1|proj-1|fp-1|a",
-        "2026-11-27T10:02:00Z|gpt-4o-2024-08-06|org-1|proj-1|fp-1|c");
+    assertThat(driver.rollups())
+        .extracting(TestRecord::key)
+        .containsExactly(
+            "2026-11-27T10:00:00Z|gpt-4o-2024-08-06|org-1|proj-1|fp-1|a",
+            "2026-11-27T10:00:00Z|gpt-4o-2024-08-06|org-1|proj-1|fp-1|b",
+            "2026-11-27T10:01:00Z|gpt-4o-2024-08-06|org-1|proj-1|fp-1|a",
+            "2026-11-27T10:02:00Z|gpt-4o-2024-08-06|org-1|proj-1|fp-1|c");
   }
 
   @Test
@@ -189,7 +212,8 @@ class RollupTopologyTest {
     }
     closeWindowsBefore(at("10:01:00"));
     List<TestRecord<String, UsageRollup>> first = driver.rollups();
-    assertThat(first).as("the closing event brings out the first %d", MinuteWindows.EMIT_PER_EVENT)
+    assertThat(first)
+        .as("the closing event brings out the first %d", MinuteWindows.EMIT_PER_EVENT)
         .hasSize(MinuteWindows.EMIT_PER_EVENT);
 
     driver.send(call(at("10:02:30")).build());
@@ -202,8 +226,11 @@ class RollupTopologyTest {
     List<TestRecord<String, UsageRollup>> all = new java.util.ArrayList<>(first);
     all.addAll(second);
     all.addAll(rest);
-    assertThat(all).extracting(r -> r.value().getService())
-        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 200).mapToObj(i -> String.format("svc-%03d", i)).toList());
+    assertThat(all)
+        .extracting(r -> r.value().getService())
+        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 200)
+            .mapToObj(i -> String.format("svc-%03d", i))
+            .toList());
     assertThat(all).extracting(r -> r.value().getRequests()).containsOnly(1L);
     assertThat(driver.deadLetters()).isEmpty();
   }
@@ -226,21 +253,27 @@ class RollupTopologyTest {
   @Test
   void aReplayAfterTheDedupHorizonCountsAgain() {
     driver.close();
-    driver = new RollupDriver(RollupDriver.rollup(Duration.ofMinutes(10), Duration.ofMinutes(1), 10_000), new FakePricing(), T0);
+    driver = new RollupDriver(
+        RollupDriver.rollup(Duration.ofMinutes(10), Duration.ofMinutes(1), 10_000),
+        new FakePricing(),
+        T0);
     LlmCallEvent e = call(at("10:00:10")).build();
     driver.send(e);
     driver.send(call(at("10:05:00")).setService("other").build());
     driver.send(e);
     driver.send(call(at("10:11:00")).setService("other").build());
 
-    assertThat(driver.rollups()).filteredOn(r -> r.value().getService().equals("checkout"))
-        .extracting(r -> r.value().getRequests()).containsExactly(2L);
+    assertThat(driver.rollups())
+        .filteredOn(r -> r.value().getService().equals("checkout"))
+        .extracting(r -> r.value().getRequests())
+        .containsExactly(2L);
   }
 
   @Test
   void malformedBytesAreADeadLetterWithTheirOriginalBytesAndTheReason() {
     byte[] garbage = {0x7b, 0x22, 0x6e, 0x6f, 0x74, 0x22};
-    driver.sendRaw("k".getBytes(StandardCharsets.UTF_8), garbage, new RecordHeaders(), at("10:00:00"));
+    driver.sendRaw(
+        "k".getBytes(StandardCharsets.UTF_8), garbage, new RecordHeaders(), at("10:00:00"));
     driver.sendRaw(null, null, new RecordHeaders(), at("10:00:00"));
 
     List<TestRecord<byte[], byte[]>> dead = driver.deadLetters();
@@ -248,7 +281,9 @@ class RollupTopologyTest {
     assertThat(dead.get(0).key()).isEqualTo("k".getBytes(StandardCharsets.UTF_8));
     assertThat(dead.get(0).value()).isEqualTo(garbage);
     assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).isEqualTo("malformed");
-    assertThat(header(dead.get(0), DeadLetterHeaders.ERROR)).startsWith("org.apache.kafka.common.errors.SerializationException: unknown Avro wire format");
+    assertThat(header(dead.get(0), DeadLetterHeaders.ERROR))
+        .startsWith(
+            "org.apache.kafka.common.errors.SerializationException: unknown Avro wire format");
     assertThat(header(dead.get(0), DeadLetterHeaders.OFFSET)).isEqualTo("0");
     assertThat(dead.get(1).value()).isNull();
     assertThat(header(dead.get(1), DeadLetterHeaders.ERROR)).contains("tombstone");
@@ -265,19 +300,24 @@ class RollupTopologyTest {
     assertThat(dead).hasSize(1);
     assertThat(dead.get(0).value()).isEqualTo(driver.bytes(bad));
     assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).isEqualTo("invalid");
-    assertThat(header(dead.get(0), DeadLetterHeaders.ERROR)).isEqualTo("io.tokenmeter.rollup.InvalidCallException: output_tokens is negative (-3)");
+    assertThat(header(dead.get(0), DeadLetterHeaders.ERROR))
+        .isEqualTo("io.tokenmeter.rollup.InvalidCallException: output_tokens is negative (-3)");
 
     driver.send(call(at("10:00:10")).setEventId("").build());
-    assertThat(driver.deadLetters()).extracting(d -> header(d, DeadLetterHeaders.ERROR))
-        .containsExactly("io.tokenmeter.rollup.InvalidCallException: event_id is empty; it is the deduplication key");
+    assertThat(driver.deadLetters())
+        .extracting(d -> header(d, DeadLetterHeaders.ERROR))
+        .containsExactly(
+            "io.tokenmeter.rollup.InvalidCallException: event_id is empty; it is the deduplication key");
   }
 
   @Test
   void costIsTheSumOfPricedRequestsAndUnpricedOnesAreCountedNotZero() {
     driver.send(call(at("10:00:01")).setInputTokens(1000L).setOutputTokens(100L).build());
     driver.send(call(at("10:00:02")).setInputTokens(10L).setOutputTokens(1L).build());
-    driver.send(call(at("10:00:03")).setRequestModel("mystery").setResponseModel(null).build());
-    driver.send(call(at("10:00:04")).setRequestModel("mystery").setResponseModel(null).build());
+    driver.send(
+        call(at("10:00:03")).setRequestModel("mystery").setResponseModel(null).build());
+    driver.send(
+        call(at("10:00:04")).setRequestModel("mystery").setResponseModel(null).build());
     closeWindowsBefore(at("10:01:00"));
 
     Map<String, UsageRollup> byModel = byModel(driver.rollups());
@@ -293,21 +333,33 @@ class RollupTopologyTest {
   @Test
   void aCallWithoutUsageCountsAsARequestWithoutUsageNotAsZeroTokens() {
     driver.send(call(at("10:00:01")).setInputTokens(null).setOutputTokens(null).build());
-    driver.send(call(at("10:00:02")).setInputTokens(7L).setOutputTokens(3L).setCacheReadInputTokens(5L)
-        .setCacheCreationInputTokens(2L).setReasoningOutputTokens(1L).build());
+    driver.send(call(at("10:00:02"))
+        .setInputTokens(7L)
+        .setOutputTokens(3L)
+        .setCacheReadInputTokens(5L)
+        .setCacheCreationInputTokens(2L)
+        .setReasoningOutputTokens(1L)
+        .build());
     closeWindowsBefore(at("10:01:00"));
 
     UsageRollup r = byModel(driver.rollups()).get("gpt-4o-2024-08-06");
     assertThat(r.getRequests()).isEqualTo(2);
     assertThat(r.getRequestsWithoutUsage()).isEqualTo(1);
-    assertThat(List.of(r.getInputTokens(), r.getOutputTokens(), r.getCacheReadInputTokens(),
-        r.getCacheCreationInputTokens(), r.getReasoningOutputTokens())).containsExactly(7L, 3L, 5L, 2L, 1L);
+    assertThat(List.of(
+            r.getInputTokens(),
+            r.getOutputTokens(),
+            r.getCacheReadInputTokens(),
+            r.getCacheCreationInputTokens(),
+            r.getReasoningOutputTokens()))
+        .containsExactly(7L, 3L, 5L, 2L, 1L);
   }
 
   @Test
   void errorsAreCountedByClass() {
-    driver.send(call(at("10:00:01")).setErrorType("rate_limited").setStatusCode(429).build());
-    driver.send(call(at("10:00:02")).setErrorType("rate_limited").setStatusCode(429).build());
+    driver.send(
+        call(at("10:00:01")).setErrorType("rate_limited").setStatusCode(429).build());
+    driver.send(
+        call(at("10:00:02")).setErrorType("rate_limited").setStatusCode(429).build());
     driver.send(call(at("10:00:03")).setErrorType("timeout").setStatusCode(null).build());
     driver.send(call(at("10:00:04")).build());
     closeWindowsBefore(at("10:01:00"));
@@ -315,13 +367,15 @@ class RollupTopologyTest {
     UsageRollup r = byModel(driver.rollups()).get("gpt-4o-2024-08-06");
     assertThat(r.getRequests()).isEqualTo(4);
     assertThat(r.getErrors()).isEqualTo(3);
-    assertThat(r.getErrorsByClass()).containsExactlyInAnyOrderEntriesOf(Map.of("rate_limited", 2L, "timeout", 1L));
+    assertThat(r.getErrorsByClass())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("rate_limited", 2L, "timeout", 1L));
   }
 
   @Test
   void latencyQuantilesAreWithinOnePercentOfTheExactOnes() {
     for (int ms = 1; ms <= 1000; ms++) {
-      driver.send(call(at("10:00:00").plusMillis(ms * 10L)).setDurationMs((long) ms).build());
+      driver.send(
+          call(at("10:00:00").plusMillis(ms * 10L)).setDurationMs((long) ms).build());
     }
     closeWindowsBefore(at("10:01:00"));
 
@@ -339,23 +393,34 @@ class RollupTopologyTest {
 
   @Test
   void peakRateLimitUtilizationIsTheHighestOfRequestsAndTokens() {
-    driver.send(call(at("10:00:01")).setRateLimit(Calls.rateLimit(100, 90, 10_000, 5_000)).build());
-    driver.send(call(at("10:00:02")).setRateLimit(Calls.rateLimit(100, 20, 10_000, 9_000)).build());
+    driver.send(call(at("10:00:01"))
+        .setRateLimit(Calls.rateLimit(100, 90, 10_000, 5_000))
+        .build());
+    driver.send(call(at("10:00:02"))
+        .setRateLimit(Calls.rateLimit(100, 20, 10_000, 9_000))
+        .build());
     driver.send(call(at("10:00:03")).build());
     driver.send(call(at("10:00:04")).setService("no-headers").build());
     closeWindowsBefore(at("10:01:00"));
 
     List<TestRecord<String, UsageRollup>> out = driver.rollups();
-    assertThat(out).filteredOn(r -> r.value().getService().equals("checkout"))
-        .extracting(r -> r.value().getPeakRateLimitUtilization()).containsExactly(0.8);
-    assertThat(out).filteredOn(r -> r.value().getService().equals("no-headers"))
-        .extracting(r -> r.value().getPeakRateLimitUtilization()).containsOnlyNulls();
+    assertThat(out)
+        .filteredOn(r -> r.value().getService().equals("checkout"))
+        .extracting(r -> r.value().getPeakRateLimitUtilization())
+        .containsExactly(0.8);
+    assertThat(out)
+        .filteredOn(r -> r.value().getService().equals("no-headers"))
+        .extracting(r -> r.value().getPeakRateLimitUtilization())
+        .containsOnlyNulls();
   }
 
   @Test
   void valuesBeyondTheTenantsBudgetFoldIntoOther() {
     driver.close();
-    driver = new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000, 2, Duration.ofHours(24)), new FakePricing(), T0);
+    driver = new RollupDriver(
+        RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000, 2, Duration.ofHours(24)),
+        new FakePricing(),
+        T0);
     driver.send(call(at("10:00:01")).setApiKeyFingerprint("fp-a").build());
     driver.send(call(at("10:00:02")).setApiKeyFingerprint("fp-b").build());
     driver.send(call(at("10:00:03")).setApiKeyFingerprint("fp-c").build());
@@ -364,13 +429,18 @@ class RollupTopologyTest {
     driver.advanceWallClock(Duration.ofMinutes(5));
 
     List<TestRecord<String, UsageRollup>> out = driver.rollups();
-    assertThat(out).extracting(r -> r.value().getApiKeyFingerprint(), r -> r.value().getRequests(), r -> r.value().getFoldedEvents())
+    assertThat(out)
+        .extracting(
+            r -> r.value().getApiKeyFingerprint(),
+            r -> r.value().getRequests(),
+            r -> r.value().getFoldedEvents())
         .containsExactlyInAnyOrder(
             org.assertj.core.groups.Tuple.tuple("__other__", 2L, 2L),
             org.assertj.core.groups.Tuple.tuple("fp-a", 2L, 0L),
             org.assertj.core.groups.Tuple.tuple("fp-b", 1L, 0L));
     assertThat(driver.metric("tokenmeter-folded-events-total", null)).isEqualTo(2.0);
-    assertThat(driver.tenantMetric("tokenmeter-folded-events-total", "org-1", "proj-1")).isEqualTo(2.0);
+    assertThat(driver.tenantMetric("tokenmeter-folded-events-total", "org-1", "proj-1"))
+        .isEqualTo(2.0);
   }
 
   @Test
@@ -413,8 +483,10 @@ class RollupTopologyTest {
         return super.costMicros(e);
       }
     };
-    driver = new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), failsOnBoom, T0);
-    LlmCallEvent boom = call(at("10:00:01")).setRequestModel("boom").setResponseModel(null).build();
+    driver =
+        new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000), failsOnBoom, T0);
+    LlmCallEvent boom =
+        call(at("10:00:01")).setRequestModel("boom").setResponseModel(null).build();
     driver.send(boom);
     driver.send(call(at("10:00:02")).build());
     closeWindowsBefore(at("10:01:00"));
@@ -423,7 +495,8 @@ class RollupTopologyTest {
     assertThat(dead).hasSize(1);
     assertThat(dead.get(0).value()).isEqualTo(driver.bytes(boom));
     assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).isEqualTo("error");
-    assertThat(header(dead.get(0), DeadLetterHeaders.ERROR)).isEqualTo("java.lang.IllegalStateException: price table broken for boom");
+    assertThat(header(dead.get(0), DeadLetterHeaders.ERROR))
+        .isEqualTo("java.lang.IllegalStateException: price table broken for boom");
     assertThat(byModel(driver.rollups()).get("gpt-4o-2024-08-06").getRequests()).isEqualTo(1);
   }
 

@@ -24,7 +24,8 @@ class SeenEventIdsStoreTest {
 
   private static final long MINUTE = 60_000;
 
-  private final StoreDriver store = new StoreDriver("seen-ids-test", Asking::new, RollupStores.dedup());
+  private final StoreDriver store =
+      new StoreDriver("seen-ids-test", Asking::new, RollupStores.dedup());
   private final TestInputTopic<String, String> in = store.in;
   private final TestOutputTopic<String, String> answers = store.out;
   private final TestOutputTopic<byte[], byte[]> changelog = store.changelog;
@@ -57,13 +58,16 @@ class SeenEventIdsStoreTest {
           long eventTime = Long.parseLong(op[1]) * MINUTE + 30_000;
           StringBuilder answer = new StringBuilder();
           for (String id : op[2].split(",")) {
-            answer.append(answer.isEmpty() ? "" : ",").append(store.firstSeen(id, eventTime) ? "new" : "dup");
+            answer
+                .append(answer.isEmpty() ? "" : ",")
+                .append(store.firstSeen(id, eventTime) ? "new" : "dup");
           }
           context.forward(record.withValue(answer.toString()));
         }
         case "forget" -> store.forgetBefore(Long.parseLong(op[1]) * MINUTE);
         case "drop-heap" -> store.clearCache();
-        case "size" -> context.forward(record.withValue(store.size() + " ids, " + store.heapBytes() + " bytes"));
+        case "size" ->
+          context.forward(record.withValue(store.size() + " ids, " + store.heapBytes() + " bytes"));
         default -> throw new IllegalArgumentException(record.value());
       }
     }
@@ -91,14 +95,16 @@ class SeenEventIdsStoreTest {
   @Test
   void aCommitWritesOneRecordPerMinuteThatGainedIdsAndNothingWhenNoneDid() {
     ask("seen:1:id-1,id-2,id-3"); // one commit (the test driver commits after each input record)
-    ask("seen:1:id-1");           // a duplicate only: nothing new to write
+    ask("seen:1:id-1"); // a duplicate only: nothing new to write
     ask("seen:1:id-4,id-5");
     ask("seen:2:id-6");
 
-    assertThat(changelog.readRecordsToList()).extracting(SeenEventIdsStoreTest::describe).containsExactly(
-        "minute 1 batch 0 15 bytes", // three ids of 4 bytes, each after a 1-byte length
-        "minute 1 batch 1 10 bytes",
-        "minute 2 batch 2 5 bytes");
+    assertThat(changelog.readRecordsToList())
+        .extracting(SeenEventIdsStoreTest::describe)
+        .containsExactly(
+            "minute 1 batch 0 15 bytes", // three ids of 4 bytes, each after a 1-byte length
+            "minute 1 batch 1 10 bytes",
+            "minute 2 batch 2 5 bytes");
   }
 
   @Test
@@ -110,7 +116,8 @@ class SeenEventIdsStoreTest {
     ask("seen:1:" + String.join(",", uuids)); // 10,000 ids of 37 bytes in one commit
 
     // 262,144 / 37 = 7,084 ids in the first record, the other 2,916 in the second.
-    assertThat(changelog.readRecordsToList()).extracting(SeenEventIdsStoreTest::describe)
+    assertThat(changelog.readRecordsToList())
+        .extracting(SeenEventIdsStoreTest::describe)
         .containsExactly("minute 1 batch 0 262108 bytes", "minute 1 batch 1 107892 bytes");
     in.pipeInput("k", "drop-heap");
     assertThat(ask("seen:1:" + String.join(",", uuids)).split(",")).containsOnly("dup");
@@ -125,7 +132,8 @@ class SeenEventIdsStoreTest {
 
     in.pipeInput("k", "forget:2");
 
-    assertThat(changelog.readRecordsToList()).extracting(SeenEventIdsStoreTest::describe)
+    assertThat(changelog.readRecordsToList())
+        .extracting(SeenEventIdsStoreTest::describe)
         .containsExactly("minute 1 batch 0 deleted", "minute 1 batch 1 deleted");
     assertThat(ask("seen:2:a,c")).isEqualTo("new,dup");
   }
@@ -152,7 +160,8 @@ class SeenEventIdsStoreTest {
   void aUuidTakesAboutSeventyBytesOnTheHeap() {
     StringBuilder ids = new StringBuilder();
     for (int i = 0; i < 100_000; i++) {
-      ids.append(i == 0 ? "" : ",").append(UUID.nameUUIDFromBytes(Integer.toString(i).getBytes()));
+      ids.append(i == 0 ? "" : ",")
+          .append(UUID.nameUUIDFromBytes(Integer.toString(i).getBytes()));
     }
     ask("seen:1:" + ids);
 
@@ -176,7 +185,8 @@ class SeenEventIdsStoreTest {
   private static String uuids(int from, int to) {
     StringBuilder ids = new StringBuilder();
     for (int i = from; i < to; i++) {
-      ids.append(i == from ? "" : ",").append(UUID.nameUUIDFromBytes(Integer.toString(i).getBytes()));
+      ids.append(i == from ? "" : ",")
+          .append(UUID.nameUUIDFromBytes(Integer.toString(i).getBytes()));
     }
     return ids.toString();
   }

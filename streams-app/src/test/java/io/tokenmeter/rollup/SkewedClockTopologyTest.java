@@ -38,7 +38,11 @@ class SkewedClockTopologyTest {
   private Instant now = T0;
 
   private static RollupDriver driver(AlertSettings alerts) {
-    return new RollupDriver(RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000, TOLERANCE), alerts, new FakePricing(), T0);
+    return new RollupDriver(
+        RollupDriver.rollup(GRACE, Duration.ofHours(1), 10_000, TOLERANCE),
+        alerts,
+        new FakePricing(),
+        T0);
   }
 
   @AfterEach
@@ -85,8 +89,12 @@ class SkewedClockTopologyTest {
       String[] tenant = tenants.get(i % tenants.size());
       long input = 1 + i % 7;
       long output = i % 5;
-      sendOnTime(call(T0.plusMillis(60L * i)).setOrgId(tenant[0]).setProjectId(tenant[1])
-          .setInputTokens(input).setOutputTokens(output).build());
+      sendOnTime(call(T0.plusMillis(60L * i))
+          .setOrgId(tenant[0])
+          .setProjectId(tenant[1])
+          .setInputTokens(input)
+          .setOutputTokens(output)
+          .build());
       long[] sums = expected.computeIfAbsent(tenant[0] + "/" + tenant[1], k -> new long[3]);
       sums[0]++;
       sums[1] += input;
@@ -97,24 +105,28 @@ class SkewedClockTopologyTest {
     List<TestRecord<byte[], byte[]>> dead = driver.deadLetters();
     assertThat(dead).extracting(d -> header(d, DeadLetterHeaders.REASON)).containsExactly("future");
     assertThat(header(dead.get(0), DeadLetterHeaders.ERROR))
-        .contains("2026-11-27T10:30:00Z", "wall clock (2026-11-27T10:00:00Z)", "rollup.future.tolerance");
+        .contains(
+            "2026-11-27T10:30:00Z", "wall clock (2026-11-27T10:00:00Z)", "rollup.future.tolerance");
     assertThat(driver.metric("tokenmeter-dlq-records-total", "future")).isEqualTo(1.0);
     assertThat(driver.metric("tokenmeter-dlq-records-total", "late")).isZero();
     assertThat(driver.metric("tokenmeter-late-events-total", null)).isZero();
 
     List<TestRecord<String, UsageRollup>> rollups = driver.rollups();
-    assertThat(rollups).extracting(r -> r.value().getWindowStart()).containsOnly(
-        T0, T0.plus(Duration.ofMinutes(1)), T0.plus(Duration.ofMinutes(2)));
+    assertThat(rollups)
+        .extracting(r -> r.value().getWindowStart())
+        .containsOnly(T0, T0.plus(Duration.ofMinutes(1)), T0.plus(Duration.ofMinutes(2)));
     Map<String, long[]> counted = new TreeMap<>();
     for (TestRecord<String, UsageRollup> r : rollups) {
       UsageRollup u = r.value();
-      long[] sums = counted.computeIfAbsent(u.getOrgId() + "/" + u.getProjectId(), k -> new long[3]);
+      long[] sums =
+          counted.computeIfAbsent(u.getOrgId() + "/" + u.getProjectId(), k -> new long[3]);
       sums[0] += u.getRequests();
       sums[1] += u.getInputTokens();
       sums[2] += u.getOutputTokens();
     }
     assertThat(counted).containsOnlyKeys(expected.keySet());
-    expected.forEach((tenant, sums) -> assertThat(counted.get(tenant)).as(tenant).containsExactly(sums));
+    expected.forEach(
+        (tenant, sums) -> assertThat(counted.get(tenant)).as(tenant).containsExactly(sums));
     assertThat(counted.values().stream().mapToLong(s -> s[0]).sum()).isEqualTo(3_000);
   }
 
@@ -124,21 +136,29 @@ class SkewedClockTopologyTest {
     driver.send(call(now.plus(TOLERANCE).plusMillis(1)).setService("beyond").build());
     idleFor(Duration.ofMinutes(2));
 
-    assertThat(driver.rollups()).extracting(r -> r.value().getService(), r -> r.value().getRequests())
+    assertThat(driver.rollups())
+        .extracting(r -> r.value().getService(), r -> r.value().getRequests())
         .containsExactly(tuple("within", 1L));
-    assertThat(driver.deadLetters()).extracting(d -> header(d, DeadLetterHeaders.REASON)).containsExactly("future");
+    assertThat(driver.deadLetters())
+        .extracting(d -> header(d, DeadLetterHeaders.REASON))
+        .containsExactly("future");
   }
 
   @Test
   void anEventFromASkewedClockDisturbsNoAlert() {
     driver.close();
     // org-rl/proj-1 may make 10 gpt-4o requests a minute.
-    driver = driver(new AlertSettings(0.8, 0.95, 2,
+    driver = driver(new AlertSettings(
+        0.8,
+        0.95,
+        2,
         List.of(new AlertSettings.RateLimit("org-rl", "proj-1", "gpt-4o", 10L, null)),
-        new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2), Set.of()));
+        new AlertSettings.ErrorRate(20, 3.0, 0.05, 0.2),
+        Set.of()));
     sendSkewedEventFor("org-1", "proj-1");
 
-    // 10:00: search (org-1's only service) fails 10 of its 20 calls, and org-rl makes 9 of its 10 requests.
+    // 10:00: search (org-1's only service) fails 10 of its 20 calls, and org-rl makes 9 of its 10
+    // requests.
     for (int i = 0; i < 20; i++) {
       var search = call(T0.plusMillis(i * 100L)).setService("search");
       if (i % 2 == 0) {
@@ -150,17 +170,23 @@ class SkewedClockTopologyTest {
       sendOnTime(call(T0.plusSeconds(10 + i)).setOrgId("org-rl").build());
     }
     // Then steady, healthy traffic elsewhere, one call every 10 s, until 10:05.
-    for (Instant t = T0.plusSeconds(30); t.isBefore(T0.plus(Duration.ofMinutes(5))); t = t.plusSeconds(10)) {
+    for (Instant t = T0.plusSeconds(30);
+        t.isBefore(T0.plus(Duration.ofMinutes(5)));
+        t = t.plusSeconds(10)) {
       sendOnTime(call(t).setService("batch").setOrgId("org-2").build());
     }
 
-    assertThat(driver.alerts()).extracting(SkewedClockTopologyTest::change).containsExactlyInAnyOrder(
-        tuple("rate_limit_requests:org-rl/proj-1:gpt-4o", AlertState.FIRING, "warning"),
-        tuple("error_rate:server:gpt-4o:service=search", AlertState.FIRING, "error"),
-        tuple("error_rate:server:gpt-4o:org_id=org-1", AlertState.FIRING, "error"),
-        // org-rl is quiet from 10:01: two calm minutes, closed by the event time of the others.
-        tuple("rate_limit_requests:org-rl/proj-1:gpt-4o", AlertState.RESOLVED, "warning"));
-    assertThat(driver.deadLetters()).extracting(d -> header(d, DeadLetterHeaders.REASON)).containsExactly("future");
+    assertThat(driver.alerts())
+        .extracting(SkewedClockTopologyTest::change)
+        .containsExactlyInAnyOrder(
+            tuple("rate_limit_requests:org-rl/proj-1:gpt-4o", AlertState.FIRING, "warning"),
+            tuple("error_rate:server:gpt-4o:service=search", AlertState.FIRING, "error"),
+            tuple("error_rate:server:gpt-4o:org_id=org-1", AlertState.FIRING, "error"),
+            // org-rl is quiet from 10:01: two calm minutes, closed by the event time of the others.
+            tuple("rate_limit_requests:org-rl/proj-1:gpt-4o", AlertState.RESOLVED, "warning"));
+    assertThat(driver.deadLetters())
+        .extracting(d -> header(d, DeadLetterHeaders.REASON))
+        .containsExactly("future");
   }
 
   private static org.assertj.core.groups.Tuple change(TestRecord<String, Alert> r) {

@@ -25,7 +25,10 @@ final class StoreDriver implements AutoCloseable {
   final TestOutputTopic<String, String> out;
   final TestOutputTopic<byte[], byte[]> changelog;
 
-  StoreDriver(String applicationId, ProcessorSupplier<String, String, String, String> processor, StoreBuilder<?> store) {
+  StoreDriver(
+      String applicationId,
+      ProcessorSupplier<String, String, String, String> processor,
+      StoreBuilder<?> store) {
     Topology t = new Topology();
     t.addSource("in", new StringDeserializer(), new StringDeserializer(), "in");
     t.addProcessor("processor", processor, "in");
@@ -39,8 +42,10 @@ final class StoreDriver implements AutoCloseable {
     driver = new TopologyTestDriver(t, p);
     in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
     out = driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
-    changelog = driver.createOutputTopic(applicationId + "-" + store.name() + "-changelog",
-        new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    changelog = driver.createOutputTopic(
+        applicationId + "-" + store.name() + "-changelog",
+        new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
   }
 
   @Override

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 class TenantGuardTest {
 
   private static final long M = 29_000_000L; // an epoch minute in 2025
-  private static final int KEY = 1; // the slot of api_key_fingerprint in TenantGuard.TENANT_DIMENSIONS
+  private static final int KEY =
+      1; // the slot of api_key_fingerprint in TenantGuard.TENANT_DIMENSIONS
 
   /** The logged store, as the guard's writes leave it. */
   private final Map<Bytes, byte[]> store = new TreeMap<>();
@@ -26,7 +27,8 @@ class TenantGuardTest {
     });
   }
 
-  private static boolean admit(TenantGuard guard, String org, String project, String key, long minute) {
+  private static boolean admit(
+      TenantGuard guard, String org, String project, String key, long minute) {
     return guard.admit(guard.tenant(org, project, minute), KEY, key, minute);
   }
 
@@ -36,10 +38,16 @@ class TenantGuardTest {
     assertThat(admit(guard, "org-flood", "p1", "k1", M)).isTrue();
     assertThat(admit(guard, "org-flood", "p1", "k2", M)).isTrue();
     assertThat(admit(guard, "org-flood", "p1", "k3", M)).isFalse();
-    assertThat(admit(guard, "org-flood", "p1", "k1", M)).as("a tracked value stays admitted").isTrue();
-    assertThat(admit(guard, "org-flood", "p2", "k3", M)).as("another project has its own budget").isTrue();
+    assertThat(admit(guard, "org-flood", "p1", "k1", M))
+        .as("a tracked value stays admitted")
+        .isTrue();
+    assertThat(admit(guard, "org-flood", "p2", "k3", M))
+        .as("another project has its own budget")
+        .isTrue();
     assertThat(admit(guard, "org-b", "p1", "k3", M)).isTrue();
-    assertThat(admit(guard, "org-b", "p1", "", M)).as("the empty value takes no slot").isTrue();
+    assertThat(admit(guard, "org-b", "p1", "", M))
+        .as("the empty value takes no slot")
+        .isTrue();
     assertThat(guard.trackedValues("org-b", "p1", KEY)).isEqualTo(1);
   }
 
@@ -51,7 +59,9 @@ class TenantGuardTest {
     TenantGuard.Tenant projectFolded = guard.tenant("org-1", "p3", M);
     assertThat(projectFolded.orgId()).isEqualTo("org-1");
     assertThat(projectFolded.projectId).isEqualTo("__other__");
-    assertThat(guard.tenant("org-2", "p1", M).projectId).as("tenants are full").isEqualTo("__other__");
+    assertThat(guard.tenant("org-2", "p1", M).projectId)
+        .as("tenants are full")
+        .isEqualTo("__other__");
     TenantGuard.Tenant orgFolded = guard.tenant("org-3", "p1", M);
     assertThat(orgFolded.orgId()).isEqualTo("__other__");
     assertThat(orgFolded.projectId).isEqualTo("__other__");
@@ -63,7 +73,9 @@ class TenantGuardTest {
   void aValueNotSeenForTheExpiryFreesItsSlotAndItsTombstoneReachesTheStore() {
     TenantGuard guard = new TenantGuard(10, 1, 60);
     assertThat(admit(guard, "org-1", "p1", "old-key", M)).isTrue();
-    assertThat(admit(guard, "org-1", "p1", "keep-alive", M + 30)).as("budget of one is full").isFalse();
+    assertThat(admit(guard, "org-1", "p1", "keep-alive", M + 30))
+        .as("budget of one is full")
+        .isFalse();
     commit(guard);
     int withOldKey = store.size();
 
@@ -89,7 +101,9 @@ class TenantGuardTest {
     assertThat(guard.trackedValues("org-gone", "p1", KEY)).isZero();
     TenantGuard reloaded = new TenantGuard(1, 5, 60);
     reloaded.load(store.entrySet().iterator());
-    assertThat(reloaded.trackedValues("org-gone", "p1", KEY)).as("its tombstones reached the store").isZero();
+    assertThat(reloaded.trackedValues("org-gone", "p1", KEY))
+        .as("its tombstones reached the store")
+        .isZero();
   }
 
   @Test
@@ -111,7 +125,9 @@ class TenantGuardTest {
     // The last-seen minutes survived too: k2 (seen at M+5, M+21 now) expires before k1 would.
     TenantGuard fresh = new TenantGuard(10, 2, 60);
     fresh.load(store.entrySet().iterator());
-    assertThat(admit(fresh, "org-1", "p1", "k3", M + 65)).as("k2 expired at M+65, k1 is kept until M+80").isTrue();
+    assertThat(admit(fresh, "org-1", "p1", "k3", M + 65))
+        .as("k2 expired at M+65, k1 is kept until M+80")
+        .isTrue();
     assertThat(admit(fresh, "org-1", "p1", "k4", M + 66)).isFalse();
   }
 
@@ -120,7 +136,9 @@ class TenantGuardTest {
     TenantGuard guard = new TenantGuard(10, 5, 60);
     admit(guard, "org-1", "p1", "k1", M);
     commit(guard);
-    admit(guard, "org-1", "p1", "other", M + 61); // k1, org and tenant expire... but the event refreshes org and tenant
+    admit(
+        guard, "org-1", "p1", "other",
+        M + 61); // k1, org and tenant expire... but the event refreshes org and tenant
     admit(guard, "org-1", "p1", "k1", M + 61);
     commit(guard);
     TenantGuard reloaded = new TenantGuard(10, 1, 60);

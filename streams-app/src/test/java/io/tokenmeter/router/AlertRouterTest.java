@@ -40,7 +40,8 @@ import org.junit.jupiter.api.Test;
 class AlertRouterTest {
 
   private static final TopicPartition P0 = new TopicPartition("llm.alerts", 0);
-  private static final AvroSerializer<Alert> AVRO = new AvroSerializer<>(Alert.class, AvroSerdeConfig.withoutRegistry());
+  private static final AvroSerializer<Alert> AVRO =
+      new AvroSerializer<>(Alert.class, AvroSerdeConfig.withoutRegistry());
 
   private final FlakyCommitConsumer consumer = new FlakyCommitConsumer();
   private final MockProducer<byte[], byte[]> producer =
@@ -89,7 +90,8 @@ class AlertRouterTest {
     @Override
     public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
       if (commitTimeoutsLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-        throw new TimeoutException("Timeout of 60000ms expired before successfully committing offsets " + offsets);
+        throw new TimeoutException(
+            "Timeout of 60000ms expired before successfully committing offsets " + offsets);
       }
       super.commitSync(offsets);
     }
@@ -115,8 +117,8 @@ class AlertRouterTest {
   }
 
   private void append(long offset, String key, byte[] value) {
-    consumer.schedulePollTask(() -> consumer.addRecord(
-        new ConsumerRecord<>(P0.topic(), P0.partition(), offset, key.getBytes(StandardCharsets.UTF_8), value)));
+    consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>(
+        P0.topic(), P0.partition(), offset, key.getBytes(StandardCharsets.UTF_8), value)));
   }
 
   private void append(long offset, Alert alert) {
@@ -131,7 +133,9 @@ class AlertRouterTest {
   @Test
   void healthIsUpWhileTheRouterRunsEvenWhenItsReceiverIsDown() {
     ScriptedReceiver down = new ScriptedReceiver("webhook", n -> retry());
-    TokenmeterConfig config = ConfigLoader.create().override("router.webhook.url", "http://127.0.0.1:1/hook").load();
+    TokenmeterConfig config = ConfigLoader.create()
+        .override("router.webhook.url", "http://127.0.0.1:1/hook")
+        .load();
     AlertRouter created = new AlertRouter(config, List.of(down), Clock.systemUTC(), () -> 0.0);
     assertThat(created.health()).isEqualTo(new Health(false, "CREATED"));
 
@@ -147,7 +151,8 @@ class AlertRouterTest {
   @Test
   void aRetryGoesOnlyToTheReceiverThatHasNotAcceptedYet() {
     ScriptedReceiver pagerDuty = new ScriptedReceiver("pagerduty", n -> Delivery.accepted());
-    ScriptedReceiver webhook = new ScriptedReceiver("webhook", n -> n <= 2 ? retry() : Delivery.accepted());
+    ScriptedReceiver webhook =
+        new ScriptedReceiver("webhook", n -> n <= 2 ? retry() : Delivery.accepted());
     start(pagerDuty, webhook);
 
     append(0, TestAlerts.rateLimit(AlertState.FIRING, "critical"));
@@ -167,17 +172,27 @@ class AlertRouterTest {
 
     await().atMost(Duration.ofSeconds(10)).until(() -> webhook.calls.get() >= 20);
     assertThat(committedOffset()).isNull();
-    assertThat(Set.copyOf(webhook.received)).as("the RESOLVED waits behind its FIRING").containsExactly("k:1/FIRING");
+    assertThat(Set.copyOf(webhook.received))
+        .as("the RESOLVED waits behind its FIRING")
+        .containsExactly("k:1/FIRING");
     assertThat(router.committed()).isZero();
   }
 
   @Test
   void stateChangesOfOneKeyAreDeliveredInOffsetOrder() {
-    ScriptedReceiver webhook = new ScriptedReceiver("webhook", n -> n % 3 == 0 ? Delivery.accepted() : retry());
+    ScriptedReceiver webhook =
+        new ScriptedReceiver("webhook", n -> n % 3 == 0 ? Delivery.accepted() : retry());
     start(webhook);
 
     for (int i = 0; i < 6; i++) {
-      append(i, TestAlerts.of("k:1", i % 2 == 0 ? AlertState.FIRING : AlertState.RESOLVED, "k", "warning", Map.of()));
+      append(
+          i,
+          TestAlerts.of(
+              "k:1",
+              i % 2 == 0 ? AlertState.FIRING : AlertState.RESOLVED,
+              "k",
+              "warning",
+              Map.of()));
     }
 
     await().atMost(Duration.ofSeconds(10)).until(() -> Long.valueOf(6).equals(committedOffset()));
@@ -186,13 +201,20 @@ class AlertRouterTest {
     for (int call = 3; call <= all.size(); call += 3) {
       accepted.add(all.get(call - 1));
     }
-    assertThat(accepted).containsExactly(
-        "k:1/FIRING", "k:1/RESOLVED", "k:1/FIRING", "k:1/RESOLVED", "k:1/FIRING", "k:1/RESOLVED");
+    assertThat(accepted)
+        .containsExactly(
+            "k:1/FIRING",
+            "k:1/RESOLVED",
+            "k:1/FIRING",
+            "k:1/RESOLVED",
+            "k:1/FIRING",
+            "k:1/RESOLVED");
   }
 
   @Test
   void aRefusedAlertIsDeadLetteredWithTheResponseAndTheRouterMovesOn() {
-    ScriptedReceiver webhook = new ScriptedReceiver("webhook",
+    ScriptedReceiver webhook = new ScriptedReceiver(
+        "webhook",
         n -> n == 1 ? new Delivery.Rejected(400, "{\"error\":\"bad\"}") : Delivery.accepted());
     start(webhook);
     Alert refused = TestAlerts.of("k:1", AlertState.FIRING, "k", "warning", Map.of());
@@ -245,7 +267,8 @@ class AlertRouterTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> Long.valueOf(2).equals(committedOffset()));
     assertThat(router.failure()).isEmpty();
     assertThat(router.health()).isEqualTo(new Health(true, "RUNNING"));
-    assertThat(webhook.received).as("delivered once each: the router did not start over")
+    assertThat(webhook.received)
+        .as("delivered once each: the router did not start over")
         .containsExactly("k:1/FIRING", "k:1/RESOLVED");
   }
 

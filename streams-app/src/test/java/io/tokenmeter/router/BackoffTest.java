@@ -12,8 +12,10 @@ import org.junit.jupiter.api.Test;
 
 class BackoffTest {
 
-  private static final RouterSettings.Retry RETRY = new RouterSettings.Retry(Duration.ofSeconds(1), Duration.ofSeconds(60));
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-27T10:00:00Z"), ZoneOffset.UTC);
+  private static final RouterSettings.Retry RETRY =
+      new RouterSettings.Retry(Duration.ofSeconds(1), Duration.ofSeconds(60));
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-11-27T10:00:00Z"), ZoneOffset.UTC);
 
   @Test
   void theCeilingDoublesFromTheInitialBackoffUpToTheMaximum() {
@@ -29,16 +31,20 @@ class BackoffTest {
   @Test
   void fullJitterPicksADelayBetweenZeroAndTheCeiling() {
     assertThat(new Backoff(RETRY, () -> 0.0).delay(3, Optional.empty())).isEqualTo(Duration.ZERO);
-    assertThat(new Backoff(RETRY, () -> 0.5).delay(3, Optional.empty())).isEqualTo(Duration.ofSeconds(2));
-    assertThat(new Backoff(RETRY, () -> 0.999).delay(3, Optional.empty())).isEqualTo(Duration.ofMillis(3996));
+    assertThat(new Backoff(RETRY, () -> 0.5).delay(3, Optional.empty()))
+        .isEqualTo(Duration.ofSeconds(2));
+    assertThat(new Backoff(RETRY, () -> 0.999).delay(3, Optional.empty()))
+        .isEqualTo(Duration.ofMillis(3996));
   }
 
   @Test
   void retryAfterReplacesTheComputedDelayUpToTheMaximum() {
     Backoff backoff = new Backoff(RETRY, () -> 0.0);
 
-    assertThat(backoff.delay(1, Optional.of(Duration.ofSeconds(7)))).isEqualTo(Duration.ofSeconds(7));
-    assertThat(backoff.delay(1, Optional.of(Duration.ofHours(3)))).isEqualTo(Duration.ofSeconds(60));
+    assertThat(backoff.delay(1, Optional.of(Duration.ofSeconds(7))))
+        .isEqualTo(Duration.ofSeconds(7));
+    assertThat(backoff.delay(1, Optional.of(Duration.ofHours(3))))
+        .isEqualTo(Duration.ofSeconds(60));
   }
 
   @Test
@@ -49,8 +55,11 @@ class BackoffTest {
 
   @Test
   void retryAfterAsAnHttpDate() {
-    assertThat(RetryAfter.parse("Fri, 27 Nov 2026 10:00:42 GMT", CLOCK)).contains(Duration.ofSeconds(42));
-    assertThat(RetryAfter.parse("Fri, 27 Nov 2026 09:00:00 GMT", CLOCK)).as("in the past").contains(Duration.ZERO);
+    assertThat(RetryAfter.parse("Fri, 27 Nov 2026 10:00:42 GMT", CLOCK))
+        .contains(Duration.ofSeconds(42));
+    assertThat(RetryAfter.parse("Fri, 27 Nov 2026 09:00:00 GMT", CLOCK))
+        .as("in the past")
+        .contains(Duration.ZERO);
   }
 
   @Test

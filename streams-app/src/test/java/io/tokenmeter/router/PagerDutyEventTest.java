@@ -20,7 +20,8 @@ class PagerDutyEventTest {
 
     assertThat(event.get("routing_key").asText()).isEqualTo("rk-0123456789");
     assertThat(event.get("event_action").asText()).isEqualTo("trigger");
-    assertThat(event.get("dedup_key").asText()).isEqualTo("rate_limit_requests:org-1/proj-a:gpt-4o");
+    assertThat(event.get("dedup_key").asText())
+        .isEqualTo("rate_limit_requests:org-1/proj-a:gpt-4o");
     JsonNode payload = event.get("payload");
     assertThat(payload.get("summary").asText())
         .isEqualTo("org-1/proj-a gpt-4o at 96% of its 500 requests/min limit (critical >= 95%)");
@@ -32,8 +33,9 @@ class PagerDutyEventTest {
     assertThat(payload.get("class").asText()).isEqualTo("rate_limit_requests");
     JsonNode details = payload.get("custom_details");
     assertThat(details.get("state").asText()).isEqualTo("FIRING");
-    assertThat(details.get("scope")).isEqualTo(JsonText.MAPPER.valueToTree(
-        Map.of("org_id", "org-1", "project_id", "proj-a", "model", "gpt-4o")));
+    assertThat(details.get("scope"))
+        .isEqualTo(JsonText.MAPPER.valueToTree(
+            Map.of("org_id", "org-1", "project_id", "proj-a", "model", "gpt-4o")));
     assertThat(details.get("observed_value").asDouble()).isEqualTo(0.96);
     assertThat(details.get("threshold").asDouble()).isEqualTo(0.95);
     assertThat(details.get("window_start").asText()).isEqualTo("2026-11-27T10:10:00Z");
@@ -46,8 +48,10 @@ class PagerDutyEventTest {
     JsonNode event = event(TestAlerts.rateLimit(AlertState.RESOLVED, "critical"));
 
     assertThat(event.get("event_action").asText()).isEqualTo("resolve");
-    assertThat(event.get("dedup_key").asText()).isEqualTo("rate_limit_requests:org-1/proj-a:gpt-4o");
-    assertThat(event.get("payload").get("custom_details").get("state").asText()).isEqualTo("RESOLVED");
+    assertThat(event.get("dedup_key").asText())
+        .isEqualTo("rate_limit_requests:org-1/proj-a:gpt-4o");
+    assertThat(event.get("payload").get("custom_details").get("state").asText())
+        .isEqualTo("RESOLVED");
   }
 
   @Test
@@ -63,8 +67,13 @@ class PagerDutyEventTest {
 
     assertThat(event.get("payload").get("summary").asText()).hasSize(1024).endsWith("\u2026");
     String dedupKey = event.get("dedup_key").asText();
-    assertThat(dedupKey).hasSize(255).startsWith("unpriced_model:mmm").containsPattern("#[0-9a-f]{16}$");
-    assertThat(event(other).get("dedup_key").asText()).as("two long keys stay distinct").isNotEqualTo(dedupKey);
+    assertThat(dedupKey)
+        .hasSize(255)
+        .startsWith("unpriced_model:mmm")
+        .containsPattern("#[0-9a-f]{16}$");
+    assertThat(event(other).get("dedup_key").asText())
+        .as("two long keys stay distinct")
+        .isNotEqualTo(dedupKey);
     assertThat(event(alert).get("dedup_key").asText()).as("and stable").isEqualTo(dedupKey);
   }
 
@@ -79,7 +88,11 @@ class PagerDutyEventTest {
 
   @Test
   void groupIsTheServiceWhenThereIsNoOrgAndComponentIsAbsentWithoutAModel() throws Exception {
-    Alert alert = TestAlerts.of("unauthorized_key:abc", AlertState.FIRING, "unauthorized_key", "critical",
+    Alert alert = TestAlerts.of(
+        "unauthorized_key:abc",
+        AlertState.FIRING,
+        "unauthorized_key",
+        "critical",
         Map.of("api_key_fingerprint", "abc", "service", "checkout"));
 
     JsonNode payload = event(alert).get("payload");

@@ -21,7 +21,8 @@ import net.jqwik.api.Provide;
  */
 class RetryAfterFuzzTest {
 
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-27T12:00:00Z"), ZoneOffset.UTC);
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-11-27T12:00:00Z"), ZoneOffset.UTC);
 
   @Property(tries = 3000)
   void anyHeaderIsANonNegativeWaitOrNothing(@ForAll("headers") String header) {
@@ -39,19 +40,27 @@ class RetryAfterFuzzTest {
     assertThat(RetryAfter.parse("99999999999999999999", CLOCK)).isEmpty();
     assertThat(RetryAfter.parse("9".repeat(10_000), CLOCK)).isEmpty();
     assertThat(RetryAfter.parse("Thu, 01 Jan 1970 00:00:00 GMT", CLOCK)).contains(Duration.ZERO);
-    assertThat(RetryAfter.parse("Fri, 31 Dec 9999 23:59:59 GMT", CLOCK)).hasValueSatisfying(w -> assertThat(w).isPositive());
+    assertThat(RetryAfter.parse("Fri, 31 Dec 9999 23:59:59 GMT", CLOCK))
+        .hasValueSatisfying(w -> assertThat(w).isPositive());
     // The router caps whatever is asked at router.retry.max.backoff (Backoff.delay).
     assertThat(RetryAfter.parse("9999999999", CLOCK)).contains(Duration.ofSeconds(9_999_999_999L));
   }
 
   @Provide
   Arbitrary<String> headers() {
-    Arbitrary<String> dateish = Arbitraries.strings().withChars("0123456789 ,:-+ADFJMNOSTWadefghilnoprtuvyGM").ofMaxLength(40);
-    Arbitrary<String> numeric = Arbitraries.strings().withChars("0123456789-+. e").ofMaxLength(25);
+    Arbitrary<String> dateish = Arbitraries.strings()
+        .withChars("0123456789 ,:-+ADFJMNOSTWadefghilnoprtuvyGM")
+        .ofMaxLength(40);
+    Arbitrary<String> numeric =
+        Arbitraries.strings().withChars("0123456789-+. e").ofMaxLength(25);
     Arbitrary<String> anything = Arbitraries.strings().all().ofMaxLength(60);
-    Arbitrary<String> dates = Arbitraries.integers().between(0, 99_999).flatMap(year ->
-        Arbitraries.of("Sun", "Mon", "Xyz").flatMap(day -> Arbitraries.integers().between(0, 40).map(d ->
-            day + ", " + String.format("%02d", d) + " Feb " + year + " 25:61:61 GMT")));
+    Arbitrary<String> dates = Arbitraries.integers()
+        .between(0, 99_999)
+        .flatMap(year -> Arbitraries.of("Sun", "Mon", "Xyz")
+            .flatMap(day -> Arbitraries.integers()
+                .between(0, 40)
+                .map(d ->
+                    day + ", " + String.format("%02d", d) + " Feb " + year + " 25:61:61 GMT")));
     return Arbitraries.oneOf(dateish, numeric, anything, dates, Arbitraries.just((String) null));
   }
 }

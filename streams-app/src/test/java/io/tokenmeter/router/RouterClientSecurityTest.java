@@ -21,7 +21,8 @@ class RouterClientSecurityTest {
   private static final Map<String, String> TLS = Map.of(
       "security.protocol", "SASL_SSL",
       "sasl.mechanism", "SCRAM-SHA-512",
-      "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"p\";",
+      "sasl.jaas.config",
+          "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"p\";",
       "ssl.truststore.location", "/etc/tokenmeter/kafka-truststore.p12",
       "ssl.truststore.password", "truststore-secret",
       "ssl.keystore.location", "/etc/tokenmeter/kafka-keystore.p12",
@@ -31,7 +32,8 @@ class RouterClientSecurityTest {
   @Test
   void consumerProducerAndAdminOfTheRouterGetTheClientSecuritySettings() {
     Map<String, String> env = new HashMap<>();
-    TLS.forEach((k, v) -> env.put("TOKENMETER_KAFKA_CLIENT_" + k.toUpperCase(Locale.ROOT).replace('.', '_'), v));
+    TLS.forEach((k, v) ->
+        env.put("TOKENMETER_KAFKA_CLIENT_" + k.toUpperCase(Locale.ROOT).replace('.', '_'), v));
     env.put("TOKENMETER_ROUTER_WEBHOOK_URL", "http://127.0.0.1:1/hook");
     TokenmeterConfig config = ConfigLoader.create().env(env).load();
     AlertRouter router = new AlertRouter(config, List.of(), Clock.systemUTC(), () -> 0.0);

@@ -21,7 +21,8 @@ final class TestAlerts {
         .setState(state)
         .setAlertType("rate_limit_requests")
         .setSeverity(severity)
-        .setScope(new TreeMap<>(Map.of("org_id", "org-1", "project_id", "proj-a", "model", "gpt-4o")))
+        .setScope(
+            new TreeMap<>(Map.of("org_id", "org-1", "project_id", "proj-a", "model", "gpt-4o")))
         .setObservedValue(0.96)
         .setThreshold(0.95)
         .setWindowStart(WINDOW_START)
@@ -32,7 +33,8 @@ final class TestAlerts {
         .build();
   }
 
-  static Alert of(String dedupKey, AlertState state, String type, String severity, Map<String, String> scope) {
+  static Alert of(
+      String dedupKey, AlertState state, String type, String severity, Map<String, String> scope) {
     return Alert.newBuilder()
         .setDedupKey(dedupKey)
         .setState(state)

@@ -54,29 +54,27 @@ public final class ApicurioRegistry implements AutoCloseable {
     Path jar = runnerJar();
     int port = FreePorts.next();
     Path log = jar.getParent().resolve("registry-" + port + ".log");
-    List<String> command =
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            // Modest: the machine is shared, and an empty registry needs little.
-            "-Xmx512m",
-            "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
-            "-Dquarkus.http.host=127.0.0.1",
-            "-Dquarkus.http.port=" + port,
-            "-Dapicurio.storage.kind=sql",
-            "-Dapicurio.storage.sql.kind=h2",
-            "-Dapicurio.datasource.url=jdbc:h2:mem:registry",
-            "-Dapicurio.datasource.jdbc.initial-size=1",
-            "-Dapicurio.datasource.jdbc.min-size=1",
-            "-jar",
-            jar.toString());
+    List<String> command = List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        // Modest: the machine is shared, and an empty registry needs little.
+        "-Xmx512m",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+        "-Dquarkus.http.host=127.0.0.1",
+        "-Dquarkus.http.port=" + port,
+        "-Dapicurio.storage.kind=sql",
+        "-Dapicurio.storage.sql.kind=h2",
+        "-Dapicurio.datasource.url=jdbc:h2:mem:registry",
+        "-Dapicurio.datasource.jdbc.initial-size=1",
+        "-Dapicurio.datasource.jdbc.min-size=1",
+        "-jar",
+        jar.toString());
     try {
-      Process process =
-          new ProcessBuilder(command)
-              .directory(jar.getParent().toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start();
+      Process process = new ProcessBuilder(command)
+          .directory(jar.getParent().toFile())
+          .redirectErrorStream(true)
+          .redirectOutput(log.toFile())
+          .start();
       ApicurioRegistry registry = new ApicurioRegistry(process, port, log);
       try {
         registry.awaitReady();
@@ -110,7 +108,8 @@ public final class ApicurioRegistry implements AutoCloseable {
     if (configured == null || configured.isBlank()) {
       try (InputStream in = ApicurioRegistry.class.getResourceAsStream(LOCATION_RESOURCE)) {
         if (in == null) {
-          throw new IllegalStateException(LOCATION_RESOURCE + " missing from the testkit jar; build testkit with Maven");
+          throw new IllegalStateException(
+              LOCATION_RESOURCE + " missing from the testkit jar; build testkit with Maven");
         }
         configured = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
       } catch (IOException e) {
@@ -119,23 +118,25 @@ public final class ApicurioRegistry implements AutoCloseable {
     }
     Path jar = Path.of(configured);
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException("no Apicurio runner jar at " + jar + "; build testkit with 'mvn verify'"
-          + " (its pre-integration-test phase fetches and unpacks the registry), or set -D" + RUNNER_JAR_PROPERTY);
+      throw new IllegalStateException(
+          "no Apicurio runner jar at " + jar + "; build testkit with 'mvn verify'"
+              + " (its pre-integration-test phase fetches and unpacks the registry), or set -D"
+              + RUNNER_JAR_PROPERTY);
     }
     return jar;
   }
 
   private void awaitReady() {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    HttpRequest subjects =
-        HttpRequest.newBuilder(URI.create(ccompatUrl() + "/subjects"))
-            .timeout(Duration.ofSeconds(5))
-            .build();
+    HttpClient http =
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpRequest subjects = HttpRequest.newBuilder(URI.create(ccompatUrl() + "/subjects"))
+        .timeout(Duration.ofSeconds(5))
+        .build();
     Instant deadline = Instant.now().plus(READY_TIMEOUT);
     while (true) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(
-            "Apicurio Registry exited with " + process.exitValue() + " while starting; log: " + log);
+        throw new IllegalStateException("Apicurio Registry exited with " + process.exitValue()
+            + " while starting; log: " + log);
       }
       try {
         if (http.send(subjects, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
@@ -148,8 +149,8 @@ public final class ApicurioRegistry implements AutoCloseable {
         throw new IllegalStateException("interrupted while waiting for Apicurio Registry", e);
       }
       if (Instant.now().isAfter(deadline)) {
-        throw new IllegalStateException("Apicurio Registry not ready after " + READY_TIMEOUT.toSeconds()
-            + "s on port " + port + "; log: " + log);
+        throw new IllegalStateException("Apicurio Registry not ready after "
+            + READY_TIMEOUT.toSeconds() + "s on port " + port + "; log: " + log);
       }
       try {
         Thread.sleep(250);

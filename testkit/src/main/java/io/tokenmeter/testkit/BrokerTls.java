@@ -21,19 +21,60 @@ record BrokerTls(Path keyStore, Path trustStore, String password) {
   static BrokerTls create(Path dir) {
     try {
       Files.createDirectories(dir);
-      BrokerTls tls = new BrokerTls(dir.resolve("broker.p12"), dir.resolve("truststore.p12"),
+      BrokerTls tls = new BrokerTls(
+          dir.resolve("broker.p12"),
+          dir.resolve("truststore.p12"),
           Uuid.randomUuid().toString());
       Path cert = dir.resolve("broker.pem");
       for (Path p : List.of(tls.keyStore, tls.trustStore, cert)) {
         Files.deleteIfExists(p);
       }
-      tls.keytool("-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-validity", "30",
-          "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
-          "-keystore", tls.keyStore.toString(), "-storetype", "PKCS12", "-storepass", tls.password);
-      tls.keytool("-exportcert", "-rfc", "-alias", "broker", "-file", cert.toString(),
-          "-keystore", tls.keyStore.toString(), "-storetype", "PKCS12", "-storepass", tls.password);
-      tls.keytool("-importcert", "-noprompt", "-alias", "broker", "-file", cert.toString(),
-          "-keystore", tls.trustStore.toString(), "-storetype", "PKCS12", "-storepass", tls.password);
+      tls.keytool(
+          "-genkeypair",
+          "-alias",
+          "broker",
+          "-keyalg",
+          "RSA",
+          "-keysize",
+          "2048",
+          "-validity",
+          "30",
+          "-dname",
+          "CN=127.0.0.1",
+          "-ext",
+          "SAN=ip:127.0.0.1,dns:localhost",
+          "-keystore",
+          tls.keyStore.toString(),
+          "-storetype",
+          "PKCS12",
+          "-storepass",
+          tls.password);
+      tls.keytool(
+          "-exportcert",
+          "-rfc",
+          "-alias",
+          "broker",
+          "-file",
+          cert.toString(),
+          "-keystore",
+          tls.keyStore.toString(),
+          "-storetype",
+          "PKCS12",
+          "-storepass",
+          tls.password);
+      tls.keytool(
+          "-importcert",
+          "-noprompt",
+          "-alias",
+          "broker",
+          "-file",
+          cert.toString(),
+          "-keystore",
+          tls.trustStore.toString(),
+          "-storetype",
+          "PKCS12",
+          "-storepass",
+          tls.password);
       return tls;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot make a TLS certificate in " + dir, e);
@@ -50,7 +91,8 @@ record BrokerTls(Path keyStore, Path trustStore, String password) {
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
         p.destroyForcibly();
-        throw new IllegalStateException("keytool " + args[0] + " failed: " + output.replace(password, "[hidden]"));
+        throw new IllegalStateException(
+            "keytool " + args[0] + " failed: " + output.replace(password, "[hidden]"));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -14,16 +14,18 @@ public final class ExitWithParent {
 
   /** Starts the daemon thread that watches stdin. */
   public static void install() {
-    Thread guard = new Thread(() -> {
-      try {
-        while (System.in.read() >= 0) {
-          // nothing is ever written
-        }
-      } catch (IOException ignored) {
-        // a broken pipe means the same
-      }
-      System.exit(3);
-    }, "exit-with-parent");
+    Thread guard = new Thread(
+        () -> {
+          try {
+            while (System.in.read() >= 0) {
+              // nothing is ever written
+            }
+          } catch (IOException ignored) {
+            // a broken pipe means the same
+          }
+          System.exit(3);
+        },
+        "exit-with-parent");
     guard.setDaemon(true);
     guard.start();
   }

@@ -52,7 +52,11 @@ public final class HangingTransaction {
   private static final int REQUEST_TIMEOUT_MS = 30_000;
 
   /** What was left open: producer id and epoch, and the record's offset (the transaction's first). */
-  public record Open(TopicPartition partition, String transactionalId, long producerId, short producerEpoch,
+  public record Open(
+      TopicPartition partition,
+      String transactionalId,
+      long producerId,
+      short producerEpoch,
       long offset) {}
 
   private HangingTransaction() {}
@@ -64,7 +68,8 @@ public final class HangingTransaction {
   }
 
   /** One on each of {@code partitions}, all for the same producer id and epoch. */
-  public static List<Open> leaveOpen(KafkaBroker broker, List<TopicPartition> partitions, String transactionalId)
+  public static List<Open> leaveOpen(
+      KafkaBroker broker, List<TopicPartition> partitions, String transactionalId)
       throws IOException, InterruptedException, ExecutionException, TimeoutException {
     Map<String, Object> clients = Map.copyOf(broker.clientProperties());
     short epoch;
@@ -77,12 +82,14 @@ public final class HangingTransaction {
       registerProducer(clients, transactionalId);
       TransactionDescription second = describe(admin, transactionalId);
       if (second.producerId() != producerId || second.producerEpoch() <= epoch) {
-        throw new IllegalStateException("the coordinator did not move past epoch " + epoch + ": " + second);
+        throw new IllegalStateException(
+            "the coordinator did not move past epoch " + epoch + ": " + second);
       }
     }
     List<Open> open = new ArrayList<>();
     for (TopicPartition partition : partitions) {
-      long offset = appendTransactional(broker.port(), partition, transactionalId, producerId, epoch);
+      long offset =
+          appendTransactional(broker.port(), partition, transactionalId, producerId, epoch);
       open.add(new Open(partition, transactionalId, producerId, epoch, offset));
     }
     return open;
@@ -102,8 +109,11 @@ public final class HangingTransaction {
 
   private static long latest(Admin admin, TopicPartition partition, IsolationLevel isolation)
       throws InterruptedException, ExecutionException, TimeoutException {
-    return admin.listOffsets(Map.of(partition, OffsetSpec.latest()), new ListOffsetsOptions(isolation))
-        .partitionResult(partition).get(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS).offset();
+    return admin
+        .listOffsets(Map.of(partition, OffsetSpec.latest()), new ListOffsetsOptions(isolation))
+        .partitionResult(partition)
+        .get(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .offset();
   }
 
   private static void registerProducer(Map<String, Object> clients, String transactionalId) {
@@ -119,7 +129,9 @@ public final class HangingTransaction {
 
   private static TransactionDescription describe(Admin admin, String transactionalId)
       throws InterruptedException, ExecutionException, TimeoutException {
-    return admin.describeTransactions(List.of(transactionalId)).description(transactionalId)
+    return admin
+        .describeTransactions(List.of(transactionalId))
+        .description(transactionalId)
         .get(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS);
   }
 
@@ -128,14 +140,22 @@ public final class HangingTransaction {
    * transaction as the client's word; the Java producer would register the partition with the
    * coordinator first, which is exactly what must not happen here.
    */
-  private static long appendTransactional(int port, TopicPartition partition, String transactionalId, long producerId,
-      short epoch) throws IOException {
+  private static long appendTransactional(
+      int port, TopicPartition partition, String transactionalId, long producerId, short epoch)
+      throws IOException {
     short version = ProduceRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2;
-    MemoryRecords records = MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, epoch, 0,
+    MemoryRecords records = MemoryRecords.withTransactionalRecords(
+        Compression.NONE,
+        producerId,
+        epoch,
+        0,
         // Keyed: compacted topics (changelogs) refuse records without a key.
-        new SimpleRecord(System.currentTimeMillis(), "hanging-transaction".getBytes(StandardCharsets.UTF_8),
+        new SimpleRecord(
+            System.currentTimeMillis(),
+            "hanging-transaction".getBytes(StandardCharsets.UTF_8),
             "left open by HangingTransaction".getBytes(StandardCharsets.UTF_8)));
-    ProduceRequestData.TopicProduceDataCollection topics = new ProduceRequestData.TopicProduceDataCollection();
+    ProduceRequestData.TopicProduceDataCollection topics =
+        new ProduceRequestData.TopicProduceDataCollection();
     topics.add(new ProduceRequestData.TopicProduceData()
         .setName(partition.topic())
         .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData()
@@ -146,8 +166,11 @@ public final class HangingTransaction {
         .setTimeoutMs(REQUEST_TIMEOUT_MS)
         .setTransactionalId(transactionalId)
         .setTopicData(topics);
-    RequestHeader header = new RequestHeader(ApiKeys.PRODUCE, version, "tokenmeter-hanging-transaction", 1);
-    ByteBuffer request = new ProduceRequest.Builder(version, version, data).build(version).serializeWithHeader(header);
+    RequestHeader header =
+        new RequestHeader(ApiKeys.PRODUCE, version, "tokenmeter-hanging-transaction", 1);
+    ByteBuffer request = new ProduceRequest.Builder(version, version, data)
+        .build(version)
+        .serializeWithHeader(header);
     try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(REQUEST_TIMEOUT_MS);
       DataOutputStream out = new DataOutputStream(socket.getOutputStream());
@@ -157,14 +180,16 @@ public final class HangingTransaction {
       DataInputStream in = new DataInputStream(socket.getInputStream());
       byte[] response = new byte[in.readInt()];
       in.readFully(response);
-      ProduceResponse produce = (ProduceResponse) AbstractResponse.parseResponse(ByteBuffer.wrap(response), header);
+      ProduceResponse produce =
+          (ProduceResponse) AbstractResponse.parseResponse(ByteBuffer.wrap(response), header);
       for (ProduceResponseData.TopicProduceResponse topic : produce.data().responses()) {
         for (ProduceResponseData.PartitionProduceResponse p : topic.partitionResponses()) {
           Errors error = Errors.forCode(p.errorCode());
           if (error != Errors.NONE) {
-            throw new IllegalStateException("the broker refused the transactional append to " + partition + ": "
-                + error + (p.errorMessage() == null ? "" : " (" + p.errorMessage() + ")")
-                + "; is transaction.partition.verification.enable=false?");
+            throw new IllegalStateException(
+                "the broker refused the transactional append to " + partition + ": "
+                    + error + (p.errorMessage() == null ? "" : " (" + p.errorMessage() + ")")
+                    + "; is transaction.partition.verification.enable=false?");
           }
           return p.baseOffset();
         }

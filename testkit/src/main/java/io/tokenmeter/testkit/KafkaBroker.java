@@ -96,8 +96,8 @@ public final class KafkaBroker implements AutoCloseable {
   private record Scram(String user, String password, String brokerPassword) {
 
     String jaas(String username, String secret) {
-      return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + username
-          + "\" password=\"" + secret + "\";";
+      return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+          + username + "\" password=\"" + secret + "\";";
     }
 
     @Override
@@ -204,7 +204,9 @@ public final class KafkaBroker implements AutoCloseable {
       if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
         format(config);
       }
-      process = java("kafka.Kafka", List.of("io.tokenmeter.testkit.internal.ChildBrokerMain", config.toString()));
+      process = java(
+          "kafka.Kafka",
+          List.of("io.tokenmeter.testkit.internal.ChildBrokerMain", config.toString()));
       if (stopOnJvmExit) {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
       }
@@ -299,7 +301,8 @@ public final class KafkaBroker implements AutoCloseable {
     // The controllers keep the SCRAM credentials in the metadata log and cannot authenticate each
     // other with them, so the controller listener stays PLAINTEXT, on 127.0.0.1 only.
     String client = securityProtocol();
-    props.put("listeners", client + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    props.put(
+        "listeners", client + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
     props.put("advertised.listeners", client + "://127.0.0.1:" + port);
     props.put("controller.listener.names", "CONTROLLER");
     props.put("inter.broker.listener.name", client);
@@ -307,8 +310,9 @@ public final class KafkaBroker implements AutoCloseable {
     if (scram != null) {
       props.put("sasl.enabled.mechanisms", SCRAM_MECHANISM);
       props.put("sasl.mechanism.inter.broker.protocol", SCRAM_MECHANISM);
-      props.put("listener.name." + client.toLowerCase(java.util.Locale.ROOT) + "."
-          + SCRAM_MECHANISM.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
+      props.put(
+          "listener.name." + client.toLowerCase(java.util.Locale.ROOT) + "."
+              + SCRAM_MECHANISM.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
           scram.jaas("broker", scram.brokerPassword()));
     }
     if (tls != null) {
@@ -344,15 +348,24 @@ public final class KafkaBroker implements AutoCloseable {
 
   private void format(Path config) throws IOException {
     List<String> args = new ArrayList<>(List.of(
-        "kafka.tools.StorageTool", "format", "-t", clusterId == null ? Uuid.randomUuid().toString() : clusterId,
-        "-c", config.toString()));
+        "kafka.tools.StorageTool",
+        "format",
+        "-t",
+        clusterId == null ? Uuid.randomUuid().toString() : clusterId,
+        "-c",
+        config.toString()));
     if (quorumVoters == null) {
       args.add("--standalone");
     }
     if (scram != null) {
-      // The users exist before the broker first starts, so no client ever meets a broker without them.
-      args.addAll(List.of("--add-scram", SCRAM_MECHANISM + "=[name=broker,password=" + scram.brokerPassword() + "]"));
-      args.addAll(List.of("--add-scram", SCRAM_MECHANISM + "=[name=" + scram.user() + ",password=" + scram.password() + "]"));
+      // The users exist before the broker first starts, so no client ever meets a broker without
+      // them.
+      args.addAll(List.of(
+          "--add-scram",
+          SCRAM_MECHANISM + "=[name=broker,password=" + scram.brokerPassword() + "]"));
+      args.addAll(List.of(
+          "--add-scram",
+          SCRAM_MECHANISM + "=[name=" + scram.user() + ",password=" + scram.password() + "]"));
     }
     Process p = java("kafka.tools.StorageTool", args);
     try {
@@ -415,13 +428,13 @@ public final class KafkaBroker implements AutoCloseable {
     // Wait for the listener first: an Admin client started earlier logs a warning per retry.
     while (!accepting(port)) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(
-            "Kafka broker exited with " + process.exitValue() + " while starting:\n" + tail(logFile()));
+        throw new IllegalStateException("Kafka broker exited with " + process.exitValue()
+            + " while starting:\n" + tail(logFile()));
       }
       if (Instant.now().isAfter(deadline)) {
         kill();
-        throw new IllegalStateException(
-            "Kafka broker not listening after " + READY_TIMEOUT.toSeconds() + "s:\n" + tail(logFile()));
+        throw new IllegalStateException("Kafka broker not listening after "
+            + READY_TIMEOUT.toSeconds() + "s:\n" + tail(logFile()));
       }
       try {
         Thread.sleep(100);
@@ -437,8 +450,8 @@ public final class KafkaBroker implements AutoCloseable {
     try (Admin admin = Admin.create(conf)) {
       while (true) {
         if (!process.isAlive()) {
-          throw new IllegalStateException(
-              "Kafka broker exited with " + process.exitValue() + " while starting:\n" + tail(logFile()));
+          throw new IllegalStateException("Kafka broker exited with " + process.exitValue()
+              + " while starting:\n" + tail(logFile()));
         }
         try {
           admin
@@ -450,7 +463,9 @@ public final class KafkaBroker implements AutoCloseable {
           if (Instant.now().isAfter(deadline)) {
             kill();
             throw new IllegalStateException(
-                "Kafka broker not ready after " + READY_TIMEOUT.toSeconds() + "s:\n" + tail(logFile()), e);
+                "Kafka broker not ready after " + READY_TIMEOUT.toSeconds() + "s:\n"
+                    + tail(logFile()),
+                e);
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
@@ -462,7 +477,8 @@ public final class KafkaBroker implements AutoCloseable {
 
   private static boolean accepting(int port) {
     try (java.net.Socket socket = new java.net.Socket()) {
-      socket.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 200);
+      socket.connect(
+          new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 200);
       return true;
     } catch (IOException e) {
       return false;
@@ -479,8 +495,8 @@ public final class KafkaBroker implements AutoCloseable {
       }
       int eq = trimmed.indexOf('=');
       if (eq <= 0 || eq == trimmed.length() - 1) {
-        throw new IllegalArgumentException(
-            LOG_LEVELS_PROPERTY + " takes logger=level pairs separated by commas, got '" + trimmed + "'");
+        throw new IllegalArgumentException(LOG_LEVELS_PROPERTY
+            + " takes logger=level pairs separated by commas, got '" + trimmed + "'");
       }
       options.add("-Dorg.slf4j.simpleLogger.log." + trimmed.substring(0, eq).trim() + "="
           + trimmed.substring(eq + 1).trim());
@@ -495,8 +511,12 @@ public final class KafkaBroker implements AutoCloseable {
             CLASSPATH_RESOURCE + " missing: build the testkit module with Maven first");
       }
       String cp = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-      String self =
-          Paths.get(KafkaBroker.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+      String self = Paths.get(KafkaBroker.class
+              .getProtectionDomain()
+              .getCodeSource()
+              .getLocation()
+              .toURI())
+          .toString();
       return self + java.io.File.pathSeparator + cp;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -556,7 +576,10 @@ public final class KafkaBroker implements AutoCloseable {
      */
     public Builder saslScram(String user, String password) {
       for (String value : List.of(user, password)) {
-        if (value.isEmpty() || value.chars().anyMatch(c -> ",]\"\\=[".indexOf(c) >= 0 || Character.isWhitespace(c))) {
+        if (value.isEmpty()
+            || value
+                .chars()
+                .anyMatch(c -> ",]\"\\=[".indexOf(c) >= 0 || Character.isWhitespace(c))) {
           throw new IllegalArgumentException(
               "SCRAM user and password must be non-empty, without whitespace or any of , ] [ = \" \\");
         }

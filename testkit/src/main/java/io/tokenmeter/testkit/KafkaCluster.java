@@ -55,7 +55,8 @@ public final class KafkaCluster implements AutoCloseable {
    */
   public static KafkaCluster start(int size) {
     if (size < 3) {
-      throw new IllegalArgumentException("a cluster that survives a crash needs at least 3 nodes, got " + size);
+      throw new IllegalArgumentException(
+          "a cluster that survives a crash needs at least 3 nodes, got " + size);
     }
     Path dir;
     try {
@@ -86,7 +87,8 @@ public final class KafkaCluster implements AutoCloseable {
           .port(port)
           .heap(NODE_HEAP)
           .jvmOption("-XX:TieredStopAtLevel=1")
-          // The cluster's hook stops all nodes at once; one by one, the last would wait for a quorum.
+          // The cluster's hook stops all nodes at once; one by one, the last would wait for a
+          // quorum.
           .stopOnJvmExit(false)
           .clusterNode(i + 1, controllerPorts.get(i), voters, clusterId)
           .brokerProperty("num.partitions", "3")

@@ -31,7 +31,10 @@ class KafkaBrokerIT {
       dataDir = broker.dataDir();
       assertThat(broker.bootstrapServers()).startsWith("127.0.0.1:");
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-        admin.createTopics(List.of(new NewTopic("t", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        admin
+            .createTopics(List.of(new NewTopic("t", 1, (short) 1)))
+            .all()
+            .get(30, TimeUnit.SECONDS);
       }
       send(broker, "a");
 
@@ -46,7 +49,9 @@ class KafkaBrokerIT {
 
       assertThat(readAll(broker)).containsExactly("a", "b", "c");
     }
-    assertThat(Files.exists(dataDir)).as("temporary data directory is deleted on close").isFalse();
+    assertThat(Files.exists(dataDir))
+        .as("temporary data directory is deleted on close")
+        .isFalse();
   }
 
   @Test
@@ -59,10 +64,11 @@ class KafkaBrokerIT {
   }
 
   private static void send(KafkaBroker broker, String value) throws Exception {
-    Map<String, Object> conf =
-        Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-            ProducerConfig.ACKS_CONFIG, "all");
+    Map<String, Object> conf = Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        broker.bootstrapServers(),
+        ProducerConfig.ACKS_CONFIG,
+        "all");
     try (KafkaProducer<String, String> producer =
         new KafkaProducer<>(conf, new StringSerializer(), new StringSerializer())) {
       producer.send(new ProducerRecord<>("t", value)).get(60, TimeUnit.SECONDS);
@@ -70,24 +76,20 @@ class KafkaBrokerIT {
   }
 
   private static List<String> readAll(KafkaBroker broker) {
-    Map<String, Object> conf =
-        Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-            ConsumerConfig.GROUP_ID_CONFIG, "reader",
-            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    Map<String, Object> conf = Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG, "reader",
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     List<String> values = new ArrayList<>();
     try (KafkaConsumer<String, String> consumer =
         new KafkaConsumer<>(conf, new StringDeserializer(), new StringDeserializer())) {
       consumer.subscribe(Set.of("t"));
-      org.awaitility.Awaitility.await()
-          .atMost(Duration.ofSeconds(60))
-          .until(
-              () -> {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                  values.add(r.value());
-                }
-                return values.size() >= 3;
-              });
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+          values.add(r.value());
+        }
+        return values.size() >= 3;
+      });
     }
     return values;
   }

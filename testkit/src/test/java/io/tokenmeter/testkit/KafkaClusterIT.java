@@ -27,11 +27,25 @@ class KafkaClusterIT {
   void acknowledgedRecordsSurviveTheCrashOfTheLeaderAndWritesContinue() throws Exception {
     try (KafkaCluster cluster = KafkaCluster.start(3);
         Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic("t", java.util.Optional.of(1), java.util.Optional.empty()))).all().get(60, TimeUnit.SECONDS);
-      TopicDescription topic = admin.describeTopics(List.of("t")).allTopicNames().get().get("t");
-      assertThat(topic.partitions().get(0).replicas()).as("default replication factor").hasSize(3);
-      String minIsr = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "t")))
-          .all().get().values().iterator().next().get("min.insync.replicas").value();
+      admin
+          .createTopics(
+              List.of(new NewTopic("t", java.util.Optional.of(1), java.util.Optional.empty())))
+          .all()
+          .get(60, TimeUnit.SECONDS);
+      TopicDescription topic =
+          admin.describeTopics(List.of("t")).allTopicNames().get().get("t");
+      assertThat(topic.partitions().get(0).replicas())
+          .as("default replication factor")
+          .hasSize(3);
+      String minIsr = admin
+          .describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "t")))
+          .all()
+          .get()
+          .values()
+          .iterator()
+          .next()
+          .get("min.insync.replicas")
+          .value();
       assertThat(minIsr).isEqualTo("2");
 
       try (KafkaProducer<String, String> producer = producer(cluster)) {

@@ -36,7 +36,9 @@ final class CallEventDecoder {
     List<Schema> versions = bundledVersions();
     this.reader = versions.get(versions.size() - 1);
     for (Schema writer : versions) {
-      byFingerprint.put(SchemaNormalization.parsingFingerprint64(writer), new GenericDatumReader<>(writer, reader));
+      byFingerprint.put(
+          SchemaNormalization.parsingFingerprint64(writer),
+          new GenericDatumReader<>(writer, reader));
     }
   }
 
@@ -47,11 +49,13 @@ final class CallEventDecoder {
 
   GenericRecord decode(byte[] data) {
     if (data == null) {
-      throw new IllegalArgumentException("null record value (tombstone) where an LlmCallEvent was expected");
+      throw new IllegalArgumentException(
+          "null record value (tombstone) where an LlmCallEvent was expected");
     }
     if (data.length < HEADER_LENGTH || data[0] != (byte) 0xC3 || data[1] != (byte) 0x01) {
       throw new IllegalArgumentException(
-          "not Avro single-object encoding (expected C3 01 and a 10-byte header), first bytes: " + hex(data));
+          "not Avro single-object encoding (expected C3 01 and a 10-byte header), first bytes: "
+              + hex(data));
     }
     long fingerprint = 0;
     for (int i = 9; i >= 2; i--) {
@@ -59,11 +63,12 @@ final class CallEventDecoder {
     }
     GenericDatumReader<GenericRecord> datumReader = byFingerprint.get(fingerprint);
     if (datumReader == null) {
-      throw new IllegalArgumentException(
-          String.format(
-              "unknown writer schema fingerprint %016x: not one of the bundled LlmCallEvent versions", fingerprint));
+      throw new IllegalArgumentException(String.format(
+          "unknown writer schema fingerprint %016x: not one of the bundled LlmCallEvent versions",
+          fingerprint));
     }
-    decoder = DecoderFactory.get().binaryDecoder(data, HEADER_LENGTH, data.length - HEADER_LENGTH, decoder);
+    decoder = DecoderFactory.get()
+        .binaryDecoder(data, HEADER_LENGTH, data.length - HEADER_LENGTH, decoder);
     try {
       reuse = datumReader.read(reuse, decoder);
       return reuse;
@@ -85,7 +90,8 @@ final class CallEventDecoder {
       }
     }
     if (versions.isEmpty()) {
-      throw new IllegalStateException("no LlmCallEvent schema bundled under " + DIR + ": build with Maven");
+      throw new IllegalStateException(
+          "no LlmCallEvent schema bundled under " + DIR + ": build with Maven");
     }
     return versions;
   }

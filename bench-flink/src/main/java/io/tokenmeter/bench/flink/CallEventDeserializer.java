@@ -25,16 +25,27 @@ final class CallEventDeserializer implements KafkaRecordDeserializationSchema<Ro
   static final AtomicLong FIRST_RECORD_CPU_NANOS = new AtomicLong();
 
   static final String[] FIELDS = {
-    "ts_ms", "model", "org_id", "project_id", "api_key_fingerprint", "service", "error",
-    "input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
-    "reasoning_output_tokens", "duration_ms"
+    "ts_ms",
+    "model",
+    "org_id",
+    "project_id",
+    "api_key_fingerprint",
+    "service",
+    "error",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+    "reasoning_output_tokens",
+    "duration_ms"
   };
 
   private transient CallEventDecoder decoder;
 
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Row> out) {
-    if (FIRST_RECORD_AT_MS.get() == 0 && FIRST_RECORD_AT_MS.compareAndSet(0, System.currentTimeMillis())) {
+    if (FIRST_RECORD_AT_MS.get() == 0
+        && FIRST_RECORD_AT_MS.compareAndSet(0, System.currentTimeMillis())) {
       FIRST_RECORD_CPU_NANOS.set(processCpuNanos());
     }
     if (decoder == null) {
@@ -45,24 +56,27 @@ final class CallEventDeserializer implements KafkaRecordDeserializationSchema<Ro
       e = decoder.decode(record.value());
     } catch (IllegalArgumentException ex) {
       throw new IllegalArgumentException(
-          "record " + record.topic() + "-" + record.partition() + "@" + record.offset() + ": " + ex.getMessage(), ex);
+          "record " + record.topic() + "-" + record.partition() + "@" + record.offset() + ": "
+              + ex.getMessage(),
+          ex);
     }
     Object responseModel = e.get("response_model");
-    out.collect(
-        Row.of(
-            (Long) e.get("timestamp"),
-            responseModel != null ? responseModel.toString() : e.get("request_model").toString(),
-            orEmpty(e.get("org_id")),
-            orEmpty(e.get("project_id")),
-            orEmpty(e.get("api_key_fingerprint")),
-            e.get("service").toString(),
-            e.get("error_type") != null ? 1L : 0L,
-            (Long) e.get("input_tokens"),
-            (Long) e.get("output_tokens"),
-            (Long) e.get("cache_read_input_tokens"),
-            (Long) e.get("cache_creation_input_tokens"),
-            (Long) e.get("reasoning_output_tokens"),
-            (Long) e.get("duration_ms")));
+    out.collect(Row.of(
+        (Long) e.get("timestamp"),
+        responseModel != null
+            ? responseModel.toString()
+            : e.get("request_model").toString(),
+        orEmpty(e.get("org_id")),
+        orEmpty(e.get("project_id")),
+        orEmpty(e.get("api_key_fingerprint")),
+        e.get("service").toString(),
+        e.get("error_type") != null ? 1L : 0L,
+        (Long) e.get("input_tokens"),
+        (Long) e.get("output_tokens"),
+        (Long) e.get("cache_read_input_tokens"),
+        (Long) e.get("cache_creation_input_tokens"),
+        (Long) e.get("reasoning_output_tokens"),
+        (Long) e.get("duration_ms")));
     RECORDS.incrementAndGet();
   }
 
@@ -70,8 +84,19 @@ final class CallEventDeserializer implements KafkaRecordDeserializationSchema<Ro
   public TypeInformation<Row> getProducedType() {
     return Types.ROW_NAMED(
         FIELDS,
-        Types.LONG, Types.STRING, Types.STRING, Types.STRING, Types.STRING, Types.STRING, Types.LONG,
-        Types.LONG, Types.LONG, Types.LONG, Types.LONG, Types.LONG, Types.LONG);
+        Types.LONG,
+        Types.STRING,
+        Types.STRING,
+        Types.STRING,
+        Types.STRING,
+        Types.STRING,
+        Types.LONG,
+        Types.LONG,
+        Types.LONG,
+        Types.LONG,
+        Types.LONG,
+        Types.LONG,
+        Types.LONG);
   }
 
   private static String orEmpty(Object s) {
@@ -79,6 +104,7 @@ final class CallEventDeserializer implements KafkaRecordDeserializationSchema<Ro
   }
 
   static long processCpuNanos() {
-    return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 }

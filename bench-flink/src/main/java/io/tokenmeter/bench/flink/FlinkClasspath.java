@@ -30,13 +30,19 @@ public final class FlinkClasspath {
   public static String javaClasspath() {
     String self;
     try {
-      self = Paths.get(FlinkRollupJob.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+      self = Paths.get(FlinkRollupJob.class
+              .getProtectionDomain()
+              .getCodeSource()
+              .getLocation()
+              .toURI())
+          .toString();
     } catch (URISyntaxException e) {
       throw new IllegalStateException("cannot locate the tokenmeter-bench-flink code", e);
     }
     try (InputStream in = FlinkClasspath.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
-        throw new IllegalStateException(RESOURCE + " missing: build the bench-flink module with Maven first");
+        throw new IllegalStateException(
+            RESOURCE + " missing: build the bench-flink module with Maven first");
       }
       String deps = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
       return deps.isEmpty() ? self : self + File.pathSeparator + deps;

@@ -79,61 +79,63 @@ public final class FlinkRollupJob {
     conf.put("taskmanager.memory.network.min", "32m");
     conf.put("taskmanager.memory.network.max", "32m");
     conf.put("rest.bind-port", "0");
-    StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.createLocalEnvironment(a.parallelism, Configuration.fromMap(conf));
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
+        a.parallelism, Configuration.fromMap(conf));
     StreamTableEnvironment tableEnv = StreamTableEnvironment.create(env);
     // Minutes are UTC minutes whatever the machine's zone, as in Tokenmeter; see RollupJson.
     tableEnv.getConfig().setLocalTimeZone(ZoneOffset.UTC);
 
-    KafkaSource<Row> source =
-        KafkaSource.<Row>builder()
-            .setBootstrapServers(a.bootstrapServers)
-            .setTopics(a.topic)
-            .setGroupId(a.groupId)
-            .setStartingOffsets(OffsetsInitializer.earliest())
-            .setBounded(OffsetsInitializer.latest())
-            .setDeserializer(new CallEventDeserializer())
-            .build();
+    KafkaSource<Row> source = KafkaSource.<Row>builder()
+        .setBootstrapServers(a.bootstrapServers)
+        .setTopics(a.topic)
+        .setGroupId(a.groupId)
+        .setStartingOffsets(OffsetsInitializer.earliest())
+        .setBounded(OffsetsInitializer.latest())
+        .setDeserializer(new CallEventDeserializer())
+        .build();
     // Watermarks per Kafka partition (split), inside the source: a reader that serves several
     // partitions reads them in batches, far apart in event time, and one watermark over the merged
     // stream would drop the slower partition's events as late. Kafka Streams, too, keeps stream
     // time per partition. Bounded out-of-orderness = the grace period.
-    WatermarkStrategy<Row> watermarks =
-        WatermarkStrategy.<Row>forBoundedOutOfOrderness(Duration.ofSeconds(a.graceSeconds))
-            .withTimestampAssigner((row, previous) -> (Long) row.getField(0));
+    WatermarkStrategy<Row> watermarks = WatermarkStrategy.<Row>forBoundedOutOfOrderness(
+            Duration.ofSeconds(a.graceSeconds))
+        .withTimestampAssigner((row, previous) -> (Long) row.getField(0));
     DataStream<Row> calls = env.fromSource(source, watermarks, "llm-calls");
 
-    Table callsTable =
-        tableEnv.fromDataStream(
-            calls,
-            Schema.newBuilder()
-                // The record timestamp (the event's timestamp) and the source's watermarks.
-                .columnByMetadata("ts", DataTypes.TIMESTAMP_LTZ(3), "rowtime")
-                .watermark("ts", "SOURCE_WATERMARK()")
-                .build());
+    Table callsTable = tableEnv.fromDataStream(
+        calls,
+        Schema.newBuilder()
+            // The record timestamp (the event's timestamp) and the source's watermarks.
+            .columnByMetadata("ts", DataTypes.TIMESTAMP_LTZ(3), "rowtime")
+            .watermark("ts", "SOURCE_WATERMARK()")
+            .build());
     tableEnv.createTemporaryView("calls", callsTable);
     Table rollup = tableEnv.sqlQuery(ROLLUP_SQL);
 
-    KafkaSink<String> sink =
-        KafkaSink.<String>builder()
-            .setBootstrapServers(a.bootstrapServers)
-            .setRecordSerializer(
-                KafkaRecordSerializationSchema.<String>builder()
-                    .setTopic(a.outputTopic)
-                    .setValueSerializationSchema(new SimpleStringSchema(StandardCharsets.UTF_8))
-                    .build())
-            .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-            .setProperty("compression.type", "lz4")
-            .setProperty("linger.ms", "5")
-            .build();
-    tableEnv.toDataStream(rollup).map(new RollupJson()).name("rollup-json").sinkTo(sink).name("rollups");
+    KafkaSink<String> sink = KafkaSink.<String>builder()
+        .setBootstrapServers(a.bootstrapServers)
+        .setRecordSerializer(KafkaRecordSerializationSchema.<String>builder()
+            .setTopic(a.outputTopic)
+            .setValueSerializationSchema(new SimpleStringSchema(StandardCharsets.UTF_8))
+            .build())
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .setProperty("compression.type", "lz4")
+        .setProperty("linger.ms", "5")
+        .build();
+    tableEnv
+        .toDataStream(rollup)
+        .map(new RollupJson())
+        .name("rollup-json")
+        .sinkTo(sink)
+        .name("rollups");
 
     env.execute("tokenmeter-flink-sql-rollup");
     long finishedAtMs = System.currentTimeMillis();
     long cpuAtFinish = CallEventDeserializer.processCpuNanos();
 
     long firstAt = CallEventDeserializer.FIRST_RECORD_AT_MS.get();
-    long cpuNanos = firstAt == 0 ? 0 : cpuAtFinish - CallEventDeserializer.FIRST_RECORD_CPU_NANOS.get();
+    long cpuNanos =
+        firstAt == 0 ? 0 : cpuAtFinish - CallEventDeserializer.FIRST_RECORD_CPU_NANOS.get();
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("contender", CONTENDER);
     result.put("records", CallEventDeserializer.RECORDS.get());
@@ -172,14 +174,17 @@ public final class FlinkRollupJob {
       try {
         input = admin.describeTopics(List.of(a.topic)).allTopicNames().get().get(a.topic);
       } catch (ExecutionException e) {
-        throw new IllegalStateException("cannot describe input topic " + a.topic + ": " + e.getCause(), e.getCause());
+        throw new IllegalStateException(
+            "cannot describe input topic " + a.topic + ": " + e.getCause(), e.getCause());
       }
-      NewTopic out = new NewTopic(a.outputTopic, Optional.of(input.partitions().size()), Optional.empty());
+      NewTopic out =
+          new NewTopic(a.outputTopic, Optional.of(input.partitions().size()), Optional.empty());
       try {
         admin.createTopics(List.of(out)).all().get();
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof TopicExistsException)) {
-          throw new IllegalStateException("cannot create output topic " + a.outputTopic + ": " + e.getCause(), e.getCause());
+          throw new IllegalStateException(
+              "cannot create output topic " + a.outputTopic + ": " + e.getCause(), e.getCause());
         }
       }
     }
@@ -221,17 +226,16 @@ public final class FlinkRollupJob {
    * them; a daemon watchdog halts the JVM if a clean exit takes longer than 30 seconds.
    */
   private static void exit(int code) {
-    Thread watchdog =
-        new Thread(
-            () -> {
-              try {
-                Thread.sleep(30_000);
-              } catch (InterruptedException ignored) {
-                // exiting anyway
-              }
-              Runtime.getRuntime().halt(code);
-            },
-            "exit-watchdog");
+    Thread watchdog = new Thread(
+        () -> {
+          try {
+            Thread.sleep(30_000);
+          } catch (InterruptedException ignored) {
+            // exiting anyway
+          }
+          Runtime.getRuntime().halt(code);
+        },
+        "exit-watchdog");
     watchdog.setDaemon(true);
     watchdog.start();
     System.exit(code);
@@ -253,10 +257,14 @@ public final class FlinkRollupJob {
 
     static Args parse(String[] argv) {
       Map<String, String> v = new HashMap<>();
-      List<String> known =
-          List.of(
-              "--bootstrap-servers", "--topic", "--output-topic", "--group-id", "--parallelism",
-              "--grace-seconds", "--result-file");
+      List<String> known = List.of(
+          "--bootstrap-servers",
+          "--topic",
+          "--output-topic",
+          "--group-id",
+          "--parallelism",
+          "--grace-seconds",
+          "--result-file");
       for (int i = 0; i < argv.length; i++) {
         String name = argv[i];
         String value = null;
@@ -296,7 +304,8 @@ public final class FlinkRollupJob {
       try {
         a.resultFile = Paths.get(v.get("--result-file"));
       } catch (RuntimeException e) {
-        throw new IllegalArgumentException("argument --result-file is not a path: " + v.get("--result-file"));
+        throw new IllegalArgumentException(
+            "argument --result-file is not a path: " + v.get("--result-file"));
       }
       if (a.topic.equals(a.outputTopic)) {
         throw new IllegalArgumentException("argument --output-topic must differ from --topic");
@@ -310,10 +319,12 @@ public final class FlinkRollupJob {
       try {
         n = Integer.parseInt(s.trim());
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("argument " + name + " must be an integer, was '" + s + "'");
+        throw new IllegalArgumentException(
+            "argument " + name + " must be an integer, was '" + s + "'");
       }
       if (n < min) {
-        throw new IllegalArgumentException("argument " + name + " must be at least " + min + ", was " + n);
+        throw new IllegalArgumentException(
+            "argument " + name + " must be at least " + min + ", was " + n);
       }
       return n;
     }

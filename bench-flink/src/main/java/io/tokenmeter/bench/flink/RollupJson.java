@@ -14,17 +14,25 @@ final class RollupJson implements MapFunction<Row, String> {
   /** Rows handed to the sink; the job runs without restarts, so each is written once. */
   static final AtomicLong OUTPUT_ROWS = new AtomicLong();
 
-  static final String[] STRINGS = {"model", "org_id", "project_id", "api_key_fingerprint", "service"};
+  static final String[] STRINGS = {"model", "org_id", "project_id", "api_key_fingerprint", "service"
+  };
   static final String[] LONGS = {
-    "requests", "errors", "input_tokens", "output_tokens", "cache_read_input_tokens",
-    "cache_creation_input_tokens", "reasoning_output_tokens", "requests_without_usage"
+    "requests",
+    "errors",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+    "reasoning_output_tokens",
+    "requests_without_usage"
   };
 
   @Override
   public String map(Row row) {
     StringBuilder sb = new StringBuilder(320);
     // TUMBLE's window_start is a TIMESTAMP(3) in the session time zone, which the job sets to UTC.
-    long windowStart = ((LocalDateTime) row.getField("window_start")).toInstant(ZoneOffset.UTC).toEpochMilli();
+    long windowStart =
+        ((LocalDateTime) row.getField("window_start")).toInstant(ZoneOffset.UTC).toEpochMilli();
     sb.append("{\"window_start\":").append(windowStart);
     for (String f : STRINGS) {
       sb.append(",\"").append(f).append("\":");

@@ -45,13 +45,15 @@ class CallEventDecoderTest {
   void refusesAnUnknownFingerprint() throws Exception {
     byte[] bytes = encode(event());
     bytes[2] ^= 0x55;
-    assertThatThrownBy(() -> decoder.decode(bytes)).hasMessageContaining("unknown writer schema fingerprint");
+    assertThatThrownBy(() -> decoder.decode(bytes))
+        .hasMessageContaining("unknown writer schema fingerprint");
   }
 
   @Test
   void refusesATruncatedBody() throws Exception {
     byte[] bytes = encode(event());
-    assertThatThrownBy(() -> decoder.decode(Arrays.copyOf(bytes, 14))).hasMessageContaining("cannot decode");
+    assertThatThrownBy(() -> decoder.decode(Arrays.copyOf(bytes, 14)))
+        .hasMessageContaining("cannot decode");
   }
 
   private static LlmCallEvent event() {

@@ -46,7 +46,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class FlinkRollupJobIT {
 
-  @RegisterExtension static final SharedBroker broker = new SharedBroker();
+  @RegisterExtension
+  static final SharedBroker broker = new SharedBroker();
 
   private static final int EVENTS = 2_000;
   private static final int PARTITIONS = 3;
@@ -56,22 +57,29 @@ class FlinkRollupJobIT {
   void rollsUpEveryEventIntoItsMinuteAndDimensionSet() throws Exception {
     String input = "llm.calls.it";
     String output = "flink.rollups.it";
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(input, Optional.of(PARTITIONS), Optional.empty()))).all().get();
+    try (Admin admin = Admin.create(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      admin
+          .createTopics(List.of(new NewTopic(input, Optional.of(PARTITIONS), Optional.empty())))
+          .all()
+          .get();
     }
 
-    // Three minutes of event time, ending well in the past, slightly out of order (less than grace).
+    // Three minutes of event time, ending well in the past, slightly out of order (less than
+    // grace).
     long base = (Instant.now().minus(Duration.ofHours(1)).toEpochMilli() / 60_000) * 60_000;
     Random random = new Random(42);
     Map<String, long[]> expected = new TreeMap<>();
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 5),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            broker.bootstrapServers(),
+            ProducerConfig.ACKS_CONFIG,
+            "all",
+            ProducerConfig.LINGER_MS_CONFIG,
+            5),
+        new StringSerializer(),
+        new ByteArraySerializer())) {
       for (int i = 0; i < EVENTS; i++) {
         long ts = base + 2_000 + (long) i * 176_000 / EVENTS - random.nextInt(2_000);
         LlmCallEvent e = event(random, i, ts);
@@ -84,7 +92,9 @@ class FlinkRollupJobIT {
       }
       producer.flush();
     }
-    assertThat(expected.keySet().stream().map(k -> k.substring(0, k.indexOf('|'))).distinct()).hasSize(3);
+    assertThat(
+            expected.keySet().stream().map(k -> k.substring(0, k.indexOf('|'))).distinct())
+        .hasSize(3);
 
     Path resultFile = Paths.get("target", "flink-it-result.json").toAbsolutePath();
     Path log = Paths.get("target", "flink-it-job.log").toAbsolutePath();
@@ -95,17 +105,26 @@ class FlinkRollupJobIT {
     cmd.add("-cp");
     cmd.add(FlinkClasspath.javaClasspath());
     cmd.add(FlinkClasspath.MAIN_CLASS);
-    cmd.addAll(
-        List.of(
-            "--bootstrap-servers", broker.bootstrapServers(),
-            "--topic", input,
-            "--output-topic", output,
-            "--group-id", "flink-it",
-            "--parallelism", "2",
-            "--grace-seconds", "5",
-            "--result-file", resultFile.toString()));
+    cmd.addAll(List.of(
+        "--bootstrap-servers",
+        broker.bootstrapServers(),
+        "--topic",
+        input,
+        "--output-topic",
+        output,
+        "--group-id",
+        "flink-it",
+        "--parallelism",
+        "2",
+        "--grace-seconds",
+        "5",
+        "--result-file",
+        resultFile.toString()));
     long started = System.nanoTime();
-    Process job = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process job = new ProcessBuilder(cmd)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
     job.getOutputStream().close();
     boolean ended = job.waitFor(120, TimeUnit.SECONDS);
     if (!ended) {
@@ -114,20 +133,28 @@ class FlinkRollupJobIT {
     String jobLog = Files.readString(log, StandardCharsets.UTF_8);
     assertThat(ended).as("job ended within 120 s; its log:\n%s", jobLog).isTrue();
     assertThat(job.exitValue()).as("job exit code; its log:\n%s", jobLog).isZero();
-    System.out.printf("flink job ran %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    System.out.printf(
+        "flink job ran %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
 
     Map<String, long[]> actual = new TreeMap<>();
     for (JsonNode row : readAll(output)) {
       assertThat(row.get("window_start").isIntegralNumber()).isTrue();
       long ws = row.get("window_start").asLong();
       assertThat(ws % 60_000).isZero();
-      String k = key(ws, row.get("model").asText(), row.get("org_id").asText(), row.get("project_id").asText(),
-          row.get("api_key_fingerprint").asText(), row.get("service").asText());
+      String k = key(
+          ws,
+          row.get("model").asText(),
+          row.get("org_id").asText(),
+          row.get("project_id").asText(),
+          row.get("api_key_fingerprint").asText(),
+          row.get("service").asText());
       long[] v = new long[METRICS.length];
       for (int m = 0; m < METRICS.length; m++) {
         v[m] = row.get(METRICS[m]).asLong();
       }
-      assertThat(actual.put(k, v)).as("one row per minute and dimension set: %s", k).isNull();
+      assertThat(actual.put(k, v))
+          .as("one row per minute and dimension set: %s", k)
+          .isNull();
     }
 
     assertThat(actual.values().stream().mapToLong(v -> v[0]).sum()).isEqualTo(EVENTS);
@@ -148,13 +175,20 @@ class FlinkRollupJobIT {
     assertThat(result.get("records").asLong()).isEqualTo(EVENTS);
     assertThat(result.get("outputRows").asLong()).isEqualTo(expected.size());
     assertThat(result.get("firstRecordAtMs").asLong()).isPositive();
-    assertThat(result.get("finishedAtMs").asLong()).isGreaterThanOrEqualTo(result.get("firstRecordAtMs").asLong());
+    assertThat(result.get("finishedAtMs").asLong())
+        .isGreaterThanOrEqualTo(result.get("firstRecordAtMs").asLong());
     assertThat(result.get("cpuNanos").asLong()).isPositive();
   }
 
   private static final String[] METRICS = {
-    "requests", "errors", "input_tokens", "output_tokens", "cache_read_input_tokens",
-    "cache_creation_input_tokens", "reasoning_output_tokens", "requests_without_usage"
+    "requests",
+    "errors",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+    "reasoning_output_tokens",
+    "requests_without_usage"
   };
 
   private static LlmCallEvent event(Random r, int i, long ts) {
@@ -190,8 +224,13 @@ class FlinkRollupJobIT {
   private static void expect(Map<String, long[]> expected, LlmCallEvent e) {
     long ts = e.getTimestamp().toEpochMilli();
     String model = e.getResponseModel() != null ? e.getResponseModel() : e.getRequestModel();
-    String k = key(ts - Math.floorMod(ts, 60_000L), model, nz(e.getOrgId()), nz(e.getProjectId()),
-        nz(e.getApiKeyFingerprint()), e.getService());
+    String k = key(
+        ts - Math.floorMod(ts, 60_000L),
+        model,
+        nz(e.getOrgId()),
+        nz(e.getProjectId()),
+        nz(e.getApiKeyFingerprint()),
+        e.getService());
     long[] v = expected.computeIfAbsent(k, x -> new long[METRICS.length]);
     v[0]++;
     v[1] += e.getErrorType() != null ? 1 : 0;
@@ -205,13 +244,14 @@ class FlinkRollupJobIT {
 
   private List<JsonNode> readAll(String topic) throws Exception {
     List<JsonNode> rows = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+        Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+        new StringDeserializer(),
+        new ByteArrayDeserializer())) {
       List<TopicPartition> parts = new ArrayList<>();
-      consumer.partitionsFor(topic).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
+      consumer
+          .partitionsFor(topic)
+          .forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
       assertThat(parts).as("output topic has the input's partition count").hasSize(PARTITIONS);
       consumer.assign(parts);
       consumer.seekToBeginning(parts);

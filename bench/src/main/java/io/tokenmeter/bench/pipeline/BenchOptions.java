@@ -20,7 +20,8 @@ record BenchOptions(
     long seed,
     int instances) {
 
-  static final List<String> ALL = List.of("consumer-perf", "plain-consumer", "tokenmeter-alos", "tokenmeter-eos", "flink-sql");
+  static final List<String> ALL =
+      List.of("consumer-perf", "plain-consumer", "tokenmeter-alos", "tokenmeter-eos", "flink-sql");
 
   static final String USAGE = """
       usage: run-pipeline-bench.sh [--events N] [--repeats R] [--partitions P] [--contenders a,b,...]
@@ -74,8 +75,18 @@ record BenchOptions(
         default -> throw new IllegalArgumentException("unknown option '" + a + "'\n" + USAGE);
       }
     }
-    return new BenchOptions(events, repeats, partitions, contenders, latency, grace, Map.copyOf(sets), outDir,
-        writeDocs, seed, instances);
+    return new BenchOptions(
+        events,
+        repeats,
+        partitions,
+        contenders,
+        latency,
+        grace,
+        Map.copyOf(sets),
+        outDir,
+        writeDocs,
+        seed,
+        instances);
   }
 
   private static String value(String[] args, int i, String option) {
@@ -97,7 +108,8 @@ record BenchOptions(
       throw new IllegalArgumentException(option + " expects a whole number, got '" + v + "'");
     }
     if (n < min || n > max) {
-      throw new IllegalArgumentException(option + " must be between " + min + " and " + max + ", got " + n);
+      throw new IllegalArgumentException(
+          option + " must be between " + min + " and " + max + ", got " + n);
     }
     return n;
   }
@@ -107,7 +119,8 @@ record BenchOptions(
     for (String c : v.split(",")) {
       String name = c.strip();
       if (!ALL.contains(name)) {
-        throw new IllegalArgumentException("--contenders: unknown contender '" + name + "'; known: " + String.join(",", ALL));
+        throw new IllegalArgumentException(
+            "--contenders: unknown contender '" + name + "'; known: " + String.join(",", ALL));
       }
       if (!list.contains(name)) {
         list.add(name);

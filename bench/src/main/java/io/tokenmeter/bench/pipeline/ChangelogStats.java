@@ -47,19 +47,43 @@ record ChangelogStats(
         }
       }
     } catch (RuntimeException e) {
-      return new ChangelogStats(topic, 0, 0, 0, 0, 0, 0, 0, 0, 0, "cannot read " + topic + ": " + e.getMessage());
+      return new ChangelogStats(
+          topic, 0, 0, 0, 0, 0, 0, 0, 0, 0, "cannot read " + topic + ": " + e.getMessage());
     }
     // A window that opened and closed between two cache flushes reaches the changelog only as its
     // tombstone: it counts as a write, but it has no stored size to measure.
-    long[] bytes = perKey.values().stream().mapToLong(s -> s[1]).filter(b -> b > 0).sorted().toArray();
+    long[] bytes = perKey.values().stream()
+        .mapToLong(s -> s[1])
+        .filter(b -> b > 0)
+        .sorted()
+        .toArray();
     if (bytes.length == 0) {
-      return new ChangelogStats(topic, perKey.size(), 0, records, 0, 0, 0, 0, 0, 0,
+      return new ChangelogStats(
+          topic,
+          perKey.size(),
+          0,
+          records,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
           "changelog " + topic + " has no value to measure");
     }
     long[] writes = perKey.values().stream().mapToLong(s -> s[0]).sorted().toArray();
-    return new ChangelogStats(topic, perKey.size(), bytes.length, records,
-        Stats.percentile(bytes, 50), Stats.percentile(bytes, 90), Stats.percentile(bytes, 99), bytes[bytes.length - 1],
-        Stats.percentile(writes, 50), Arrays.stream(writes).average().orElse(0), null);
+    return new ChangelogStats(
+        topic,
+        perKey.size(),
+        bytes.length,
+        records,
+        Stats.percentile(bytes, 50),
+        Stats.percentile(bytes, 90),
+        Stats.percentile(bytes, 99),
+        bytes[bytes.length - 1],
+        Stats.percentile(writes, 50),
+        Arrays.stream(writes).average().orElse(0),
+        null);
   }
 
   private static void write(Map<ByteBuffer, long[]> perKey, byte[] key, byte[] value) {

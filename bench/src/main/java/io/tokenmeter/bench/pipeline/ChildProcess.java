@@ -19,7 +19,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class ChildProcess implements AutoCloseable {
 
-  static final List<String> JVM_FLAGS = List.of("-Xmx1g", "-Xms1g", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+  static final List<String> JVM_FLAGS = List.of(
+      "-Xmx1g",
+      "-Xms1g",
+      "-XX:+UseG1GC",
+      "-Djava.awt.headless=true",
       "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
 
   private final String name;
@@ -39,7 +43,8 @@ final class ChildProcess implements AutoCloseable {
    */
   static final String EXTRA_FLAGS_ENV = "BENCH_CHILD_JAVA_OPTS";
 
-  static ChildProcess start(String name, String classpath, String mainClass, List<String> args, Path log) {
+  static ChildProcess start(
+      String name, String classpath, String mainClass, List<String> args, Path log) {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBinary());
     cmd.addAll(JVM_FLAGS);
@@ -56,9 +61,13 @@ final class ChildProcess implements AutoCloseable {
     cmd.addAll(args);
     try {
       Files.createDirectories(log.getParent());
-      Files.writeString(log, "$ " + String.join(" ", cmd.subList(0, cmd.size() - args.size() - 3))
-          + " -cp ... " + mainClass + " " + String.join(" ", args) + "\n", StandardCharsets.UTF_8);
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+      Files.writeString(
+          log,
+          "$ " + String.join(" ", cmd.subList(0, cmd.size() - args.size() - 3)) + " -cp ... "
+              + mainClass + " " + String.join(" ", args) + "\n",
+          StandardCharsets.UTF_8);
+      ProcessBuilder pb = new ProcessBuilder(cmd)
+          .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       return new ChildProcess(name, pb.start(), log);
     } catch (IOException e) {
@@ -112,8 +121,10 @@ final class ChildProcess implements AutoCloseable {
         return ResultFile.read(file);
       }
       if (!process.isAlive()) {
-        return Files.exists(file) ? ResultFile.read(file)
-            : ResultFile.failed(name, "exited with " + process.exitValue() + " without a result:\n" + tail());
+        return Files.exists(file)
+            ? ResultFile.read(file)
+            : ResultFile.failed(
+                name, "exited with " + process.exitValue() + " without a result:\n" + tail());
       }
       process.waitFor(50, TimeUnit.MILLISECONDS);
     }

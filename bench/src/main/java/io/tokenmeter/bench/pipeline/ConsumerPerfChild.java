@@ -42,10 +42,21 @@ public final class ConsumerPerfChild {
     System.out.println(text);
     try {
       Csv csv = Csv.parse(text);
-      new ResultFile("consumer-perf", (long) csv.get("data.consumed.in.nMsg"), startMs, endMs, cpu, 0,
-          csv.get("fetch.nMsg.sec"), null, null).write(resultFile);
+      new ResultFile(
+              "consumer-perf",
+              (long) csv.get("data.consumed.in.nMsg"),
+              startMs,
+              endMs,
+              cpu,
+              0,
+              csv.get("fetch.nMsg.sec"),
+              null,
+              null)
+          .write(resultFile);
     } catch (RuntimeException e) {
-      ResultFile.failed("consumer-perf", "cannot parse ConsumerPerformance output: " + e.getMessage()).write(resultFile);
+      ResultFile.failed(
+              "consumer-perf", "cannot parse ConsumerPerformance output: " + e.getMessage())
+          .write(resultFile);
     }
     System.exit(0);
   }
@@ -53,7 +64,8 @@ public final class ConsumerPerfChild {
   /** ConsumerPerformance's header line and the value line under it. */
   record Csv(List<String> header, List<String> values) {
     static Csv parse(String text) {
-      List<String> lines = text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+      List<String> lines =
+          text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
       for (int i = 0; i < lines.size() - 1; i++) {
         if (lines.get(i).startsWith("start.time")) {
           return new Csv(split(lines.get(i)), split(lines.get(i + 1)));

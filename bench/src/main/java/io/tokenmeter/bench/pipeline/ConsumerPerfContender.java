@@ -20,10 +20,22 @@ final class ConsumerPerfContender implements Contender {
   public Outcome run(Run run) throws Exception {
     Path result = run.workDir().resolve(name() + run.suffix() + ".json");
     long broker0 = Cpu.processNanos(run.brokerPid());
-    try (ChildProcess child = ChildProcess.start(name(), run.classpath(), ConsumerPerfChild.class.getName(),
-        List.of(result.toString(), "--bootstrap-server", run.bootstrap(), "--topic", run.topic(),
-            "--num-records", Long.toString(run.events()), "--group", "bench-consumer-perf" + run.suffix(),
-            "--timeout", "60000"),
+    try (ChildProcess child = ChildProcess.start(
+        name(),
+        run.classpath(),
+        ConsumerPerfChild.class.getName(),
+        List.of(
+            result.toString(),
+            "--bootstrap-server",
+            run.bootstrap(),
+            "--topic",
+            run.topic(),
+            "--num-records",
+            Long.toString(run.events()),
+            "--group",
+            "bench-consumer-perf" + run.suffix(),
+            "--timeout",
+            "60000"),
         run.workDir().resolve(name() + run.suffix() + ".log"))) {
       ResultFile r = child.awaitResult(result, run.timeout());
       double brokerCpu = (Cpu.processNanos(run.brokerPid()) - broker0) / 1e9;
@@ -34,8 +46,15 @@ final class ConsumerPerfContender implements Contender {
       if (!v.passed()) {
         return Outcome.failed(name(), v.reason());
       }
-      return new Outcome(name(), true, "count only (consumer-perf decodes nothing, so tokens are not checked)",
-          r.eventsPerSec(), r.seconds(), r.cpuNanos() / 1e9, brokerCpu, Map.of());
+      return new Outcome(
+          name(),
+          true,
+          "count only (consumer-perf decodes nothing, so tokens are not checked)",
+          r.eventsPerSec(),
+          r.seconds(),
+          r.cpuNanos() / 1e9,
+          brokerCpu,
+          Map.of());
     }
   }
 }

@@ -36,7 +36,8 @@ final class Dimensions {
   private final List<String> services;
   private final List<Combo> combos;
 
-  private Dimensions(List<String> models, List<ApiKey> keys, List<String> services, List<Combo> combos) {
+  private Dimensions(
+      List<String> models, List<ApiKey> keys, List<String> services, List<Combo> combos) {
     this.models = models;
     this.keys = keys;
     this.services = services;
@@ -58,23 +59,25 @@ final class Dimensions {
       keys.add(new ApiKey(org, project, hex.formatHex(fp), "sk-..." + hex.formatHex(tail)));
     }
     List<String> services = new ArrayList<>();
-    String[] names = {"checkout", "search", "support-bot", "summarizer", "recommender", "translator"};
+    String[] names = {"checkout", "search", "support-bot", "summarizer", "recommender", "translator"
+    };
     for (int i = 0; i < SERVICES; i++) {
       services.add(names[i % names.length] + "-" + (i / names.length + 1));
     }
     int possible = models.size() * keys.size() * services.size();
     if (combinations > possible / 2) {
-      throw new IllegalArgumentException("at most " + possible / 2 + " combinations, asked for " + combinations);
+      throw new IllegalArgumentException(
+          "at most " + possible / 2 + " combinations, asked for " + combinations);
     }
     Set<Combo> combos = new LinkedHashSet<>();
     while (combos.size() < combinations) {
-      combos.add(
-          new Combo(
-              models.get(random.nextInt(models.size())),
-              keys.get(random.nextInt(keys.size())),
-              services.get(random.nextInt(services.size()))));
+      combos.add(new Combo(
+          models.get(random.nextInt(models.size())),
+          keys.get(random.nextInt(keys.size())),
+          services.get(random.nextInt(services.size()))));
     }
-    return new Dimensions(List.copyOf(models), List.copyOf(keys), List.copyOf(services), List.copyOf(combos));
+    return new Dimensions(
+        List.copyOf(models), List.copyOf(keys), List.copyOf(services), List.copyOf(combos));
   }
 
   List<String> models() {
@@ -99,7 +102,8 @@ final class Dimensions {
     List<String> models = new ArrayList<>();
     try (InputStream in = Dimensions.class.getResourceAsStream("/io/tokenmeter/cost/prices.tsv")) {
       if (in == null) {
-        throw new IllegalStateException("the streams app's bundled price table is not on the classpath");
+        throw new IllegalStateException(
+            "the streams app's bundled price table is not on the classpath");
       }
       BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
       String line;

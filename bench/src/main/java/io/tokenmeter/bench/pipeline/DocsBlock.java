@@ -12,10 +12,12 @@ final class DocsBlock {
     int begin = doc.indexOf(BEGIN);
     int end = doc.indexOf(END);
     if (begin < 0 || end < 0 || end < begin) {
-      throw new IllegalArgumentException("docs/benchmarks.md has no " + BEGIN + " ... " + END + " block");
+      throw new IllegalArgumentException(
+          "docs/benchmarks.md has no " + BEGIN + " ... " + END + " block");
     }
     if (doc.indexOf(BEGIN, begin + 1) >= 0 || doc.indexOf(END, end + 1) >= 0) {
-      throw new IllegalArgumentException("docs/benchmarks.md has more than one pipeline-results block");
+      throw new IllegalArgumentException(
+          "docs/benchmarks.md has more than one pipeline-results block");
     }
     String body = block.endsWith("\n") ? block : block + "\n";
     return doc.substring(0, begin + BEGIN.length()) + "\n" + body + doc.substring(end);

@@ -20,7 +20,11 @@ final class EventGenerator {
   static final int COMBINATIONS = 50_000;
 
   private static final String[][] ERRORS = {
-    {"rate_limited", "429"}, {"server", "500"}, {"server", "503"}, {"timeout", null}, {"invalid_request", "400"}
+    {"rate_limited", "429"},
+    {"server", "500"},
+    {"server", "503"},
+    {"timeout", null},
+    {"invalid_request", "400"}
   };
 
   private final Dimensions dimensions;
@@ -55,7 +59,12 @@ final class EventGenerator {
   }
 
   /** An event for the given dimensions, with an optional rate-limit snapshot, counted in the totals. */
-  LlmCallEvent event(long timestampMs, String model, Dimensions.ApiKey key, String service, RateLimitSnapshot limits) {
+  LlmCallEvent event(
+      long timestampMs,
+      String model,
+      Dimensions.ApiKey key,
+      String service,
+      RateLimitSnapshot limits) {
     boolean error = random.nextInt(50) == 0;
     String[] err = error ? ERRORS[random.nextInt(ERRORS.length)] : null;
     boolean streaming = random.nextBoolean();
@@ -89,37 +98,42 @@ final class EventGenerator {
     if (snapshot == null && random.nextInt(10) == 0) {
       // Low utilization: the throughput data should not be an alert storm.
       snapshot = new RateLimitSnapshot(
-          30_000L, 150_000_000L, 20_000L + random.nextInt(10_000), 100_000_000L + random.nextInt(50_000_000),
-          (long) random.nextInt(60_000), (long) random.nextInt(60_000));
+          30_000L,
+          150_000_000L,
+          20_000L + random.nextInt(10_000),
+          100_000_000L + random.nextInt(50_000_000),
+          (long) random.nextInt(60_000),
+          (long) random.nextInt(60_000));
     }
-    LlmCallEvent e =
-        new LlmCallEvent(
-            new UUID(random.nextLong() & 0xffffffffffff0fffL | 0x0000000000004000L,
-                random.nextLong() & 0x3fffffffffffffffL | 0x8000000000000000L).toString(),
-            Instant.ofEpochMilli(timestampMs),
-            sdk,
-            service,
-            "prod",
-            key.org(),
-            key.project(),
-            key.fingerprint(),
-            key.hint(),
-            random.nextInt(4) == 0 ? "user-" + random.nextInt(10_000) : null,
-            "openai",
-            "chat",
-            model,
-            error ? null : model,
-            input,
-            output,
-            cacheRead,
-            cacheCreation,
-            reasoning,
-            duration,
-            ttft,
-            err == null ? Integer.valueOf(200) : err[1] == null ? null : Integer.valueOf(err[1]),
-            err == null ? null : err[0],
-            streaming,
-            snapshot);
+    LlmCallEvent e = new LlmCallEvent(
+        new UUID(
+                random.nextLong() & 0xffffffffffff0fffL | 0x0000000000004000L,
+                random.nextLong() & 0x3fffffffffffffffL | 0x8000000000000000L)
+            .toString(),
+        Instant.ofEpochMilli(timestampMs),
+        sdk,
+        service,
+        "prod",
+        key.org(),
+        key.project(),
+        key.fingerprint(),
+        key.hint(),
+        random.nextInt(4) == 0 ? "user-" + random.nextInt(10_000) : null,
+        "openai",
+        "chat",
+        model,
+        error ? null : model,
+        input,
+        output,
+        cacheRead,
+        cacheCreation,
+        reasoning,
+        duration,
+        ttft,
+        err == null ? Integer.valueOf(200) : err[1] == null ? null : Integer.valueOf(err[1]),
+        err == null ? null : err[0],
+        streaming,
+        snapshot);
     sum.add(e);
     return e;
   }

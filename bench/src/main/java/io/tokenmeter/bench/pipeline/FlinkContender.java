@@ -28,10 +28,25 @@ final class FlinkContender implements Contender {
     Path result = run.workDir().resolve(name() + run.suffix() + ".json");
     String output = "bench.flink.rollups" + run.suffix();
     long broker0 = Cpu.processNanos(run.brokerPid());
-    try (ChildProcess child = ChildProcess.start(name(), classpath, JOB_CLASS,
-        List.of("--bootstrap-servers", run.bootstrap(), "--topic", run.topic(), "--output-topic", output,
-            "--group-id", "bench-flink" + run.suffix(), "--parallelism", "2",
-            "--grace-seconds", Integer.toString(run.options().graceSeconds()), "--result-file", result.toString()),
+    try (ChildProcess child = ChildProcess.start(
+        name(),
+        classpath,
+        JOB_CLASS,
+        List.of(
+            "--bootstrap-servers",
+            run.bootstrap(),
+            "--topic",
+            run.topic(),
+            "--output-topic",
+            output,
+            "--group-id",
+            "bench-flink" + run.suffix(),
+            "--parallelism",
+            "2",
+            "--grace-seconds",
+            Integer.toString(run.options().graceSeconds()),
+            "--result-file",
+            result.toString()),
         run.workDir().resolve(name() + run.suffix() + ".log"))) {
       ResultFile r = child.awaitResult(result, run.timeout());
       double brokerCpu = (Cpu.processNanos(run.brokerPid()) - broker0) / 1e9;
@@ -43,7 +58,14 @@ final class FlinkContender implements Contender {
       if (!v.passed()) {
         return Outcome.failed(name(), v.reason());
       }
-      return new Outcome(name(), true, "", run.events() / r.seconds(), r.seconds(), r.cpuNanos() / 1e9, brokerCpu,
+      return new Outcome(
+          name(),
+          true,
+          "",
+          run.events() / r.seconds(),
+          r.seconds(),
+          r.cpuNanos() / 1e9,
+          brokerCpu,
           Map.of("outputRows", r.outputRows()));
     }
   }
@@ -62,9 +84,14 @@ final class FlinkContender implements Contender {
   }
 
   static Totals row(JsonNode n) {
-    return new Totals(n.path("requests").asLong(), n.path("errors").asLong(), n.path("input_tokens").asLong(),
-        n.path("output_tokens").asLong(), n.path("cache_read_input_tokens").asLong(),
-        n.path("cache_creation_input_tokens").asLong(), n.path("reasoning_output_tokens").asLong(),
+    return new Totals(
+        n.path("requests").asLong(),
+        n.path("errors").asLong(),
+        n.path("input_tokens").asLong(),
+        n.path("output_tokens").asLong(),
+        n.path("cache_read_input_tokens").asLong(),
+        n.path("cache_creation_input_tokens").asLong(),
+        n.path("reasoning_output_tokens").asLong(),
         n.path("requests_without_usage").asLong());
   }
 }

@@ -27,9 +27,21 @@ final class Gate {
     compare(diffs, "requests", expected.requests(), actual.requests());
     compare(diffs, "input_tokens", expected.inputTokens(), actual.inputTokens());
     compare(diffs, "output_tokens", expected.outputTokens(), actual.outputTokens());
-    compare(diffs, "cache_read_input_tokens", expected.cacheReadInputTokens(), actual.cacheReadInputTokens());
-    compare(diffs, "cache_creation_input_tokens", expected.cacheCreationInputTokens(), actual.cacheCreationInputTokens());
-    compare(diffs, "reasoning_output_tokens", expected.reasoningOutputTokens(), actual.reasoningOutputTokens());
+    compare(
+        diffs,
+        "cache_read_input_tokens",
+        expected.cacheReadInputTokens(),
+        actual.cacheReadInputTokens());
+    compare(
+        diffs,
+        "cache_creation_input_tokens",
+        expected.cacheCreationInputTokens(),
+        actual.cacheCreationInputTokens());
+    compare(
+        diffs,
+        "reasoning_output_tokens",
+        expected.reasoningOutputTokens(),
+        actual.reasoningOutputTokens());
     return diffs.isEmpty() ? Verdict.pass() : Verdict.fail(String.join("; ", diffs));
   }
 

@@ -40,8 +40,14 @@ final class LatencyRun {
 
   private LatencyRun() {}
 
-  static Map<String, Object> run(String bootstrap, BenchOptions options, double ratePerSecond, Path workDir,
-      String classpath, long seed) throws Exception {
+  static Map<String, Object> run(
+      String bootstrap,
+      BenchOptions options,
+      double ratePerSecond,
+      Path workDir,
+      String classpath,
+      long seed)
+      throws Exception {
     String suffix = "-latency-" + System.currentTimeMillis();
     String topic = "bench.calls" + suffix;
     Preload.createTopic(bootstrap, topic, options.partitions());
@@ -56,18 +62,24 @@ final class LatencyRun {
     AtomicLong target = new AtomicLong(Long.MAX_VALUE);
     AtomicBoolean stop = new AtomicBoolean();
     long produced = 0;
-    try (ChildProcess child = ChildProcess.start("tokenmeter-eos", classpath, TokenmeterChild.class.getName(),
+    try (ChildProcess child = ChildProcess.start(
+        "tokenmeter-eos",
+        classpath,
+        TokenmeterChild.class.getName(),
         TokenmeterContender.args(workDir.resolve("latency" + suffix + ".json"), config),
         workDir.resolve("tokenmeter-eos" + suffix + ".log"))) {
       awaitStableGroup(bootstrap, config.get("kafka.application.id"), child);
       Thread alerts = reader("latency-alerts", () -> {
-        AvroDeserializer<Alert> avro = new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry());
+        AvroDeserializer<Alert> avro =
+            new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry());
         try (TopicReader r = new TopicReader(bootstrap, config.get("topics.alerts"))) {
           while (!stop.get()) {
             for (ConsumerRecord<byte[], byte[]> rec : r.poll(Duration.ofMillis(100))) {
               long arrival = System.currentTimeMillis();
               Alert a = avro.deserialize(rec.topic(), rec.value());
-              Long ts = a.getState() == AlertState.FIRING ? triggers.remove(a.getScope().getOrDefault("org_id", "")) : null;
+              Long ts = a.getState() == AlertState.FIRING
+                  ? triggers.remove(a.getScope().getOrDefault("org_id", ""))
+                  : null;
               if (ts != null) {
                 alertLatencies.add(arrival - ts);
               }
@@ -76,7 +88,8 @@ final class LatencyRun {
         }
       });
       Thread rollups = reader("latency-rollups", () -> {
-        AvroDeserializer<UsageRollup> avro = new AvroDeserializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry());
+        AvroDeserializer<UsageRollup> avro =
+            new AvroDeserializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry());
         try (TopicReader r = new TopicReader(bootstrap, config.get("topics.rollups"))) {
           while (!stop.get() && rolledUp.get() < target.get()) {
             for (ConsumerRecord<byte[], byte[]> rec : r.poll(Duration.ofMillis(100))) {
@@ -88,10 +101,12 @@ final class LatencyRun {
           }
         }
       });
-      produced = produce(bootstrap, topic, generator, ratePerSecond, options.latencySeconds(), triggers);
+      produced =
+          produce(bootstrap, topic, generator, ratePerSecond, options.latencySeconds(), triggers);
       target.set(produced);
       // The last minute closes by the wall clock: its end, then grace of idle input, then a commit.
-      long deadline = System.currentTimeMillis() + Duration.ofSeconds(60 + options.graceSeconds() + 90).toMillis();
+      long deadline = System.currentTimeMillis()
+          + Duration.ofSeconds(60 + options.graceSeconds() + 90).toMillis();
       rollups.join(Math.max(1, deadline - System.currentTimeMillis()));
       stop.set(true);
       rollups.join(10_000);
@@ -106,7 +121,11 @@ final class LatencyRun {
     m.put("graceSeconds", options.graceSeconds());
     m.put("produced", produced);
     m.put("rolledUpRequests", rolledUp.get());
-    m.put("gate", rolledUp.get() == produced ? "pass" : "FAIL: rollups counted " + rolledUp.get() + " of " + produced + " requests");
+    m.put(
+        "gate",
+        rolledUp.get() == produced
+            ? "pass"
+            : "FAIL: rollups counted " + rolledUp.get() + " of " + produced + " requests");
     m.put("alertTriggers", produced == 0 ? 0 : alertLatencies.size() + triggers.size());
     m.put("eventToAlert", percentiles(alertLatencies));
     m.put("windowEndToRollup", percentiles(rollupLatencies));
@@ -117,7 +136,12 @@ final class LatencyRun {
    * Paced by the clock, not by sleeps: event i is due at start + i/rate, and a late sender catches
    * up rather than drifting. Every 2 s one event is an alert trigger for a fresh org.
    */
-  private static long produce(String bootstrap, String topic, EventGenerator generator, double rate, int seconds,
+  private static long produce(
+      String bootstrap,
+      String topic,
+      EventGenerator generator,
+      double rate,
+      int seconds,
       Map<String, Long> triggers) {
     long intervalNanos = (long) (1e9 / rate);
     long start = System.nanoTime();
@@ -126,7 +150,8 @@ final class LatencyRun {
     int triggerIndex = 0;
     long produced = 0;
     List<Dimensions.ApiKey> keys = generator.dimensions().keys();
-    try (Producer<String, LlmCallEvent> producer = Preload.sdkProducer(bootstrap, "tokenmeter-bench-latency")) {
+    try (Producer<String, LlmCallEvent> producer =
+        Preload.sdkProducer(bootstrap, "tokenmeter-bench-latency")) {
       for (long i = 0; ; i++) {
         long due = start + i * intervalNanos;
         if (due >= end) {
@@ -141,8 +166,12 @@ final class LatencyRun {
         if (now >= nextTrigger) {
           String org = "bench-alert-" + (++triggerIndex);
           Dimensions.ApiKey k = keys.get(triggerIndex % keys.size());
-          e = generator.event(now, TRIGGER_MODEL, new Dimensions.ApiKey(org, "proj-a", k.fingerprint(), k.hint()),
-              "latency-probe", new RateLimitSnapshot(1000L, null, 10L, null, 30_000L, null));
+          e = generator.event(
+              now,
+              TRIGGER_MODEL,
+              new Dimensions.ApiKey(org, "proj-a", k.fingerprint(), k.hint()),
+              "latency-probe",
+              new RateLimitSnapshot(1000L, null, 10L, null, 30_000L, null));
           triggers.put(org, now);
           nextTrigger += TRIGGER_EVERY_MS;
         } else {
@@ -156,12 +185,19 @@ final class LatencyRun {
     return produced;
   }
 
-  private static void awaitStableGroup(String bootstrap, String group, ChildProcess child) throws Exception {
+  private static void awaitStableGroup(String bootstrap, String group, ChildProcess child)
+      throws Exception {
     long deadline = System.currentTimeMillis() + 180_000;
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       while (System.currentTimeMillis() < deadline && child.isAlive()) {
         try {
-          GroupState state = admin.describeConsumerGroups(List.of(group)).all().get().get(group).groupState();
+          GroupState state = admin
+              .describeConsumerGroups(List.of(group))
+              .all()
+              .get()
+              .get(group)
+              .groupState();
           if (state == GroupState.STABLE) {
             return;
           }
@@ -174,7 +210,8 @@ final class LatencyRun {
         child.waitFor(Duration.ofMillis(200));
       }
     }
-    throw new IllegalStateException("tokenmeter-eos did not join its group within 180 s:\n" + child.tail());
+    throw new IllegalStateException(
+        "tokenmeter-eos did not join its group within 180 s:\n" + child.tail());
   }
 
   private static Thread reader(String name, Runnable body) {

@@ -21,11 +21,22 @@ final class MachineInfo {
     m.put("nproc", Runtime.getRuntime().availableProcessors());
     m.put("cpuModel", firstValue(Path.of("/proc/cpuinfo"), "model name"));
     String mem = firstValue(Path.of("/proc/meminfo"), "MemTotal");
-    m.put("memory", mem.endsWith("kB") ? Math.round(Long.parseLong(mem.replace("kB", "").strip()) / 1048576.0) + " GiB" : mem);
-    m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+    m.put(
+        "memory",
+        mem.endsWith("kB")
+            ? Math.round(Long.parseLong(mem.replace("kB", "").strip()) / 1048576.0) + " GiB"
+            : mem);
+    m.put(
+        "os",
+        System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+            + System.getProperty("os.arch"));
     m.put("javaVersion", childJavaVersion());
-    m.put("loadAverage", read(Path.of("/proc/loadavg")).split(" ").length >= 3
-        ? String.join(" ", List.of(read(Path.of("/proc/loadavg")).split(" ")).subList(0, 3)) : "unknown");
+    m.put(
+        "loadAverage",
+        read(Path.of("/proc/loadavg")).split(" ").length >= 3
+            ? String.join(
+                " ", List.of(read(Path.of("/proc/loadavg")).split(" ")).subList(0, 3))
+            : "unknown");
     m.put("dateUtc", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     m.put("events", options.events());
     m.put("partitions", options.partitions());
@@ -40,7 +51,9 @@ final class MachineInfo {
   /** The first line of {@code java -version} of the binary the children run on. */
   static String childJavaVersion() {
     try {
-      Process p = new ProcessBuilder(ChildProcess.javaBinary(), "-version").redirectErrorStream(true).start();
+      Process p = new ProcessBuilder(ChildProcess.javaBinary(), "-version")
+          .redirectErrorStream(true)
+          .start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       p.waitFor(30, TimeUnit.SECONDS);
       return String.join("; ", out.lines().toList());
@@ -53,8 +66,12 @@ final class MachineInfo {
   }
 
   private static String firstValue(Path file, String key) {
-    return read(file).lines().filter(l -> l.startsWith(key)).map(l -> l.substring(l.indexOf(':') + 1).strip())
-        .findFirst().orElse("unknown");
+    return read(file)
+        .lines()
+        .filter(l -> l.startsWith(key))
+        .map(l -> l.substring(l.indexOf(':') + 1).strip())
+        .findFirst()
+        .orElse("unknown");
   }
 
   private static String read(Path file) {

@@ -48,14 +48,20 @@ public final class PipelineBench {
     try {
       // A bad --set key would otherwise surface only as a child that died; name it now instead.
       io.tokenmeter.config.ConfigLoader.create()
-          .overrides(TokenmeterContender.eos().config("127.0.0.1:9092", "bench.calls", "-check",
-              Path.of(System.getProperty("java.io.tmpdir")), options))
+          .overrides(TokenmeterContender.eos()
+              .config(
+                  "127.0.0.1:9092",
+                  "bench.calls",
+                  "-check",
+                  Path.of(System.getProperty("java.io.tmpdir")),
+                  options))
           .load();
     } catch (io.tokenmeter.config.ConfigException e) {
       System.err.println("run-pipeline-bench: --set: " + e.getMessage());
       return 2;
     }
-    String command = System.getProperty("tokenmeter.bench.command", "bench/run-pipeline-bench.sh " + String.join(" ", args));
+    String command = System.getProperty(
+        "tokenmeter.bench.command", "bench/run-pipeline-bench.sh " + String.join(" ", args));
     Map<String, Object> machine = MachineInfo.collect(options, command);
     Path outDir = options.outDir().toAbsolutePath();
     Path workDir = outDir.resolve("runs");
@@ -71,8 +77,10 @@ public final class PipelineBench {
       long start = (System.currentTimeMillis() - Duration.ofHours(2).toMillis()) / 60_000 * 60_000;
       long jitter = Math.min(2000, options.graceSeconds() * 1000L / 4);
       long t0 = System.nanoTime();
-      expected = Preload.run(bootstrap, topic, options.events(), start, jitter, EventGenerator.seeded(options.seed()));
-      System.out.printf("preloaded %,d events into %s (%d partitions) in %.1f s; expected %s%n",
+      expected = Preload.run(
+          bootstrap, topic, options.events(), start, jitter, EventGenerator.seeded(options.seed()));
+      System.out.printf(
+          "preloaded %,d events into %s (%d partitions) in %.1f s; expected %s%n",
           options.events(), topic, options.partitions(), (System.nanoTime() - t0) / 1e9, expected);
       Duration timeout = Duration.ofSeconds(180 + options.events() / 2_000);
       for (String name : options.contenders()) {
@@ -84,27 +92,51 @@ public final class PipelineBench {
           String suffix = "-r" + repeat + "-" + System.currentTimeMillis();
           Outcome o;
           try {
-            o = c.run(new Contender.Run(bootstrap, topic, options.events(), expected, suffix, workDir, timeout,
-                broker.pid(), options, classpath));
+            o = c.run(new Contender.Run(
+                bootstrap,
+                topic,
+                options.events(),
+                expected,
+                suffix,
+                workDir,
+                timeout,
+                broker.pid(),
+                options,
+                classpath));
           } catch (Exception | AssertionError e) {
             o = Outcome.failed(name, "harness error: " + e);
           }
           outcomes.get(name).add(o);
-          System.out.printf("repeat %d %-16s %s%n", repeat, name, o.passed()
-              ? String.format("%,.0f events/s, %.1f s, CPU %.1f s, broker CPU %.1f s", o.eventsPerSec(), o.seconds(),
-                  o.cpuSeconds(), o.brokerCpuSeconds())
-              : "FAILED: " + o.reason());
+          System.out.printf(
+              "repeat %d %-16s %s%n",
+              repeat,
+              name,
+              o.passed()
+                  ? String.format(
+                      "%,.0f events/s, %.1f s, CPU %.1f s, broker CPU %.1f s",
+                      o.eventsPerSec(), o.seconds(), o.cpuSeconds(), o.brokerCpuSeconds())
+                  : "FAILED: " + o.reason());
         }
       }
       if (options.latencySeconds() > 0) {
-        double eosMedian = Report.summarize("tokenmeter-eos",
-            outcomes.getOrDefault("tokenmeter-eos", List.of()), options.events()).medianEventsPerSec();
+        double eosMedian = Report.summarize(
+                "tokenmeter-eos",
+                outcomes.getOrDefault("tokenmeter-eos", List.of()),
+                options.events())
+            .medianEventsPerSec();
         double rate = Double.isFinite(eosMedian) ? eosMedian / 2 : 1000;
         try {
           latency = LatencyRun.run(bootstrap, options, rate, workDir, classpath, options.seed());
         } catch (Exception e) {
-          latency = Map.of("seconds", options.latencySeconds(), "ratePerSecond", Math.round(rate),
-              "graceSeconds", options.graceSeconds(), "gate", "FAIL: " + e);
+          latency = Map.of(
+              "seconds",
+              options.latencySeconds(),
+              "ratePerSecond",
+              Math.round(rate),
+              "graceSeconds",
+              options.graceSeconds(),
+              "gate",
+              "FAIL: " + e);
         }
       }
     }
@@ -118,19 +150,25 @@ public final class PipelineBench {
     List<Report.Ratio> ratios = Report.ratios(byName);
     Map<String, Object> state = medianState(outcomes.getOrDefault("tokenmeter-eos", List.of()));
     String md = Report.markdown(machine, summaries, ratios, state, latency);
-    Map<String, Object> json = Report.json(machine, expected, summaries, outcomes, ratios, state, latency);
-    byte[] jsonBytes = ResultFile.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(json);
+    Map<String, Object> json =
+        Report.json(machine, expected, summaries, outcomes, ratios, state, latency);
+    byte[] jsonBytes =
+        ResultFile.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(json);
     Files.write(outDir.resolve("results.json"), jsonBytes);
     Files.writeString(outDir.resolve("results.md"), md, StandardCharsets.UTF_8);
     System.out.println();
     System.out.println(md);
-    System.out.println("results: " + outDir.resolve("results.json") + ", " + outDir.resolve("results.md")
-        + "; child logs in " + workDir);
+    System.out.println("results: " + outDir.resolve("results.json") + ", "
+        + outDir.resolve("results.md") + "; child logs in " + workDir);
     if (options.writeDocs()) {
       Path doc = Path.of("docs/benchmarks.md");
-      Files.writeString(doc, DocsBlock.replace(Files.readString(doc, StandardCharsets.UTF_8), md), StandardCharsets.UTF_8);
+      Files.writeString(
+          doc,
+          DocsBlock.replace(Files.readString(doc, StandardCharsets.UTF_8), md),
+          StandardCharsets.UTF_8);
       Files.write(Path.of("docs/benchmarks.json"), jsonBytes);
-      System.out.println("rewrote docs/benchmarks.md (pipeline-results block) and docs/benchmarks.json");
+      System.out.println(
+          "rewrote docs/benchmarks.md (pipeline-results block) and docs/benchmarks.json");
     }
     return summaries.stream().allMatch(Report.Summary::allPassed) ? 0 : 1;
   }
@@ -149,8 +187,11 @@ public final class PipelineBench {
   /** Per state statistic, the median over the exactly-once repeats that measured it. */
   @SuppressWarnings("unchecked")
   static Map<String, Object> medianState(List<Outcome> eos) {
-    List<Map<String, Object>> states = eos.stream().filter(Outcome::passed)
-        .map(o -> (Map<String, Object>) o.extra().get("state")).filter(s -> s != null).toList();
+    List<Map<String, Object>> states = eos.stream()
+        .filter(Outcome::passed)
+        .map(o -> (Map<String, Object>) o.extra().get("state"))
+        .filter(s -> s != null)
+        .toList();
     if (states.isEmpty()) {
       return Map.of();
     }
@@ -158,8 +199,11 @@ public final class PipelineBench {
     for (String key : states.get(0).keySet()) {
       Object first = states.get(0).get(key);
       if (first instanceof Number) {
-        List<Double> values = states.stream().map(s -> s.get(key)).filter(v -> v instanceof Number)
-            .map(v -> ((Number) v).doubleValue()).toList();
+        List<Double> values = states.stream()
+            .map(s -> s.get(key))
+            .filter(v -> v instanceof Number)
+            .map(v -> ((Number) v).doubleValue())
+            .toList();
         double m = Stats.median(values);
         out.put(key, first instanceof Double ? (Object) m : (Object) Math.round(m));
       } else {
@@ -179,12 +223,18 @@ public final class PipelineBench {
       return override;
     }
     try {
-      Path self = Path.of(PipelineBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path self = Path.of(PipelineBench.class
+          .getProtectionDomain()
+          .getCodeSource()
+          .getLocation()
+          .toURI());
       Path file = self.getParent().resolve("pipeline.classpath");
       if (!Files.exists(file)) {
         throw new IllegalStateException(file + " missing: build the bench module with Maven first");
       }
-      return self + File.pathSeparator + Files.readString(file, StandardCharsets.UTF_8).strip();
+      return self
+          + File.pathSeparator
+          + Files.readString(file, StandardCharsets.UTF_8).strip();
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     } catch (IOException e) {

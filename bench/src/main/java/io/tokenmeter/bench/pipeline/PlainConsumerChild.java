@@ -1,9 +1,9 @@
 package io.tokenmeter.bench.pipeline;
 
-import io.tokenmeter.testkit.ExitWithParent;
 import io.tokenmeter.schemas.LlmCallEvent;
 import io.tokenmeter.schemas.serde.AvroDeserializer;
 import io.tokenmeter.schemas.serde.AvroSerdeConfig;
+import io.tokenmeter.testkit.ExitWithParent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -25,7 +25,13 @@ public final class PlainConsumerChild {
 
   private PlainConsumerChild() {}
 
-  record Key(long windowStart, String model, String org, String project, String fingerprint, String service) {}
+  record Key(
+      long windowStart,
+      String model,
+      String org,
+      String project,
+      String fingerprint,
+      String service) {}
 
   public static void main(String[] args) {
     ExitWithParent.install();
@@ -33,10 +39,14 @@ public final class PlainConsumerChild {
     String bootstrap = args[1];
     String topic = args[2];
     Map<String, Object> config = Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-        ConsumerConfig.CLIENT_ID_CONFIG, "bench-plain-consumer");
-    AvroDeserializer<LlmCallEvent> avro = new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry());
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        bootstrap,
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+        false,
+        ConsumerConfig.CLIENT_ID_CONFIG,
+        "bench-plain-consumer");
+    AvroDeserializer<LlmCallEvent> avro =
+        new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry());
     Map<Key, long[]> sums = new HashMap<>();
     long records = 0;
     long firstMs = 0;
@@ -44,7 +54,8 @@ public final class PlainConsumerChild {
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
+          .map(p -> new TopicPartition(topic, p.partition()))
+          .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -60,9 +71,13 @@ public final class PlainConsumerChild {
         for (ConsumerRecord<byte[], byte[]> r : batch) {
           LlmCallEvent e = avro.deserialize(topic, r.value());
           long ts = e.getTimestamp().toEpochMilli();
-          Key k = new Key(ts - Math.floorMod(ts, 60_000L),
+          Key k = new Key(
+              ts - Math.floorMod(ts, 60_000L),
               e.getResponseModel() != null ? e.getResponseModel() : e.getRequestModel(),
-              orEmpty(e.getOrgId()), orEmpty(e.getProjectId()), orEmpty(e.getApiKeyFingerprint()), e.getService());
+              orEmpty(e.getOrgId()),
+              orEmpty(e.getProjectId()),
+              orEmpty(e.getApiKeyFingerprint()),
+              e.getService());
           long[] s = sums.computeIfAbsent(k, x -> new long[8]);
           s[0]++;
           if (e.getErrorType() != null) {
@@ -91,8 +106,18 @@ public final class PlainConsumerChild {
         total[i] += s[i];
       }
     }
-    Totals totals = new Totals(total[0], total[1], total[2], total[3], total[4], total[5], total[6], total[7]);
-    new ResultFile("plain-consumer", records, firstMs, finishedMs, cpu, sums.size(), null, totals.toMap(), null)
+    Totals totals =
+        new Totals(total[0], total[1], total[2], total[3], total[4], total[5], total[6], total[7]);
+    new ResultFile(
+            "plain-consumer",
+            records,
+            firstMs,
+            finishedMs,
+            cpu,
+            sums.size(),
+            null,
+            totals.toMap(),
+            null)
         .write(resultFile);
     System.exit(0);
   }

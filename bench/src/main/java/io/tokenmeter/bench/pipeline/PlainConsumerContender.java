@@ -16,8 +16,12 @@ final class PlainConsumerContender implements Contender {
   public Outcome run(Run run) throws Exception {
     Path result = run.workDir().resolve(name() + run.suffix() + ".json");
     long broker0 = Cpu.processNanos(run.brokerPid());
-    try (ChildProcess child = ChildProcess.start(name(), run.classpath(), PlainConsumerChild.class.getName(),
-        List.of(result.toString(), run.bootstrap(), run.topic()), run.workDir().resolve(name() + run.suffix() + ".log"))) {
+    try (ChildProcess child = ChildProcess.start(
+        name(),
+        run.classpath(),
+        PlainConsumerChild.class.getName(),
+        List.of(result.toString(), run.bootstrap(), run.topic()),
+        run.workDir().resolve(name() + run.suffix() + ".log"))) {
       ResultFile r = child.awaitResult(result, run.timeout());
       double brokerCpu = (Cpu.processNanos(run.brokerPid()) - broker0) / 1e9;
       if (r.error() != null) {
@@ -27,7 +31,14 @@ final class PlainConsumerContender implements Contender {
       if (!v.passed()) {
         return Outcome.failed(name(), v.reason());
       }
-      return new Outcome(name(), true, "", run.events() / r.seconds(), r.seconds(), r.cpuNanos() / 1e9, brokerCpu,
+      return new Outcome(
+          name(),
+          true,
+          "",
+          run.events() / r.seconds(),
+          r.seconds(),
+          r.cpuNanos() / 1e9,
+          brokerCpu,
           Map.of("keyWindows", r.outputRows()));
     }
   }

@@ -35,12 +35,16 @@ final class Preload {
   private Preload() {}
 
   static void createTopic(String bootstrap, String topic, int partitions) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(Map.of("retention.ms", "-1"))))
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      admin
+          .createTopics(List.of(
+              new NewTopic(topic, partitions, (short) 1).configs(Map.of("retention.ms", "-1"))))
           .all()
           .get();
     } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause(), e.getCause());
+      throw new IllegalStateException(
+          "cannot create topic " + topic + ": " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
@@ -60,7 +64,9 @@ final class Preload {
     // The SDK drops on a full buffer after 500 ms; the harness must not drop, so it waits instead.
     config.put("max.block.ms", 120_000);
     return new KafkaProducer<>(
-        config, new StringSerializer(), new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
+        config,
+        new StringSerializer(),
+        new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry()));
   }
 
   /**
@@ -69,13 +75,23 @@ final class Preload {
    * @param jitterMillis at most a quarter of the grace period: two events jittered in opposite
    *     directions are 2 × jitter apart, and that must stay under grace
    */
-  static Totals run(String bootstrap, String topic, long events, long startMs, long jitterMillis, EventGenerator generator) {
+  static Totals run(
+      String bootstrap,
+      String topic,
+      long events,
+      long startMs,
+      long jitterMillis,
+      EventGenerator generator) {
     AtomicReference<Exception> failure = new AtomicReference<>();
-    try (Producer<String, LlmCallEvent> producer = sdkProducer(bootstrap, "tokenmeter-bench-preload")) {
+    try (Producer<String, LlmCallEvent> producer =
+        sdkProducer(bootstrap, "tokenmeter-bench-preload")) {
       java.util.Random jitter = new java.util.Random(42);
       for (long i = 0; i < events; i++) {
         long base = startMs + (long) ((double) i * SIMULATED_MILLIS / events);
-        long ts = base + (jitterMillis == 0 ? 0 : (long) (jitter.nextDouble() * 2 * jitterMillis) - jitterMillis);
+        long ts = base
+            + (jitterMillis == 0
+                ? 0
+                : (long) (jitter.nextDouble() * 2 * jitterMillis) - jitterMillis);
         LlmCallEvent e = generator.next(ts);
         producer.send(new ProducerRecord<>(topic, null, ts, EventGenerator.key(e), e), (md, ex) -> {
           if (ex != null) {

@@ -39,17 +39,22 @@ final class StreamsFloor {
 
   private StreamsFloor() {}
 
-  static KafkaStreams start(TokenmeterConfig config, String mode, KafkaStreams.StateListener listener) {
+  static KafkaStreams start(
+      TokenmeterConfig config, String mode, KafkaStreams.StateListener listener) {
     boolean decode = switch (mode) {
       case "read" -> false;
       case "decode", "emit" -> true;
-      default -> throw new IllegalArgumentException("tokenmeter.bench.floor must be read, decode or emit, not " + mode);
+      default ->
+        throw new IllegalArgumentException(
+            "tokenmeter.bench.floor must be read, decode or emit, not " + mode);
     };
-    int emitEvery = "emit".equals(mode) ? Integer.getInteger("tokenmeter.bench.floor.emit.every", 7) : 0;
+    int emitEvery =
+        "emit".equals(mode) ? Integer.getInteger("tokenmeter.bench.floor.emit.every", 7) : 0;
     if (emitEvery > 0) {
       createOutput(config);
     }
-    AvroDeserializer<LlmCallEvent> events = new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry());
+    AvroDeserializer<LlmCallEvent> events =
+        new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry());
     StreamsBuilder builder = new StreamsBuilder();
     builder.stream(config.topics().calls(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
         .process(() -> new Processor<byte[], byte[], byte[], byte[]>() {
@@ -65,7 +70,8 @@ final class StreamsFloor {
           @Override
           public void process(Record<byte[], byte[]> record) {
             if (decode) {
-              Long in = events.deserialize(config.topics().calls(), record.value()).getInputTokens();
+              Long in =
+                  events.deserialize(config.topics().calls(), record.value()).getInputTokens();
               tokens += in == null ? 0 : in; // used, so the decode is not optimised away
             }
             if (emitEvery > 0 && ++seen % emitEvery == 0) {
@@ -87,10 +93,20 @@ final class StreamsFloor {
 
   /** As many partitions as the calls, so the output is spread as the rollups topic's is. */
   private static void createOutput(TokenmeterConfig config) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers()))) {
+    try (Admin admin = Admin.create(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers()))) {
       String calls = config.topics().calls();
-      int partitions = admin.describeTopics(List.of(calls)).allTopicNames().get().get(calls).partitions().size();
-      admin.createTopics(List.of(new NewTopic(OUTPUT, partitions, (short) 1))).all().get();
+      int partitions = admin
+          .describeTopics(List.of(calls))
+          .allTopicNames()
+          .get()
+          .get(calls)
+          .partitions()
+          .size();
+      admin
+          .createTopics(List.of(new NewTopic(OUTPUT, partitions, (short) 1)))
+          .all()
+          .get();
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
         throw new IllegalStateException("could not create " + OUTPUT, e.getCause());

@@ -32,7 +32,8 @@ final class ThreadCpu {
           String stat = Files.readString(task.resolve("stat"));
           // The name is between the first '(' and the last ')'; utime and stime are fields 14
           // and 15, the 12th and 13th after it.
-          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+              .replaceAll("[0-9]+", "#");
           String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
           double seconds = (Long.parseLong(rest[11]) + Long.parseLong(rest[12])) / TICKS_PER_SECOND;
           groups.merge(name, seconds, Double::sum);

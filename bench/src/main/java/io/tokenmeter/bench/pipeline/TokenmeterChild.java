@@ -1,11 +1,11 @@
 package io.tokenmeter.bench.pipeline;
 
-import io.tokenmeter.testkit.ExitWithParent;
 import io.tokenmeter.app.TokenmeterApp;
 import io.tokenmeter.config.ConfigLoader;
 import io.tokenmeter.config.TokenmeterConfig;
 import io.tokenmeter.cost.Pricing;
 import io.tokenmeter.cost.TablePricing;
+import io.tokenmeter.testkit.ExitWithParent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -44,7 +44,8 @@ public final class TokenmeterChild {
       overrides.put(kv.substring(0, eq), kv.substring(eq + 1));
     }
     String contender = "exactly_once_v2".equals(overrides.get("kafka.processing.guarantee"))
-        ? "tokenmeter-eos" : "tokenmeter-alos";
+        ? "tokenmeter-eos"
+        : "tokenmeter-alos";
     TokenmeterConfig config = ConfigLoader.create().overrides(overrides).load();
     Pricing pricing = TablePricing.from(config.pricing());
     CountDownLatch stopped = new CountDownLatch(1);
@@ -57,36 +58,66 @@ public final class TokenmeterChild {
     String floor = System.getProperty("tokenmeter.bench.floor");
     if (floor != null) {
       KafkaStreams streams = StreamsFloor.start(config, floor, onError);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        streams.close(Duration.ofSeconds(30));
-        stopped.countDown();
-      }, "tokenmeter-bench-shutdown"));
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(
+              () -> {
+                streams.close(Duration.ofSeconds(30));
+                stopped.countDown();
+              },
+              "tokenmeter-bench-shutdown"));
     } else {
       TokenmeterApp app = new TokenmeterApp(config, pricing);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        app.close(Duration.ofSeconds(30));
-        stopped.countDown();
-      }, "tokenmeter-bench-shutdown"));
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(
+              () -> {
+                app.close(Duration.ofSeconds(30));
+                stopped.countDown();
+              },
+              "tokenmeter-bench-shutdown"));
       app.start(onError);
     }
     String topic = config.topics().calls();
     String group = config.kafka().applicationId();
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers()))) {
-      List<TopicPartition> partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic)
-          .partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-      Map<TopicPartition, Long> end = admin.listOffsets(
+    try (Admin admin = Admin.create(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers()))) {
+      List<TopicPartition> partitions =
+          admin
+              .describeTopics(List.of(topic))
+              .allTopicNames()
+              .get()
+              .get(topic)
+              .partitions()
+              .stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
+      Map<TopicPartition, Long> end = admin
+          .listOffsets(
               partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest())))
-          .all().get().entrySet().stream()
+          .all()
+          .get()
+          .entrySet()
+          .stream()
           .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
       while (stopped.getCount() > 0) {
-        Map<TopicPartition, OffsetAndMetadata> committed =
-            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        Map<TopicPartition, OffsetAndMetadata> committed = admin
+            .listConsumerGroupOffsets(group)
+            .partitionsToOffsetAndMetadata()
+            .get();
         if (reached(committed, end)) {
           long finishedMs = System.currentTimeMillis();
           long cpu = Cpu.processNanos() - FirstPollInterceptor.CPU_AT_FIRST_RECORD.get();
           long records = end.values().stream().mapToLong(Long::longValue).sum();
-          new ResultFile(contender, records, FirstPollInterceptor.FIRST_RECORD_AT_MS.get(), finishedMs, cpu, 0,
-              null, null, null).write(resultFile);
+          new ResultFile(
+                  contender,
+                  records,
+                  FirstPollInterceptor.FIRST_RECORD_AT_MS.get(),
+                  finishedMs,
+                  cpu,
+                  0,
+                  null,
+                  null,
+                  null)
+              .write(resultFile);
           System.err.print(ThreadCpu.describe(ThreadCpu.byGroup()));
           break;
         }
@@ -96,7 +127,8 @@ public final class TokenmeterChild {
     stopped.await();
   }
 
-  private static boolean reached(Map<TopicPartition, OffsetAndMetadata> committed, Map<TopicPartition, Long> end) {
+  private static boolean reached(
+      Map<TopicPartition, OffsetAndMetadata> committed, Map<TopicPartition, Long> end) {
     for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
       OffsetAndMetadata c = committed.get(e.getKey());
       if (e.getValue() > 0 && (c == null || c.offset() < e.getValue())) {

@@ -42,7 +42,8 @@ final class TokenmeterContender implements Contender {
   }
 
   /** The app's configuration for one run; {@code --set} overrides come last and win. */
-  Map<String, String> config(String bootstrap, String callsTopic, String suffix, Path stateDir, BenchOptions options) {
+  Map<String, String> config(
+      String bootstrap, String callsTopic, String suffix, Path stateDir, BenchOptions options) {
     Map<String, String> c = new LinkedHashMap<>();
     c.put("kafka.bootstrap.servers", bootstrap);
     c.put("kafka.application.id", "bench-" + name() + suffix);
@@ -89,14 +90,19 @@ final class TokenmeterContender implements Contender {
         String instance = instances == 1 ? "" : "-i" + (i + 1);
         Path stateDir = Files.createTempDirectory("tokenmeter-bench-state-");
         stateDirs.add(stateDir);
-        Map<String, String> c = config(run.bootstrap(), run.topic(), run.suffix(), stateDir, run.options());
+        Map<String, String> c =
+            config(run.bootstrap(), run.topic(), run.suffix(), stateDir, run.options());
         if (i == 0) {
           config = c; // the instances differ only in their state directory
         }
         Path result = run.workDir().resolve(name() + run.suffix() + instance + ".json");
         results.add(result);
-        children.add(ChildProcess.start(name() + instance, run.classpath(), TokenmeterChild.class.getName(),
-            args(result, c), run.workDir().resolve(name() + run.suffix() + instance + ".log")));
+        children.add(ChildProcess.start(
+            name() + instance,
+            run.classpath(),
+            TokenmeterChild.class.getName(),
+            args(result, c),
+            run.workDir().resolve(name() + run.suffix() + instance + ".log")));
       }
       List<ResultFile> each = new ArrayList<>();
       for (int i = 0; i < instances; i++) {
@@ -104,8 +110,9 @@ final class TokenmeterContender implements Contender {
       }
       r = combined(each);
       double brokerCpu = (Cpu.processNanos(run.brokerPid()) - broker0) / 1e9;
-      System.out.print("broker " + ThreadCpu.describe(
-          ThreadCpu.since(brokerThreads0, ThreadCpu.byGroup(Long.toString(run.brokerPid())))));
+      System.out.print("broker "
+          + ThreadCpu.describe(
+              ThreadCpu.since(brokerThreads0, ThreadCpu.byGroup(Long.toString(run.brokerPid())))));
       if (r.error() != null) {
         return Outcome.failed(name(), r.error());
       }
@@ -113,18 +120,22 @@ final class TokenmeterContender implements Contender {
       if (instances > 1) {
         extra.put("instances", instances);
       }
-      Duration rollupWait = Duration.ofSeconds(run.options().graceSeconds() + 120 + run.events() / 20_000);
-      Totals got = readRollups(run.bootstrap(), config.get("topics.rollups"), run.events(), rollupWait, null);
+      Duration rollupWait =
+          Duration.ofSeconds(run.options().graceSeconds() + 120 + run.events() / 20_000);
+      Totals got = readRollups(
+          run.bootstrap(), config.get("topics.rollups"), run.events(), rollupWait, null);
       verdict = Gate.check(run.expected(), got);
-      Map<String, Long> dead = TopicReader.countByHeader(run.bootstrap(), config.get("topics.calls.dead.letter"),
-          "tokenmeter.dlq.reason");
+      Map<String, Long> dead = TopicReader.countByHeader(
+          run.bootstrap(), config.get("topics.calls.dead.letter"), "tokenmeter.dlq.reason");
       if (!dead.isEmpty()) {
         long n = dead.values().stream().mapToLong(Long::longValue).sum();
         String deadText = n + " records in the dead-letter topic, by reason " + dead;
-        verdict = Gate.Verdict.fail(verdict.passed() ? deadText : deadText + "; " + verdict.reason());
+        verdict =
+            Gate.Verdict.fail(verdict.passed() ? deadText : deadText + "; " + verdict.reason());
       }
       if (!verdict.passed() && got.requests() < run.events()) {
-        verdict = Gate.Verdict.fail(verdict.reason() + " (after waiting " + rollupWait.toSeconds() + " s for rollups)");
+        verdict = Gate.Verdict.fail(
+            verdict.reason() + " (after waiting " + rollupWait.toSeconds() + " s for rollups)");
       }
     } finally {
       children.forEach(ChildProcess::close);
@@ -133,15 +144,28 @@ final class TokenmeterContender implements Contender {
     if (verdict.passed() && "exactly_once_v2".equals(guarantee)) {
       String changelog = config.get("kafka.application.id") + "-rollup-windows-changelog";
       extra.put("state", ChangelogStats.read(run.bootstrap(), changelog).toMap());
-      extra.put("offsetsWritten", TopicOffsets.written(run.bootstrap(),
-          Set.of(config.get("kafka.application.id"), config.get("topics.rollups"),
-              config.get("topics.alerts"), config.get("topics.calls.dead.letter"))));
+      extra.put(
+          "offsetsWritten",
+          TopicOffsets.written(
+              run.bootstrap(),
+              Set.of(
+                  config.get("kafka.application.id"),
+                  config.get("topics.rollups"),
+                  config.get("topics.alerts"),
+                  config.get("topics.calls.dead.letter"))));
     }
     if (!verdict.passed()) {
       return Outcome.failed(name(), verdict.reason());
     }
-    return new Outcome(name(), true, "", run.events() / r.seconds(), r.seconds(), r.cpuNanos() / 1e9,
-        (double) extra.remove("brokerCpuSecondsMeasured"), extra);
+    return new Outcome(
+        name(),
+        true,
+        "",
+        run.events() / r.seconds(),
+        r.seconds(),
+        r.cpuNanos() / 1e9,
+        (double) extra.remove("brokerCpuSecondsMeasured"),
+        extra);
   }
 
   /**
@@ -158,11 +182,16 @@ final class TokenmeterContender implements Contender {
         return f;
       }
     }
-    long first = each.stream().mapToLong(ResultFile::firstRecordAtMs).filter(t -> t > 0).min().orElse(0);
+    long first = each.stream()
+        .mapToLong(ResultFile::firstRecordAtMs)
+        .filter(t -> t > 0)
+        .min()
+        .orElse(0);
     long finished = each.stream().mapToLong(ResultFile::finishedAtMs).max().orElse(0);
     long records = each.stream().mapToLong(ResultFile::records).max().orElse(0);
     long cpu = each.stream().mapToLong(ResultFile::cpuNanos).sum();
-    return new ResultFile(each.get(0).contender(), records, first, finished, cpu, 0, null, null, null);
+    return new ResultFile(
+        each.get(0).contender(), records, first, finished, cpu, 0, null, null, null);
   }
 
   /** A final rollup and when it arrived here (wall clock). */
@@ -174,8 +203,10 @@ final class TokenmeterContender implements Contender {
    * Sums the rollups topic until its requests reach {@code requests} or the time is up, whichever
    * first; returns the sums so far either way, so the gate can say what was missing.
    */
-  static Totals readRollups(String bootstrap, String topic, long requests, Duration timeout, RollupListener listener) {
-    AvroDeserializer<UsageRollup> avro = new AvroDeserializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry());
+  static Totals readRollups(
+      String bootstrap, String topic, long requests, Duration timeout, RollupListener listener) {
+    AvroDeserializer<UsageRollup> avro =
+        new AvroDeserializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry());
     Totals.Sum sum = new Totals.Sum();
     long deadline = System.nanoTime() + timeout.toNanos();
     try (TopicReader reader = new TopicReader(bootstrap, topic)) {
@@ -183,8 +214,14 @@ final class TokenmeterContender implements Contender {
         for (ConsumerRecord<byte[], byte[]> rec : reader.poll(Duration.ofMillis(200))) {
           long arrival = System.currentTimeMillis();
           UsageRollup u = avro.deserialize(topic, rec.value());
-          sum.add(new Totals(u.getRequests(), u.getErrors(), u.getInputTokens(), u.getOutputTokens(),
-              u.getCacheReadInputTokens(), u.getCacheCreationInputTokens(), u.getReasoningOutputTokens(),
+          sum.add(new Totals(
+              u.getRequests(),
+              u.getErrors(),
+              u.getInputTokens(),
+              u.getOutputTokens(),
+              u.getCacheReadInputTokens(),
+              u.getCacheCreationInputTokens(),
+              u.getReasoningOutputTokens(),
               u.getRequestsWithoutUsage()));
           if (listener != null) {
             listener.arrived(u, arrival);

@@ -21,15 +21,19 @@ final class TopicOffsets {
 
   /** End offsets summed over partitions, for every topic whose name contains one of {@code parts}. */
   static Map<String, Long> written(String bootstrap, Set<String> parts) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       Set<String> topics = admin.listTopics().names().get().stream()
           .filter(t -> parts.stream().anyMatch(t::contains))
           .collect(Collectors.toSet());
-      Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames().get();
+      Map<String, TopicDescription> described =
+          admin.describeTopics(topics).allTopicNames().get();
       Map<TopicPartition, OffsetSpec> specs = described.values().stream()
-          .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
+          .flatMap(
+              d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
           .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
-      Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(specs).all().get();
+      Map<TopicPartition, ListOffsetsResultInfo> ends =
+          admin.listOffsets(specs).all().get();
       Map<String, Long> sums = new TreeMap<>();
       ends.forEach((tp, info) -> sums.merge(tp.topic(), info.offset(), Long::sum));
       return sums;

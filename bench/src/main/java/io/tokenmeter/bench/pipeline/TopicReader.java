@@ -19,14 +19,21 @@ final class TopicReader implements AutoCloseable {
   private final List<TopicPartition> partitions;
 
   TopicReader(String bootstrap, String topic) {
-    consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
-        new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    consumer = new KafkaConsumer<>(
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrap,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            false,
+            ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+            5000),
+        new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
     partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-        .map(p -> new TopicPartition(topic, p.partition())).toList();
+        .map(p -> new TopicPartition(topic, p.partition()))
+        .toList();
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
   }
@@ -56,7 +63,8 @@ final class TopicReader implements AutoCloseable {
       while (!r.atEnd()) {
         for (var rec : r.poll(Duration.ofMillis(500))) {
           var h = rec.headers().lastHeader(header);
-          String v = h == null ? "(none)" : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+          String v =
+              h == null ? "(none)" : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
           counts.merge(v, 1L, Long::sum);
         }
       }

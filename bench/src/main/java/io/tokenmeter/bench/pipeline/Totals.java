@@ -89,7 +89,15 @@ record Totals(
     }
 
     Totals totals() {
-      return new Totals(requests, errors, inputTokens, outputTokens, cacheRead, cacheCreation, reasoning, withoutUsage);
+      return new Totals(
+          requests,
+          errors,
+          inputTokens,
+          outputTokens,
+          cacheRead,
+          cacheCreation,
+          reasoning,
+          withoutUsage);
     }
 
     private static long orZero(Long v) {

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PipelineBenchSmokeIT {
 
-  @TempDir Path outDir;
+  @TempDir
+  Path outDir;
 
   @Test
   void everyContenderPassesTheGate() throws Exception {
@@ -24,8 +25,17 @@ class PipelineBenchSmokeIT {
     Path docs = Path.of("../docs/benchmarks.md");
     String docsBefore = Files.readString(docs);
 
-    int exit = PipelineBench.run("--events", "20000", "--repeats", "1", "--latency-seconds", "0",
-        "--contenders", contenders, "--out-dir", outDir.toString());
+    int exit = PipelineBench.run(
+        "--events",
+        "20000",
+        "--repeats",
+        "1",
+        "--latency-seconds",
+        "0",
+        "--contenders",
+        contenders,
+        "--out-dir",
+        outDir.toString());
 
     JsonNode results = ResultFile.JSON.readTree(outDir.resolve("results.json").toFile());
     List<String> failed = new ArrayList<>();

@@ -14,7 +14,8 @@ class TokenmeterContenderTest {
 
   @Test
   void instancesRunFromTheFirstRecordAnyReadToTheLastFinishOnAllTheirCpu() {
-    ResultFile r = TokenmeterContender.combined(List.of(result(1_000, 9_000, 5), result(1_400, 9_500, 7)));
+    ResultFile r =
+        TokenmeterContender.combined(List.of(result(1_000, 9_000, 5), result(1_400, 9_500, 7)));
     assertThat(r.firstRecordAtMs()).isEqualTo(1_000);
     assertThat(r.finishedAtMs()).isEqualTo(9_500);
     assertThat(r.cpuNanos()).isEqualTo(12);
@@ -23,10 +24,12 @@ class TokenmeterContenderTest {
 
   @Test
   void anInstanceThatReadNothingDoesNotMoveTheStartAndOneThatFailedFailsTheRun() {
-    assertThat(TokenmeterContender.combined(List.of(result(0, 9_000, 3), result(1_400, 9_500, 7))).firstRecordAtMs())
+    assertThat(TokenmeterContender.combined(List.of(result(0, 9_000, 3), result(1_400, 9_500, 7)))
+            .firstRecordAtMs())
         .isEqualTo(1_400);
     ResultFile failed = ResultFile.failed("tokenmeter-eos", "Kafka Streams went to ERROR");
-    assertThat(TokenmeterContender.combined(List.of(result(1_000, 9_000, 5), failed)).error())
+    assertThat(TokenmeterContender.combined(List.of(result(1_000, 9_000, 5), failed))
+            .error())
         .isEqualTo("Kafka Streams went to ERROR");
   }
 }

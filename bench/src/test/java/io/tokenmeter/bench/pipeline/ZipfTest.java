@@ -16,7 +16,8 @@ class ZipfTest {
       sum += zipf.probability(k);
     }
     assertThat(sum).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
-    assertThat(zipf.probability(0) / zipf.probability(1)).isCloseTo(Math.pow(2, 1.1), org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(zipf.probability(0) / zipf.probability(1))
+        .isCloseTo(Math.pow(2, 1.1), org.assertj.core.data.Offset.offset(1e-9));
   }
 
   @Test
@@ -28,8 +29,10 @@ class ZipfTest {
     for (int i = 0; i < n; i++) {
       counts[zipf.next(random)]++;
     }
-    assertThat(counts[0] / (double) n).isCloseTo(zipf.probability(0), org.assertj.core.data.Offset.offset(0.01));
-    assertThat(counts[9] / (double) n).isCloseTo(zipf.probability(9), org.assertj.core.data.Offset.offset(0.005));
+    assertThat(counts[0] / (double) n)
+        .isCloseTo(zipf.probability(0), org.assertj.core.data.Offset.offset(0.01));
+    assertThat(counts[9] / (double) n)
+        .isCloseTo(zipf.probability(9), org.assertj.core.data.Offset.offset(0.005));
     assertThat(counts[0]).isGreaterThan(counts[1]).isGreaterThan(counts[10]);
   }
 

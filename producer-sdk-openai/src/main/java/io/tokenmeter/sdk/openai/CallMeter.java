@@ -49,7 +49,8 @@ final class CallMeter {
     try {
       statusCode = status;
       rateLimitHeaders = rateLimits;
-      streaming = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+      streaming = contentType != null
+          && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
       usage = ResponseUsage.forContentType(contentType);
     } catch (RuntimeException | LinkageError e) {
       usage = null; // keep metering the call, without usage
@@ -110,19 +111,18 @@ final class CallMeter {
         // The core SDK requires a request model; the answering model is the best stand-in.
         requestModel = usage.model();
       }
-      LlmCall.Builder call =
-          LlmCall.builder()
-              .provider(request.provider)
-              .operation(request.operation)
-              .requestModel(requestModel)
-              .apiKey(request.apiKey)
-              .orgId(request.orgId)
-              .projectId(request.projectId)
-              .endUser(request.endUser)
-              .timestamp(Instant.ofEpochMilli(startedAtMillis))
-              .durationMs(TimeUnit.NANOSECONDS.toMillis(now - startNanos))
-              .statusCode(statusCode)
-              .streaming(streaming);
+      LlmCall.Builder call = LlmCall.builder()
+          .provider(request.provider)
+          .operation(request.operation)
+          .requestModel(requestModel)
+          .apiKey(request.apiKey)
+          .orgId(request.orgId)
+          .projectId(request.projectId)
+          .endUser(request.endUser)
+          .timestamp(Instant.ofEpochMilli(startedAtMillis))
+          .durationMs(TimeUnit.NANOSECONDS.toMillis(now - startNanos))
+          .statusCode(statusCode)
+          .streaming(streaming);
       if (!rateLimitHeaders.isEmpty()) {
         call.rateLimitHeaders(rateLimitHeaders);
       }

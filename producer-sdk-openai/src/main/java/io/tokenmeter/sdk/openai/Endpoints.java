@@ -18,15 +18,14 @@ final class Endpoints {
   private record Endpoint(List<String> suffix, String operation) {}
 
   // Longest suffixes first: "chat/completions" must win over "completions".
-  private static final List<Endpoint> METERED =
-      List.of(
-          new Endpoint(List.of("chat", "completions"), "chat"),
-          new Endpoint(List.of("images", "generations"), "image_generation"),
-          new Endpoint(List.of("audio", "speech"), "speech"),
-          new Endpoint(List.of("completions"), "text_completion"),
-          new Endpoint(List.of("embeddings"), "embeddings"),
-          new Endpoint(List.of("responses"), "responses"),
-          new Endpoint(List.of("moderations"), "moderations"));
+  private static final List<Endpoint> METERED = List.of(
+      new Endpoint(List.of("chat", "completions"), "chat"),
+      new Endpoint(List.of("images", "generations"), "image_generation"),
+      new Endpoint(List.of("audio", "speech"), "speech"),
+      new Endpoint(List.of("completions"), "text_completion"),
+      new Endpoint(List.of("embeddings"), "embeddings"),
+      new Endpoint(List.of("responses"), "responses"),
+      new Endpoint(List.of("moderations"), "moderations"));
 
   private Endpoints() {}
 

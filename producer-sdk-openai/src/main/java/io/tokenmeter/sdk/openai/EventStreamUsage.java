@@ -68,9 +68,9 @@ final class EventStreamUsage implements ResponseUsage {
 
   private void endOfLine() {
     if (dataLine && !skippingLine) {
-      String payload =
-          new String(line.toByteArray(), DATA.length, line.size() - DATA.length, StandardCharsets.UTF_8)
-              .strip();
+      String payload = new String(
+              line.toByteArray(), DATA.length, line.size() - DATA.length, StandardCharsets.UTF_8)
+          .strip();
       if (payload.startsWith("{")) {
         if (firstEvent == null) {
           firstEvent = payload;

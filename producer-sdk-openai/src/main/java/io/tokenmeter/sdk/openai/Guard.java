@@ -20,7 +20,8 @@ final class Guard {
       throw vmError; // out of memory or stack: the caller's call could not go on either
     }
     try {
-      LOG.debug("Tokenmeter could not meter an OpenAI call: {}", failure.getClass().getName());
+      LOG.debug(
+          "Tokenmeter could not meter an OpenAI call: {}", failure.getClass().getName());
       tokenmeter.record(null);
     } catch (RuntimeException | LinkageError ignored) {
       // Counting the failure failed too; there is nowhere left to report it.

@@ -55,7 +55,9 @@ final class JsonTopLevelFields implements ResponseUsage {
       feeder.feedInput(bytes, offset, offset + length);
       // Draining to NOT_AVAILABLE consumes the whole chunk, as the feeder requires before the
       // next one, and the caller may reuse its buffer as soon as this returns.
-      for (JsonToken t = parser.nextToken(); t != null && t != JsonToken.NOT_AVAILABLE; t = parser.nextToken()) {
+      for (JsonToken t = parser.nextToken();
+          t != null && t != JsonToken.NOT_AVAILABLE;
+          t = parser.nextToken()) {
         accept(t);
       }
     } catch (IOException | RuntimeException malformed) {

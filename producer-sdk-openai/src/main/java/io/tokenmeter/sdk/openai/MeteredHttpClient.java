@@ -49,7 +49,8 @@ class MeteredHttpClient implements HttpClient {
   }
 
   @Override
-  public CompletableFuture<HttpResponse> executeAsync(HttpRequest request, RequestOptions requestOptions) {
+  public CompletableFuture<HttpResponse> executeAsync(
+      HttpRequest request, RequestOptions requestOptions) {
     CallMeter meter = start(request);
     if (meter == null) {
       return delegate.executeAsync(request, requestOptions);
@@ -62,25 +63,23 @@ class MeteredHttpClient implements HttpClient {
       throw failure;
     }
     CompletableFuture<HttpResponse> result = new CompletableFuture<>();
-    sent.whenComplete(
-        (response, failure) -> {
-          if (failure != null) {
-            meter.failed(failure);
-            result.completeExceptionally(failure); // as it came: get() and join() unwrap alike
-          } else {
-            HttpResponse watched = watch(meter, response);
-            if (!result.complete(watched)) {
-              watched.close(); // the caller cancelled meanwhile; nobody else will close it
-            }
-          }
-        });
+    sent.whenComplete((response, failure) -> {
+      if (failure != null) {
+        meter.failed(failure);
+        result.completeExceptionally(failure); // as it came: get() and join() unwrap alike
+      } else {
+        HttpResponse watched = watch(meter, response);
+        if (!result.complete(watched)) {
+          watched.close(); // the caller cancelled meanwhile; nobody else will close it
+        }
+      }
+    });
     // The delegate cancels its HTTP call when its future is cancelled; keep that working.
-    result.whenComplete(
-        (response, failure) -> {
-          if (result.isCancelled()) {
-            sent.cancel(false);
-          }
-        });
+    result.whenComplete((response, failure) -> {
+      if (result.isCancelled()) {
+        sent.cancel(false);
+      }
+    });
     return result;
   }
 
@@ -94,13 +93,12 @@ class MeteredHttpClient implements HttpClient {
     try {
       URI base = URI.create(request.baseUrl());
       String path = pathOf(base.getRawPath(), request.pathSegments());
-      RequestFacts facts =
-          RequestFacts.read(
-              request.method().name(),
-              base.getHost(),
-              path,
-              name -> first(request.headers(), name),
-              () -> jsonBytes(request.body()));
+      RequestFacts facts = RequestFacts.read(
+          request.method().name(),
+          base.getHost(),
+          path,
+          name -> first(request.headers(), name),
+          () -> jsonBytes(request.body()));
       return facts == null ? null : new CallMeter(tokenmeter, facts);
     } catch (RuntimeException | LinkageError e) {
       Guard.swallow(tokenmeter, e);

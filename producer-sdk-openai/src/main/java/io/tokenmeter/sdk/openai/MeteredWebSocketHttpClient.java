@@ -22,6 +22,7 @@ final class MeteredWebSocketHttpClient extends MeteredHttpClient implements WebS
   @Override
   public CompletableFuture<Connection> connectWebSocket(
       HttpRequest request, RequestOptions requestOptions, int maxRetries, Listener listener) {
-    return ((WebSocketClient) delegate).connectWebSocket(request, requestOptions, maxRetries, listener);
+    return ((WebSocketClient) delegate)
+        .connectWebSocket(request, requestOptions, maxRetries, listener);
   }
 }

@@ -29,6 +29,7 @@ final class RequestFacts {
   final String operation;
   /** From the body's {@code model}, else the Azure deployment; null if neither. */
   final String requestModel;
+
   final String apiKey;
   final String orgId;
   final String projectId;

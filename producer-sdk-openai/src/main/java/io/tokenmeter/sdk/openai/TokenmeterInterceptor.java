@@ -87,13 +87,12 @@ final class TokenmeterInterceptor implements Interceptor {
 
   private CallMeter start(Request request) {
     try {
-      RequestFacts facts =
-          RequestFacts.read(
-              request.method(),
-              request.url().host(),
-              request.url().encodedPath(),
-              request::header,
-              () -> jsonBytes(request.body()));
+      RequestFacts facts = RequestFacts.read(
+          request.method(),
+          request.url().host(),
+          request.url().encodedPath(),
+          request::header,
+          () -> jsonBytes(request.body()));
       return facts == null ? null : new CallMeter(tokenmeter, facts);
     } catch (RuntimeException | LinkageError e) {
       Guard.swallow(tokenmeter, e);

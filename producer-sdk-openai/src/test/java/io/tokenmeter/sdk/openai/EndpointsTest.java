@@ -39,7 +39,8 @@ class EndpointsTest {
 
   @Test
   void azureDeploymentIsReadFromThePathWithItsCase() {
-    assertThat(Endpoints.azureDeployment("/openai/deployments/My-Gpt4o/chat/completions")).isEqualTo("My-Gpt4o");
+    assertThat(Endpoints.azureDeployment("/openai/deployments/My-Gpt4o/chat/completions"))
+        .isEqualTo("My-Gpt4o");
     assertThat(Endpoints.azureDeployment("/v1/chat/completions")).isNull();
   }
 }

@@ -29,7 +29,8 @@ class EventStreamUsageTest {
 
   @Test
   void givesTheSameResultWhateverTheChunkBoundariesAndLineEndings() {
-    String stream = (event(FIRST) + event(MIDDLE) + event(USAGE) + "data: [DONE]\n\n").replace("\n", "\r\n");
+    String stream =
+        (event(FIRST) + event(MIDDLE) + event(USAGE) + "data: [DONE]\n\n").replace("\n", "\r\n");
     for (int chunk = 1; chunk <= 13; chunk++) {
       assertThat(feedInChunks(stream, chunk).summary())
           .as("chunks of %d bytes", chunk)
@@ -51,8 +52,8 @@ class EventStreamUsageTest {
     String completed =
         "{\"type\":\"response.completed\",\"response\":{\"id\":\"resp_1\",\"model\":\"gpt-4.1-2025-04-14\","
             + "\"usage\":{\"input_tokens\":5,\"output_tokens\":7,\"total_tokens\":12}}}";
-    String stream =
-        "event: response.created\n" + event(created) + "event: response.completed\n" + event(completed);
+    String stream = "event: response.created\n" + event(created) + "event: response.completed\n"
+        + event(completed);
 
     EventStreamUsage usage = feedInChunks(stream, 100);
 

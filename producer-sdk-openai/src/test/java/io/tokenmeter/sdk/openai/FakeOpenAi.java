@@ -37,7 +37,8 @@ final class FakeOpenAi implements AutoCloseable {
     }
 
     static Reply eventStream(List<String> events) {
-      return new Reply(200, Map.of("Content-Type", "text/event-stream; charset=utf-8"), events, null, false);
+      return new Reply(
+          200, Map.of("Content-Type", "text/event-stream; charset=utf-8"), events, null, false);
     }
 
     /** Answers only once {@code latch} opens: for callers that give up first (timeouts). */
@@ -87,12 +88,11 @@ final class FakeOpenAi implements AutoCloseable {
     try (exchange) {
       String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
       synchronized (this) {
-        received.add(
-            new Received(
-                exchange.getRequestMethod(),
-                exchange.getRequestURI().getPath(),
-                Map.copyOf(exchange.getRequestHeaders()),
-                body));
+        received.add(new Received(
+            exchange.getRequestMethod(),
+            exchange.getRequestURI().getPath(),
+            Map.copyOf(exchange.getRequestHeaders()),
+            body));
       }
       Reply reply = replies.poll();
       if (reply == null) {

@@ -50,10 +50,13 @@ class JsonTopLevelFieldsTest {
   void largeDataBeforeTheUsageIsSkippedNotKept() {
     StringBuilder json = new StringBuilder("{\"object\":\"list\",\"data\":[");
     for (int i = 0; i < 2000; i++) {
-      json.append(i == 0 ? "" : ",").append("{\"object\":\"embedding\",\"index\":").append(i)
+      json.append(i == 0 ? "" : ",")
+          .append("{\"object\":\"embedding\",\"index\":")
+          .append(i)
           .append(",\"embedding\":[0.0023064255,-0.009327292,0.015797347]}");
     }
-    json.append("],\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}");
+    json.append(
+        "],\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}");
     JsonTopLevelFields fields = new JsonTopLevelFields();
     byte[] body = json.toString().getBytes(StandardCharsets.UTF_8);
     for (int at = 0; at < body.length; at += 8192) {
@@ -61,7 +64,8 @@ class JsonTopLevelFieldsTest {
     }
 
     assertThat(fields.summary())
-        .isEqualTo("{\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}");
+        .isEqualTo(
+            "{\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}");
   }
 
   @Test
@@ -87,7 +91,8 @@ class JsonTopLevelFieldsTest {
   @Test
   void errorBodyWithoutUsageGivesNothing() {
     JsonTopLevelFields fields = new JsonTopLevelFields();
-    byte[] body = "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\"}}".getBytes(StandardCharsets.UTF_8);
+    byte[] body = "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\"}}"
+        .getBytes(StandardCharsets.UTF_8);
     fields.feed(body, 0, body.length);
 
     assertThat(fields.summary()).isNull();

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  */
 class MeteringFailureTest {
 
-  private static final byte[] REQUEST = "{\"model\":\"gpt-4o-mini\"}".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] REQUEST =
+      "{\"model\":\"gpt-4o-mini\"}".getBytes(StandardCharsets.UTF_8);
   private static final String ANSWER = "{\"id\":\"chatcmpl-1\",\"model\":\"gpt-4o-mini\"}";
 
   private FakeOpenAi openAi;
@@ -46,13 +47,12 @@ class MeteringFailureTest {
       nowhere = s.getLocalPort();
     }
     // No broker: the failure is counted on the caller's thread, before anything is sent.
-    tm =
-        Tokenmeter.builder()
-            .bootstrapServers("127.0.0.1:" + nowhere)
-            .service("unit")
-            .environment("test")
-            .fingerprintSecret("unit-secret-0123456789abcdef0123456789abcdef")
-            .build();
+    tm = Tokenmeter.builder()
+        .bootstrapServers("127.0.0.1:" + nowhere)
+        .service("unit")
+        .environment("test")
+        .fingerprintSecret("unit-secret-0123456789abcdef0123456789abcdef")
+        .build();
   }
 
   @AfterEach
@@ -64,9 +64,13 @@ class MeteringFailureTest {
   @Test
   void failureInsideTheInterceptorIsCountedAndTheCallGoesOn() throws IOException {
     openAi.enqueue(Reply.json(200, ANSWER, Map.of()));
-    OkHttpClient http = new OkHttpClient.Builder().addInterceptor(TokenmeterOpenAi.interceptor(tm)).build();
-    Request request =
-        new Request.Builder().url(openAi.baseUrl() + "/chat/completions").post(new FailsFirstWrite()).build();
+    OkHttpClient http = new OkHttpClient.Builder()
+        .addInterceptor(TokenmeterOpenAi.interceptor(tm))
+        .build();
+    Request request = new Request.Builder()
+        .url(openAi.baseUrl() + "/chat/completions")
+        .post(new FailsFirstWrite())
+        .build();
 
     try (Response response = http.newCall(request).execute()) {
       assertThat(response.code()).isEqualTo(200);
@@ -75,7 +79,10 @@ class MeteringFailureTest {
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
     }
-    assertThat(openAi.received()).singleElement().extracting(FakeOpenAi.Received::body).isEqualTo(new String(REQUEST, StandardCharsets.UTF_8));
+    assertThat(openAi.received())
+        .singleElement()
+        .extracting(FakeOpenAi.Received::body)
+        .isEqualTo(new String(REQUEST, StandardCharsets.UTF_8));
     assertThat(tm.stats().recorded()).isEqualTo(1);
     assertThat(tm.stats().droppedInvalid()).isEqualTo(1);
   }
@@ -83,18 +90,19 @@ class MeteringFailureTest {
   @Test
   void failureInsideTheTransportDecoratorIsCountedAndTheCallGoesOn() throws IOException {
     openAi.enqueue(Reply.json(200, ANSWER, Map.of()));
-    HttpRequest request =
-        HttpRequest.builder()
-            .method(HttpMethod.POST)
-            .baseUrl(openAi.baseUrl())
-            .addPathSegments("chat", "completions")
-            .body(new FailsFirstWriteTo())
-            .build();
+    HttpRequest request = HttpRequest.builder()
+        .method(HttpMethod.POST)
+        .baseUrl(openAi.baseUrl())
+        .addPathSegments("chat", "completions")
+        .body(new FailsFirstWriteTo())
+        .build();
 
-    try (HttpClient http = TokenmeterOpenAi.wrap(com.openai.client.okhttp.OkHttpClient.builder().build(), tm);
+    try (HttpClient http = TokenmeterOpenAi.wrap(
+            com.openai.client.okhttp.OkHttpClient.builder().build(), tm);
         HttpResponse response = http.execute(request)) {
       assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(new String(response.body().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(ANSWER);
+      assertThat(new String(response.body().readAllBytes(), StandardCharsets.UTF_8))
+          .isEqualTo(ANSWER);
     }
     assertThat(tm.stats().recorded()).isEqualTo(1);
     assertThat(tm.stats().droppedInvalid()).isEqualTo(1);

@@ -68,65 +68,61 @@ class OpenAiClientIT {
 
   private static final String FINGERPRINT_SECRET = "it-secret-0123456789abcdef0123456789abcdef";
   // Unique per run, so nothing else in the log or the topic can contain it by accident.
-  private static final String SECRET_PART = "LEAK" + UUID.randomUUID().toString().replace("-", "");
+  private static final String SECRET_PART =
+      "LEAK" + UUID.randomUUID().toString().replace("-", "");
   private static final String KEY = "sk-proj-" + SECRET_PART + "9z8y";
   private static final Duration PATIENCE = Duration.ofSeconds(30);
   private static final AtomicInteger TOPICS = new AtomicInteger();
 
-  private static final Map<String, String> RATE_LIMITS =
-      Map.of(
-          "x-ratelimit-limit-requests", "10000",
-          "x-ratelimit-remaining-requests", "9999",
-          "x-ratelimit-reset-requests", "6m0s",
-          "x-ratelimit-limit-tokens", "2000000",
-          "x-ratelimit-remaining-tokens", "1999850",
-          "x-ratelimit-reset-tokens", "12ms");
+  private static final Map<String, String> RATE_LIMITS = Map.of(
+      "x-ratelimit-limit-requests", "10000",
+      "x-ratelimit-remaining-requests", "9999",
+      "x-ratelimit-reset-requests", "6m0s",
+      "x-ratelimit-limit-tokens", "2000000",
+      "x-ratelimit-remaining-tokens", "1999850",
+      "x-ratelimit-reset-tokens", "12ms");
   private static final RateLimitSnapshot RATE_LIMIT_SNAPSHOT =
       new RateLimitSnapshot(10000L, 2000000L, 9999L, 1999850L, 360000L, 12L);
 
-  private static final Reply CHAT =
-      Reply.json(
-          200,
-          "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1700000000,"
-              + "\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"message\":"
-              + "{\"role\":\"assistant\",\"content\":\"Hello!\",\"refusal\":null},\"logprobs\":null,"
-              + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":120,\"completion_tokens\":30,"
-              + "\"total_tokens\":150,\"prompt_tokens_details\":{\"cached_tokens\":100,\"audio_tokens\":0},"
-              + "\"completion_tokens_details\":{\"reasoning_tokens\":12,\"audio_tokens\":0}},"
-              + "\"system_fingerprint\":\"fp_1\"}",
-          RATE_LIMITS);
+  private static final Reply CHAT = Reply.json(
+      200,
+      "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1700000000,"
+          + "\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"message\":"
+          + "{\"role\":\"assistant\",\"content\":\"Hello!\",\"refusal\":null},\"logprobs\":null,"
+          + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":120,\"completion_tokens\":30,"
+          + "\"total_tokens\":150,\"prompt_tokens_details\":{\"cached_tokens\":100,\"audio_tokens\":0},"
+          + "\"completion_tokens_details\":{\"reasoning_tokens\":12,\"audio_tokens\":0}},"
+          + "\"system_fingerprint\":\"fp_1\"}",
+      RATE_LIMITS);
 
-  private static final Reply RATE_LIMITED =
-      Reply.json(
-          429,
-          "{\"error\":{\"message\":\"Rate limit reached for gpt-4o-mini\",\"type\":\"requests\","
-              + "\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
-          Map.of(
-              "Retry-After", "20",
-              "x-ratelimit-limit-requests", "10000",
-              "x-ratelimit-remaining-requests", "0",
-              "x-ratelimit-reset-requests", "20s"));
+  private static final Reply RATE_LIMITED = Reply.json(
+      429,
+      "{\"error\":{\"message\":\"Rate limit reached for gpt-4o-mini\",\"type\":\"requests\","
+          + "\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
+      Map.of(
+          "Retry-After", "20",
+          "x-ratelimit-limit-requests", "10000",
+          "x-ratelimit-remaining-requests", "0",
+          "x-ratelimit-reset-requests", "20s"));
 
   private static final String CHUNK =
       "{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
           + "\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":%s%s}";
 
-  private static final Reply EMBEDDING =
-      Reply.json(
-          200,
-          "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
-              + "\"embedding\":[0.0023064255,-0.009327292,0.015797347]}],"
-              + "\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}",
-          Map.of());
+  private static final Reply EMBEDDING = Reply.json(
+      200,
+      "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+          + "\"embedding\":[0.0023064255,-0.009327292,0.015797347]}],"
+          + "\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}",
+      Map.of());
 
   // "user" is deprecated by OpenAI but still sent by many clients, and it is what end_user reads.
   @SuppressWarnings("deprecation")
-  private static final ChatCompletionCreateParams SAY_HELLO =
-      ChatCompletionCreateParams.builder()
-          .model("gpt-4o-mini")
-          .addUserMessage("Say hello")
-          .user("end-user-7")
-          .build();
+  private static final ChatCompletionCreateParams SAY_HELLO = ChatCompletionCreateParams.builder()
+      .model("gpt-4o-mini")
+      .addUserMessage("Say hello")
+      .user("end-user-7")
+      .build();
 
   private static KafkaBroker broker;
   private static FakeOpenAi openAi;
@@ -145,8 +141,12 @@ class OpenAiClientIT {
     String referenceTopic = "llm.calls.reference";
     Topics.create(broker.bootstrapServers(), referenceTopic);
     try (Tokenmeter byHand = tokenmeter(referenceTopic)) {
-      byHand.record(
-          LlmCall.builder().provider("openai").operation("chat").requestModel("any").apiKey(KEY).build());
+      byHand.record(LlmCall.builder()
+          .provider("openai")
+          .operation("chat")
+          .requestModel("any")
+          .apiKey(KEY)
+          .build());
       assertThat(byHand.flush(PATIENCE)).isTrue();
     }
     reference = Topics.events(broker.bootstrapServers(), referenceTopic).get(0);
@@ -183,22 +183,22 @@ class OpenAiClientIT {
     openAi.enqueue(CHAT, CHAT);
 
     ChatCompletion plain = plainClient(0, PATIENCE).chat().completions().create(SAY_HELLO);
-    ChatCompletion metered = meteredClient(route, 0, PATIENCE).chat().completions().create(SAY_HELLO);
+    ChatCompletion metered =
+        meteredClient(route, 0, PATIENCE).chat().completions().create(SAY_HELLO);
 
     assertThat(metered).isEqualTo(plain);
     assertThat(metered.choices().get(0).message().content()).hasValue("Hello!");
     assertThat(events(1))
-        .containsExactly(
-            expected("chat", "gpt-4o-mini")
-                .setEndUser("end-user-7")
-                .setResponseModel("gpt-4o-mini-2024-07-18")
-                .setInputTokens(120L)
-                .setOutputTokens(30L)
-                .setCacheReadInputTokens(100L)
-                .setReasoningOutputTokens(12L)
-                .setStatusCode(200)
-                .setRateLimit(RATE_LIMIT_SNAPSHOT)
-                .build());
+        .containsExactly(expected("chat", "gpt-4o-mini")
+            .setEndUser("end-user-7")
+            .setResponseModel("gpt-4o-mini-2024-07-18")
+            .setInputTokens(120L)
+            .setOutputTokens(30L)
+            .setCacheReadInputTokens(100L)
+            .setReasoningOutputTokens(12L)
+            .setStatusCode(200)
+            .setRateLimit(RATE_LIMIT_SNAPSHOT)
+            .build());
   }
 
   @ParameterizedTest
@@ -206,33 +206,36 @@ class OpenAiClientIT {
   void rateLimitedCallIsRecordedAndTheCallerGetsTheSameException(Route route) {
     openAi.enqueue(RATE_LIMITED, RATE_LIMITED);
 
-    Throwable plain = catchThrowable(() -> plainClient(0, PATIENCE).chat().completions().create(SAY_HELLO));
-    Throwable metered =
-        catchThrowable(() -> meteredClient(route, 0, PATIENCE).chat().completions().create(SAY_HELLO));
+    Throwable plain =
+        catchThrowable(() -> plainClient(0, PATIENCE).chat().completions().create(SAY_HELLO));
+    Throwable metered = catchThrowable(
+        () -> meteredClient(route, 0, PATIENCE).chat().completions().create(SAY_HELLO));
 
     assertSameFailure(metered, plain);
     assertThat(((OpenAIServiceException) metered).statusCode()).isEqualTo(429);
     assertThat(events(1))
-        .containsExactly(
-            expected("chat", "gpt-4o-mini")
-                .setEndUser("end-user-7")
-                .setStatusCode(429)
-                .setErrorType("rate_limited")
-                .setRateLimit(new RateLimitSnapshot(10000L, null, 0L, null, 20000L, null))
-                .build());
+        .containsExactly(expected("chat", "gpt-4o-mini")
+            .setEndUser("end-user-7")
+            .setStatusCode(429)
+            .setErrorType("rate_limited")
+            .setRateLimit(new RateLimitSnapshot(10000L, null, 0L, null, 20000L, null))
+            .build());
   }
 
   @ParameterizedTest
   @EnumSource(Route.class)
   void eachRetryAttemptIsItsOwnEvent(Route route) {
-    Reply retrySoon = Reply.json(429, "{\"error\":{\"message\":\"slow down\"}}", Map.of("retry-after-ms", "10"));
+    Reply retrySoon =
+        Reply.json(429, "{\"error\":{\"message\":\"slow down\"}}", Map.of("retry-after-ms", "10"));
     openAi.enqueue(retrySoon, CHAT);
 
-    ChatCompletion answer = meteredClient(route, 1, PATIENCE).chat().completions().create(SAY_HELLO);
+    ChatCompletion answer =
+        meteredClient(route, 1, PATIENCE).chat().completions().create(SAY_HELLO);
 
     assertThat(answer.id()).isEqualTo("chatcmpl-1");
     assertThat(events(2))
-        .extracting(LlmCallEvent::getStatusCode, LlmCallEvent::getErrorType, LlmCallEvent::getInputTokens)
+        .extracting(
+            LlmCallEvent::getStatusCode, LlmCallEvent::getErrorType, LlmCallEvent::getInputTokens)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(429, "rate_limited", null),
             org.assertj.core.groups.Tuple.tuple(200, null, 120L));
@@ -241,120 +244,118 @@ class OpenAiClientIT {
   @ParameterizedTest
   @EnumSource(Route.class)
   void streamedChatTakesUsageFromTheFinalChunkAndTimesTheFirstToken(Route route) {
-    Reply stream =
-        Reply.eventStream(
-            List.of(
-                event(chunk("[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]", true)),
-                event(chunk("[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]", true)),
-                event(chunk("[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":null}]", true)),
-                event(chunk("[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]", true)),
-                event(
-                    String.format(
-                        CHUNK,
-                        "[]",
-                        ",\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11,"
-                            + "\"prompt_tokens_details\":{\"cached_tokens\":0},"
-                            + "\"completion_tokens_details\":{\"reasoning_tokens\":0}}")),
-                "data: [DONE]\n\n"));
+    Reply stream = Reply.eventStream(List.of(
+        event(chunk(
+            "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]",
+            true)),
+        event(
+            chunk("[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]", true)),
+        event(chunk("[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":null}]", true)),
+        event(chunk("[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]", true)),
+        event(String.format(
+            CHUNK,
+            "[]",
+            ",\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":0},"
+                + "\"completion_tokens_details\":{\"reasoning_tokens\":0}}")),
+        "data: [DONE]\n\n"));
     openAi.enqueue(stream, stream);
-    ChatCompletionCreateParams params =
-        SAY_HELLO.toBuilder()
-            .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
-            .build();
+    ChatCompletionCreateParams params = SAY_HELLO.toBuilder()
+        .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+        .build();
 
-    List<ChatCompletionChunk> plain = streamAll(() -> plainClient(0, PATIENCE).chat().completions().createStreaming(params));
-    List<ChatCompletionChunk> metered =
-        streamAll(() -> meteredClient(route, 0, PATIENCE).chat().completions().createStreaming(params));
+    List<ChatCompletionChunk> plain =
+        streamAll(() -> plainClient(0, PATIENCE).chat().completions().createStreaming(params));
+    List<ChatCompletionChunk> metered = streamAll(
+        () -> meteredClient(route, 0, PATIENCE).chat().completions().createStreaming(params));
 
     assertThat(metered).hasSize(5).isEqualTo(plain);
     List<LlmCallEvent> events = rawEvents(1);
     LlmCallEvent e = events.get(0);
     assertThat(e.getTimeToFirstTokenMs()).isNotNull().isBetween(0L, e.getDurationMs());
     assertThat(normalised(events))
-        .containsExactly(
-            expected("chat", "gpt-4o-mini")
-                .setEndUser("end-user-7")
-                .setResponseModel("gpt-4o-mini-2024-07-18")
-                .setInputTokens(9L)
-                .setOutputTokens(2L)
-                .setCacheReadInputTokens(0L)
-                .setReasoningOutputTokens(0L)
-                .setStatusCode(200)
-                .setStreaming(true)
-                .build());
+        .containsExactly(expected("chat", "gpt-4o-mini")
+            .setEndUser("end-user-7")
+            .setResponseModel("gpt-4o-mini-2024-07-18")
+            .setInputTokens(9L)
+            .setOutputTokens(2L)
+            .setCacheReadInputTokens(0L)
+            .setReasoningOutputTokens(0L)
+            .setStatusCode(200)
+            .setStreaming(true)
+            .build());
   }
 
   @ParameterizedTest
   @EnumSource(Route.class)
   void streamWithoutIncludeUsageHasNullUsageNotZero(Route route) {
-    openAi.enqueue(
-        Reply.eventStream(
-            List.of(
-                event(chunk("[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"finish_reason\":null}]", false)),
-                event(chunk("[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]", false)),
-                "data: [DONE]\n\n")));
+    openAi.enqueue(Reply.eventStream(List.of(
+        event(chunk(
+            "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"finish_reason\":null}]",
+            false)),
+        event(chunk("[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]", false)),
+        "data: [DONE]\n\n")));
 
-    List<ChatCompletionChunk> chunks =
-        streamAll(() -> meteredClient(route, 0, PATIENCE).chat().completions().createStreaming(SAY_HELLO));
+    List<ChatCompletionChunk> chunks = streamAll(
+        () -> meteredClient(route, 0, PATIENCE).chat().completions().createStreaming(SAY_HELLO));
 
     assertThat(chunks).hasSize(2);
     assertThat(events(1))
-        .containsExactly(
-            expected("chat", "gpt-4o-mini")
-                .setEndUser("end-user-7")
-                .setResponseModel("gpt-4o-mini-2024-07-18")
-                .setStatusCode(200)
-                .setStreaming(true)
-                .build());
+        .containsExactly(expected("chat", "gpt-4o-mini")
+            .setEndUser("end-user-7")
+            .setResponseModel("gpt-4o-mini-2024-07-18")
+            .setStatusCode(200)
+            .setStreaming(true)
+            .build());
   }
 
   @ParameterizedTest
   @EnumSource(Route.class)
   void streamCutOffMidwayIsRecordedAsNetworkErrorWithItsStatus(Route route) {
-    Reply cut =
-        Reply.eventStream(
-                List.of(
-                    event(chunk("[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\"},\"finish_reason\":null}]", true)),
-                    "data: {\"id\":\"chatcmpl-2\",\"obj"))
-            .cutOff();
+    Reply cut = Reply.eventStream(List.of(
+            event(chunk(
+                "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\"},\"finish_reason\":null}]",
+                true)),
+            "data: {\"id\":\"chatcmpl-2\",\"obj"))
+        .cutOff();
     openAi.enqueue(cut, cut);
 
-    Throwable plain =
-        catchThrowable(() -> streamAll(() -> plainClient(0, PATIENCE).chat().completions().createStreaming(SAY_HELLO)));
-    Throwable metered =
-        catchThrowable(
-            () -> streamAll(() -> meteredClient(route, 0, PATIENCE).chat().completions().createStreaming(SAY_HELLO)));
+    Throwable plain = catchThrowable(() ->
+        streamAll(() -> plainClient(0, PATIENCE).chat().completions().createStreaming(SAY_HELLO)));
+    Throwable metered = catchThrowable(() -> streamAll(
+        () -> meteredClient(route, 0, PATIENCE).chat().completions().createStreaming(SAY_HELLO)));
 
     assertSameFailure(metered, plain);
     assertThat(events(1))
-        .containsExactly(
-            expected("chat", "gpt-4o-mini")
-                .setEndUser("end-user-7")
-                .setResponseModel("gpt-4o-mini-2024-07-18")
-                .setStatusCode(200)
-                .setErrorType("network")
-                .setStreaming(true)
-                .build());
+        .containsExactly(expected("chat", "gpt-4o-mini")
+            .setEndUser("end-user-7")
+            .setResponseModel("gpt-4o-mini-2024-07-18")
+            .setStatusCode(200)
+            .setErrorType("network")
+            .setStreaming(true)
+            .build());
   }
 
   @ParameterizedTest
   @EnumSource(Route.class)
   void embeddingsCallIsRecordedWithItsInputTokens(Route route) {
     openAi.enqueue(EMBEDDING, EMBEDDING);
-    EmbeddingCreateParams params =
-        EmbeddingCreateParams.builder().model("text-embedding-3-small").input("The food was delicious").build();
+    EmbeddingCreateParams params = EmbeddingCreateParams.builder()
+        .model("text-embedding-3-small")
+        .input("The food was delicious")
+        .build();
 
     CreateEmbeddingResponse plain = plainClient(0, PATIENCE).embeddings().create(params);
-    CreateEmbeddingResponse metered = meteredClient(route, 0, PATIENCE).embeddings().create(params);
+    CreateEmbeddingResponse metered =
+        meteredClient(route, 0, PATIENCE).embeddings().create(params);
 
     assertThat(metered).isEqualTo(plain);
     assertThat(events(1))
-        .containsExactly(
-            expected("embeddings", "text-embedding-3-small")
-                .setResponseModel("text-embedding-3-small")
-                .setInputTokens(8L)
-                .setStatusCode(200)
-                .build());
+        .containsExactly(expected("embeddings", "text-embedding-3-small")
+            .setResponseModel("text-embedding-3-small")
+            .setInputTokens(8L)
+            .setStatusCode(200)
+            .build());
   }
 
   @ParameterizedTest
@@ -362,14 +363,23 @@ class OpenAiClientIT {
   void asyncCallIsRecordedLikeABlockingOne(Route route) throws Exception {
     openAi.enqueue(CHAT, CHAT);
 
-    ChatCompletion plain =
-        plainClient(0, PATIENCE).async().chat().completions().create(SAY_HELLO).get(30, TimeUnit.SECONDS);
-    ChatCompletion metered =
-        meteredClient(route, 0, PATIENCE).async().chat().completions().create(SAY_HELLO).get(30, TimeUnit.SECONDS);
+    ChatCompletion plain = plainClient(0, PATIENCE)
+        .async()
+        .chat()
+        .completions()
+        .create(SAY_HELLO)
+        .get(30, TimeUnit.SECONDS);
+    ChatCompletion metered = meteredClient(route, 0, PATIENCE)
+        .async()
+        .chat()
+        .completions()
+        .create(SAY_HELLO)
+        .get(30, TimeUnit.SECONDS);
 
     assertThat(metered).isEqualTo(plain);
     assertThat(events(1))
-        .extracting(LlmCallEvent::getOperation, LlmCallEvent::getStatusCode, LlmCallEvent::getInputTokens)
+        .extracting(
+            LlmCallEvent::getOperation, LlmCallEvent::getStatusCode, LlmCallEvent::getInputTokens)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("chat", 200, 120L));
   }
 
@@ -381,15 +391,17 @@ class OpenAiClientIT {
       nowhere = "http://127.0.0.1:" + s.getLocalPort() + "/v1";
     }
 
-    Throwable plain =
-        catchThrowable(() -> plainClient(nowhere, 0, PATIENCE).chat().completions().create(SAY_HELLO));
-    Throwable metered =
-        catchThrowable(() -> meteredClient(route, nowhere, 0, PATIENCE).chat().completions().create(SAY_HELLO));
+    Throwable plain = catchThrowable(
+        () -> plainClient(nowhere, 0, PATIENCE).chat().completions().create(SAY_HELLO));
+    Throwable metered = catchThrowable(
+        () -> meteredClient(route, nowhere, 0, PATIENCE).chat().completions().create(SAY_HELLO));
 
     assertSameFailure(metered, plain);
     assertThat(events(1))
-        .containsExactly(
-            expected("chat", "gpt-4o-mini").setEndUser("end-user-7").setErrorType("network").build());
+        .containsExactly(expected("chat", "gpt-4o-mini")
+            .setEndUser("end-user-7")
+            .setErrorType("network")
+            .build());
   }
 
   @ParameterizedTest
@@ -401,16 +413,18 @@ class OpenAiClientIT {
     try {
       Throwable plain =
           catchThrowable(() -> plainClient(0, shortTimeout).chat().completions().create(SAY_HELLO));
-      Throwable metered =
-          catchThrowable(() -> meteredClient(route, 0, shortTimeout).chat().completions().create(SAY_HELLO));
+      Throwable metered = catchThrowable(
+          () -> meteredClient(route, 0, shortTimeout).chat().completions().create(SAY_HELLO));
 
       assertSameFailure(metered, plain);
     } finally {
       release.countDown();
     }
     assertThat(events(1))
-        .containsExactly(
-            expected("chat", "gpt-4o-mini").setEndUser("end-user-7").setErrorType("timeout").build());
+        .containsExactly(expected("chat", "gpt-4o-mini")
+            .setEndUser("end-user-7")
+            .setErrorType("timeout")
+            .build());
   }
 
   @ParameterizedTest
@@ -419,19 +433,26 @@ class OpenAiClientIT {
     Reply broken = Reply.json(200, "{\"id\": \"chatcmpl-3\", \"choices\": [oops", Map.of());
     openAi.enqueue(broken, broken);
 
-    Throwable plain = catchThrowable(() -> plainClient(0, PATIENCE).chat().completions().create(SAY_HELLO));
-    Throwable metered =
-        catchThrowable(() -> meteredClient(route, 0, PATIENCE).chat().completions().create(SAY_HELLO));
+    Throwable plain =
+        catchThrowable(() -> plainClient(0, PATIENCE).chat().completions().create(SAY_HELLO));
+    Throwable metered = catchThrowable(
+        () -> meteredClient(route, 0, PATIENCE).chat().completions().create(SAY_HELLO));
 
     assertSameFailure(metered, plain);
     assertThat(events(1))
-        .containsExactly(expected("chat", "gpt-4o-mini").setEndUser("end-user-7").setStatusCode(200).build());
+        .containsExactly(expected("chat", "gpt-4o-mini")
+            .setEndUser("end-user-7")
+            .setStatusCode(200)
+            .build());
   }
 
   @ParameterizedTest
   @EnumSource(Route.class)
   void requestsThatRunNoModelPassThroughUnrecorded(Route route) {
-    Reply models = Reply.json(200, "{\"object\":\"list\",\"data\":[{\"id\":\"gpt-4o-mini\",\"object\":\"model\",\"created\":1,\"owned_by\":\"openai\"}]}", Map.of());
+    Reply models = Reply.json(
+        200,
+        "{\"object\":\"list\",\"data\":[{\"id\":\"gpt-4o-mini\",\"object\":\"model\",\"created\":1,\"owned_by\":\"openai\"}]}",
+        Map.of());
     openAi.enqueue(models, models);
 
     var plain = plainClient(0, PATIENCE).models().list().data();
@@ -463,14 +484,22 @@ class OpenAiClientIT {
       OpenAIClient client = meteredClient(route, 0, PATIENCE);
       client.chat().completions().create(SAY_HELLO);
       catchThrowable(() -> client.chat().completions().create(SAY_HELLO));
-      client.embeddings().create(EmbeddingCreateParams.builder().model("text-embedding-3-small").input("x").build());
+      client
+          .embeddings()
+          .create(EmbeddingCreateParams.builder()
+              .model("text-embedding-3-small")
+              .input("x")
+              .build());
     }
     assertThat(openAi.received())
         .as("the key was there to leak: the server got it")
-        .allSatisfy(r -> assertThat(r.headers().get("Authorization")).containsExactly("Bearer " + KEY));
+        .allSatisfy(
+            r -> assertThat(r.headers().get("Authorization")).containsExactly("Bearer " + KEY));
 
     List<LlmCallEvent> events = events(6);
-    assertThat(events).extracting(LlmCallEvent::getApiKeyFingerprint).containsOnly(reference.getApiKeyFingerprint());
+    assertThat(events)
+        .extracting(LlmCallEvent::getApiKeyFingerprint)
+        .containsOnly(reference.getApiKeyFingerprint());
     ByteArrayOutputStream everything = new ByteArrayOutputStream();
     for (ConsumerRecord<byte[], byte[]> r : Topics.records(broker.bootstrapServers(), topic)) {
       everything.write(r.key() == null ? new byte[0] : r.key());
@@ -485,7 +514,8 @@ class OpenAiClientIT {
     assertThat(onTheWire).as("the scan sees the events").contains(reference.getApiKeyFingerprint());
     assertNoPartOfTheKey(onTheWire, "the records on the topic");
 
-    Path log = Path.of(System.getProperty("org.slf4j.simpleLogger.logFile", "target/openai-integration-tests.log"));
+    Path log = Path.of(System.getProperty(
+        "org.slf4j.simpleLogger.logFile", "target/openai-integration-tests.log"));
     String logText = Files.readString(log, StandardCharsets.UTF_8);
     assertThat(logText).as("the scan sees the log output").contains("Tokenmeter[topic=" + topic);
     assertNoPartOfTheKey(logText, "the log output");
@@ -505,28 +535,30 @@ class OpenAiClientIT {
     return meteredClient(route, openAi.baseUrl(), maxRetries, timeout);
   }
 
-  private OpenAIClient meteredClient(Route route, String baseUrl, int maxRetries, Duration timeout) {
+  private OpenAIClient meteredClient(
+      Route route, String baseUrl, int maxRetries, Duration timeout) {
     return keep(
         switch (route) {
           case INTERCEPTOR ->
-              openAiBuilder(baseUrl, maxRetries, timeout)
-                  .addInterceptor(TokenmeterOpenAi.interceptor(tm))
-                  .build();
+            openAiBuilder(baseUrl, maxRetries, timeout)
+                .addInterceptor(TokenmeterOpenAi.interceptor(tm))
+                .build();
           case TRANSPORT ->
-              new OpenAIClientImpl(
-                  ClientOptions.builder()
-                      .httpClient(TokenmeterOpenAi.wrap(OkHttpClient.builder().timeout(timeout).build(), tm))
-                      .baseUrl(baseUrl)
-                      .apiKey(KEY)
-                      .organization("org_it")
-                      .project("proj_it")
-                      .maxRetries(maxRetries)
-                      .timeout(timeout)
-                      .build());
+            new OpenAIClientImpl(ClientOptions.builder()
+                .httpClient(TokenmeterOpenAi.wrap(
+                    OkHttpClient.builder().timeout(timeout).build(), tm))
+                .baseUrl(baseUrl)
+                .apiKey(KEY)
+                .organization("org_it")
+                .project("proj_it")
+                .maxRetries(maxRetries)
+                .timeout(timeout)
+                .build());
         });
   }
 
-  private static OpenAIOkHttpClient.Builder openAiBuilder(String baseUrl, int maxRetries, Duration timeout) {
+  private static OpenAIOkHttpClient.Builder openAiBuilder(
+      String baseUrl, int maxRetries, Duration timeout) {
     return OpenAIOkHttpClient.builder()
         .baseUrl(baseUrl)
         .apiKey(KEY)
@@ -589,7 +621,9 @@ class OpenAiClientIT {
     for (LlmCallEvent e : events) {
       assertThat(e.getEventId()).isNotBlank();
       assertThat(e.getTimestamp()).isBetween(testStart.minusSeconds(1), now);
-      assertThat(e.getDurationMs()).isNotNull().isBetween(0L, Duration.between(testStart, now).toMillis() + 1);
+      assertThat(e.getDurationMs())
+          .isNotNull()
+          .isBetween(0L, Duration.between(testStart, now).toMillis() + 1);
       LlmCallEvent copy = LlmCallEvent.newBuilder(e).build();
       copy.setEventId("");
       copy.setTimestamp(Instant.EPOCH);

@@ -14,20 +14,17 @@ class RequestFactsTest {
 
   @Test
   void openAiRequestGivesModelKeyOrgProjectAndEndUser() {
-    String body =
-        "{\"messages\":[{\"role\":\"user\",\"content\":\"the model is \\\"x\\\"\"}],"
-            + "\"model\":\"gpt-4o-mini\",\"user\":\"end-user-7\",\"stream\":false}";
-    RequestFacts facts =
-        RequestFacts.read(
-            "POST",
-            "api.openai.com",
-            "/v1/chat/completions",
-            headers(
-                Map.of(
-                    "Authorization", "Bearer " + KEY,
-                    "OpenAI-Organization", "org_1",
-                    "OpenAI-Project", "proj_1")),
-            () -> body.getBytes(StandardCharsets.UTF_8));
+    String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"the model is \\\"x\\\"\"}],"
+        + "\"model\":\"gpt-4o-mini\",\"user\":\"end-user-7\",\"stream\":false}";
+    RequestFacts facts = RequestFacts.read(
+        "POST",
+        "api.openai.com",
+        "/v1/chat/completions",
+        headers(Map.of(
+            "Authorization", "Bearer " + KEY,
+            "OpenAI-Organization", "org_1",
+            "OpenAI-Project", "proj_1")),
+        () -> body.getBytes(StandardCharsets.UTF_8));
 
     assertThat(facts.provider).isEqualTo("openai");
     assertThat(facts.operation).isEqualTo("chat");
@@ -41,22 +38,22 @@ class RequestFactsTest {
 
   @Test
   void nestedModelFieldsAreNotMistakenForTheRequestModel() {
-    String body = "{\"input\":[{\"model\":\"not-this\"}],\"tools\":[],\"model\":\"text-embedding-3-small\"}";
-    RequestFacts facts =
-        RequestFacts.read("POST", "api.openai.com", "/v1/embeddings", headers(Map.of()), body::getBytes);
+    String body =
+        "{\"input\":[{\"model\":\"not-this\"}],\"tools\":[],\"model\":\"text-embedding-3-small\"}";
+    RequestFacts facts = RequestFacts.read(
+        "POST", "api.openai.com", "/v1/embeddings", headers(Map.of()), body::getBytes);
 
     assertThat(facts.requestModel).isEqualTo("text-embedding-3-small");
   }
 
   @Test
   void azureRequestUsesTheApiKeyHeaderAndTheDeploymentAsModel() {
-    RequestFacts facts =
-        RequestFacts.read(
-            "POST",
-            "contoso.openai.azure.com",
-            "/openai/deployments/gpt4o-prod/chat/completions",
-            headers(Map.of("api-key", "azure-key-1234", "Authorization", "Bearer ignored-token")),
-            () -> "{\"messages\":[]}".getBytes(StandardCharsets.UTF_8));
+    RequestFacts facts = RequestFacts.read(
+        "POST",
+        "contoso.openai.azure.com",
+        "/openai/deployments/gpt4o-prod/chat/completions",
+        headers(Map.of("api-key", "azure-key-1234", "Authorization", "Bearer ignored-token")),
+        () -> "{\"messages\":[]}".getBytes(StandardCharsets.UTF_8));
 
     assertThat(facts.provider).isEqualTo("azure.ai.openai");
     assertThat(facts.apiKey).isEqualTo("azure-key-1234");
@@ -65,8 +62,8 @@ class RequestFactsTest {
 
   @Test
   void unreadableBodyLeavesTheModelUnknown() {
-    RequestFacts facts =
-        RequestFacts.read("POST", "api.openai.com", "/v1/responses", headers(Map.of()), () -> "not json".getBytes());
+    RequestFacts facts = RequestFacts.read(
+        "POST", "api.openai.com", "/v1/responses", headers(Map.of()), () -> "not json".getBytes());
 
     assertThat(facts.operation).isEqualTo("responses");
     assertThat(facts.requestModel).isNull();
@@ -74,15 +71,9 @@ class RequestFactsTest {
 
   @Test
   void unmeteredRequestIsNotReadAtAll() {
-    assertThat(
-            RequestFacts.read(
-                "GET",
-                "api.openai.com",
-                "/v1/models",
-                headers(Map.of()),
-                () -> {
-                  throw new AssertionError("the body of an unmetered request must not be read");
-                }))
+    assertThat(RequestFacts.read("GET", "api.openai.com", "/v1/models", headers(Map.of()), () -> {
+          throw new AssertionError("the body of an unmetered request must not be read");
+        }))
         .isNull();
   }
 

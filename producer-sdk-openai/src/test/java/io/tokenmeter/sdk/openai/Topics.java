@@ -25,7 +25,10 @@ final class Topics {
 
   static void create(String bootstrap, String topic) throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+      admin
+          .createTopics(List.of(new NewTopic(topic, 1, (short) 1)))
+          .all()
+          .get(60, TimeUnit.SECONDS);
     }
   }
 
@@ -43,10 +46,11 @@ final class Topics {
   /** Every record of the topic as raw bytes: keys, values, header names and values. */
   static List<ConsumerRecord<byte[], byte[]>> records(String bootstrap, String topic) {
     TopicPartition partition = new TopicPartition(topic, 0);
-    Map<String, Object> conf =
-        Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    Map<String, Object> conf = Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        bootstrap,
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+        false);
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(conf, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -54,14 +58,10 @@ final class Topics {
       consumer.seekToBeginning(List.of(partition));
       long end = consumer.endOffsets(List.of(partition)).get(partition);
       // Reading up to the end offset proves there is nothing more than what was read.
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .pollDelay(Duration.ZERO)
-          .until(
-              () -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-                return consumer.position(partition) >= end;
-              });
+      await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).until(() -> {
+        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+        return consumer.position(partition) >= end;
+      });
     }
     return out;
   }

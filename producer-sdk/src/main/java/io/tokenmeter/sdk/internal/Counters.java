@@ -13,7 +13,8 @@ public final class Counters {
   /** Drop reasons, named as in the metrics and the docs. */
   public enum Reason {
     /** The queue was at capacity when record() was called. */
-    QUEUE_FULL("queue_full", "the queue was full: events are recorded faster than Kafka takes them"),
+    QUEUE_FULL(
+        "queue_full", "the queue was full: events are recorded faster than Kafka takes them"),
     /** Kafka did not take the event: delivery timeout, metadata timeout, or another send error. */
     BROKER_UNAVAILABLE("broker_unavailable", "Kafka did not accept the event"),
     /** The event could not be encoded, for example the schema registry was unreachable. */

@@ -169,7 +169,9 @@ public final class Dispatcher<T, V> {
         }
         return;
       }
-      if (workerParked && queue.size() >= wakeThreshold && wakeRequested.compareAndSet(false, true)) {
+      if (workerParked
+          && queue.size() >= wakeThreshold
+          && wakeRequested.compareAndSet(false, true)) {
         // One caller per sleep pays for the wake-up, not every caller until the worker runs.
         LockSupport.unpark(worker);
       }
@@ -481,13 +483,11 @@ public final class Dispatcher<T, V> {
   private ExecutorService flusher() {
     synchronized (flusherLock) {
       if (flusher == null) {
-        flusher =
-            Executors.newSingleThreadExecutor(
-                r -> {
-                  Thread t = new Thread(r, worker.getName() + "-flush");
-                  t.setDaemon(true);
-                  return t;
-                });
+        flusher = Executors.newSingleThreadExecutor(r -> {
+          Thread t = new Thread(r, worker.getName() + "-flush");
+          t.setDaemon(true);
+          return t;
+        });
       }
       return flusher;
     }

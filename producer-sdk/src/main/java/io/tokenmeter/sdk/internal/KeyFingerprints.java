@@ -30,13 +30,12 @@ public final class KeyFingerprints {
   private static final String BEARER = "bearer ";
 
   private final Mac mac;
-  private final Map<String, Identity> cache =
-      new LinkedHashMap<>(CACHE_SIZE * 2, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Identity> eldest) {
-          return size() > CACHE_SIZE;
-        }
-      };
+  private final Map<String, Identity> cache = new LinkedHashMap<>(CACHE_SIZE * 2, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Identity> eldest) {
+      return size() > CACHE_SIZE;
+    }
+  };
 
   /** The two derived values that stand for a key in an event. */
   public record Identity(String fingerprint, String hint) {

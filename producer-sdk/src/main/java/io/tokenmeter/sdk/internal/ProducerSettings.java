@@ -17,15 +17,14 @@ public final class ProducerSettings {
    * Settings that carry the SDK's guarantees (idempotent, acks=all, its own serializers) or that
    * have their own builder method. Overriding them through extra properties is refused in build().
    */
-  public static final Set<String> OWNED =
-      Set.of(
-          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-          ProducerConfig.ACKS_CONFIG,
-          ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-          ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-          ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-          ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-          ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+  public static final Set<String> OWNED = Set.of(
+      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+      ProducerConfig.ACKS_CONFIG,
+      ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+      ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+      ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+      ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+      ProducerConfig.TRANSACTIONAL_ID_CONFIG);
 
   /**
    * How long send() may wait for metadata or buffer space. Small, so that a worker facing a dead
@@ -46,7 +45,10 @@ public final class ProducerSettings {
    * delivery timeout rather than failing.
    */
   public static Map<String, Object> build(
-      String bootstrapServers, String clientId, Duration deliveryTimeout, Map<String, Object> extra) {
+      String bootstrapServers,
+      String clientId,
+      Duration deliveryTimeout,
+      Map<String, Object> extra) {
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
@@ -70,16 +72,14 @@ public final class ProducerSettings {
   public static List<String> problems(Map<String, Object> extra) {
     return extra.entrySet().stream()
         .filter(e -> e.getKey() == null || e.getValue() == null || OWNED.contains(e.getKey()))
-        .map(
-            e ->
-                e.getKey() == null
-                    ? "producerProperty: the name must not be null"
-                    : e.getValue() == null
-                        ? "producerProperty " + e.getKey() + ": the value must not be null"
-                        : "producerProperty "
-                            + e.getKey()
-                            + ": set by the SDK itself and cannot be overridden"
-                            + ownedHint(e.getKey()))
+        .map(e -> e.getKey() == null
+            ? "producerProperty: the name must not be null"
+            : e.getValue() == null
+                ? "producerProperty " + e.getKey() + ": the value must not be null"
+                : "producerProperty "
+                    + e.getKey()
+                    + ": set by the SDK itself and cannot be overridden"
+                    + ownedHint(e.getKey()))
         .sorted()
         .toList();
   }

@@ -48,14 +48,13 @@ public final class RateLimits {
    *     rate-limit snapshot at all rather than one full of nulls)
    */
   public static RateLimits fromHeaders(Function<String, String> header) {
-    RateLimits r =
-        new RateLimits(
-            parseCount(header.apply(PREFIX + "limit-requests")),
-            parseCount(header.apply(PREFIX + "limit-tokens")),
-            parseCount(header.apply(PREFIX + "remaining-requests")),
-            parseCount(header.apply(PREFIX + "remaining-tokens")),
-            parseResetMillis(header.apply(PREFIX + "reset-requests")),
-            parseResetMillis(header.apply(PREFIX + "reset-tokens")));
+    RateLimits r = new RateLimits(
+        parseCount(header.apply(PREFIX + "limit-requests")),
+        parseCount(header.apply(PREFIX + "limit-tokens")),
+        parseCount(header.apply(PREFIX + "remaining-requests")),
+        parseCount(header.apply(PREFIX + "remaining-tokens")),
+        parseResetMillis(header.apply(PREFIX + "reset-requests")),
+        parseResetMillis(header.apply(PREFIX + "reset-tokens")));
     return r.isEmpty() ? null : r;
   }
 
@@ -146,10 +145,9 @@ public final class RateLimits {
         if (unitNanos < 0) {
           return UNKNOWN;
         }
-        long nanos =
-            Math.addExact(
-                Math.multiplyExact(whole, unitNanos),
-                Math.round((double) fraction / scale * unitNanos));
+        long nanos = Math.addExact(
+            Math.multiplyExact(whole, unitNanos),
+            Math.round((double) fraction / scale * unitNanos));
         totalNanos = Math.addExact(totalNanos, nanos);
       }
       return Math.addExact(totalNanos, 999_999L) / 1_000_000L;

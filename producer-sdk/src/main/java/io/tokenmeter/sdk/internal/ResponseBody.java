@@ -18,8 +18,7 @@ import java.io.IOException;
 public final class ResponseBody {
 
   /** Nothing known. */
-  public static final ResponseBody EMPTY =
-      new ResponseBody(null, -1, -1, -1, -1, -1, false);
+  public static final ResponseBody EMPTY = new ResponseBody(null, -1, -1, -1, -1, -1, false);
 
   // Thread-safe and reusable; streaming keeps large bodies (embeddings) from becoming a tree.
   private static final JsonFactory JSON = new JsonFactory();
@@ -68,7 +67,9 @@ public final class ResponseBody {
         readDocument(body, first, body.length(), acc);
         return acc.result(false);
       }
-      if (body.startsWith("data:", first) || body.startsWith("event:", first) || body.charAt(first) == ':') {
+      if (body.startsWith("data:", first)
+          || body.startsWith("event:", first)
+          || body.charAt(first) == ':') {
         readEventStream(body, acc);
         return acc.result(true);
       }
@@ -105,7 +106,8 @@ public final class ResponseBody {
     }
   }
 
-  private static void readDocument(String body, int from, int to, Accumulator acc) throws IOException {
+  private static void readDocument(String body, int from, int to, Accumulator acc)
+      throws IOException {
     try (JsonParser p = JSON.createParser(body.substring(from, to))) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IOException("not a JSON object");
@@ -257,7 +259,8 @@ public final class ResponseBody {
           totalInput += cacheCreation;
         }
       }
-      return new ResponseBody(model, totalInput, output, cached, cacheCreation, reasoning, streamed);
+      return new ResponseBody(
+          model, totalInput, output, cached, cacheCreation, reasoning, streamed);
     }
   }
 }

@@ -54,8 +54,10 @@ class ErrorTypesTest {
 
   @Test
   void timeoutsAreTimeoutEvenWhenWrapped() {
-    assertThat(ErrorTypes.forThrowable(new HttpTimeoutException("request timed out"))).isEqualTo("timeout");
-    assertThat(ErrorTypes.forThrowable(new HttpConnectTimeoutException("connect timed out"))).isEqualTo("timeout");
+    assertThat(ErrorTypes.forThrowable(new HttpTimeoutException("request timed out")))
+        .isEqualTo("timeout");
+    assertThat(ErrorTypes.forThrowable(new HttpConnectTimeoutException("connect timed out")))
+        .isEqualTo("timeout");
     assertThat(ErrorTypes.forThrowable(new SocketTimeoutException())).isEqualTo("timeout");
     assertThat(ErrorTypes.forThrowable(new TimeoutException())).isEqualTo("timeout");
     assertThat(ErrorTypes.forThrowable(new CompletionException(new HttpTimeoutException("x"))))
@@ -64,8 +66,10 @@ class ErrorTypesTest {
 
   @Test
   void otherIoFailuresAreNetwork() {
-    assertThat(ErrorTypes.forThrowable(new ConnectException("Connection refused"))).isEqualTo("network");
-    assertThat(ErrorTypes.forThrowable(new UnknownHostException("api.example"))).isEqualTo("network");
+    assertThat(ErrorTypes.forThrowable(new ConnectException("Connection refused")))
+        .isEqualTo("network");
+    assertThat(ErrorTypes.forThrowable(new UnknownHostException("api.example")))
+        .isEqualTo("network");
     assertThat(ErrorTypes.forThrowable(new SSLHandshakeException("bad cert"))).isEqualTo("network");
     assertThat(ErrorTypes.forThrowable(new IOException("connection reset"))).isEqualTo("network");
     assertThat(ErrorTypes.forThrowable(new UncheckedIOException(new IOException("reset"))))
@@ -76,7 +80,8 @@ class ErrorTypesTest {
   void interruptsCancellationsAndCallerBugsAreClient() {
     assertThat(ErrorTypes.forThrowable(new InterruptedException())).isEqualTo("client");
     assertThat(ErrorTypes.forThrowable(new CancellationException())).isEqualTo("client");
-    assertThat(ErrorTypes.forThrowable(new IllegalArgumentException("bad uri"))).isEqualTo("client");
+    assertThat(ErrorTypes.forThrowable(new IllegalArgumentException("bad uri")))
+        .isEqualTo("client");
   }
 
   @Test

@@ -23,10 +23,10 @@ class KeyFingerprintsTest {
     String key = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789wxyz";
     String a = new KeyFingerprints(SECRET).identify(key).fingerprint();
     String b = new KeyFingerprints(SECRET).identify(key).fingerprint();
-    String c =
-        new KeyFingerprints("another-secret-another-secret-another".getBytes(StandardCharsets.UTF_8))
-            .identify(key)
-            .fingerprint();
+    String c = new KeyFingerprints(
+            "another-secret-another-secret-another".getBytes(StandardCharsets.UTF_8))
+        .identify(key)
+        .fingerprint();
     assertThat(a).hasSize(32).matches("[0-9a-f]{32}").isEqualTo(b).isNotEqualTo(c);
   }
 
@@ -69,7 +69,9 @@ class KeyFingerprintsTest {
     for (int n = 1; n < 40; n++) {
       String key = "k".repeat(n - 1) + "Z";
       String revealed = KeyFingerprints.hint(key).replace("...", "");
-      assertThat(revealed.length()).as("characters revealed of a %d-character key", n).isLessThanOrEqualTo(n < 20 ? 4 : 7);
+      assertThat(revealed.length())
+          .as("characters revealed of a %d-character key", n)
+          .isLessThanOrEqualTo(n < 20 ? 4 : 7);
       assertThat(revealed.length()).isLessThan(Math.max(1, n / 2) + 1);
     }
   }

@@ -19,7 +19,8 @@ class ProducerSettingsTest {
   private static final Map<String, Object> SECURITY = Map.of(
       "security.protocol", "SASL_SSL",
       "sasl.mechanism", "SCRAM-SHA-512",
-      "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"p\";",
+      "sasl.jaas.config",
+          "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"p\";",
       "ssl.truststore.location", "/etc/app/kafka-truststore.p12",
       "ssl.truststore.type", "PKCS12",
       "ssl.truststore.password", "truststore-secret",
@@ -30,8 +31,8 @@ class ProducerSettingsTest {
 
   @Test
   void tlsAndSaslSettingsReachTheProducer() {
-    Map<String, Object> config = ProducerSettings.build("kafka:9093", "tokenmeter-sdk-checkout",
-        Duration.ofMinutes(2), SECURITY);
+    Map<String, Object> config = ProducerSettings.build(
+        "kafka:9093", "tokenmeter-sdk-checkout", Duration.ofMinutes(2), SECURITY);
 
     assertThat(config).containsAllEntriesOf(SECURITY);
     // The SDK passes its serializers as objects; classes stand in for them here.
@@ -40,8 +41,10 @@ class ProducerSettingsTest {
     withSerializers.put("value.serializer", StringSerializer.class);
     ProducerConfig parsed = new ProducerConfig(withSerializers);
     assertThat(parsed.getString("security.protocol")).isEqualTo("SASL_SSL");
-    assertThat(parsed.getString("ssl.truststore.location")).isEqualTo("/etc/app/kafka-truststore.p12");
-    assertThat(parsed.getPassword("ssl.truststore.password")).isEqualTo(new Password("truststore-secret"));
+    assertThat(parsed.getString("ssl.truststore.location"))
+        .isEqualTo("/etc/app/kafka-truststore.p12");
+    assertThat(parsed.getPassword("ssl.truststore.password"))
+        .isEqualTo(new Password("truststore-secret"));
     assertThat(parsed.getPassword("sasl.jaas.config").value()).contains("ScramLoginModule");
   }
 }

@@ -24,8 +24,20 @@ import net.jqwik.api.Tuple;
 class RateLimitHeaderFuzzTest {
 
   private static final Map<String, Long> UNIT_NANOS = Map.of(
-      "ns", 1L, "us", 1_000L, "\u00b5s", 1_000L, "ms", 1_000_000L,
-      "s", 1_000_000_000L, "m", 60_000_000_000L, "h", 3_600_000_000_000L);
+      "ns",
+      1L,
+      "us",
+      1_000L,
+      "\u00b5s",
+      1_000L,
+      "ms",
+      1_000_000L,
+      "s",
+      1_000_000_000L,
+      "m",
+      60_000_000_000L,
+      "h",
+      3_600_000_000_000L);
 
   @Property(tries = 3000)
   void anyHeaderTextIsANonNegativeNumberOrUnknown(@ForAll("headerText") String raw) {
@@ -40,7 +52,8 @@ class RateLimitHeaderFuzzTest {
     BigInteger nanos = BigInteger.ZERO;
     for (Tuple.Tuple2<Long, String> p : parts) {
       text.append(p.get1()).append(p.get2());
-      nanos = nanos.add(BigInteger.valueOf(p.get1()).multiply(BigInteger.valueOf(UNIT_NANOS.get(p.get2()))));
+      nanos = nanos.add(
+          BigInteger.valueOf(p.get1()).multiply(BigInteger.valueOf(UNIT_NANOS.get(p.get2()))));
     }
     BigInteger roundedUp = nanos.add(BigInteger.valueOf(999_999));
 
@@ -49,7 +62,9 @@ class RateLimitHeaderFuzzTest {
     if (text.length() > 64 || roundedUp.bitLength() >= 64) {
       assertThat(millis).as(text.toString()).isEqualTo(UNKNOWN);
     } else {
-      assertThat(millis).as(text.toString()).isEqualTo(roundedUp.divide(BigInteger.valueOf(1_000_000)).longValueExact());
+      assertThat(millis)
+          .as(text.toString())
+          .isEqualTo(roundedUp.divide(BigInteger.valueOf(1_000_000)).longValueExact());
     }
   }
 
@@ -68,13 +83,20 @@ class RateLimitHeaderFuzzTest {
 
   @Property(tries = 1000)
   void garbageInEveryHeaderNeverFailsTheCall(
-      @ForAll("headerText") String a, @ForAll("headerText") String b, @ForAll("headerText") String c) {
+      @ForAll("headerText") String a,
+      @ForAll("headerText") String b,
+      @ForAll("headerText") String c) {
     String[] values = {a, b, c};
     RateLimits limits = RateLimits.fromHeaders(name -> values[Math.floorMod(name.hashCode(), 3)]);
 
     if (limits != null) {
-      assertThat(List.of(limits.limitRequests, limits.limitTokens, limits.remainingRequests,
-              limits.remainingTokens, limits.resetRequestsMs, limits.resetTokensMs))
+      assertThat(List.of(
+              limits.limitRequests,
+              limits.limitTokens,
+              limits.remainingRequests,
+              limits.remainingTokens,
+              limits.resetRequestsMs,
+              limits.resetTokensMs))
           .allSatisfy(v -> assertThat(v).isGreaterThanOrEqualTo(UNKNOWN));
     }
   }
@@ -83,9 +105,23 @@ class RateLimitHeaderFuzzTest {
   void theHostileValuesOfTheIssueAreReadOrUnknown() {
     assertThat(parseResetMillis("6m0s")).isEqualTo(360_000);
     assertThat(parseResetMillis("1h2m3.5s")).isEqualTo(3_723_500);
-    for (String unknown : new String[] {"-1", "", " ", "\t\n", "99999999999999999999", "1e309",
-        "99999999999999999999s", "9223372036854775807h", "NaN", "Infinity", "1".repeat(10_000),
-        "1s".repeat(5_000), "0x10", "+5", "５s" /* a full-width digit */}) {
+    for (String unknown : new String[] {
+      "-1",
+      "",
+      " ",
+      "\t\n",
+      "99999999999999999999",
+      "1e309",
+      "99999999999999999999s",
+      "9223372036854775807h",
+      "NaN",
+      "Infinity",
+      "1".repeat(10_000),
+      "1s".repeat(5_000),
+      "0x10",
+      "+5",
+      "５s" /* a full-width digit */
+    }) {
       assertThat(parseResetMillis(unknown)).as("reset %s", abbreviate(unknown)).isEqualTo(UNKNOWN);
       assertThat(parseCount(unknown)).as("count %s", abbreviate(unknown)).isEqualTo(UNKNOWN);
     }
@@ -95,12 +131,16 @@ class RateLimitHeaderFuzzTest {
 
   @Provide
   Arbitrary<String> headerText() {
-    Arbitrary<String> durationish = Arbitraries.strings().withChars("0123456789.-+ hmsun\u00b5\u03bceE")
-        .ofMaxLength(30);
+    Arbitrary<String> durationish =
+        Arbitraries.strings().withChars("0123456789.-+ hmsun\u00b5\u03bceE").ofMaxLength(30);
     Arbitrary<String> anything = Arbitraries.strings().all().ofMaxLength(80);
-    Arbitrary<String> long_ = Arbitraries.strings().withChars("0123456789sm.").ofMinLength(60).ofMaxLength(10_000);
+    Arbitrary<String> long_ =
+        Arbitraries.strings().withChars("0123456789sm.").ofMinLength(60).ofMaxLength(10_000);
     return Arbitraries.frequencyOf(
-        Tuple.of(5, durationish), Tuple.of(3, anything), Tuple.of(1, long_), Tuple.of(1, Arbitraries.just((String) null)));
+        Tuple.of(5, durationish),
+        Tuple.of(3, anything),
+        Tuple.of(1, long_),
+        Tuple.of(1, Arbitraries.just((String) null)));
   }
 
   @Provide
@@ -109,7 +149,9 @@ class RateLimitHeaderFuzzTest {
         Arbitraries.longs().between(0, 1_000), Arbitraries.longs().between(0, Long.MAX_VALUE));
     return Arbitraries.of(UNIT_NANOS.keySet())
         .flatMap(unit -> value.map(v -> Tuple.of(v, unit)))
-        .list().ofMinSize(1).ofMaxSize(4);
+        .list()
+        .ofMinSize(1)
+        .ofMaxSize(4);
   }
 
   @Provide

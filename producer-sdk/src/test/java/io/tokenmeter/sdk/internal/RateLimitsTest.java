@@ -78,21 +78,30 @@ class RateLimitsTest {
   @ParameterizedTest(name = "count ''{0}'' is unknown")
   @NullAndEmptySource
   @ValueSource(
-      strings = {"-1", "-5", "+5", "1.5", "1e3", "abc", "10 000", "9223372036854775808", "99999999999999999999999"})
+      strings = {
+        "-1",
+        "-5",
+        "+5",
+        "1.5",
+        "1e3",
+        "abc",
+        "10 000",
+        "9223372036854775808",
+        "99999999999999999999999"
+      })
   void malformedCountIsUnknownNeverAnException(String header) {
     assertThat(parseCount(header)).isEqualTo(UNKNOWN);
   }
 
   @Test
   void allSixOpenAiHeadersAreRead() {
-    Map<String, String> headers =
-        Map.of(
-            "x-ratelimit-limit-requests", "10000",
-            "x-ratelimit-limit-tokens", "2000000",
-            "x-ratelimit-remaining-requests", "9999",
-            "x-ratelimit-remaining-tokens", "1999650",
-            "x-ratelimit-reset-requests", "6ms",
-            "x-ratelimit-reset-tokens", "10ms");
+    Map<String, String> headers = Map.of(
+        "x-ratelimit-limit-requests", "10000",
+        "x-ratelimit-limit-tokens", "2000000",
+        "x-ratelimit-remaining-requests", "9999",
+        "x-ratelimit-remaining-tokens", "1999650",
+        "x-ratelimit-reset-requests", "6ms",
+        "x-ratelimit-reset-tokens", "10ms");
     RateLimits r = RateLimits.fromHeaders(headers::get);
     assertThat(r.limitRequests).isEqualTo(10000);
     assertThat(r.limitTokens).isEqualTo(2_000_000);

@@ -12,9 +12,7 @@ class ResponseBodyTest {
 
   @Test
   void chatCompletionUsageWithCachedAndReasoningTokens() {
-    ResponseBody r =
-        ResponseBody.parse(
-            """
+    ResponseBody r = ResponseBody.parse("""
             {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-2024-08-06",
              "choices":[{"index":0,"message":{"role":"assistant","content":"hi","model":"not-this"},
                          "finish_reason":"stop"}],
@@ -33,9 +31,7 @@ class ResponseBodyTest {
 
   @Test
   void responsesApiUsageUsesInputAndOutputTokenNames() {
-    ResponseBody r =
-        ResponseBody.parse(
-            """
+    ResponseBody r = ResponseBody.parse("""
             {"id":"resp_1","object":"response","model":"o4-mini-2025-04-16","output":[],
              "usage":{"input_tokens":80,"input_tokens_details":{"cached_tokens":64},
                       "output_tokens":500,"output_tokens_details":{"reasoning_tokens":448},
@@ -60,10 +56,8 @@ class ResponseBodyTest {
 
   @Test
   void zeroCachedTokensIsAKnownZero() {
-    ResponseBody r =
-        ResponseBody.parse(
-            "{\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,"
-                + "\"prompt_tokens_details\":{\"cached_tokens\":0}}}");
+    ResponseBody r = ResponseBody.parse("{\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,"
+        + "\"prompt_tokens_details\":{\"cached_tokens\":0}}}");
     assertThat(r.cacheReadInputTokens).isZero();
     assertThat(r.reasoningOutputTokens).isEqualTo(UNKNOWN);
   }
@@ -72,10 +66,9 @@ class ResponseBodyTest {
   void nullUsageAndNonNumericCountsAreUnknown() {
     assertThat(ResponseBody.parse("{\"usage\":null}").inputTokens).isEqualTo(UNKNOWN);
     ResponseBody r =
-        ResponseBody.parse(
-            "{\"usage\":{\"prompt_tokens\":\"12\",\"completion_tokens\":1.5,"
-                + "\"prompt_tokens_details\":{\"cached_tokens\":-3},"
-                + "\"completion_tokens_details\":null}}");
+        ResponseBody.parse("{\"usage\":{\"prompt_tokens\":\"12\",\"completion_tokens\":1.5,"
+            + "\"prompt_tokens_details\":{\"cached_tokens\":-3},"
+            + "\"completion_tokens_details\":null}}");
     assertThat(r.inputTokens).isEqualTo(UNKNOWN);
     assertThat(r.outputTokens).isEqualTo(UNKNOWN);
     assertThat(r.cacheReadInputTokens).isEqualTo(UNKNOWN);
@@ -84,9 +77,8 @@ class ResponseBodyTest {
 
   @Test
   void countsBeyondALongAreUnknown() {
-    ResponseBody r =
-        ResponseBody.parse(
-            "{\"usage\":{\"prompt_tokens\":99999999999999999999999,\"completion_tokens\":7}}");
+    ResponseBody r = ResponseBody.parse(
+        "{\"usage\":{\"prompt_tokens\":99999999999999999999999,\"completion_tokens\":7}}");
     assertThat(r.inputTokens).isEqualTo(UNKNOWN);
     assertThat(r.outputTokens).isEqualTo(7);
   }
@@ -115,7 +107,8 @@ class ResponseBodyTest {
     for (int i = 0; i < 200_000; i++) {
       embedding.append(i == 0 ? "" : ",").append("0.0123");
     }
-    embedding.append("]}],\"model\":\"text-embedding-3-small\",")
+    embedding
+        .append("]}],\"model\":\"text-embedding-3-small\",")
         .append("\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}");
     ResponseBody r = ResponseBody.parse(embedding.toString());
     assertThat(r.model).isEqualTo("text-embedding-3-small");
@@ -125,9 +118,7 @@ class ResponseBodyTest {
 
   @Test
   void chatStreamTakesUsageFromTheFinalChunk() {
-    ResponseBody r =
-        ResponseBody.parse(
-            """
+    ResponseBody r = ResponseBody.parse("""
             data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini-2024-07-18","choices":[{"delta":{"content":"Hel"}}],"usage":null}
 
             data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini-2024-07-18","choices":[{"delta":{"content":"lo"}}],"usage":null}
@@ -146,10 +137,9 @@ class ResponseBodyTest {
 
   @Test
   void chatStreamWithoutIncludeUsageHasNoUsage() {
-    ResponseBody r =
-        ResponseBody.parse(
-            "data: {\"model\":\"gpt-4o\",\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r\n\r\n"
-                + "data: [DONE]\r\n\r\n");
+    ResponseBody r = ResponseBody.parse(
+        "data: {\"model\":\"gpt-4o\",\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r\n\r\n"
+            + "data: [DONE]\r\n\r\n");
     assertThat(r.streamed).isTrue();
     assertThat(r.model).isEqualTo("gpt-4o");
     assertThat(r.inputTokens).isEqualTo(UNKNOWN);
@@ -157,9 +147,7 @@ class ResponseBodyTest {
 
   @Test
   void responsesStreamReadsUsageInsideTheCompletedResponse() {
-    ResponseBody r =
-        ResponseBody.parse(
-            """
+    ResponseBody r = ResponseBody.parse("""
             event: response.created
             data: {"type":"response.created","response":{"model":"gpt-4.1-2025-04-14","usage":null}}
 
@@ -174,9 +162,7 @@ class ResponseBodyTest {
 
   @Test
   void anthropicInputTokensIncludeCacheReadsAndWritesAsTheEventDefines() {
-    ResponseBody r =
-        ResponseBody.parse(
-            """
+    ResponseBody r = ResponseBody.parse("""
             {"id":"msg_1","type":"message","model":"claude-sonnet-4-20250514",
              "usage":{"input_tokens":20,"cache_creation_input_tokens":1000,
                       "cache_read_input_tokens":3000,"output_tokens":150}}
@@ -190,9 +176,7 @@ class ResponseBodyTest {
 
   @Test
   void anthropicStreamMergesStartAndDeltaUsage() {
-    ResponseBody r =
-        ResponseBody.parse(
-            """
+    ResponseBody r = ResponseBody.parse("""
             event: message_start
             data: {"type":"message_start","message":{"model":"claude-3-5-haiku-20241022","usage":{"input_tokens":25,"cache_read_input_tokens":0,"cache_creation_input_tokens":0,"output_tokens":1}}}
 
@@ -210,9 +194,8 @@ class ResponseBodyTest {
 
   @Test
   void errorBodyHasNoUsage() {
-    ResponseBody r =
-        ResponseBody.parse(
-            "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}");
+    ResponseBody r = ResponseBody.parse(
+        "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}");
     assertThat(r.model).isNull();
     assertThat(r.inputTokens).isEqualTo(UNKNOWN);
   }

@@ -87,11 +87,14 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
           "truncated " + describe(format) + " record on topic " + topic + ": " + data.length
               + " bytes, shorter than the " + format.headerLength + "-byte header");
     }
-    return format == WireFormat.CONFLUENT ? readConfluent(topic, data) : readSingleObject(topic, data);
+    return format == WireFormat.CONFLUENT
+        ? readConfluent(topic, data)
+        : readSingleObject(topic, data);
   }
 
   private T readSingleObject(String topic, byte[] data) {
-    long fingerprint = ByteBuffer.wrap(data, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    long fingerprint =
+        ByteBuffer.wrap(data, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     SpecificDatumReader<T> reader = readersByFingerprint.get(fingerprint);
     if (reader == null) {
       throw new SerializationException(
@@ -133,15 +136,13 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
    */
   private SpecificDatumReader<T> resolvedReader(int id, String topic) {
     Schema writer = registry.schemaById(id);
-    List<SchemaEvolution.Violation> violations =
-        SchemaEvolution.violations(
-            readerSchema.getName(), "as built", readerSchema, "registry schema id " + id, writer);
+    List<SchemaEvolution.Violation> violations = SchemaEvolution.violations(
+        readerSchema.getName(), "as built", readerSchema, "registry schema id " + id, writer);
     if (!violations.isEmpty()) {
-      throw new SerializationException(
-          "record on topic " + topic + " is unreadable: "
-              + violations.stream()
-                  .map(SchemaEvolution.Violation::message)
-                  .collect(Collectors.joining("; ")));
+      throw new SerializationException("record on topic " + topic + " is unreadable: "
+          + violations.stream()
+              .map(SchemaEvolution.Violation::message)
+              .collect(Collectors.joining("; ")));
     }
     return reader(writer);
   }

@@ -40,10 +40,9 @@ public record AvroSerdeConfig(Optional<URI> registryUrl, boolean autoRegister) {
   /** Reads the config from Kafka client properties; a bad value fails naming its key. */
   public static AvroSerdeConfig fromProperties(Map<String, ?> props) {
     Object url = props.get(REGISTRY_URL);
-    Optional<URI> registry =
-        url == null || url.toString().isBlank()
-            ? Optional.empty()
-            : Optional.of(parseUrl(REGISTRY_URL, url.toString().trim()));
+    Optional<URI> registry = url == null || url.toString().isBlank()
+        ? Optional.empty()
+        : Optional.of(parseUrl(REGISTRY_URL, url.toString().trim()));
     Object auto = props.get(AUTO_REGISTER);
     boolean autoRegister = true;
     if (auto != null) {

@@ -18,7 +18,8 @@ public final class AvroSerdes {
   private AvroSerdes() {}
 
   public static <T extends SpecificRecord> Serde<T> of(Class<T> type, AvroSerdeConfig config) {
-    return Serdes.serdeFrom(new AvroSerializer<>(type, config), new AvroDeserializer<>(type, config));
+    return Serdes.serdeFrom(
+        new AvroSerializer<>(type, config), new AvroDeserializer<>(type, config));
   }
 
   @SuppressWarnings("unchecked")
@@ -29,7 +30,10 @@ public final class AvroSerdes {
       return (Class<T>) c;
     }
     if (value == null) {
-      throw new ConfigException(key, null, "must name the generated Avro record class, e.g. io.tokenmeter.schemas.LlmCallEvent");
+      throw new ConfigException(
+          key,
+          null,
+          "must name the generated Avro record class, e.g. io.tokenmeter.schemas.LlmCallEvent");
     }
     try {
       Class<?> c = Class.forName(value.toString().trim());

@@ -92,7 +92,9 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
         throw se;
       }
       throw new SerializationException(
-          "cannot serialize " + type.getSimpleName() + " for topic " + topic + ": " + e.getMessage(), e);
+          "cannot serialize " + type.getSimpleName() + " for topic " + topic + ": "
+              + e.getMessage(),
+          e);
     }
   }
 }

@@ -66,7 +66,8 @@ final class BoundedDecoder extends Decoder {
   @Override
   public ByteBuffer readBytes(ByteBuffer old) throws IOException {
     int length = length("bytes");
-    ByteBuffer result = old != null && old.capacity() >= length ? old.clear() : ByteBuffer.allocate(length);
+    ByteBuffer result =
+        old != null && old.capacity() >= length ? old.clear() : ByteBuffer.allocate(length);
     result.put(data, position, length).flip();
     position += length;
     return result;
@@ -142,8 +143,8 @@ final class BoundedDecoder extends Decoder {
   private long within(String what, long length) throws EOFException {
     int left = data.length - position;
     if (length < 0 || length > left) {
-      throw new EOFException(
-          "record declares a " + what + " of length " + length + " but only " + left + " bytes are left");
+      throw new EOFException("record declares a " + what + " of length " + length + " but only "
+          + left + " bytes are left");
     }
     return length;
   }
@@ -260,12 +261,15 @@ final class BoundedDecoder extends Decoder {
       }
       int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
       Entry e = entries[slot];
-      if (e != null && e.hash == hash && java.util.Arrays.equals(e.utf8, 0, e.utf8.length, data, offset, offset + length)) {
+      if (e != null
+          && e.hash == hash
+          && java.util.Arrays.equals(e.utf8, 0, e.utf8.length, data, offset, offset + length)) {
         return e.value;
       }
       String value = new String(data, offset, length, StandardCharsets.UTF_8);
       if (lastMiss[slot] == hash) {
-        entries[slot] = new Entry(hash, java.util.Arrays.copyOfRange(data, offset, offset + length), value);
+        entries[slot] =
+            new Entry(hash, java.util.Arrays.copyOfRange(data, offset, offset + length), value);
       } else {
         lastMiss[slot] = hash;
       }

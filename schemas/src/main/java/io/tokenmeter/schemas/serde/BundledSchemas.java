@@ -33,7 +33,8 @@ public final class BundledSchemas {
 
   /** The exact text of version {@code v}, or null when there is no such version. */
   public static String text(String simpleName, int v) {
-    try (InputStream in = BundledSchemas.class.getResourceAsStream(ROOT + simpleName + "/v" + v + ".avsc")) {
+    try (InputStream in =
+        BundledSchemas.class.getResourceAsStream(ROOT + simpleName + "/v" + v + ".avsc")) {
       return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

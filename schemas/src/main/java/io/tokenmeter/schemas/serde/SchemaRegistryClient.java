@@ -51,9 +51,8 @@ final class SchemaRegistryClient {
     // Confluent's API omits schemaType for Avro and names it for JSON Schema and Protobuf.
     String schemaType = body.path("schemaType").asText("AVRO");
     if (!"AVRO".equals(schemaType)) {
-      throw new SerializationException(
-          "schema registry " + base + " holds a " + schemaType + " schema under id " + id
-              + ", not an Avro one");
+      throw new SerializationException("schema registry " + base + " holds a " + schemaType
+          + " schema under id " + id + ", not an Avro one");
     }
     JsonNode text = body.get("schema");
     if (text == null || !text.isTextual()) {
@@ -68,7 +67,8 @@ final class SchemaRegistryClient {
       // name, a NullPointerException.
       throw new SerializationException(
           "schema registry " + base + " holds an unparseable Avro schema under id " + id + ": "
-              + e.getMessage(), e);
+              + e.getMessage(),
+          e);
     }
     byId.put(id, schema);
     return schema;
@@ -91,14 +91,13 @@ final class SchemaRegistryClient {
       throw new SerializationException("cannot encode schema for subject " + subject, e);
     }
     String path = "/subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8);
-    JsonNode body =
-        register
-            ? call("POST", path + "/versions", payload, "register schema under subject " + subject)
-            : call("POST", path, payload, "look up schema under subject " + subject);
+    JsonNode body = register
+        ? call("POST", path + "/versions", payload, "register schema under subject " + subject)
+        : call("POST", path, payload, "look up schema under subject " + subject);
     JsonNode idNode = body.path("id");
     if (!idNode.isIntegralNumber() || !idNode.canConvertToInt()) {
-      throw new SerializationException(
-          "schema registry " + base + " answered without an id for subject " + subject + ": " + body);
+      throw new SerializationException("schema registry " + base
+          + " answered without an id for subject " + subject + ": " + body);
     }
     int id = idNode.intValue();
     idBySubjectAndText.put(cacheKey, id);
@@ -107,10 +106,9 @@ final class SchemaRegistryClient {
   }
 
   private JsonNode call(String method, String path, String payload, String what) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(base + path))
-            .timeout(TIMEOUT)
-            .header("Accept", CONTENT_TYPE + ", application/json");
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+        .timeout(TIMEOUT)
+        .header("Accept", CONTENT_TYPE + ", application/json");
     if (payload == null) {
       request.GET();
     } else {
@@ -129,9 +127,8 @@ final class SchemaRegistryClient {
       throw new SerializationException("interrupted while trying to " + what, e);
     }
     if (response.statusCode() / 100 != 2) {
-      throw new SerializationException(
-          "schema registry " + base + " refused to " + what + ": HTTP " + response.statusCode()
-              + " " + response.body());
+      throw new SerializationException("schema registry " + base + " refused to " + what + ": HTTP "
+          + response.statusCode() + " " + response.body());
     }
     try {
       return JSON.readTree(response.body());

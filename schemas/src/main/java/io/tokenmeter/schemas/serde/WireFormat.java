@@ -27,7 +27,9 @@ enum WireFormat {
     if (data.length >= 1 && data[0] == CONFLUENT_MAGIC) {
       return CONFLUENT;
     }
-    if (data.length >= 2 && data[0] == SINGLE_OBJECT_MARKER_0 && data[1] == SINGLE_OBJECT_MARKER_1) {
+    if (data.length >= 2
+        && data[0] == SINGLE_OBJECT_MARKER_0
+        && data[1] == SINGLE_OBJECT_MARKER_1) {
       return SINGLE_OBJECT;
     }
     return null;

@@ -66,9 +66,9 @@ class ApicurioRegistryIT {
     byte[] bytes = serializer(LlmCallEvent.class).serialize("it.cold", CallEvents.golden());
 
     // A new instance has an empty cache: the schema can only come from the registry.
-    LlmCallEvent read =
-        new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withRegistry(registry.ccompatUrl()))
-            .deserialize("it.cold", bytes);
+    LlmCallEvent read = new AvroDeserializer<>(
+            LlmCallEvent.class, AvroSerdeConfig.withRegistry(registry.ccompatUrl()))
+        .deserialize("it.cold", bytes);
 
     assertThat(read).isEqualTo(CallEvents.golden());
   }
@@ -77,8 +77,8 @@ class ApicurioRegistryIT {
   void schemaIdTheRegistryDoesNotHoldIsRefusedWithItsAnswer() {
     byte[] bytes = serializer(LlmCallEvent.class).serialize("it.unknown", CallEvents.golden());
     ByteBuffer.wrap(bytes).putInt(1, 987_654);
-    var deserializer =
-        new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withRegistry(registry.ccompatUrl()));
+    var deserializer = new AvroDeserializer<>(
+        LlmCallEvent.class, AvroSerdeConfig.withRegistry(registry.ccompatUrl()));
 
     assertThatThrownBy(() -> deserializer.deserialize("it.unknown", bytes))
         .isExactlyInstanceOf(SerializationException.class)
@@ -92,7 +92,8 @@ class ApicurioRegistryIT {
     requireBackwardCompatibility(subject);
     int v1 = client().idFor(subject, V1_TEXT, true);
 
-    int v2 = client().idFor(subject, resource("/evolution/LlmCallEvent-v2-optional-field.avsc"), true);
+    int v2 =
+        client().idFor(subject, resource("/evolution/LlmCallEvent-v2-optional-field.avsc"), true);
 
     assertThat(v2).isNotEqualTo(v1);
   }
@@ -102,10 +103,9 @@ class ApicurioRegistryIT {
     String subject = "it.break-value";
     requireBackwardCompatibility(subject);
     client().idFor(subject, V1_TEXT, true);
-    String addsRequiredField =
-        V1_TEXT.replace(
-            "{\"name\": \"event_id\", \"type\": \"string\"",
-            "{\"name\": \"tenant\", \"type\": \"string\"},\n    {\"name\": \"event_id\", \"type\": \"string\"");
+    String addsRequiredField = V1_TEXT.replace(
+        "{\"name\": \"event_id\", \"type\": \"string\"",
+        "{\"name\": \"tenant\", \"type\": \"string\"},\n    {\"name\": \"event_id\", \"type\": \"string\"");
     assertThat(addsRequiredField).isNotEqualTo(V1_TEXT);
 
     assertThatThrownBy(() -> client().idFor(subject, addsRequiredField, true))
@@ -124,7 +124,8 @@ class ApicurioRegistryIT {
 
     assertThatThrownBy(() -> alerts.serialize(topic, alert()))
         .isExactlyInstanceOf(SerializationException.class)
-        .hasMessageContaining("refused to register schema under subject it.wrong-type-value: HTTP 409")
+        .hasMessageContaining(
+            "refused to register schema under subject it.wrong-type-value: HTTP 409")
         .hasMessageContaining("Incompatible artifact");
   }
 
@@ -133,22 +134,20 @@ class ApicurioRegistryIT {
    * sets one for a subject, before or after its first version.
    */
   private static void requireBackwardCompatibility(String subject) throws Exception {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create(registry.ccompatUrl() + "/config/" + subject))
-                .header("Content-Type", CONTENT_TYPE)
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"BACKWARD\"}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = http.send(
+        HttpRequest.newBuilder(URI.create(registry.ccompatUrl() + "/config/" + subject))
+            .header("Content-Type", CONTENT_TYPE)
+            .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"BACKWARD\"}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     assertThat(get("/config/" + subject).path("compatibilityLevel").asText()).isEqualTo("BACKWARD");
   }
 
   private static JsonNode get(String path) throws Exception {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create(registry.ccompatUrl() + path)).build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = http.send(
+        HttpRequest.newBuilder(URI.create(registry.ccompatUrl() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
     return JSON.readTree(response.body());
   }

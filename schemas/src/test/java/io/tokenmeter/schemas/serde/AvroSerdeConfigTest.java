@@ -13,11 +13,9 @@ class AvroSerdeConfigTest {
 
   @Test
   void registryUrlAndAutoRegistrationAreReadFromClientProperties() {
-    AvroSerdeConfig config =
-        AvroSerdeConfig.fromProperties(
-            Map.of(
-                AvroSerdeConfig.REGISTRY_URL, " http://127.0.0.1:8081/apis/ccompat/v7/ ",
-                AvroSerdeConfig.AUTO_REGISTER, "false"));
+    AvroSerdeConfig config = AvroSerdeConfig.fromProperties(Map.of(
+        AvroSerdeConfig.REGISTRY_URL, " http://127.0.0.1:8081/apis/ccompat/v7/ ",
+        AvroSerdeConfig.AUTO_REGISTER, "false"));
 
     assertThat(config.registryUrl()).contains(URI.create("http://127.0.0.1:8081/apis/ccompat/v7"));
     assertThat(config.autoRegister()).isFalse();
@@ -26,20 +24,22 @@ class AvroSerdeConfigTest {
   @Test
   void withoutARegistryUrlTheSerdeUsesSingleObjectEncoding() {
     assertThat(AvroSerdeConfig.fromProperties(Map.of()).registryUrl()).isEmpty();
-    assertThat(AvroSerdeConfig.fromProperties(Map.of(AvroSerdeConfig.REGISTRY_URL, " ")).registryUrl())
+    assertThat(AvroSerdeConfig.fromProperties(Map.of(AvroSerdeConfig.REGISTRY_URL, " "))
+            .registryUrl())
         .isEmpty();
   }
 
   @Test
   void autoRegistrationIsOnUnlessTurnedOff() {
-    assertThat(AvroSerdeConfig.fromProperties(Map.of(AvroSerdeConfig.REGISTRY_URL, "http://h")).autoRegister())
+    assertThat(AvroSerdeConfig.fromProperties(Map.of(AvroSerdeConfig.REGISTRY_URL, "http://h"))
+            .autoRegister())
         .isTrue();
   }
 
   @Test
   void registryUrlThatIsNotHttpFailsNamingTheKey() {
-    assertThatThrownBy(
-            () -> AvroSerdeConfig.fromProperties(Map.of(AvroSerdeConfig.REGISTRY_URL, "localhost:8081")))
+    assertThatThrownBy(() ->
+            AvroSerdeConfig.fromProperties(Map.of(AvroSerdeConfig.REGISTRY_URL, "localhost:8081")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("tokenmeter.registry.url")
         .hasMessageContaining("must be an http:// or https:// URL");

@@ -18,7 +18,8 @@ final class CallEvents {
     return LlmCallEvent.newBuilder()
         .setEventId("0190b5e2-7c4a-7d1e-9f3a-2b6c8d4e1f00")
         .setTimestamp(Instant.parse("2025-01-02T03:04:05.678Z"))
-        .setSdk(SdkInfo.newBuilder().setName("tokenmeter-java").setVersion("0.1.0").build())
+        .setSdk(
+            SdkInfo.newBuilder().setName("tokenmeter-java").setVersion("0.1.0").build())
         .setService("checkout")
         .setEnvironment("prod")
         .setOrgId("org-acme")
@@ -40,15 +41,14 @@ final class CallEvents {
         .setStatusCode(200)
         .setErrorType(null)
         .setStreaming(true)
-        .setRateLimit(
-            RateLimitSnapshot.newBuilder()
-                .setLimitRequests(10_000L)
-                .setLimitTokens(2_000_000L)
-                .setRemainingRequests(9_999L)
-                .setRemainingTokens(1_998_450L)
-                .setResetRequestsMs(6L)
-                .setResetTokensMs(360_000L)
-                .build())
+        .setRateLimit(RateLimitSnapshot.newBuilder()
+            .setLimitRequests(10_000L)
+            .setLimitTokens(2_000_000L)
+            .setRemainingRequests(9_999L)
+            .setRemainingTokens(1_998_450L)
+            .setResetRequestsMs(6L)
+            .setResetTokensMs(360_000L)
+            .build())
         .build();
   }
 }

@@ -69,8 +69,8 @@ class ConfluentFormatTest {
   void withoutAutoRegistrationAnAlreadyRegisteredSchemaIsFound() {
     int id = registry.register("llm.calls-value", V1_TEXT);
 
-    byte[] bytes =
-        new AvroSerializer<>(LlmCallEvent.class, config(false)).serialize(TOPIC, CallEvents.golden());
+    byte[] bytes = new AvroSerializer<>(LlmCallEvent.class, config(false))
+        .serialize(TOPIC, CallEvents.golden());
 
     assertThat(bytes[4]).isEqualTo((byte) id);
   }

@@ -50,11 +50,13 @@ class DeserializerFuzzTest {
   @BeforeContainer
   static void setUp() {
     registry = FakeSchemaRegistry.start(REGISTERED_ID);
-    withRegistry = new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withRegistry(registry.url()));
+    withRegistry =
+        new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withRegistry(registry.url()));
     withoutRegistry = new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry());
     singleObject = new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry())
         .serialize(TOPIC, CallEvents.golden());
-    confluent = new AvroSerializer<>(LlmCallEvent.class, AvroSerdeConfig.withRegistry(registry.url()))
+    confluent = new AvroSerializer<>(
+            LlmCallEvent.class, AvroSerdeConfig.withRegistry(registry.url()))
         .serialize(TOPIC, CallEvents.golden());
   }
 
@@ -64,7 +66,8 @@ class DeserializerFuzzTest {
   }
 
   @Property(tries = 2000)
-  void randomBytesYieldARecordOrAClearSerializationException(@ForAll @Size(max = 600) byte[] bytes) {
+  void randomBytesYieldARecordOrAClearSerializationException(
+      @ForAll @Size(max = 600) byte[] bytes) {
     assertRecordOrClearRefusal(withoutRegistry, bytes);
     if (bytes.length == 0 || bytes[0] != WireFormat.CONFLUENT_MAGIC) {
       // Random bytes starting 00 would ask the registry for random ids: covered below, fewer times.
@@ -88,12 +91,14 @@ class DeserializerFuzzTest {
     Throwable thrown = refusal(asConfluent ? withRegistry : withoutRegistry, cut);
 
     assertThat(thrown).isExactlyInstanceOf(SerializationException.class);
-    assertThat(thrown.getMessage()).containsAnyOf("truncated", "corrupt", "unknown Avro wire format");
+    assertThat(thrown.getMessage())
+        .containsAnyOf("truncated", "corrupt", "unknown Avro wire format");
   }
 
   @Property(tries = 2000)
   void mutatedValidRecordsYieldARecordOrAClearSerializationException(
-      @ForAll boolean asConfluent, @ForAll("mutations") List<Tuple.Tuple2<Integer, Byte>> mutations) {
+      @ForAll boolean asConfluent,
+      @ForAll("mutations") List<Tuple.Tuple2<Integer, Byte>> mutations) {
     byte[] bytes = (asConfluent ? confluent : singleObject).clone();
     // The schema id is left alone: each changed id is a registry round trip, and unknown ids have
     // their own property below.
@@ -113,7 +118,9 @@ class DeserializerFuzzTest {
     int headerLength = asConfluent ? 5 : 10;
     int position = headerLength + positionSeed % (whole.length - headerLength);
     byte[] bytes = concat(
-        Arrays.copyOf(whole, position), zigZagVarLong(declared), Arrays.copyOfRange(whole, position, whole.length));
+        Arrays.copyOf(whole, position),
+        zigZagVarLong(declared),
+        Arrays.copyOfRange(whole, position, whole.length));
 
     assertRecordOrClearRefusal(asConfluent ? withRegistry : withoutRegistry, bytes);
   }
@@ -122,9 +129,10 @@ class DeserializerFuzzTest {
   void wrongMagicBytesAreRefusedNamingTheExpectedFormats(
       @ForAll byte first, @ForAll @Size(max = 200) byte[] rest) {
     byte[] bytes = concat(new byte[] {first}, rest);
-    boolean announcesAFormat =
-        first == WireFormat.CONFLUENT_MAGIC
-            || (first == WireFormat.SINGLE_OBJECT_MARKER_0 && rest.length > 0 && rest[0] == WireFormat.SINGLE_OBJECT_MARKER_1);
+    boolean announcesAFormat = first == WireFormat.CONFLUENT_MAGIC
+        || (first == WireFormat.SINGLE_OBJECT_MARKER_0
+            && rest.length > 0
+            && rest[0] == WireFormat.SINGLE_OBJECT_MARKER_1);
     if (announcesAFormat) {
       return;
     }
@@ -152,16 +160,25 @@ class DeserializerFuzzTest {
 
   @Property(tries = 1500)
   void randomBodiesOfTheRecordsWithMapsYieldARecordOrAClearSerializationException(
-      @ForAll @Size(max = 400) byte[] body, @ForAll boolean alert, @ForAll("hugeLengths") long spliced,
+      @ForAll @Size(max = 400) byte[] body,
+      @ForAll boolean alert,
+      @ForAll("hugeLengths") long spliced,
       @ForAll @IntRange(min = 0, max = 400) int at) {
     // Alert (scope, details) and UsageRollup (errors_by_class) hold maps, whose block counts
     // BoundedDecoder checks as well; the call event has none.
     Schema schema = alert ? Alert.getClassSchema() : UsageRollup.getClassSchema();
-    byte[] header = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN)
-        .put(WireFormat.SINGLE_OBJECT_MARKER_0).put(WireFormat.SINGLE_OBJECT_MARKER_1)
-        .putLong(SchemaNormalization.parsingFingerprint64(schema)).array();
+    byte[] header = ByteBuffer.allocate(10)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .put(WireFormat.SINGLE_OBJECT_MARKER_0)
+        .put(WireFormat.SINGLE_OBJECT_MARKER_1)
+        .putLong(SchemaNormalization.parsingFingerprint64(schema))
+        .array();
     int cut = Math.min(at, body.length);
-    byte[] bytes = concat(header, Arrays.copyOf(body, cut), zigZagVarLong(spliced), Arrays.copyOfRange(body, cut, body.length));
+    byte[] bytes = concat(
+        header,
+        Arrays.copyOf(body, cut),
+        zigZagVarLong(spliced),
+        Arrays.copyOfRange(body, cut, body.length));
 
     Throwable thrown;
     try {
@@ -176,15 +193,19 @@ class DeserializerFuzzTest {
     }
   }
 
-  private static final AvroDeserializer<Alert> ALERTS = new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry());
+  private static final AvroDeserializer<Alert> ALERTS =
+      new AvroDeserializer<>(Alert.class, AvroSerdeConfig.withoutRegistry());
   private static final AvroDeserializer<UsageRollup> ROLLUPS =
       new AvroDeserializer<>(UsageRollup.class, AvroSerdeConfig.withoutRegistry());
 
   @Provide
   Arbitrary<List<Tuple.Tuple2<Integer, Byte>>> mutations() {
-    return Arbitraries.integers().between(0, 10_000)
+    return Arbitraries.integers()
+        .between(0, 10_000)
         .flatMap(position -> Arbitraries.bytes().map(b -> Tuple.of(position, b)))
-        .list().ofMinSize(1).ofMaxSize(8);
+        .list()
+        .ofMinSize(1)
+        .ofMaxSize(8);
   }
 
   @Provide
@@ -192,10 +213,12 @@ class DeserializerFuzzTest {
     return Arbitraries.oneOf(
         Arbitraries.longs().between(1_000, Long.MAX_VALUE),
         Arbitraries.longs().between(Long.MIN_VALUE, -1),
-        Arbitraries.of(Long.MAX_VALUE, Long.MIN_VALUE, (long) Integer.MAX_VALUE, Integer.MAX_VALUE + 1L, -1L));
+        Arbitraries.of(
+            Long.MAX_VALUE, Long.MIN_VALUE, (long) Integer.MAX_VALUE, Integer.MAX_VALUE + 1L, -1L));
   }
 
-  private static void assertRecordOrClearRefusal(AvroDeserializer<LlmCallEvent> deserializer, byte[] bytes) {
+  private static void assertRecordOrClearRefusal(
+      AvroDeserializer<LlmCallEvent> deserializer, byte[] bytes) {
     Throwable thrown = refusal(deserializer, bytes);
     if (thrown == null) {
       return;

@@ -24,6 +24,7 @@ class GoldenBytesTest {
 
   /** The id the fake registry gives the v1 schema, which the Confluent fixture carries. */
   private static final int SCHEMA_ID = 7;
+
   private static final String TOPIC = "llm.calls";
   private static final HexFormat HEX = HexFormat.of();
 
@@ -57,9 +58,9 @@ class GoldenBytesTest {
   void singleObjectFixtureReadsBackAsTheGoldenEvent() throws IOException {
     byte[] bytes = HEX.parseHex(fixture("llm-call-event-v1.single-object.hex"));
 
-    LlmCallEvent read =
-        new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry())
-            .deserialize(TOPIC, bytes);
+    LlmCallEvent read = new AvroDeserializer<>(
+            LlmCallEvent.class, AvroSerdeConfig.withoutRegistry())
+        .deserialize(TOPIC, bytes);
 
     assertThat(read).isEqualTo(CallEvents.golden());
   }
@@ -69,9 +70,9 @@ class GoldenBytesTest {
     byte[] bytes = HEX.parseHex(fixture("llm-call-event-v1.confluent-id-7.hex"));
     registry.register(TOPIC + "-value", BundledSchemas.text("LlmCallEvent", 1));
 
-    LlmCallEvent read =
-        new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withRegistry(registry.url()))
-            .deserialize(TOPIC, bytes);
+    LlmCallEvent read = new AvroDeserializer<>(
+            LlmCallEvent.class, AvroSerdeConfig.withRegistry(registry.url()))
+        .deserialize(TOPIC, bytes);
 
     assertThat(read).isEqualTo(CallEvents.golden());
   }
@@ -80,8 +81,8 @@ class GoldenBytesTest {
   @Test
   void singleObjectHeaderIsTheMarkerAndTheLittleEndianFingerprintOfV1() throws IOException {
     byte[] bytes = HEX.parseHex(fixture("llm-call-event-v1.single-object.hex"));
-    long fingerprint =
-        SchemaNormalization.parsingFingerprint64(BundledSchemas.versions("LlmCallEvent").get(0));
+    long fingerprint = SchemaNormalization.parsingFingerprint64(
+        BundledSchemas.versions("LlmCallEvent").get(0));
 
     ByteBuffer expected = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
     expected.put((byte) 0xC3).put((byte) 0x01).putLong(fingerprint);

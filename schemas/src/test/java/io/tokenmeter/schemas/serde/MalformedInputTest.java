@@ -40,7 +40,8 @@ class MalformedInputTest {
   @BeforeAll
   static void setUp() {
     registry = FakeSchemaRegistry.start(7);
-    withRegistry = new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withRegistry(registry.url()));
+    withRegistry =
+        new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withRegistry(registry.url()));
     withoutRegistry = new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry());
   }
 
@@ -55,9 +56,8 @@ class MalformedInputTest {
 
     assertThatThrownBy(() -> withRegistry.deserialize(TOPIC, json))
         .isExactlyInstanceOf(SerializationException.class)
-        .hasMessage(
-            "unknown Avro wire format on topic llm.calls: 16 bytes starting 7b226576;"
-                + " expected 00 (Confluent) or c301 (single-object)");
+        .hasMessage("unknown Avro wire format on topic llm.calls: 16 bytes starting 7b226576;"
+            + " expected 00 (Confluent) or c301 (single-object)");
   }
 
   @Test
@@ -97,7 +97,8 @@ class MalformedInputTest {
     }
     byte[] bodyCut = Arrays.copyOf(whole, whole.length - 1);
     assertThatThrownBy(() -> withoutRegistry.deserialize(TOPIC, bodyCut))
-        .hasMessageStartingWith("corrupt single-object LlmCallEvent on topic llm.calls: java.io.EOFException");
+        .hasMessageStartingWith(
+            "corrupt single-object LlmCallEvent on topic llm.calls: java.io.EOFException");
   }
 
   @Test
@@ -118,7 +119,8 @@ class MalformedInputTest {
 
   @Test
   void trailingBytesAfterTheRecordAreRefused() {
-    byte[] singleObject = withExtraByte(singleObjectSerializer().serialize(TOPIC, CallEvents.golden()));
+    byte[] singleObject =
+        withExtraByte(singleObjectSerializer().serialize(TOPIC, CallEvents.golden()));
     byte[] confluent = withExtraByte(confluentSerializer().serialize(TOPIC, CallEvents.golden()));
 
     assertThatThrownBy(() -> withoutRegistry.deserialize(TOPIC, singleObject))
@@ -168,16 +170,19 @@ class MalformedInputTest {
   void unreachableRegistryIsRefusedNamingIt() throws IOException {
     String nobody = "http://127.0.0.1:" + portWithNoListener();
     byte[] bytes = confluentSerializer().serialize(TOPIC, CallEvents.golden());
-    var deserializer = new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withRegistry(nobody));
+    var deserializer =
+        new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withRegistry(nobody));
 
     assertThatThrownBy(() -> deserializer.deserialize(TOPIC, bytes))
         .isExactlyInstanceOf(SerializationException.class)
-        .hasMessageStartingWith("schema registry " + nobody + " unreachable; could not fetch schema id 7");
+        .hasMessageStartingWith(
+            "schema registry " + nobody + " unreachable; could not fetch schema id 7");
   }
 
   @Test
   void nonAvroSchemaUnderTheIdIsRefused() {
-    registry.answerForId(501, "{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\";\"}");
+    registry.answerForId(
+        501, "{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\";\"}");
     byte[] bytes = withSchemaId(confluentSerializer().serialize(TOPIC, CallEvents.golden()), 501);
 
     assertThatThrownBy(() -> withRegistry.deserialize(TOPIC, bytes))
@@ -208,8 +213,10 @@ class MalformedInputTest {
   @Test
   void registrySchemaThisBuildCannotReadIsRefusedNamingTheField() {
     Schema v1 = BundledSchemas.versions("LlmCallEvent").get(0);
-    String idAsLong = v1.toString().replaceFirst(
-        "\\{\"name\":\"event_id\",\"type\":\"string\"", "{\"name\":\"event_id\",\"type\":\"long\"");
+    String idAsLong = v1.toString()
+        .replaceFirst(
+            "\\{\"name\":\"event_id\",\"type\":\"string\"",
+            "{\"name\":\"event_id\",\"type\":\"long\"");
     int id = registry.register("elsewhere-value", idAsLong);
     byte[] bytes = withSchemaId(confluentSerializer().serialize(TOPIC, CallEvents.golden()), id);
 
@@ -279,8 +286,10 @@ class MalformedInputTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(0xC3);
     out.write(0x01);
-    out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
-        .putLong(SchemaNormalization.parsingFingerprint64(schema)).array());
+    out.write(ByteBuffer.allocate(8)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putLong(SchemaNormalization.parsingFingerprint64(schema))
+        .array());
     BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
     body.write(encoder);
     encoder.flush();

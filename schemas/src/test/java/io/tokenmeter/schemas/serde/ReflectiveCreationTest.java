@@ -34,8 +34,8 @@ class ReflectiveCreationTest {
   void keySerdeReadsTheKeyTypeProperty() throws Exception {
     Serializer<LlmCallEvent> serializer = newInstance(AvroSerializer.class.getName());
 
-    assertThatThrownBy(
-            () -> serializer.configure(Map.of(AvroSerdes.VALUE_TYPE, LlmCallEvent.class.getName()), true))
+    assertThatThrownBy(() ->
+            serializer.configure(Map.of(AvroSerdes.VALUE_TYPE, LlmCallEvent.class.getName()), true))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("tokenmeter.avro.key.type");
   }
@@ -54,7 +54,8 @@ class ReflectiveCreationTest {
   void recordTypeThatIsNotAGeneratedRecordFailsNamingTheProperty() throws Exception {
     Deserializer<LlmCallEvent> deserializer = newInstance(AvroDeserializer.class.getName());
 
-    assertThatThrownBy(() -> deserializer.configure(Map.of(AvroSerdes.VALUE_TYPE, "java.lang.String"), false))
+    assertThatThrownBy(
+            () -> deserializer.configure(Map.of(AvroSerdes.VALUE_TYPE, "java.lang.String"), false))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("tokenmeter.avro.value.type")
         .hasMessageContaining("is not a generated Avro record class");

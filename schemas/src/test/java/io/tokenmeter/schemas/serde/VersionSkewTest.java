@@ -43,8 +43,8 @@ class VersionSkewTest {
   @BeforeAll
   static void setUp() throws IOException {
     v1 = BundledSchemas.versions("LlmCallEvent").get(0);
-    try (InputStream in =
-        VersionSkewTest.class.getResourceAsStream("/evolution/LlmCallEvent-v2-optional-field.avsc")) {
+    try (InputStream in = VersionSkewTest.class.getResourceAsStream(
+        "/evolution/LlmCallEvent-v2-optional-field.avsc")) {
       v2 = new Schema.Parser().parse(in);
     }
     registry = FakeSchemaRegistry.start(1);
@@ -60,7 +60,8 @@ class VersionSkewTest {
     byte[] bytes = singleObject().serialize(TOPIC, CallEvents.golden());
 
     // A v2 consumer knows v1 as one of its bundled versions, as ours knows all of its.
-    BinaryMessageDecoder<GenericRecord> v2Reader = new BinaryMessageDecoder<>(GenericData.get(), v2);
+    BinaryMessageDecoder<GenericRecord> v2Reader =
+        new BinaryMessageDecoder<>(GenericData.get(), v2);
     v2Reader.addSchema(v1);
     GenericRecord read = v2Reader.decode(bytes);
 
@@ -76,9 +77,8 @@ class VersionSkewTest {
 
     int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
     Schema writer = new SchemaRegistryClient(URI.create(registry.url())).schemaById(id);
-    GenericRecord read =
-        new GenericDatumReader<GenericRecord>(writer, v2)
-            .read(null, DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null));
+    GenericRecord read = new GenericDatumReader<GenericRecord>(writer, v2)
+        .read(null, DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null));
 
     assertThat(writer).isEqualTo(v1);
     assertThat(read.get(NEW_FIELD)).isNull();
@@ -92,9 +92,9 @@ class VersionSkewTest {
     int id = registry.register(TOPIC + "-value", v2.toString());
     byte[] bytes = confluentBytes(id, record);
 
-    LlmCallEvent read =
-        new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withRegistry(registry.url()))
-            .deserialize(TOPIC, bytes);
+    LlmCallEvent read = new AvroDeserializer<>(
+            LlmCallEvent.class, AvroSerdeConfig.withRegistry(registry.url()))
+        .deserialize(TOPIC, bytes);
 
     assertThat(read).isEqualTo(CallEvents.golden());
   }
@@ -105,13 +105,13 @@ class VersionSkewTest {
     // record is refused, clearly, rather than read with a guessed schema. With a registry the
     // same record is readable (the test above).
     GenericRecord record = asV2(CallEvents.golden());
-    byte[] bytes = toArray(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(record));
+    byte[] bytes =
+        toArray(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(record));
     String fingerprint = String.format("%016x", SchemaNormalization.parsingFingerprint64(v2));
 
     assertThatThrownBy(
-            () ->
-                new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry())
-                    .deserialize(TOPIC, bytes))
+            () -> new AvroDeserializer<>(LlmCallEvent.class, AvroSerdeConfig.withoutRegistry())
+                .deserialize(TOPIC, bytes))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("schema fingerprint " + fingerprint)
         .hasMessageContaining("matches none of the");
@@ -136,7 +136,9 @@ class VersionSkewTest {
   }
 
   private static byte[] toArray(ByteBuffer buffer) {
-    return Arrays.copyOfRange(buffer.array(), buffer.arrayOffset() + buffer.position(),
+    return Arrays.copyOfRange(
+        buffer.array(),
+        buffer.arrayOffset() + buffer.position(),
         buffer.arrayOffset() + buffer.limit());
   }
 

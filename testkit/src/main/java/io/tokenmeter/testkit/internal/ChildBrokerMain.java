@@ -13,20 +13,19 @@ public final class ChildBrokerMain {
   private ChildBrokerMain() {}
 
   public static void main(String[] args) throws Exception {
-    Thread watchdog =
-        new Thread(
-            () -> {
-              try (InputStream in = System.in) {
-                while (in.read() != -1) {
-                  // The parent never writes; any byte is ignored.
-                }
-              } catch (IOException ignored) {
-                // A broken pipe means the same as end of stream.
-              }
-              System.err.println("tokenmeter testkit: parent process gone, stopping broker");
-              System.exit(3);
-            },
-            "parent-watchdog");
+    Thread watchdog = new Thread(
+        () -> {
+          try (InputStream in = System.in) {
+            while (in.read() != -1) {
+              // The parent never writes; any byte is ignored.
+            }
+          } catch (IOException ignored) {
+            // A broken pipe means the same as end of stream.
+          }
+          System.err.println("tokenmeter testkit: parent process gone, stopping broker");
+          System.exit(3);
+        },
+        "parent-watchdog");
     watchdog.setDaemon(true);
     watchdog.start();
     Class.forName("kafka.Kafka").getMethod("main", String[].class).invoke(null, (Object) args);
