@@ -434,9 +434,9 @@ class KeyLeakHuntIT {
     assertHolds(
         text(places, "the app's log"),
         "the app's log (DEBUG, Kafka clients included)",
-        "DEBUG NetworkClient",
-        "DEBUG KafkaAdminClient",
-        "DEBUG StreamThread",
+        "DEBUG org.apache.kafka.clients.NetworkClient",
+        "DEBUG org.apache.kafka.clients.admin.KafkaAdminClient",
+        "DEBUG org.apache.kafka.streams.processor.internals.StreamThread",
         "alert router");
     assertHolds(
         text(places, "the SDK's log"), "the SDK's log", "Tokenmeter dropped an event (invalid)");
