@@ -370,18 +370,10 @@ public final class Dispatcher<T, V> {
     } catch (SerializationException e) {
       counters.drop(Reason.SERIALIZATION, describe(e));
       return released();
-    } catch (IllegalStateException e) {
-      if (producerClosing) {
-        lostToClose.incrementAndGet();
-        counters.drop(Reason.CLOSED);
-      } else {
-        counters.drop(Reason.BROKER_UNAVAILABLE, describe(e));
-      }
-      return released();
     } catch (RuntimeException e) {
       if (producerClosing) {
-        // KafkaProducer woken by close() while it waited for metadata throws a plain
-        // KafkaException ("Requested metadata update after close"): unsent at the deadline.
+        // close() got there first: send() after it throws IllegalStateException, and a send()
+        // that close() woke in its metadata wait a plain KafkaException. Unsent at the deadline.
         lostToClose.incrementAndGet();
         counters.drop(Reason.CLOSED, describe(e));
       } else {
