@@ -28,4 +28,16 @@ class CheckTestToolsTest {
         .contains("bash .ci/run")
         .contains("-DskipITs");
   }
+
+  @Test
+  void packagesModeNamesWhatCiRunInstallsAndDoesNotFail() throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(SCRIPT.toString(), "--packages");
+    pb.environment().put("CHROMIUM", "/nonexistent/chromium");
+    Process p = pb.start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isZero();
+    assertThat(output.strip().split(" ")).contains("chromium");
+  }
 }
